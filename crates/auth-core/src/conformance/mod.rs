@@ -1,0 +1,55 @@
+//! The store conformance suite: the [`SessionStore`](crate::SessionStore) contract as tests.
+//!
+//! Every store runs the same checks unchanged. Expand them into one `#[tokio::test]` each
+//! with [`session_store_conformance!`](crate::session_store_conformance), giving it an async
+//! factory that builds a fresh, empty store on the given clock:
+//!
+//! ```ignore
+//! auth_core::session_store_conformance!(|clock| async move {
+//!     auth_core::MemoryStore::with_clock(clock)
+//! });
+//! ```
+//!
+//! The factory gets an `Arc<ManualClock>` (as `Arc<dyn Clock>`) that the checks advance to
+//! test expiry without sleeping; a store must judge expiry by that clock.
+
+mod checks;
+
+pub use checks::*;
+
+/// Expand the conformance suite into one `#[tokio::test]` per check.
+///
+/// `$make` is a closure `|clock: Arc<dyn Clock>| async { store }` returning a fresh store.
+/// The calling crate needs `tokio` with the `macros` and `rt-multi-thread` features.
+#[macro_export]
+macro_rules! session_store_conformance {
+    ($make:expr) => {
+        $crate::session_store_conformance!(@tests $make;
+            create_then_load_round_trips,
+            load_of_an_unknown_key_is_none,
+            create_never_overwrites,
+            save_writes_only_the_changed_fields,
+            concurrent_saves_to_different_fields_all_land,
+            save_after_delete_does_not_resurrect,
+            save_with_expected_version_is_compare_and_set,
+            rotate_keeps_data_and_kills_the_old_key,
+            rotate_never_overwrites_and_never_creates_from_nothing,
+            idle_expiry_is_enforced_and_touch_extends_it,
+            absolute_expiry_cannot_be_extended,
+            subject_index_lists_and_deletes_all,
+            subject_index_has_no_stale_entries,
+            values_round_trip_any_json,
+        );
+    };
+    (@tests $make:expr; $($check:ident),* $(,)?) => {
+        $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $check() {
+                let clock = ::std::sync::Arc::new($crate::ManualClock::new());
+                let dyn_clock: ::std::sync::Arc<dyn $crate::Clock> = clock.clone();
+                let store = ::std::sync::Arc::new(($make)(dyn_clock).await);
+                $crate::conformance::$check(store, clock).await;
+            }
+        )*
+    };
+}

@@ -1,0 +1,210 @@
+//! [`Identity`]: who made a request, however they proved it.
+
+use crate::session::SessionKey;
+use crate::time::Timestamp;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
+
+/// How an identity was established.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum AuthMethod {
+    /// A server-side session (a cookie).
+    #[default]
+    Session,
+    /// A bearer JWT.
+    Jwt,
+}
+
+/// Who a request is from: one type for handlers and guards, whether the request came with a
+/// session cookie or a bearer token.
+///
+/// Build one at login with [`Identity::new`] and the `with_*` methods:
+///
+/// ```
+/// use auth_core::Identity;
+/// let who = Identity::new("user-42")
+///     .with_role("admin")
+///     .with_scope("orders:read")
+///     .with_claim("name", "Ada");
+/// assert!(who.has_role("admin"));
+/// assert_eq!(who.claim("name").and_then(|v| v.as_str()), Some("Ada"));
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Identity {
+    subject: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    session: Option<SessionKey>,
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    roles: BTreeSet<String>,
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    scopes: BTreeSet<String>,
+    #[serde(default, skip_serializing_if = "serde_json::Map::is_empty")]
+    claims: serde_json::Map<String, serde_json::Value>,
+    #[serde(default)]
+    method: AuthMethod,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    authenticated_at: Option<Timestamp>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    expires_at: Option<Timestamp>,
+}
+
+impl Identity {
+    /// An identity for `subject` (a stable user id, not a display name).
+    pub fn new(subject: impl Into<String>) -> Self {
+        Self {
+            subject: subject.into(),
+            session: None,
+            roles: BTreeSet::new(),
+            scopes: BTreeSet::new(),
+            claims: serde_json::Map::new(),
+            method: AuthMethod::Session,
+            authenticated_at: None,
+            expires_at: None,
+        }
+    }
+
+    /// Add a role.
+    #[must_use]
+    pub fn with_role(mut self, role: impl Into<String>) -> Self {
+        self.roles.insert(role.into());
+        self
+    }
+
+    /// Add several roles.
+    #[must_use]
+    pub fn with_roles<I: IntoIterator<Item = S>, S: Into<String>>(mut self, roles: I) -> Self {
+        self.roles.extend(roles.into_iter().map(Into::into));
+        self
+    }
+
+    /// Add a scope (OAuth 2.0 style permission).
+    #[must_use]
+    pub fn with_scope(mut self, scope: impl Into<String>) -> Self {
+        self.scopes.insert(scope.into());
+        self
+    }
+
+    /// Add several scopes.
+    #[must_use]
+    pub fn with_scopes<I: IntoIterator<Item = S>, S: Into<String>>(mut self, scopes: I) -> Self {
+        self.scopes.extend(scopes.into_iter().map(Into::into));
+        self
+    }
+
+    /// Add an extra claim (any JSON value).
+    #[must_use]
+    pub fn with_claim(
+        mut self,
+        name: impl Into<String>,
+        value: impl Into<serde_json::Value>,
+    ) -> Self {
+        self.claims.insert(name.into(), value.into());
+        self
+    }
+
+    /// Set the session this identity belongs to.
+    #[must_use]
+    pub fn with_session(mut self, session: Option<SessionKey>) -> Self {
+        self.session = session;
+        self
+    }
+
+    /// Set how the identity was established.
+    #[must_use]
+    pub fn with_method(mut self, method: AuthMethod) -> Self {
+        self.method = method;
+        self
+    }
+
+    /// Set when the subject proved who they are (for step-up / max-age checks).
+    #[must_use]
+    pub fn with_authenticated_at(mut self, at: Timestamp) -> Self {
+        self.authenticated_at = Some(at);
+        self
+    }
+
+    /// Set when this identity stops being valid (session or token expiry).
+    #[must_use]
+    pub fn with_expires_at(mut self, at: Option<Timestamp>) -> Self {
+        self.expires_at = at;
+        self
+    }
+
+    /// The subject (user id).
+    pub fn subject(&self) -> &str {
+        &self.subject
+    }
+
+    /// The session this identity belongs to, if any (its public key, never the secret id).
+    pub fn session(&self) -> Option<&SessionKey> {
+        self.session.as_ref()
+    }
+
+    /// The roles.
+    pub fn roles(&self) -> &BTreeSet<String> {
+        &self.roles
+    }
+
+    /// The scopes.
+    pub fn scopes(&self) -> &BTreeSet<String> {
+        &self.scopes
+    }
+
+    /// Whether the identity has `role`.
+    pub fn has_role(&self, role: &str) -> bool {
+        self.roles.contains(role)
+    }
+
+    /// Whether the identity has `scope`.
+    pub fn has_scope(&self, scope: &str) -> bool {
+        self.scopes.contains(scope)
+    }
+
+    /// All extra claims.
+    pub fn claims(&self) -> &serde_json::Map<String, serde_json::Value> {
+        &self.claims
+    }
+
+    /// One extra claim.
+    pub fn claim(&self, name: &str) -> Option<&serde_json::Value> {
+        self.claims.get(name)
+    }
+
+    /// How the identity was established.
+    pub fn method(&self) -> AuthMethod {
+        self.method
+    }
+
+    /// When the subject proved who they are.
+    pub fn authenticated_at(&self) -> Option<Timestamp> {
+        self.authenticated_at
+    }
+
+    /// When the identity stops being valid.
+    pub fn expires_at(&self) -> Option<Timestamp> {
+        self.expires_at
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn serde_round_trip_keeps_everything() {
+        let id = Identity::new("u1")
+            .with_roles(["a", "b"])
+            .with_scope("s")
+            .with_claim("n", 3)
+            .with_method(AuthMethod::Jwt)
+            .with_authenticated_at(Timestamp::from_unix_millis(5))
+            .with_expires_at(Some(Timestamp::from_unix_millis(9)));
+        let json = serde_json::to_string(&id).unwrap();
+        let back: Identity = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, id);
+        assert!(back.has_role("b") && !back.has_role("c"));
+        assert!(back.has_scope("s"));
+    }
+}

@@ -1,0 +1,268 @@
+//! [`MemoryStore`]: a [`SessionStore`] and [`Revocations`] in this process's memory.
+
+use super::table::SessionTable;
+use crate::error::{Error, ErrorKind};
+use crate::revocation::{Revocation, RevocationSet};
+use crate::session::{
+    SaveOutcome, SessionChanges, SessionEntry, SessionKey, SessionRecord, SessionStore,
+};
+use crate::time::{Clock, SystemClock};
+use async_trait::async_trait;
+use std::fmt;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock};
+use tokio::sync::broadcast;
+
+/// How many expired records one write evicts at most. Each record is created once and expires
+/// once, so evicting a few per write keeps up with expiry while bounding any one request's cost.
+const EVICT_PER_WRITE: usize = 32;
+
+/// Sessions and revocations held in this process: the default store, fast and with no setup.
+///
+/// Cheap to clone (clones share the data). Sessions do not survive a restart and are not
+/// shared between instances: use the Redis store for that.
+///
+/// ```
+/// use auth_core::{MemoryStore, SessionId, SessionRecord, SessionStore, SystemClock, Clock};
+/// use std::time::Duration;
+/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+/// let store = MemoryStore::new();
+/// let key = SessionId::generate()?.key();
+/// let record = SessionRecord::new(SystemClock.now(), Duration::from_secs(1800), Duration::from_secs(43200));
+/// store.create(&key, &record).await?;
+/// assert!(store.load(&key).await?.is_some());
+/// # Ok::<(), auth_core::Error>(())
+/// # }).unwrap();
+/// ```
+#[derive(Clone)]
+pub struct MemoryStore {
+    shared: Arc<Shared>,
+}
+
+pub(super) struct Shared {
+    sessions: Mutex<SessionTable>,
+    pub(super) revocations: RwLock<RevocationSet>,
+    pub(super) feed: broadcast::Sender<Revocation>,
+    pub(super) clock: Arc<dyn Clock>,
+}
+
+impl MemoryStore {
+    /// A store on the system clock.
+    pub fn new() -> Self {
+        Self::with_clock(Arc::new(SystemClock))
+    }
+
+    /// A store on `clock` (tests inject a [`ManualClock`](crate::ManualClock)).
+    pub fn with_clock(clock: Arc<dyn Clock>) -> Self {
+        let (feed, _) = broadcast::channel(1024);
+        Self {
+            shared: Arc::new(Shared {
+                sessions: Mutex::new(SessionTable::default()),
+                revocations: RwLock::new(RevocationSet::new()),
+                feed,
+                clock,
+            }),
+        }
+    }
+
+    /// How many records are held (expired ones not yet evicted included).
+    pub fn len(&self) -> usize {
+        self.table().len()
+    }
+
+    /// Whether no records are held.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Evict every record that has expired; how many. Writes already evict as they go, so
+    /// calling this is optional (for example from a periodic task to return memory sooner).
+    pub fn evict_expired(&self) -> usize {
+        let now = self.shared.clock.now();
+        self.table().evict_expired(now, usize::MAX)
+    }
+
+    pub(super) fn shared(&self) -> &Shared {
+        &self.shared
+    }
+
+    fn table(&self) -> MutexGuard<'_, SessionTable> {
+        // A panic while holding the lock cannot leave the table half-updated in a way that
+        // matters more than losing every session, so recover the guard.
+        self.shared
+            .sessions
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Lock for a write, evicting a few expired records first.
+    fn table_for_write(&self) -> (MutexGuard<'_, SessionTable>, crate::Timestamp) {
+        let now = self.shared.clock.now();
+        let mut table = self.table();
+        table.evict_expired(now, EVICT_PER_WRITE);
+        (table, now)
+    }
+}
+
+impl Default for MemoryStore {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl fmt::Debug for MemoryStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MemoryStore")
+            .field("sessions", &self.len())
+            .field("clock", &self.shared.clock)
+            .finish_non_exhaustive()
+    }
+}
+
+fn collision() -> Error {
+    Error::new(
+        ErrorKind::Collision,
+        "a session already exists under that key",
+    )
+}
+
+#[async_trait]
+impl SessionStore for MemoryStore {
+    async fn create(&self, key: &SessionKey, record: &SessionRecord) -> Result<(), Error> {
+        let (mut table, now) = self.table_for_write();
+        if table.get_live(key, now).is_some() {
+            return Err(collision());
+        }
+        table.insert(*key, record.clone());
+        Ok(())
+    }
+
+    async fn load(&self, key: &SessionKey) -> Result<Option<SessionRecord>, Error> {
+        let now = self.shared.clock.now();
+        Ok(self.table().get_live(key, now).cloned())
+    }
+
+    async fn save(&self, key: &SessionKey, changes: &SessionChanges) -> Result<SaveOutcome, Error> {
+        let (mut table, now) = self.table_for_write();
+        let Some(current) = table.get_live(key, now) else {
+            return Ok(SaveOutcome::Missing);
+        };
+        if let Some(expected) = changes.expected_version {
+            if current.version != expected {
+                return Ok(SaveOutcome::Conflict {
+                    current_version: current.version,
+                });
+            }
+        }
+        let version = table.update(key, |record| {
+            changes.apply_to(record);
+            record.version
+        });
+        Ok(
+            version.map_or(SaveOutcome::Missing, |version| SaveOutcome::Saved {
+                version,
+            }),
+        )
+    }
+
+    async fn delete(&self, key: &SessionKey) -> Result<bool, Error> {
+        let (mut table, _) = self.table_for_write();
+        Ok(table.remove(key).is_some())
+    }
+
+    async fn rotate(
+        &self,
+        old: &SessionKey,
+        new: &SessionKey,
+        changes: &SessionChanges,
+    ) -> Result<Option<SessionRecord>, Error> {
+        let (mut table, now) = self.table_for_write();
+        if table.get_live(old, now).is_none() {
+            return Ok(None);
+        }
+        if old == new || table.get_live(new, now).is_some() {
+            return Err(collision());
+        }
+        let Some(mut record) = table.remove(old) else {
+            return Ok(None);
+        };
+        changes.apply_to(&mut record);
+        table.insert(*new, record.clone());
+        Ok(Some(record))
+    }
+
+    async fn delete_subject(&self, subject: &str) -> Result<u64, Error> {
+        let (mut table, _) = self.table_for_write();
+        let mut n = 0;
+        for key in table.subject_keys(subject) {
+            if table.remove(&key).is_some() {
+                n += 1;
+            }
+        }
+        Ok(n)
+    }
+
+    async fn list_subject(&self, subject: &str) -> Result<Vec<SessionEntry>, Error> {
+        let now = self.shared.clock.now();
+        let mut table = self.table();
+        let mut out = Vec::new();
+        for key in table.subject_keys(subject) {
+            if let Some(record) = table.get_live(&key, now) {
+                out.push(SessionEntry {
+                    key,
+                    record: record.clone(),
+                });
+            }
+        }
+        out.sort_by_key(|e| (e.record.created_at, e.key));
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Identity, ManualClock, SessionId};
+    use std::time::Duration;
+
+    #[tokio::test]
+    async fn eviction_keeps_every_index_in_step() {
+        let clock = Arc::new(ManualClock::new());
+        let store = MemoryStore::with_clock(clock.clone());
+        for i in 0..100u64 {
+            let mut r = SessionRecord::new(
+                clock.now(),
+                Duration::from_secs(10 + i),
+                Duration::from_secs(3600),
+            );
+            r.identity = Some(Identity::new(format!("u{}", i % 3)));
+            store
+                .create(&SessionId::generate().unwrap().key(), &r)
+                .await
+                .unwrap();
+        }
+        assert_eq!(store.table().index_sizes(), (100, 100, 100));
+        clock.advance(Duration::from_secs(60));
+        assert_eq!(store.evict_expired(), 51);
+        assert_eq!(store.table().index_sizes(), (49, 49, 49));
+        assert!(
+            !store
+                .table()
+                .contains(&SessionId::generate().unwrap().key())
+        );
+        clock.advance(Duration::from_secs(3600));
+        // A write evicts a bounded batch; the rest goes with later writes or evict_expired.
+        store
+            .delete(&SessionId::generate().unwrap().key())
+            .await
+            .unwrap();
+        assert_eq!(store.len(), 49 - EVICT_PER_WRITE);
+        store.evict_expired();
+        assert_eq!(store.table().index_sizes(), (0, 0, 0));
+        assert!(
+            store
+                .table()
+                .record(&SessionKey::from_bytes([0; 32]))
+                .is_none()
+        );
+    }
+}

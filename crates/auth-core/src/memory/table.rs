@@ -1,0 +1,119 @@
+//! The data structure behind the memory store: records, an expiry queue and a subject index,
+//! kept consistent by the only three mutations (insert, update, remove).
+
+use crate::session::{SessionKey, SessionRecord};
+use crate::time::Timestamp;
+use std::collections::{BTreeSet, HashMap, HashSet};
+
+#[derive(Debug, Default)]
+pub(super) struct SessionTable {
+    records: HashMap<SessionKey, SessionRecord>,
+    /// (expires_at, key) for every record: eviction pops from the front, so the work is
+    /// proportional to what expires, never a scan of what is stored.
+    expiry: BTreeSet<(Timestamp, SessionKey)>,
+    subjects: HashMap<String, HashSet<SessionKey>>,
+}
+
+impl SessionTable {
+    pub(super) fn len(&self) -> usize {
+        self.records.len()
+    }
+
+    #[cfg(test)]
+    pub(super) fn contains(&self, key: &SessionKey) -> bool {
+        self.records.contains_key(key)
+    }
+
+    /// The live record under `key`, evicting it if it has expired.
+    pub(super) fn get_live(&mut self, key: &SessionKey, now: Timestamp) -> Option<&SessionRecord> {
+        if self.records.get(key)?.is_expired(now) {
+            self.remove(key);
+            return None;
+        }
+        self.records.get(key)
+    }
+
+    pub(super) fn insert(&mut self, key: SessionKey, record: SessionRecord) {
+        self.remove(&key);
+        self.index(&key, &record);
+        self.records.insert(key, record);
+    }
+
+    /// Change the record under `key` in place, keeping the indexes in step.
+    pub(super) fn update<R>(
+        &mut self,
+        key: &SessionKey,
+        f: impl FnOnce(&mut SessionRecord) -> R,
+    ) -> Option<R> {
+        let mut record = self.records.remove(key)?;
+        self.unindex(key, &record);
+        let out = f(&mut record);
+        self.index(key, &record);
+        self.records.insert(*key, record);
+        Some(out)
+    }
+
+    pub(super) fn remove(&mut self, key: &SessionKey) -> Option<SessionRecord> {
+        let record = self.records.remove(key)?;
+        self.unindex(key, &record);
+        Some(record)
+    }
+
+    /// Evict up to `max` records that expired at or before `now`.
+    pub(super) fn evict_expired(&mut self, now: Timestamp, max: usize) -> usize {
+        let mut n = 0;
+        while n < max {
+            match self.expiry.first() {
+                Some(&(at, key)) if at <= now => {
+                    self.remove(&key);
+                    n += 1;
+                }
+                _ => break,
+            }
+        }
+        n
+    }
+
+    pub(super) fn subject_keys(&self, subject: &str) -> Vec<SessionKey> {
+        self.subjects
+            .get(subject)
+            .map(|keys| keys.iter().copied().collect())
+            .unwrap_or_default()
+    }
+
+    #[cfg(test)]
+    pub(super) fn record(&self, key: &SessionKey) -> Option<&SessionRecord> {
+        self.records.get(key)
+    }
+
+    fn index(&mut self, key: &SessionKey, record: &SessionRecord) {
+        self.expiry.insert((record.expires_at(), *key));
+        if let Some(subject) = record.subject() {
+            self.subjects
+                .entry(subject.to_owned())
+                .or_default()
+                .insert(*key);
+        }
+    }
+
+    fn unindex(&mut self, key: &SessionKey, record: &SessionRecord) {
+        self.expiry.remove(&(record.expires_at(), *key));
+        if let Some(subject) = record.subject() {
+            if let Some(keys) = self.subjects.get_mut(subject) {
+                keys.remove(key);
+                if keys.is_empty() {
+                    self.subjects.remove(subject);
+                }
+            }
+        }
+    }
+
+    #[cfg(test)]
+    pub(super) fn index_sizes(&self) -> (usize, usize, usize) {
+        (
+            self.records.len(),
+            self.expiry.len(),
+            self.subjects.values().map(HashSet::len).sum(),
+        )
+    }
+}
