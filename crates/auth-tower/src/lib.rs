@@ -1,0 +1,32 @@
+//! Authentication for tower services (axum, tonic, plain hyper + tower): server-side cookie
+//! sessions over pluggable stores, with one [`Identity`] for handlers.
+//!
+//! This is the crate applications depend on. It re-exports the vocabulary of `auth-core`
+//! and, behind features, the stores:
+//!
+//! | feature | default | what |
+//! |---|---|---|
+//! | `memory` | yes | [`MemoryStore`], the in-process store |
+//! | `axum` | yes | extractors: [`Session`], [`Identity`], `Option<Identity>` |
+//!
+//! Start with [`SessionLayer`].
+
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+mod body;
+pub mod cross_site;
+pub mod rejection;
+pub mod session;
+
+/// The vocabulary crate, for store implementers.
+pub use auth_core as core;
+#[cfg(feature = "memory")]
+pub use auth_core::MemoryStore;
+pub use auth_core::{
+    AuthMethod, Clock, Error, ErrorKind, Identity, ManualClock, Revocation, RevocationProbe,
+    Revocations, SessionEntry, SessionKey, SessionStore, SystemClock, Timestamp,
+};
+
+pub use body::RejectionBody;
+pub use rejection::{Protocol, Rejection, RejectionKind};
+pub use session::{Session, SessionError, SessionLayer, SessionLayerBuilder};

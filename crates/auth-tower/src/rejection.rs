@@ -1,0 +1,282 @@
+//! The one place where every refusal becomes a response: HTTP 401/403/400/503 with the right
+//! `WWW-Authenticate`, or, for gRPC requests, a trailers-only response with `grpc-status`.
+
+use crate::body::RejectionBody;
+use http::header::{CACHE_CONTROL, CONTENT_TYPE, HeaderValue, WWW_AUTHENTICATE};
+use http::{Request, Response, StatusCode};
+use std::borrow::Cow;
+use std::fmt;
+
+/// Why a request was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum RejectionKind {
+    /// No credentials where some are required (401, bare `WWW-Authenticate: Bearer realm`).
+    Unauthenticated,
+    /// Credentials present but not valid (401, `error="invalid_token"`).
+    InvalidToken,
+    /// The request itself is malformed (400, `error="invalid_request"`).
+    InvalidRequest,
+    /// Authenticated but not allowed (403, `error="insufficient_scope"`).
+    InsufficientScope,
+    /// Refused for a reason other than credentials, e.g. a cross-site request (403).
+    Forbidden,
+    /// A store that authentication needs could not be reached (503). Fail closed.
+    Unavailable,
+    /// A server-side fault, e.g. a value that cannot be serialized (500).
+    Internal,
+}
+
+impl RejectionKind {
+    /// The HTTP status.
+    pub const fn status(self) -> StatusCode {
+        match self {
+            Self::Unauthenticated | Self::InvalidToken => StatusCode::UNAUTHORIZED,
+            Self::InvalidRequest => StatusCode::BAD_REQUEST,
+            Self::InsufficientScope | Self::Forbidden => StatusCode::FORBIDDEN,
+            Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// The gRPC status code (UNAUTHENTICATED 16, PERMISSION_DENIED 7, INVALID_ARGUMENT 3,
+    /// UNAVAILABLE 14, INTERNAL 13).
+    pub const fn grpc_code(self) -> u8 {
+        match self {
+            Self::Unauthenticated | Self::InvalidToken => 16,
+            Self::InvalidRequest => 3,
+            Self::InsufficientScope | Self::Forbidden => 7,
+            Self::Unavailable => 14,
+            Self::Internal => 13,
+        }
+    }
+
+    /// The RFC 6750 `error` code, where there is one.
+    pub const fn bearer_error(self) -> Option<&'static str> {
+        match self {
+            Self::InvalidToken => Some("invalid_token"),
+            Self::InvalidRequest => Some("invalid_request"),
+            Self::InsufficientScope => Some("insufficient_scope"),
+            _ => None,
+        }
+    }
+}
+
+/// A refusal: a kind and a short description safe to show to the client (never a secret,
+/// never an internal error message).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rejection {
+    kind: RejectionKind,
+    description: Cow<'static, str>,
+}
+
+impl Rejection {
+    /// A rejection of `kind` with a client-safe `description`.
+    pub fn new(kind: RejectionKind, description: impl Into<Cow<'static, str>>) -> Self {
+        Self {
+            kind,
+            description: description.into(),
+        }
+    }
+
+    /// The kind.
+    pub fn kind(&self) -> RejectionKind {
+        self.kind
+    }
+
+    /// The description.
+    pub fn description(&self) -> &str {
+        &self.description
+    }
+
+    /// The HTTP status.
+    pub fn status(&self) -> StatusCode {
+        self.kind.status()
+    }
+
+    /// The response, in the protocol of the request (`protocol`).
+    pub fn render<B: RejectionBody>(&self, protocol: Protocol, realm: &str) -> Response<B> {
+        tracing::debug!(
+            target: "auth::rejection",
+            kind = ?self.kind,
+            description = %self.description,
+            grpc = protocol.is_grpc(),
+            "request refused"
+        );
+        match protocol {
+            Protocol::Grpc => self.render_grpc(),
+            Protocol::Http => self.render_http(realm),
+        }
+    }
+
+    fn render_http<B: RejectionBody>(&self, realm: &str) -> Response<B> {
+        let mut res = Response::new(B::from_message(format!(
+            "{}: {}\n",
+            self.kind.status().canonical_reason().unwrap_or("Error"),
+            self.description
+        )));
+        *res.status_mut() = self.kind.status();
+        let headers = res.headers_mut();
+        headers.insert(
+            CONTENT_TYPE,
+            HeaderValue::from_static("text/plain; charset=utf-8"),
+        );
+        headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        if let Some(challenge) = self.challenge(realm) {
+            headers.insert(WWW_AUTHENTICATE, challenge);
+        }
+        res
+    }
+
+    /// The `WWW-Authenticate` challenge (RFC 6750 section 3), for 401s and bearer 400/403s.
+    fn challenge(&self, realm: &str) -> Option<HeaderValue> {
+        let mut value = format!("Bearer realm=\"{}\"", quoted_string(realm));
+        match (self.kind, self.kind.bearer_error()) {
+            (RejectionKind::Unauthenticated, _) => {}
+            (_, Some(error)) => {
+                value.push_str(&format!(
+                    ", error=\"{error}\", error_description=\"{}\"",
+                    quoted_string(&self.description)
+                ));
+            }
+            (_, None) => return None,
+        }
+        HeaderValue::from_str(&value).ok()
+    }
+
+    fn render_grpc<B: RejectionBody>(&self) -> Response<B> {
+        // Trailers-only: status 200, and grpc-status / grpc-message in the headers.
+        let mut res = Response::new(B::from_message(String::new()));
+        let headers = res.headers_mut();
+        headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/grpc"));
+        headers.insert(
+            "grpc-status",
+            HeaderValue::from(u16::from(self.kind.grpc_code())),
+        );
+        if let Ok(message) = HeaderValue::from_str(&percent_encode_grpc(&self.description)) {
+            headers.insert("grpc-message", message);
+        }
+        res
+    }
+}
+
+impl fmt::Display for Rejection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:?}: {}", self.kind, self.description)
+    }
+}
+
+/// The protocol a request speaks, which decides how a rejection is rendered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Protocol {
+    /// Plain HTTP.
+    Http,
+    /// gRPC (`content-type: application/grpc*`).
+    Grpc,
+}
+
+impl Protocol {
+    /// The protocol of `req`.
+    pub fn of<B>(req: &Request<B>) -> Self {
+        let grpc = req
+            .headers()
+            .get(CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|ct| {
+                ct.get(..16)
+                    .is_some_and(|p| p.eq_ignore_ascii_case("application/grpc"))
+            });
+        if grpc { Self::Grpc } else { Self::Http }
+    }
+
+    /// Whether this is gRPC.
+    pub const fn is_grpc(self) -> bool {
+        matches!(self, Self::Grpc)
+    }
+}
+
+/// Escape for an RFC 7230 quoted-string, and drop anything that is not visible ASCII.
+fn quoted_string(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '"' | '\\' => {
+                out.push('\\');
+                out.push(c);
+            }
+            ' '..='~' => out.push(c),
+            _ => out.push('?'),
+        }
+    }
+    out
+}
+
+/// gRPC's percent-encoding of `grpc-message`: everything outside printable ASCII, and `%`.
+fn percent_encode_grpc(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if (0x20..=0x7e).contains(&b) && b != b'%' {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn www(r: &Response<String>) -> Option<&str> {
+        r.headers()
+            .get(WWW_AUTHENTICATE)
+            .and_then(|v| v.to_str().ok())
+    }
+
+    #[test]
+    fn http_challenges_follow_rfc_6750() {
+        let r: Response<String> = Rejection::new(RejectionKind::Unauthenticated, "login required")
+            .render(Protocol::Http, "app");
+        assert_eq!(r.status(), 401);
+        assert_eq!(www(&r), Some("Bearer realm=\"app\""));
+        let r: Response<String> = Rejection::new(RejectionKind::InvalidToken, "token \"expired\"")
+            .render(Protocol::Http, "app");
+        assert_eq!(
+            www(&r),
+            Some(
+                "Bearer realm=\"app\", error=\"invalid_token\", error_description=\"token \\\"expired\\\"\""
+            )
+        );
+        let r: Response<String> = Rejection::new(RejectionKind::Forbidden, "cross-site request")
+            .render(Protocol::Http, "app");
+        assert_eq!(r.status(), 403);
+        assert_eq!(www(&r), None);
+        assert!(r.body().contains("cross-site request"));
+        let r: Response<String> =
+            Rejection::new(RejectionKind::Unavailable, "session store unavailable")
+                .render(Protocol::Http, "app");
+        assert_eq!(r.status(), 503);
+    }
+
+    #[test]
+    fn grpc_is_trailers_only_with_status_codes() {
+        let req = Request::builder()
+            .header(CONTENT_TYPE, "application/grpc+proto")
+            .body(())
+            .unwrap();
+        assert_eq!(Protocol::of(&req), Protocol::Grpc);
+        let r: Response<String> = Rejection::new(RejectionKind::Unavailable, "store down: 100% ✗")
+            .render(Protocol::Grpc, "app");
+        assert_eq!(r.status(), 200);
+        assert_eq!(r.headers()["grpc-status"], "14");
+        assert_eq!(r.headers()["grpc-message"], "store down: 100%25 %E2%9C%97");
+        assert_eq!(r.headers()[CONTENT_TYPE], "application/grpc");
+        assert!(r.body().is_empty());
+        let plain = Request::builder()
+            .header(CONTENT_TYPE, "application/json")
+            .body(())
+            .unwrap();
+        assert_eq!(Protocol::of(&plain), Protocol::Http);
+    }
+}

@@ -1,0 +1,262 @@
+//! Session configuration, validated once when the layer is built.
+
+use crate::cross_site::{CrossSitePolicy, normalize_origin};
+use auth_core::{Clock, Error, SessionStore, SystemClock};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Default idle timeout: 30 minutes (OWASP Session Management cheat sheet, low-risk apps).
+pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(30 * 60);
+/// Default absolute timeout: 12 hours.
+pub const DEFAULT_ABSOLUTE_TIMEOUT: Duration = Duration::from_secs(12 * 60 * 60);
+/// Default touch interval: the idle expiry is pushed forward at most once a minute, so a
+/// read-only request inside that minute writes nothing.
+pub const DEFAULT_TOUCH_INTERVAL: Duration = Duration::from_secs(60);
+/// Default cookie name (sent as `__Host-session` when the cookie is secure).
+pub const DEFAULT_COOKIE_NAME: &str = "session";
+
+/// Everything the session service needs per request, shared by all requests.
+#[derive(Debug)]
+pub(crate) struct SessionConfig {
+    pub(crate) store: Arc<dyn SessionStore>,
+    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) cookie: CookieConfig,
+    pub(crate) idle_timeout: Duration,
+    pub(crate) absolute_timeout: Duration,
+    pub(crate) touch_interval: Duration,
+    pub(crate) cross_site: CrossSitePolicy,
+    pub(crate) realm: String,
+}
+
+/// How the session cookie is written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct CookieConfig {
+    /// The full name, prefix included.
+    pub(crate) name: String,
+    pub(crate) secure: bool,
+    /// `Some(absolute timeout)` for a persistent cookie; `None` for a browser-session cookie.
+    pub(crate) max_age: Option<Duration>,
+}
+
+/// Builds a [`SessionLayer`](super::SessionLayer); see its docs for an example.
+#[derive(Debug)]
+#[must_use]
+pub struct SessionLayerBuilder {
+    store: Arc<dyn SessionStore>,
+    clock: Arc<dyn Clock>,
+    cookie_name: String,
+    secure: bool,
+    persistent: bool,
+    idle_timeout: Duration,
+    absolute_timeout: Duration,
+    touch_interval: Duration,
+    cross_site_enabled: bool,
+    allowed_origins: Vec<String>,
+    realm: String,
+}
+
+impl SessionLayerBuilder {
+    pub(crate) fn new(store: Arc<dyn SessionStore>) -> Self {
+        Self {
+            store,
+            clock: Arc::new(SystemClock),
+            cookie_name: DEFAULT_COOKIE_NAME.to_owned(),
+            secure: true,
+            persistent: false,
+            idle_timeout: DEFAULT_IDLE_TIMEOUT,
+            absolute_timeout: DEFAULT_ABSOLUTE_TIMEOUT,
+            touch_interval: DEFAULT_TOUCH_INTERVAL,
+            cross_site_enabled: true,
+            allowed_origins: Vec::new(),
+            realm: "app".to_owned(),
+        }
+    }
+
+    /// The cookie name without prefix (default `session`). With secure cookies (the default)
+    /// it is sent as `__Host-<name>`, which browsers only accept with `Secure`, `Path=/` and
+    /// no `Domain`, so a sibling subdomain cannot plant or overwrite it.
+    pub fn with_cookie_name(mut self, name: impl Into<String>) -> Self {
+        self.cookie_name = name.into();
+        self
+    }
+
+    /// **Development only**: drop `Secure` and the `__Host-` prefix, so the cookie works over
+    /// plain `http://` on a browser or client that does not treat localhost as secure. Never
+    /// use it in production: the session id would travel in clear text.
+    pub fn with_insecure_dev_cookie(mut self) -> Self {
+        self.secure = false;
+        self
+    }
+
+    /// Send a persistent cookie (`Max-Age` = the absolute timeout) instead of the default
+    /// browser-session cookie. OWASP recommends non-persistent session cookies; use this for
+    /// "remember me".
+    pub fn with_persistent_cookie(mut self) -> Self {
+        self.persistent = true;
+        self
+    }
+
+    /// How long a session lives without being used (default 30 min).
+    pub fn with_idle_timeout(mut self, timeout: Duration) -> Self {
+        self.idle_timeout = timeout;
+        self
+    }
+
+    /// How long a session lives at most, however active (default 12 h).
+    pub fn with_absolute_timeout(mut self, timeout: Duration) -> Self {
+        self.absolute_timeout = timeout;
+        self
+    }
+
+    /// How often the idle expiry may be pushed forward (default 60 s). A read-only request
+    /// within this interval of the last touch writes nothing to the store.
+    pub fn with_touch_interval(mut self, interval: Duration) -> Self {
+        self.touch_interval = interval;
+        self
+    }
+
+    /// Also accept unsafe cross-site requests whose `Origin` is `origin`
+    /// (`scheme://host[:port]`), e.g. a front end served from another origin.
+    pub fn with_allowed_origin(mut self, origin: impl Into<String>) -> Self {
+        self.allowed_origins.push(origin.into());
+        self
+    }
+
+    /// Turn cross-site request protection off. Only do this if something else protects
+    /// state-changing requests (a CSRF token, or no cookie-authenticated writes at all).
+    pub fn without_cross_site_protection(mut self) -> Self {
+        self.cross_site_enabled = false;
+        self
+    }
+
+    /// The clock (tests inject a [`ManualClock`](auth_core::ManualClock); share it with the store).
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// The realm named in `WWW-Authenticate` challenges (default `app`).
+    pub fn with_realm(mut self, realm: impl Into<String>) -> Self {
+        self.realm = realm.into();
+        self
+    }
+
+    /// Validate and build the layer.
+    ///
+    /// # Errors
+    /// [`ErrorKind::Config`](auth_core::ErrorKind::Config) for an invalid cookie name, zero or
+    /// inconsistent timeouts, or a malformed allowed origin.
+    pub fn build(self) -> Result<super::SessionLayer, Error> {
+        validate_cookie_name(&self.cookie_name)?;
+        if self.idle_timeout.is_zero() || self.absolute_timeout.is_zero() {
+            return Err(Error::config("session timeouts must be greater than zero"));
+        }
+        if self.idle_timeout > self.absolute_timeout {
+            return Err(Error::config(
+                "the idle timeout must not be longer than the absolute timeout",
+            ));
+        }
+        if self.touch_interval >= self.idle_timeout {
+            return Err(Error::config(
+                "the touch interval must be shorter than the idle timeout, or active sessions would expire",
+            ));
+        }
+        let allowed_origins = self
+            .allowed_origins
+            .iter()
+            .map(|o| normalize_origin(o))
+            .collect::<Result<Vec<_>, _>>()?;
+        if !self.secure {
+            tracing::warn!(
+                target: "auth::session",
+                "session cookie is not Secure: development only, never in production"
+            );
+        }
+        let name = if self.secure {
+            format!("__Host-{}", self.cookie_name)
+        } else {
+            self.cookie_name
+        };
+        Ok(super::SessionLayer::from_config(SessionConfig {
+            store: self.store,
+            clock: self.clock,
+            cookie: CookieConfig {
+                name,
+                secure: self.secure,
+                max_age: self.persistent.then_some(self.absolute_timeout),
+            },
+            idle_timeout: self.idle_timeout,
+            absolute_timeout: self.absolute_timeout,
+            touch_interval: self.touch_interval,
+            cross_site: CrossSitePolicy {
+                enabled: self.cross_site_enabled,
+                allowed_origins,
+            },
+            realm: self.realm,
+        }))
+    }
+}
+
+/// RFC 6265 cookie-name rules (an HTTP token), and no prefix of our own making.
+fn validate_cookie_name(name: &str) -> Result<(), Error> {
+    let token = |b: u8| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b);
+    if name.is_empty() || name.len() > 64 || !name.bytes().all(token) {
+        return Err(Error::config(format!(
+            "cookie name {name:?} must be 1-64 characters of letters, digits and !#$%&'*+-.^_`|~"
+        )));
+    }
+    let lower = name.to_ascii_lowercase();
+    if lower.starts_with("__host-") || lower.starts_with("__secure-") {
+        return Err(Error::config(
+            "give the cookie name without a __Host-/__Secure- prefix: the layer adds __Host- itself",
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use auth_core::{ErrorKind, MemoryStore};
+
+    fn builder() -> SessionLayerBuilder {
+        SessionLayerBuilder::new(Arc::new(MemoryStore::new()))
+    }
+
+    #[test]
+    fn refuses_bad_configuration_at_build_time() {
+        let cases = [
+            builder().with_cookie_name(""),
+            builder().with_cookie_name("has space"),
+            builder().with_cookie_name("__Host-x"),
+            builder().with_idle_timeout(Duration::ZERO),
+            builder()
+                .with_idle_timeout(Duration::from_secs(100))
+                .with_absolute_timeout(Duration::from_secs(10)),
+            builder().with_touch_interval(DEFAULT_IDLE_TIMEOUT),
+            builder().with_allowed_origin("example.com"),
+        ];
+        for b in cases {
+            let dbg = format!("{b:?}");
+            let err = b.build().expect_err(&dbg);
+            assert_eq!(err.kind(), ErrorKind::Config);
+        }
+    }
+
+    #[test]
+    fn secure_by_default() {
+        let layer = builder().build().unwrap();
+        let c = &layer.config().cookie;
+        assert_eq!(c.name, "__Host-session");
+        assert!(c.secure);
+        assert_eq!(c.max_age, None);
+        let dev = builder()
+            .with_insecure_dev_cookie()
+            .with_cookie_name("sid")
+            .build()
+            .unwrap();
+        assert_eq!(dev.config().cookie.name, "sid");
+        assert!(!dev.config().cookie.secure);
+        assert!(layer.config().cross_site.enabled);
+    }
+}

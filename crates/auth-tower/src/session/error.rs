@@ -1,0 +1,72 @@
+//! [`SessionError`]: a session operation that failed, ready to become the right response.
+
+use crate::rejection::{Protocol, Rejection, RejectionKind};
+use auth_core::{Error, ErrorKind};
+use std::fmt;
+
+/// A session operation failed: the store could not be reached (503), or a value could not be
+/// (de)serialized (500). Return it from a handler with `?`; it renders itself.
+pub struct SessionError {
+    error: Error,
+    protocol: Protocol,
+    realm: String,
+}
+
+impl SessionError {
+    pub(crate) fn new(error: Error, protocol: Protocol, realm: String) -> Self {
+        Self {
+            error,
+            protocol,
+            realm,
+        }
+    }
+
+    /// The underlying error.
+    pub fn error(&self) -> &Error {
+        &self.error
+    }
+
+    /// The refusal this error answers with.
+    pub fn rejection(&self) -> Rejection {
+        rejection_for(&self.error)
+    }
+
+    pub(crate) fn protocol(&self) -> Protocol {
+        self.protocol
+    }
+
+    pub(crate) fn realm(&self) -> &str {
+        &self.realm
+    }
+}
+
+/// The refusal for a store error: unavailable stores fail closed with 503.
+pub(crate) fn rejection_for(error: &Error) -> Rejection {
+    match error.kind() {
+        ErrorKind::Serialization => Rejection::new(
+            RejectionKind::Internal,
+            "session value could not be read or written",
+        ),
+        _ => Rejection::new(RejectionKind::Unavailable, "session store unavailable"),
+    }
+}
+
+impl fmt::Debug for SessionError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SessionError")
+            .field("error", &self.error)
+            .finish()
+    }
+}
+
+impl fmt::Display for SessionError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "session error: {}", self.error)
+    }
+}
+
+impl std::error::Error for SessionError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.error)
+    }
+}

@@ -1,0 +1,32 @@
+//! Cookie sessions: [`SessionLayer`] and the per-request [`Session`].
+//!
+//! - **Lazy**: a request without a session cookie costs no store call, and one with a cookie
+//!   costs none until a handler reads the session.
+//! - **Writes only what changed**, after the response, field by field: two concurrent
+//!   requests changing different values both land. The idle expiry is pushed forward at most
+//!   once per touch interval, so read-only requests usually write nothing.
+//! - **Fails closed**: a store that cannot be reached is a 503 (gRPC 14), never an anonymous
+//!   pass and never a panic.
+//! - **Bad cookies are just absent**: a malformed cookie (any length, any alphabet) is never
+//!   looked up; an unknown or expired one starts a fresh anonymous session (the client's id is
+//!   never adopted) and is cleared.
+
+mod config;
+mod cookie;
+mod error;
+#[cfg(feature = "axum")]
+mod extract;
+mod handle;
+mod layer;
+mod service;
+
+pub use config::{
+    DEFAULT_ABSOLUTE_TIMEOUT, DEFAULT_COOKIE_NAME, DEFAULT_IDLE_TIMEOUT, DEFAULT_TOUCH_INTERVAL,
+    SessionLayerBuilder,
+};
+pub use error::SessionError;
+#[cfg(feature = "axum")]
+pub use extract::MissingSessionLayer;
+pub use handle::Session;
+pub use layer::SessionLayer;
+pub use service::{ResponseFuture, SessionService};

@@ -1,0 +1,120 @@
+//! [`SessionService`]: the per-request work of the session layer.
+
+use super::config::SessionConfig;
+use super::cookie;
+use super::error::rejection_for;
+use super::handle::Session;
+use crate::body::RejectionBody;
+use crate::rejection::{Protocol, Rejection, RejectionKind};
+use http::header::{CACHE_CONTROL, HeaderValue};
+use http::{Request, Response};
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use tower_cookies::Cookies;
+use tower_service::Service;
+
+/// The service [`SessionLayer`](super::SessionLayer) wraps around yours (inside its cookie
+/// manager).
+#[derive(Debug, Clone)]
+pub struct SessionService<S> {
+    inner: S,
+    config: Arc<SessionConfig>,
+}
+
+impl<S> SessionService<S> {
+    pub(crate) fn new(inner: S, config: Arc<SessionConfig>) -> Self {
+        Self { inner, config }
+    }
+
+    /// The wrapped service.
+    pub fn get_ref(&self) -> &S {
+        &self.inner
+    }
+
+    /// The wrapped service, mutably.
+    pub fn get_mut(&mut self) -> &mut S {
+        &mut self.inner
+    }
+
+    /// Unwrap the inner service.
+    pub fn into_inner(self) -> S {
+        self.inner
+    }
+}
+
+/// The response future of [`SessionService`]. Boxed: committing the session is async work
+/// against the store after the inner future finishes.
+pub type ResponseFuture<T, E> = Pin<Box<dyn Future<Output = Result<T, E>> + Send + 'static>>;
+
+impl<S, ReqBody, ResBody> Service<Request<ReqBody>> for SessionService<S>
+where
+    S: Service<Request<ReqBody>, Response = Response<ResBody>> + Clone + Send + 'static,
+    S::Future: Send + 'static,
+    ReqBody: Send + 'static,
+    ResBody: RejectionBody + Send + 'static,
+{
+    type Response = Response<ResBody>;
+    type Error = S::Error;
+    type Future = ResponseFuture<Self::Response, Self::Error>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, mut req: Request<ReqBody>) -> Self::Future {
+        let config = self.config.clone();
+        let protocol = Protocol::of(&req);
+
+        if let Err(refusal) = config.cross_site.check(&req) {
+            tracing::info!(target: "auth::session", method = %req.method(), reason = refusal.description(), "cross-site request refused");
+            let res = Rejection::new(RejectionKind::Forbidden, refusal.description())
+                .render(protocol, &config.realm);
+            return Box::pin(async move { Ok(res) });
+        }
+
+        // The cookie manager around this service always installs the jar.
+        let cookies = req.extensions().get::<Cookies>().cloned();
+        let presented = cookies
+            .as_ref()
+            .and_then(|c| cookie::read(c, &config.cookie))
+            .and_then(|parsed| {
+                if parsed.is_err() {
+                    tracing::debug!(target: "auth::session", "malformed session cookie ignored");
+                }
+                parsed.ok()
+            });
+        let session = Session::new(config.clone(), protocol, presented);
+        req.extensions_mut().insert(session.clone());
+        #[cfg(feature = "axum")]
+        req.extensions_mut()
+            .insert(auth_core::extract::IdentityProvider::new(Arc::new(
+                session.clone(),
+            )));
+
+        // Use the service that was polled ready; leave a fresh clone in its place.
+        let clone = self.inner.clone();
+        let mut inner = std::mem::replace(&mut self.inner, clone);
+        Box::pin(async move {
+            let mut res = inner.call(req).await?;
+            match session.commit().await {
+                Ok(action) => {
+                    let sent = cookies
+                        .as_ref()
+                        .is_some_and(|c| cookie::apply(c, &config.cookie, &action));
+                    if sent {
+                        // A response that sets a session cookie must never be cached.
+                        res.headers_mut()
+                            .insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+                    }
+                }
+                Err(error) => {
+                    tracing::warn!(target: "auth::session", %error, "session could not be saved; answering 503");
+                    res = rejection_for(&error).render(protocol, &config.realm);
+                }
+            }
+            Ok(res)
+        })
+    }
+}

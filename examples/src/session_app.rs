@@ -1,0 +1,186 @@
+//! A small web app on cookie sessions: a login form, a page with the user and a per-session
+//! counter, a "your sessions" page with revoke buttons, logout and logout everywhere.
+
+use auth_tower::{Identity, Session, SessionError, SessionKey, SessionLayer, SessionStore};
+use axum::extract::{Form, Path};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+
+/// The demo users: (user id, password). A real app checks a password hash.
+const USERS: &[(&str, &str)] = &[("alice", "wonderland"), ("bob", "builder")];
+
+/// The app's routes behind a session layer built from `sessions`.
+pub fn router(sessions: SessionLayer) -> Router {
+    Router::new()
+        .route("/", get(home))
+        .route("/login", post(login))
+        .route("/logout", post(logout))
+        .route("/logout-everywhere", post(logout_everywhere))
+        .route("/sessions", get(sessions_page))
+        .route("/sessions/{key}/revoke", post(revoke))
+        .route("/api/me", get(me))
+        .route("/api/counter", get(counter))
+        .layer(sessions)
+}
+
+/// The session layer the example uses on `store`. `insecure_dev_cookie` drops `Secure` and the
+/// `__Host-` prefix so the cookie works over plain http://127.0.0.1 (development only).
+///
+/// # Errors
+/// If the configuration is refused.
+pub fn session_layer(
+    store: impl SessionStore,
+    insecure_dev_cookie: bool,
+) -> Result<SessionLayer, auth_tower::Error> {
+    let builder = SessionLayer::builder(store);
+    let builder = if insecure_dev_cookie {
+        builder.with_insecure_dev_cookie()
+    } else {
+        builder
+    };
+    builder.build()
+}
+
+async fn bump_counter(session: &Session) -> Result<u64, SessionError> {
+    let n = session.get::<u64>("counter").await?.unwrap_or(0) + 1;
+    session.insert("counter", n).await?;
+    Ok(n)
+}
+
+async fn home(session: Session) -> Result<Response, SessionError> {
+    let Some(who) = session.identity().await? else {
+        return Ok(Html(page(
+            "Sign in",
+            r#"<form method="post" action="/login">
+<label>User <input name="username" autocomplete="username"></label>
+<label>Password <input name="password" type="password" autocomplete="current-password"></label>
+<button>Sign in</button></form><p>Try alice / wonderland or bob / builder.</p>"#,
+        ))
+        .into_response());
+    };
+    let n = bump_counter(&session).await?;
+    Ok(Html(page(
+        "Home",
+        &format!(
+            r#"<p>Signed in as <b>{}</b>. You have seen this page {n} time(s) in this session.</p>
+<p><a href="/sessions">Your sessions</a></p>
+<form method="post" action="/logout"><button>Log out</button></form>
+<form method="post" action="/logout-everywhere"><button>Log out everywhere</button></form>"#,
+            escape(who.subject())
+        ),
+    ))
+    .into_response())
+}
+
+#[derive(Deserialize)]
+struct Credentials {
+    username: String,
+    password: String,
+}
+
+fn check_credentials(c: &Credentials) -> Option<Identity> {
+    USERS
+        .iter()
+        .find(|(u, p)| *u == c.username && *p == c.password)
+        .map(|(u, _)| Identity::new(*u).with_role("user"))
+}
+
+async fn login(
+    session: Session,
+    Form(credentials): Form<Credentials>,
+) -> Result<Response, SessionError> {
+    match check_credentials(&credentials) {
+        Some(identity) => {
+            session.login(identity).await?;
+            Ok(Redirect::to("/").into_response())
+        }
+        None => Ok((
+            StatusCode::UNAUTHORIZED,
+            Html(page(
+                "Sign in failed",
+                r#"<p>Wrong user or password. <a href="/">Try again</a></p>"#,
+            )),
+        )
+            .into_response()),
+    }
+}
+
+async fn logout(session: Session) -> Result<Redirect, SessionError> {
+    session.logout().await?;
+    Ok(Redirect::to("/"))
+}
+
+async fn logout_everywhere(session: Session) -> Result<Redirect, SessionError> {
+    session.logout_everywhere().await?;
+    Ok(Redirect::to("/"))
+}
+
+async fn sessions_page(session: Session, _who: Identity) -> Result<Html<String>, SessionError> {
+    let current = session.key().await?;
+    let mut rows = String::new();
+    for entry in session.sessions().await? {
+        let this = if Some(entry.key) == current {
+            " (this one)"
+        } else {
+            ""
+        };
+        rows.push_str(&format!(
+            r#"<li>created {} · last seen {}{this} <form method="post" action="/sessions/{}/revoke"><button>Revoke</button></form></li>"#,
+            entry.record.created_at, entry.record.last_seen_at, entry.key
+        ));
+    }
+    Ok(Html(page(
+        "Your sessions",
+        &format!("<ul>{rows}</ul><p><a href=\"/\">Home</a></p>"),
+    )))
+}
+
+async fn revoke(
+    session: Session,
+    _who: Identity,
+    Path(key): Path<String>,
+) -> Result<Response, SessionError> {
+    let Ok(key) = SessionKey::from_hex(&key) else {
+        return Ok((StatusCode::BAD_REQUEST, "malformed session key").into_response());
+    };
+    if session.revoke(&key).await? {
+        Ok(Redirect::to("/sessions").into_response())
+    } else {
+        Ok((StatusCode::NOT_FOUND, "no such session").into_response())
+    }
+}
+
+async fn me(who: Identity) -> Json<serde_json::Value> {
+    Json(serde_json::json!({
+        "subject": who.subject(),
+        "roles": who.roles(),
+        "session": who.session().map(ToString::to_string),
+    }))
+}
+
+async fn counter(
+    session: Session,
+    who: Option<Identity>,
+) -> Result<Json<serde_json::Value>, SessionError> {
+    let n = bump_counter(&session).await?;
+    Ok(Json(serde_json::json!({
+        "counter": n,
+        "subject": who.as_ref().map(Identity::subject),
+    })))
+}
+
+fn page(title: &str, body: &str) -> String {
+    format!(
+        "<!doctype html><html><head><meta charset=\"utf-8\"><title>{title}</title></head><body><h1>{title}</h1>{body}</body></html>"
+    )
+}
+
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
