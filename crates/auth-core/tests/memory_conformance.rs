@@ -1,5 +1,7 @@
 //! The memory store against the shared store conformance suite.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 auth_core::session_store_conformance!(
     |clock| async move { auth_core::MemoryStore::with_clock(clock) }
 );

@@ -205,7 +205,7 @@ mod tests {
             format!("{id}="),
             format!("{id}A"),
             id[..42].to_string(),
-            id.replace(|c: char| c == '-' || c == '_', "+"),
+            id.replace(['-', '_'], "+"),
             format!(" {}", &id[1..]),
             "A".repeat(42) + "B", // non-zero trailing bits: not canonical
         ] {

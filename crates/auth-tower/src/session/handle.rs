@@ -38,17 +38,27 @@ struct Inner {
     state: Mutex<State>,
 }
 
-#[derive(Default)]
-pub(crate) struct State {
-    phase: Phase,
-    /// Value changes not yet written.
-    changes: SessionChanges,
-    /// What the response must do with the cookie.
-    pub(crate) cookie: CookieAction,
+impl Session {
+    pub(super) fn config(&self) -> &SessionConfig {
+        &self.inner.config
+    }
+
+    pub(super) async fn lock_state(&self) -> MutexGuard<'_, State> {
+        self.inner.state.lock().await
+    }
 }
 
 #[derive(Default)]
-enum Phase {
+pub(super) struct State {
+    pub(super) phase: Phase,
+    /// Value changes not yet written.
+    pub(super) changes: SessionChanges,
+    /// What the response must do with the cookie.
+    pub(super) cookie: CookieAction,
+}
+
+#[derive(Default)]
+pub(super) enum Phase {
     /// The store has not been asked yet.
     #[default]
     Unloaded,
@@ -58,7 +68,7 @@ enum Phase {
     /// A live session.
     Active {
         id: SessionId,
-        record: SessionRecord,
+        record: Box<SessionRecord>,
     },
     /// Logged out in this request: nothing more is written.
     Ended,
@@ -112,7 +122,7 @@ impl Session {
                 tracing::debug!(target: "auth::session", session = ?key, "session loaded");
                 Ok(Phase::Active {
                     id: id.clone(),
-                    record,
+                    record: Box::new(record),
                 })
             }
             _ => {
@@ -279,7 +289,10 @@ impl Session {
         };
         tracing::info!(target: "auth::session", session = ?id.key(), "logged in; session id rotated");
         state.cookie = CookieAction::Set(id.clone());
-        state.phase = Phase::Active { id, record };
+        state.phase = Phase::Active {
+            id,
+            record: Box::new(record),
+        };
         Ok(())
     }
 
@@ -415,55 +428,6 @@ impl Session {
             return Ok(false);
         }
         store.delete(key).await.map_err(|e| self.err(e))
-    }
-
-    /// Write what the request changed. Called by the service after the inner response, with
-    /// the state lock; returns the cookie action for the response.
-    pub(crate) async fn commit(&self) -> Result<CookieAction, Error> {
-        let mut state = self.inner.state.lock().await;
-        let config = &self.inner.config;
-        let now = config.clock.now();
-        let phase = std::mem::take(&mut state.phase);
-        let mut changes = std::mem::take(&mut state.changes);
-        match phase {
-            Phase::Unloaded | Phase::Ended => {}
-            Phase::Fresh { stale } => {
-                if changes.is_empty() {
-                    if stale {
-                        // Drop the dead cookie so later requests skip the store lookup.
-                        state.cookie = CookieAction::Clear;
-                    }
-                } else {
-                    let mut record =
-                        SessionRecord::new(now, config.idle_timeout, config.absolute_timeout);
-                    changes.apply_to(&mut record);
-                    record.version = 0;
-                    let id = self.create(&record).await?;
-                    tracing::debug!(target: "auth::session", session = ?id.key(), "session created");
-                    state.cookie = CookieAction::Set(id);
-                }
-            }
-            Phase::Active { id, record } => {
-                if now >= record.last_seen_at.saturating_add(config.touch_interval) {
-                    changes.touch = Some(auth_core::Touch {
-                        last_seen_at: now,
-                        idle_expires_at: now.saturating_add(config.idle_timeout),
-                    });
-                }
-                if !changes.is_empty() {
-                    let key = id.key();
-                    match config.store.save(&key, &changes).await? {
-                        auth_core::SaveOutcome::Saved { .. } => {}
-                        _ => {
-                            // Deleted meanwhile (logout elsewhere): it stays deleted.
-                            tracing::debug!(target: "auth::session", session = ?key, "session ended during the request");
-                            state.cookie = CookieAction::Clear;
-                        }
-                    }
-                }
-            }
-        }
-        Ok(std::mem::take(&mut state.cookie))
     }
 }
 

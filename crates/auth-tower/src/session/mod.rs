@@ -11,6 +11,7 @@
 //!   looked up; an unknown or expired one starts a fresh anonymous session (the client's id is
 //!   never adopted) and is cleared.
 
+mod commit;
 mod config;
 mod cookie;
 mod error;

@@ -1,0 +1,56 @@
+//! Committing a session after the response: create, save or clear, and what the cookie does.
+
+use super::cookie::CookieAction;
+use super::handle::{Phase, Session};
+use auth_core::{Error, SaveOutcome, SessionRecord, Touch};
+
+impl Session {
+    /// Write what the request changed. Called by the service after the inner response, with
+    /// the state lock; returns the cookie action for the response.
+    pub(crate) async fn commit(&self) -> Result<CookieAction, Error> {
+        let mut state = self.lock_state().await;
+        let config = self.config();
+        let now = config.clock.now();
+        let phase = std::mem::take(&mut state.phase);
+        let mut changes = std::mem::take(&mut state.changes);
+        match phase {
+            Phase::Unloaded | Phase::Ended => {}
+            Phase::Fresh { stale } => {
+                if changes.is_empty() {
+                    if stale {
+                        // Drop the dead cookie so later requests skip the store lookup.
+                        state.cookie = CookieAction::Clear;
+                    }
+                } else {
+                    let mut record =
+                        SessionRecord::new(now, config.idle_timeout, config.absolute_timeout);
+                    changes.apply_to(&mut record);
+                    record.version = 0;
+                    let id = self.create(&record).await?;
+                    tracing::debug!(target: "auth::session", session = ?id.key(), "session created");
+                    state.cookie = CookieAction::Set(id);
+                }
+            }
+            Phase::Active { id, record } => {
+                if now >= record.last_seen_at.saturating_add(config.touch_interval) {
+                    changes.touch = Some(Touch {
+                        last_seen_at: now,
+                        idle_expires_at: now.saturating_add(config.idle_timeout),
+                    });
+                }
+                if !changes.is_empty() {
+                    let key = id.key();
+                    match config.store.save(&key, &changes).await? {
+                        SaveOutcome::Saved { .. } => {}
+                        _ => {
+                            // Deleted meanwhile (logout elsewhere): it stays deleted.
+                            tracing::debug!(target: "auth::session", session = ?key, "session ended during the request");
+                            state.cookie = CookieAction::Clear;
+                        }
+                    }
+                }
+            }
+        }
+        Ok(std::mem::take(&mut state.cookie))
+    }
+}

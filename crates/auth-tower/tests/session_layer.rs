@@ -1,0 +1,511 @@
+//! SessionLayer behaviour through an axum router (in process, no network).
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use auth_core::{ManualClock, MemoryStore, SessionId};
+use auth_tower::{Identity, Session, SessionError, SessionLayer};
+use axum::Router;
+use axum::body::Body;
+use axum::routing::{get, post};
+use common::{ProbeStore, get as get_req, post as post_req, send};
+use http::Request;
+use std::sync::Arc;
+use std::time::Duration;
+
+type Probe = Arc<ProbeStore<MemoryStore>>;
+
+fn app_with(store: Probe, clock: Arc<ManualClock>, secure: bool) -> Router {
+    let mut b = SessionLayer::builder(store).with_clock(clock);
+    if !secure {
+        b = b.with_insecure_dev_cookie();
+    }
+    routes().layer(b.build().unwrap())
+}
+
+fn routes() -> Router {
+    Router::new()
+        .route("/untouched", get(|| async { "hi" }))
+        .route(
+            "/count",
+            get(|s: Session| async move {
+                let n = s.get::<u32>("n").await?.unwrap_or(0) + 1;
+                s.insert("n", n).await?;
+                Ok::<_, SessionError>(n.to_string())
+            }),
+        )
+        .route(
+            "/read",
+            get(|s: Session| async move {
+                Ok::<_, SessionError>(format!("{:?}", s.get::<u32>("n").await?))
+            }),
+        )
+        .route(
+            "/set/{name}",
+            post(
+                |s: Session, axum::extract::Path(name): axum::extract::Path<String>| async move {
+                    s.insert(&name, true).await?;
+                    Ok::<_, SessionError>("ok")
+                },
+            ),
+        )
+        .route(
+            "/login/{user}",
+            post(
+                |s: Session, axum::extract::Path(user): axum::extract::Path<String>| async move {
+                    s.login(Identity::new(user).with_role("user")).await?;
+                    Ok::<_, SessionError>("in")
+                },
+            ),
+        )
+        .route(
+            "/logout",
+            post(|s: Session| async move {
+                s.logout().await?;
+                Ok::<_, SessionError>("out")
+            }),
+        )
+        .route(
+            "/logout-everywhere",
+            post(|s: Session| async move {
+                Ok::<_, SessionError>(s.logout_everywhere().await?.to_string())
+            }),
+        )
+        .route(
+            "/me",
+            get(|who: Identity| async move { who.subject().to_owned() }),
+        )
+        .route(
+            "/all",
+            get(|s: Session| async move {
+                let mut n = 0;
+                for i in 0..32 {
+                    if s.get::<bool>(&format!("f{i}")).await?.unwrap_or(false) {
+                        n += 1;
+                    }
+                }
+                Ok::<_, SessionError>(n.to_string())
+            }),
+        )
+        .route(
+            "/maybe",
+            get(|who: Option<Identity>| async move {
+                who.map_or("anonymous".to_owned(), |w| w.subject().to_owned())
+            }),
+        )
+}
+
+fn setup() -> (Probe, Arc<ManualClock>, Router) {
+    let clock = Arc::new(ManualClock::new());
+    let store = ProbeStore::new(MemoryStore::with_clock(clock.clone()));
+    let app = app_with(store.clone(), clock.clone(), true);
+    (store, clock, app)
+}
+
+#[tokio::test]
+async fn no_cookie_and_no_use_means_no_store_call_and_no_cookie() {
+    let (store, _, app) = setup();
+    let r = send(&app, get_req("/untouched", None)).await;
+    assert_eq!(r.status, 200);
+    assert!(r.set_cookies().is_empty());
+    assert_eq!(store.calls(), 0);
+    // A handler that only reads an anonymous session: no store call either (no cookie).
+    let r = send(&app, get_req("/read", None)).await;
+    assert_eq!(r.body, "None");
+    assert_eq!(store.calls(), 0);
+    assert!(r.set_cookies().is_empty(), "reading creates nothing");
+}
+
+#[tokio::test]
+async fn cookie_is_not_looked_up_until_the_handler_asks() {
+    let (store, _, app) = setup();
+    let r = send(&app, get_req("/count", None)).await;
+    let cookie = r.cookie_pair();
+    let before = store.calls();
+    let r = send(&app, get_req("/untouched", Some(&cookie))).await;
+    assert_eq!(r.status, 200);
+    assert_eq!(
+        store.calls(),
+        before,
+        "a valid cookie on a route that ignores the session costs nothing"
+    );
+}
+
+#[tokio::test]
+async fn secure_cookie_attributes_are_exact() {
+    let (_, _, app) = setup();
+    let r = send(&app, get_req("/count", None)).await;
+    let set = r.set_cookies();
+    assert_eq!(set.len(), 1);
+    let (pair, attrs) = set[0].split_once(';').unwrap();
+    let (name, value) = pair.split_once('=').unwrap();
+    assert_eq!(name, "__Host-session");
+    assert!(
+        SessionId::parse(value).is_ok(),
+        "cookie value is a 43-char base64url id"
+    );
+    assert_eq!(attrs, " HttpOnly; SameSite=Lax; Secure; Path=/");
+    assert_eq!(r.header("cache-control"), Some("no-store"));
+}
+
+#[tokio::test]
+async fn counter_persists_and_read_only_requests_write_nothing() {
+    let (store, _, app) = setup();
+    let r = send(&app, get_req("/count", None)).await;
+    assert_eq!(r.body, "1");
+    let cookie = r.cookie_pair();
+    let r = send(&app, get_req("/count", Some(&cookie))).await;
+    assert_eq!(r.body, "2");
+    assert!(
+        r.set_cookies().is_empty(),
+        "an existing session does not resend its cookie"
+    );
+    assert_eq!(r.header("cache-control"), None);
+    let writes = store.writes();
+    let r = send(&app, get_req("/read", Some(&cookie))).await;
+    assert_eq!(r.body, "Some(2)");
+    assert_eq!(
+        store.writes(),
+        writes,
+        "read-only request inside the touch interval writes nothing"
+    );
+}
+
+#[tokio::test]
+async fn touch_is_throttled_and_idle_expiry_ends_the_session() {
+    let (store, clock, app) = setup();
+    let cookie = send(&app, get_req("/count", None)).await.cookie_pair();
+    let writes = store.writes();
+    clock.advance(Duration::from_secs(30));
+    send(&app, get_req("/read", Some(&cookie))).await;
+    assert_eq!(store.writes(), writes, "no touch inside the interval");
+    clock.advance(Duration::from_secs(31));
+    send(&app, get_req("/read", Some(&cookie))).await;
+    assert_eq!(
+        store.writes(),
+        writes + 1,
+        "one touch once the interval passed"
+    );
+    // Kept alive by the touch past the original idle expiry.
+    clock.advance(Duration::from_secs(29 * 60));
+    assert_eq!(
+        send(&app, get_req("/read", Some(&cookie))).await.body,
+        "Some(1)"
+    );
+    clock.advance(Duration::from_secs(30 * 60));
+    let r = send(&app, get_req("/read", Some(&cookie))).await;
+    assert_eq!(r.body, "None", "idle timeout ended it");
+    let cleared = r.set_cookies();
+    assert_eq!(
+        cleared,
+        vec!["__Host-session=; HttpOnly; SameSite=Lax; Secure; Path=/; Max-Age=0".to_owned()]
+    );
+}
+
+#[tokio::test]
+async fn absolute_timeout_ends_even_an_active_session() {
+    let clock = Arc::new(ManualClock::new());
+    let store = ProbeStore::new(MemoryStore::with_clock(clock.clone()));
+    let layer = SessionLayer::builder(store)
+        .with_clock(clock.clone())
+        .with_idle_timeout(Duration::from_secs(600))
+        .with_absolute_timeout(Duration::from_secs(1800))
+        .build()
+        .unwrap();
+    let app = routes().layer(layer);
+    let cookie = send(&app, get_req("/count", None)).await.cookie_pair();
+    for _ in 0..5 {
+        clock.advance(Duration::from_secs(300));
+        assert_ne!(send(&app, get_req("/count", Some(&cookie))).await.body, "1");
+    }
+    clock.advance(Duration::from_secs(300));
+    assert_eq!(
+        send(&app, get_req("/count", Some(&cookie))).await.body,
+        "1",
+        "a new session after 30 min"
+    );
+}
+
+#[tokio::test]
+async fn login_rotates_the_id_and_keeps_the_data() {
+    let (_, _, app) = setup();
+    let anon = send(&app, get_req("/count", None)).await.cookie_pair();
+    let r = send(&app, post_req("/login/alice", Some(&anon))).await;
+    assert_eq!(r.status, 200);
+    let authed = r.cookie_pair();
+    assert_ne!(authed, anon, "session id changes at login");
+    assert_eq!(r.header("cache-control"), Some("no-store"));
+    assert_eq!(
+        send(&app, get_req("/me", Some(&authed))).await.body,
+        "alice"
+    );
+    assert_eq!(
+        send(&app, get_req("/read", Some(&authed))).await.body,
+        "Some(1)",
+        "data kept"
+    );
+    // The pre-login id is dead: presenting it is anonymous, and it is cleared.
+    let r = send(&app, get_req("/maybe", Some(&anon))).await;
+    assert_eq!(r.body, "anonymous");
+    assert_eq!(r.set_cookies().len(), 1);
+    assert!(r.set_cookies()[0].contains("Max-Age=0"));
+}
+
+#[tokio::test]
+async fn logging_in_as_someone_else_starts_empty() {
+    let (_, _, app) = setup();
+    let cookie = send(&app, post_req("/login/alice", None))
+        .await
+        .cookie_pair();
+    let cookie = {
+        let r = send(&app, get_req("/count", Some(&cookie))).await;
+        assert!(r.set_cookies().is_empty());
+        cookie
+    };
+    let bob = send(&app, post_req("/login/bob", Some(&cookie)))
+        .await
+        .cookie_pair();
+    assert_eq!(
+        send(&app, get_req("/read", Some(&bob))).await.body,
+        "None",
+        "alice's data did not carry over"
+    );
+    assert_eq!(
+        send(&app, get_req("/maybe", Some(&cookie))).await.body,
+        "anonymous"
+    );
+}
+
+#[tokio::test]
+async fn logout_deletes_and_clears_with_the_same_attributes() {
+    let (_, _, app) = setup();
+    let cookie = send(&app, post_req("/login/alice", None))
+        .await
+        .cookie_pair();
+    let r = send(&app, post_req("/logout", Some(&cookie))).await;
+    assert_eq!(r.status, 200);
+    assert_eq!(
+        r.set_cookies(),
+        vec!["__Host-session=; HttpOnly; SameSite=Lax; Secure; Path=/; Max-Age=0".to_owned()]
+    );
+    assert_eq!(r.header("cache-control"), Some("no-store"));
+    let r = send(&app, get_req("/me", Some(&cookie))).await;
+    assert_eq!(r.status, 401, "old cookie is anonymous after logout");
+    assert_eq!(r.header("www-authenticate"), Some("Bearer realm=\"app\""));
+}
+
+#[tokio::test]
+async fn logout_everywhere_ends_every_session_of_the_subject() {
+    let (_, _, app) = setup();
+    let a = send(&app, post_req("/login/alice", None))
+        .await
+        .cookie_pair();
+    let b = send(&app, post_req("/login/alice", None))
+        .await
+        .cookie_pair();
+    let other = send(&app, post_req("/login/bob", None)).await.cookie_pair();
+    let r = send(&app, post_req("/logout-everywhere", Some(&a))).await;
+    assert_eq!(r.body, "2");
+    assert_eq!(
+        send(&app, get_req("/maybe", Some(&b))).await.body,
+        "anonymous"
+    );
+    assert_eq!(
+        send(&app, get_req("/maybe", Some(&other))).await.body,
+        "bob"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_requests_changing_different_values_both_land() {
+    // Every handler loads the session, then waits until all 32 have loaded the same version,
+    // and only then returns: the 32 saves race with identical starting records. A
+    // whole-record save would keep one field; field-level saves keep all 32.
+    let clock = Arc::new(ManualClock::new());
+    let store = ProbeStore::new(MemoryStore::with_clock(clock.clone()));
+    let barrier = Arc::new(tokio::sync::Barrier::new(32));
+    let layer = SessionLayer::builder(store)
+        .with_clock(clock)
+        .build()
+        .unwrap();
+    let app = routes()
+        .route(
+            "/sync-set/{name}",
+            post(
+                move |s: Session, axum::extract::Path(name): axum::extract::Path<String>| {
+                    let barrier = barrier.clone();
+                    async move {
+                        s.insert(&name, true).await?;
+                        barrier.wait().await;
+                        Ok::<_, SessionError>("ok")
+                    }
+                },
+            ),
+        )
+        .layer(layer);
+    let cookie = send(&app, post_req("/login/alice", None))
+        .await
+        .cookie_pair();
+    let mut tasks = Vec::new();
+    for i in 0..32 {
+        let app = app.clone();
+        let cookie = cookie.clone();
+        tasks.push(tokio::spawn(async move {
+            send(&app, post_req(&format!("/sync-set/f{i}"), Some(&cookie)))
+                .await
+                .status
+        }));
+    }
+    for t in tasks {
+        assert_eq!(t.await.unwrap(), 200);
+    }
+    let r = send(&app, get_req("/all", Some(&cookie))).await;
+    assert_eq!(r.body, "32", "every concurrent field-level save landed");
+}
+
+#[tokio::test]
+async fn malformed_cookies_never_reach_the_store_nor_fail() {
+    let (store, _, app) = setup();
+    let long = "A".repeat(8000);
+    let id = SessionId::generate().unwrap().expose_cookie_value();
+    let cases = [
+        "__Host-session=".to_owned(),
+        "__Host-session=x".to_owned(),
+        format!("__Host-session={long}"),
+        format!("__Host-session={id}="),
+        format!("__Host-session={}", &id[..42]),
+        "__Host-session=%FF%FE%00".to_owned(),
+        "__Host-session=\"quoted\"".to_owned(),
+        "__Host-session=../../etc/passwd".to_owned(),
+        "__Host-session=Ω≈ç√∫˜µ≤≥÷".to_owned(),
+        "=;;;==;__Host-session".to_owned(),
+    ];
+    for cookie in &cases {
+        let req = Request::get("/maybe")
+            .header("cookie", cookie.as_bytes())
+            .body(Body::empty())
+            .unwrap();
+        let r = send(&app, req).await;
+        assert_eq!(r.status, 200, "cookie {cookie:?}");
+        assert_eq!(r.body, "anonymous");
+    }
+    assert_eq!(store.calls(), 0, "no malformed cookie caused a store call");
+    // A well-formed but unknown id is looked up once, never adopted.
+    let r = send(
+        &app,
+        get_req("/count", Some(&format!("__Host-session={id}"))),
+    )
+    .await;
+    assert_eq!(r.body, "1");
+    assert_ne!(
+        r.cookie_pair(),
+        format!("__Host-session={id}"),
+        "the client's id is never adopted"
+    );
+}
+
+#[tokio::test]
+async fn store_failure_fails_closed_with_503() {
+    let (store, _, app) = setup();
+    let cookie = send(&app, post_req("/login/alice", None))
+        .await
+        .cookie_pair();
+    store.set_down(true);
+    for path in ["/me", "/maybe", "/count", "/read"] {
+        let r = send(&app, get_req(path, Some(&cookie))).await;
+        assert_eq!(r.status, 503, "{path}");
+        assert_ne!(r.body, "alice");
+    }
+    let r = send(&app, post_req("/logout", Some(&cookie))).await;
+    assert_eq!(
+        r.status, 503,
+        "a logout that could not happen must not look done"
+    );
+    // gRPC callers get a trailers-only UNAVAILABLE.
+    let req = Request::get("/me")
+        .header("cookie", &cookie)
+        .header("content-type", "application/grpc")
+        .body(Body::empty())
+        .unwrap();
+    let r = send(&app, req).await;
+    assert_eq!(r.status, 200);
+    assert_eq!(r.header("grpc-status"), Some("14"));
+    store.set_down(false);
+    assert_eq!(
+        send(&app, get_req("/me", Some(&cookie))).await.body,
+        "alice",
+        "back when the store is"
+    );
+}
+
+#[tokio::test]
+async fn save_failure_after_the_handler_turns_the_response_into_503() {
+    let (store, _, app) = setup();
+    let cookie = send(&app, get_req("/count", None)).await.cookie_pair();
+    store.set_writes_down(true);
+    let r = send(&app, get_req("/count", Some(&cookie))).await;
+    assert_eq!(
+        r.status, 503,
+        "the handler ran, but its change was not saved: not a 200"
+    );
+    assert!(r.set_cookies().is_empty());
+    store.set_writes_down(false);
+    assert_eq!(
+        send(&app, get_req("/count", Some(&cookie))).await.body,
+        "2",
+        "the failed write did not land"
+    );
+    // A brand-new session that cannot be created is a 503 too, and sets no cookie.
+    store.set_writes_down(true);
+    let r = send(&app, get_req("/count", None)).await;
+    assert_eq!(r.status, 503);
+    assert!(r.set_cookies().is_empty());
+}
+
+#[tokio::test]
+async fn cross_site_unsafe_requests_are_refused() {
+    let (store, _, app) = setup();
+    let req = Request::post("/login/alice")
+        .header("origin", "https://evil.example")
+        .header("host", "app.example")
+        .body(Body::empty())
+        .unwrap();
+    let r = send(&app, req).await;
+    assert_eq!(r.status, 403);
+    assert!(r.body.contains("cross-site"));
+    assert_eq!(store.calls(), 0);
+    let req = Request::post("/login/alice")
+        .header("sec-fetch-site", "cross-site")
+        .body(Body::empty())
+        .unwrap();
+    assert_eq!(send(&app, req).await.status, 403);
+    let req = Request::post("/login/alice")
+        .header("sec-fetch-site", "same-origin")
+        .header("origin", "https://app.example")
+        .body(Body::empty())
+        .unwrap();
+    assert_eq!(send(&app, req).await.status, 200);
+    let req = Request::post("/login/alice")
+        .header("origin", "https://app.example")
+        .header("host", "app.example")
+        .body(Body::empty())
+        .unwrap();
+    assert_eq!(send(&app, req).await.status, 200, "own origin");
+}
+
+#[tokio::test]
+async fn extractors_without_the_layer_say_what_is_missing() {
+    let app = routes();
+    let r = send(&app, get_req("/me", None)).await;
+    assert_eq!(r.status, 500);
+    assert!(r.body.contains("Did you add SessionLayer"), "{}", r.body);
+    let r = send(&app, get_req("/count", None)).await;
+    assert_eq!(r.status, 500);
+    assert!(r.body.contains("Did you add SessionLayer"), "{}", r.body);
+    let r = send(&app, get_req("/maybe", None)).await;
+    assert_eq!(
+        r.status, 500,
+        "Option<Identity> does not turn a missing layer into anonymous"
+    );
+}

@@ -1,0 +1,108 @@
+//! Harness for end-to-end tests: serve a router on 127.0.0.1:0, and a small cookie jar that
+//! records `Set-Cookie` exactly as sent (so tests can assert attributes).
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+
+/// A server running on a loopback port; stopped when dropped.
+#[derive(Debug)]
+pub struct TestServer {
+    addr: SocketAddr,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl TestServer {
+    /// Serve `app` on 127.0.0.1 on a free port.
+    ///
+    /// # Panics
+    /// If no loopback port can be bound.
+    #[allow(clippy::unwrap_used)]
+    pub async fn start(app: axum::Router) -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let task = tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        Self { addr, task }
+    }
+
+    /// `http://127.0.0.1:PORT` + `path`.
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    /// The `host:port` the server answers on.
+    pub fn authority(&self) -> String {
+        self.addr.to_string()
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// A browser-like cookie jar for one origin: keeps `name=value` pairs, honours `Max-Age=0`.
+#[derive(Debug, Default, Clone)]
+pub struct CookieJar {
+    cookies: BTreeMap<String, String>,
+    /// Every `Set-Cookie` header seen, verbatim, in order.
+    pub seen: Vec<String>,
+}
+
+impl CookieJar {
+    /// An empty jar.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Record the `Set-Cookie` headers of `res`.
+    pub fn absorb(&mut self, res: &reqwest::Response) {
+        for v in res.headers().get_all(reqwest::header::SET_COOKIE) {
+            let Ok(line) = v.to_str() else { continue };
+            self.seen.push(line.to_owned());
+            let mut parts = line.split(';').map(str::trim);
+            let Some((name, value)) = parts.next().and_then(|p| p.split_once('=')) else {
+                continue;
+            };
+            let removed = parts.any(|a| a.eq_ignore_ascii_case("max-age=0"));
+            if removed {
+                self.cookies.remove(name);
+            } else {
+                self.cookies.insert(name.to_owned(), value.to_owned());
+            }
+        }
+    }
+
+    /// The `Cookie` header value to send, if any.
+    pub fn header(&self) -> Option<String> {
+        if self.cookies.is_empty() {
+            return None;
+        }
+        Some(
+            self.cookies
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect::<Vec<_>>()
+                .join("; "),
+        )
+    }
+
+    /// The value of cookie `name`.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.cookies.get(name).map(String::as_str)
+    }
+}
+
+/// A client that does not follow redirects (so tests see each `Set-Cookie`).
+///
+/// # Panics
+/// If the client cannot be built.
+#[allow(clippy::unwrap_used)]
+pub fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}

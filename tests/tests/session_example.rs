@@ -1,0 +1,322 @@
+//! The session example over real HTTP on 127.0.0.1, with a cookie jar: the flows a browser
+//! goes through, and the attacks it must resist.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use auth_tower::MemoryStore;
+use e2e::{CookieJar, TestServer, client};
+use examples::session_app;
+use reqwest::{RequestBuilder, Response};
+
+const COOKIE: &str = "__Host-session";
+
+async fn start() -> TestServer {
+    // Secure cookie mode, as in production: our jar sends it over loopback http like a
+    // browser treating 127.0.0.1 as a secure context.
+    let layer = session_app::session_layer(MemoryStore::new(), false).unwrap();
+    TestServer::start(session_app::router(layer)).await
+}
+
+async fn send(jar: &mut CookieJar, req: RequestBuilder) -> Response {
+    let req = match jar.header() {
+        Some(c) => req.header("cookie", c),
+        None => req,
+    };
+    let res = req.send().await.unwrap();
+    jar.absorb(&res);
+    res
+}
+
+fn form(server: &TestServer, path: &str, body: &str) -> RequestBuilder {
+    client()
+        .post(server.url(path))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("sec-fetch-site", "same-origin")
+        .header("origin", format!("http://{}", server.authority()))
+        .body(body.to_owned())
+}
+
+async fn counter(server: &TestServer, jar: &mut CookieJar) -> serde_json::Value {
+    let res = send(jar, client().get(server.url("/api/counter"))).await;
+    assert_eq!(res.status(), 200);
+    res.json().await.unwrap()
+}
+
+#[tokio::test]
+async fn login_counter_logout_then_the_old_cookie_is_anonymous() {
+    let server = start().await;
+    let mut jar = CookieJar::new();
+
+    let res = send(&mut jar, client().get(server.url("/"))).await;
+    assert_eq!(res.status(), 200);
+    assert!(res.text().await.unwrap().contains("Sign in"));
+    assert!(
+        jar.get(COOKIE).is_none(),
+        "visiting the login page creates no session"
+    );
+
+    let res = send(
+        &mut jar,
+        form(&server, "/login", "username=alice&password=wonderland"),
+    )
+    .await;
+    assert_eq!(res.status(), 303);
+    assert_eq!(res.headers()["location"], "/");
+    assert_eq!(res.headers()["cache-control"], "no-store");
+    let logged_in = jar.get(COOKIE).expect("login sets the cookie").to_owned();
+
+    assert_eq!(counter(&server, &mut jar).await["counter"], 1);
+    let v = counter(&server, &mut jar).await;
+    assert_eq!(v["counter"], 2);
+    assert_eq!(v["subject"], "alice");
+    let me: serde_json::Value = send(&mut jar, client().get(server.url("/api/me")))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(me["subject"], "alice");
+    assert_eq!(me["roles"], serde_json::json!(["user"]));
+
+    let res = send(&mut jar, form(&server, "/logout", "")).await;
+    assert_eq!(res.status(), 303);
+    assert!(jar.get(COOKIE).is_none(), "logout clears the cookie");
+    assert_eq!(
+        jar.seen.last().unwrap(),
+        &format!("{COOKIE}=; HttpOnly; SameSite=Lax; Secure; Path=/; Max-Age=0")
+    );
+
+    // Replaying the old cookie: anonymous.
+    let mut old = CookieJar::new();
+    old.absorb_pair(COOKIE, &logged_in);
+    let res = send(&mut old, client().get(server.url("/api/me"))).await;
+    assert_eq!(res.status(), 401);
+    assert_eq!(res.headers()["www-authenticate"], "Bearer realm=\"app\"");
+    let v = counter(&server, &mut old).await;
+    assert_eq!(v["counter"], 1, "a fresh session, not the old one");
+    assert_eq!(v["subject"], serde_json::Value::Null);
+    assert_ne!(
+        old.get(COOKIE),
+        Some(logged_in.as_str()),
+        "the old id is never adopted"
+    );
+}
+
+#[tokio::test]
+async fn session_id_changes_at_login_and_attributes_are_exact() {
+    let server = start().await;
+    let mut jar = CookieJar::new();
+    counter(&server, &mut jar).await;
+    let anonymous = jar
+        .get(COOKIE)
+        .expect("counter creates a session")
+        .to_owned();
+    let first = jar.seen[0].clone();
+    assert_eq!(
+        first,
+        format!("{COOKIE}={anonymous}; HttpOnly; SameSite=Lax; Secure; Path=/"),
+        "exact Set-Cookie: no Domain, no Max-Age (browser-session cookie)"
+    );
+    assert_eq!(anonymous.len(), 43);
+
+    send(
+        &mut jar,
+        form(&server, "/login", "username=bob&password=builder"),
+    )
+    .await;
+    let authenticated = jar.get(COOKIE).unwrap().to_owned();
+    assert_ne!(authenticated, anonymous, "new session id at login");
+    assert_eq!(
+        counter(&server, &mut jar).await["counter"],
+        2,
+        "the pre-login data carried over"
+    );
+}
+
+#[tokio::test]
+async fn wrong_password_is_refused_and_creates_nothing() {
+    let server = start().await;
+    let mut jar = CookieJar::new();
+    let res = send(
+        &mut jar,
+        form(&server, "/login", "username=alice&password=nope"),
+    )
+    .await;
+    assert_eq!(res.status(), 401);
+    assert!(jar.get(COOKIE).is_none());
+}
+
+#[tokio::test]
+async fn cross_site_post_is_refused() {
+    let server = start().await;
+    let mut jar = CookieJar::new();
+    send(
+        &mut jar,
+        form(&server, "/login", "username=alice&password=wonderland"),
+    )
+    .await;
+    assert!(jar.get(COOKIE).is_some());
+
+    // A form on another site posting to our logout: the browser sends its Origin.
+    let evil = client()
+        .post(server.url("/logout"))
+        .header("origin", "https://evil.example")
+        .header("sec-fetch-site", "cross-site");
+    let res = send(&mut jar, evil).await;
+    assert_eq!(res.status(), 403);
+    assert!(
+        res.text()
+            .await
+            .unwrap()
+            .contains("cross-site request refused")
+    );
+    // Without fetch metadata (older browser), Origin alone decides.
+    let evil = client()
+        .post(server.url("/logout-everywhere"))
+        .header("origin", "https://evil.example");
+    assert_eq!(send(&mut jar, evil).await.status(), 403);
+    // Still logged in: nothing happened.
+    let me = send(&mut jar, client().get(server.url("/api/me"))).await;
+    assert_eq!(me.status(), 200);
+}
+
+#[tokio::test]
+async fn sessions_page_lists_and_revokes_and_logout_everywhere_ends_all() {
+    let server = start().await;
+    let mut laptop = CookieJar::new();
+    let mut phone = CookieJar::new();
+    send(
+        &mut laptop,
+        form(&server, "/login", "username=alice&password=wonderland"),
+    )
+    .await;
+    send(
+        &mut phone,
+        form(&server, "/login", "username=alice&password=wonderland"),
+    )
+    .await;
+    let mut bob = CookieJar::new();
+    send(
+        &mut bob,
+        form(&server, "/login", "username=bob&password=builder"),
+    )
+    .await;
+
+    let page = send(&mut laptop, client().get(server.url("/sessions")))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(
+        page.matches("<li>").count(),
+        2,
+        "alice sees her two sessions only: {page}"
+    );
+    assert_eq!(page.matches("(this one)").count(), 1);
+
+    // Revoke the phone's session from the laptop.
+    let phone_key: serde_json::Value = send(&mut phone, client().get(server.url("/api/me")))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let phone_key = phone_key["session"].as_str().unwrap().to_owned();
+    let res = send(
+        &mut laptop,
+        form(&server, &format!("/sessions/{phone_key}/revoke"), ""),
+    )
+    .await;
+    assert_eq!(res.status(), 303);
+    assert_eq!(
+        send(&mut phone, client().get(server.url("/api/me")))
+            .await
+            .status(),
+        401
+    );
+
+    // Bob cannot revoke alice's session.
+    let laptop_key: serde_json::Value = send(&mut laptop, client().get(server.url("/api/me")))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let laptop_key = laptop_key["session"].as_str().unwrap().to_owned();
+    let res = send(
+        &mut bob,
+        form(&server, &format!("/sessions/{laptop_key}/revoke"), ""),
+    )
+    .await;
+    assert_eq!(res.status(), 404);
+    let res = send(&mut bob, form(&server, "/sessions/not-hex/revoke", "")).await;
+    assert_eq!(res.status(), 400);
+
+    send(
+        &mut phone,
+        form(&server, "/login", "username=alice&password=wonderland"),
+    )
+    .await;
+    let res = send(&mut laptop, form(&server, "/logout-everywhere", "")).await;
+    assert_eq!(res.status(), 303);
+    assert_eq!(
+        send(&mut laptop, client().get(server.url("/api/me")))
+            .await
+            .status(),
+        401
+    );
+    assert_eq!(
+        send(&mut phone, client().get(server.url("/api/me")))
+            .await
+            .status(),
+        401
+    );
+    assert_eq!(
+        send(&mut bob, client().get(server.url("/api/me")))
+            .await
+            .status(),
+        200,
+        "bob is untouched"
+    );
+}
+
+#[tokio::test]
+async fn malformed_cookies_over_the_wire_are_anonymous_never_500() {
+    let server = start().await;
+    let long = "x".repeat(6000);
+    for value in [
+        "",
+        "a",
+        "%00%01",
+        "😀😀😀",
+        long.as_str(),
+        "=====",
+        "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",
+    ] {
+        let res = client()
+            .get(server.url("/api/counter"))
+            .header("cookie", format!("{COOKIE}={value}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200, "cookie value {value:?}");
+        let v: serde_json::Value = res.json().await.unwrap();
+        assert_eq!(v["counter"], 1);
+    }
+}
+
+trait AbsorbPair {
+    fn absorb_pair(&mut self, name: &str, value: &str);
+}
+
+impl AbsorbPair for CookieJar {
+    fn absorb_pair(&mut self, name: &str, value: &str) {
+        let res = http_response_with_cookie(name, value);
+        self.absorb(&res);
+    }
+}
+
+fn http_response_with_cookie(name: &str, value: &str) -> Response {
+    let res = axum::http::Response::builder()
+        .header("set-cookie", format!("{name}={value}"))
+        .body("")
+        .unwrap();
+    Response::from(res)
+}
