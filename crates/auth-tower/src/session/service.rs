@@ -76,15 +76,12 @@ where
 
         // The cookie manager around this service always installs the jar.
         let cookies = req.extensions().get::<Cookies>().cloned();
-        let presented = cookies
-            .as_ref()
-            .and_then(|c| cookie::read(c, &config.cookie))
-            .and_then(|parsed| {
-                if parsed.is_err() {
-                    tracing::debug!(target: "auth::session", "malformed session cookie ignored");
-                }
-                parsed.ok()
-            });
+        let presented = cookie::read(req.headers(), &config.cookie).and_then(|parsed| {
+            if parsed.is_err() {
+                tracing::debug!(target: "auth::session", "malformed session cookie ignored");
+            }
+            parsed.ok()
+        });
         let session = Session::new(config.clone(), protocol, presented);
         req.extensions_mut().insert(session.clone());
         #[cfg(feature = "axum")]

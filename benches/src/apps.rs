@@ -1,0 +1,70 @@
+//! The apps under test: the same trivial handler behind no auth, our layer, and a peer.
+
+use auth_tower::{Identity, MemoryStore, Session, SessionLayer};
+use axum::Router;
+use axum::routing::get;
+
+pub(crate) fn serve(variant: &str, port: u16) {
+    let app = match variant {
+        "noauth" => Router::new().route("/read", get(|| async { "ok" })),
+        "ours" => ours(),
+        "tower-sessions" => tower_sessions_app(),
+        other => panic!("unknown variant {other}"),
+    };
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    rt.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
+            .await
+            .expect("bind");
+        axum::serve(listener, app).await.expect("serve");
+    });
+}
+
+fn ours() -> Router {
+    let layer = SessionLayer::builder(MemoryStore::new())
+        .build()
+        .expect("layer");
+    Router::new()
+        .route("/plain", get(|| async { "ok" }))
+        .route(
+            "/init",
+            get(|s: Session| async move {
+                s.login(Identity::new("bench-user")).await?;
+                s.insert("n", 1u64).await?;
+                Ok::<_, auth_tower::SessionError>("ok")
+            }),
+        )
+        .route(
+            "/read",
+            get(|s: Session| async move {
+                Ok::<_, auth_tower::SessionError>(format!("{:?}", s.get::<u64>("n").await?))
+            }),
+        )
+        .route(
+            "/me",
+            get(|who: Identity| async move { who.subject().len().to_string() }),
+        )
+        .layer(layer)
+}
+
+fn tower_sessions_app() -> Router {
+    let layer = tower_sessions::SessionManagerLayer::new(tower_sessions::MemoryStore::default());
+    Router::new()
+        .route(
+            "/init",
+            get(|s: tower_sessions::Session| async move {
+                s.insert("n", 1u64).await.expect("insert");
+                "ok"
+            }),
+        )
+        .route(
+            "/read",
+            get(|s: tower_sessions::Session| async move {
+                format!("{:?}", s.get::<u64>("n").await.expect("get"))
+            }),
+        )
+        .layer(layer)
+}
