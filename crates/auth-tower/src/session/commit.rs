@@ -15,13 +15,12 @@ impl Session {
         let mut changes = std::mem::take(&mut state.changes);
         match phase {
             Phase::Unloaded | Phase::Ended => {}
-            Phase::Fresh { stale } => {
-                if changes.is_empty() {
-                    if stale {
-                        // Drop the dead cookie so later requests skip the store lookup.
-                        state.cookie = CookieAction::Clear;
-                    }
-                } else {
+            Phase::Fresh => {
+                // A dead cookie (unknown or expired id) is left alone rather than cleared: a
+                // concurrent request may have just logged in and set a new cookie, and a
+                // clearing response arriving after it would delete the new one. The dead id is
+                // never adopted; it costs one store miss when a handler reads the session.
+                if !changes.is_empty() {
                     let mut record =
                         SessionRecord::new(now, config.idle_timeout, config.absolute_timeout);
                     changes.apply_to(&mut record);
@@ -43,9 +42,10 @@ impl Session {
                     match config.store.save(&key, &changes).await? {
                         SaveOutcome::Saved { .. } => {}
                         _ => {
-                            // Deleted meanwhile (logout elsewhere): it stays deleted.
-                            tracing::debug!(target: "auth::session", session = ?key, "session ended during the request");
-                            state.cookie = CookieAction::Clear;
+                            // Deleted or rotated meanwhile (a logout, or a concurrent login):
+                            // it stays deleted, and the cookie is left alone for the same
+                            // reason as above.
+                            tracing::debug!(target: "auth::session", session = ?key, "session ended during the request; changes dropped");
                         }
                     }
                 }

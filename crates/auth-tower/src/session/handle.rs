@@ -62,9 +62,9 @@ pub(super) enum Phase {
     /// The store has not been asked yet.
     #[default]
     Unloaded,
-    /// No session in the store: a fresh anonymous one, created only if something is written.
-    /// `stale` when the request presented an id the store does not know (unknown or expired).
-    Fresh { stale: bool },
+    /// No session in the store (no cookie, or an unknown or expired id): a fresh anonymous
+    /// one, created only if something is written.
+    Fresh,
     /// A live session.
     Active {
         id: SessionId,
@@ -113,7 +113,7 @@ impl Session {
 
     async fn load(&self) -> Result<Phase, Error> {
         let Some(id) = &self.inner.presented else {
-            return Ok(Phase::Fresh { stale: false });
+            return Ok(Phase::Fresh);
         };
         let config = &self.inner.config;
         let key = id.key();
@@ -127,7 +127,7 @@ impl Session {
             }
             _ => {
                 tracing::debug!(target: "auth::session", session = ?key, "unknown or expired session id");
-                Ok(Phase::Fresh { stale: true })
+                Ok(Phase::Fresh)
             }
         }
     }
@@ -341,7 +341,7 @@ impl Session {
         let key = match &state.phase {
             Phase::Active { id, .. } => Some(id.key()),
             Phase::Unloaded => self.inner.presented.as_ref().map(SessionId::key),
-            Phase::Fresh { .. } | Phase::Ended => None,
+            Phase::Fresh | Phase::Ended => None,
         };
         if let Some(key) = key {
             self.inner

@@ -9,7 +9,8 @@
 //!   pass and never a panic.
 //! - **Bad cookies are just absent**: a malformed cookie (any length, any alphabet) is never
 //!   looked up; an unknown or expired one starts a fresh anonymous session (the client's id is
-//!   never adopted) and is cleared.
+//!   never adopted). Only logout clears the cookie: clearing a dead one could race with a
+//!   concurrent login's new cookie and log the user out.
 
 mod commit;
 mod config;
