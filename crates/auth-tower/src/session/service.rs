@@ -14,6 +14,7 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 use tower_cookies::Cookies;
 use tower_service::Service;
+use tracing::Instrument as _;
 
 /// The service [`SessionLayer`](super::SessionLayer) wraps around yours (inside its cookie
 /// manager).
@@ -82,6 +83,11 @@ where
             }
             parsed.ok()
         });
+        let presented_kind = if presented.is_some() {
+            "present"
+        } else {
+            "absent"
+        };
         let session = Session::new(config.clone(), protocol, presented);
         req.extensions_mut().insert(session.clone());
         #[cfg(feature = "axum")]
@@ -93,7 +99,14 @@ where
         // Use the service that was polled ready; leave a fresh clone in its place.
         let clone = self.inner.clone();
         let mut inner = std::mem::replace(&mut self.inner, clone);
-        Box::pin(async move {
+        let span = tracing::debug_span!(
+            target: "auth::session",
+            "session",
+            method = %req.method(),
+            cookie = presented_kind,
+        );
+        Box::pin(
+            async move {
             let mut res = inner.call(req).await?;
             match session.commit().await {
                 Ok(action) => {
@@ -112,6 +125,8 @@ where
                 }
             }
             Ok(res)
-        })
+        }
+            .instrument(span),
+        )
     }
 }
