@@ -7,6 +7,10 @@ use axum::routing::get;
 pub(crate) fn serve(variant: &str, port: u16) {
     let app = match variant {
         "noauth" => Router::new().route("/read", get(|| async { "ok" })),
+        // What any middleware costs: the same app behind a layer that does nothing.
+        "noop" => Router::new().route("/read", get(|| async { "ok" })).layer(
+            tower::util::MapRequestLayer::new(|r: axum::extract::Request| r),
+        ),
         "ours" => ours(),
         "tower-sessions" => tower_sessions_app(),
         other => panic!("unknown variant {other}"),

@@ -563,3 +563,29 @@ async fn extractors_without_the_layer_say_what_is_missing() {
         "Option<Identity> does not turn a missing layer into anonymous"
     );
 }
+
+#[tokio::test]
+async fn works_alongside_tower_cookies() {
+    let (_, clock, _) = setup();
+    let store = ProbeStore::new(MemoryStore::with_clock(clock.clone()));
+    let layer = SessionLayer::builder(store)
+        .with_clock(clock)
+        .build()
+        .unwrap();
+    let app = Router::new()
+        .route(
+            "/both",
+            get(|s: Session, jar: tower_cookies::Cookies| async move {
+                jar.add(tower_cookies::Cookie::new("theme", "dark"));
+                s.insert("n", 1).await?;
+                Ok::<_, SessionError>("ok")
+            }),
+        )
+        .layer(layer)
+        .layer(tower_cookies::CookieManagerLayer::new());
+    let r = send(&app, get_req("/both", None)).await;
+    let set = r.set_cookies();
+    assert_eq!(set.len(), 2, "{set:?}");
+    assert!(set.iter().any(|c| c == "theme=dark"));
+    assert!(set.iter().any(|c| c.starts_with("__Host-session=")));
+}

@@ -4,8 +4,7 @@ use super::config::CookieConfig;
 use auth_core::SessionId;
 use cookie::{Cookie, SameSite};
 use http::HeaderMap;
-use http::header::COOKIE;
-use tower_cookies::Cookies;
+use http::header::{COOKIE, HeaderValue, SET_COOKIE};
 
 /// What the response must do with the session cookie.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -40,24 +39,33 @@ pub(crate) fn read(headers: &HeaderMap, config: &CookieConfig) -> Option<Result<
     Some(SessionId::parse(value).map_err(|_| ()))
 }
 
-/// Apply `action` to the response's cookie jar. Returns whether a `Set-Cookie` will be sent.
-pub(crate) fn apply(cookies: &Cookies, config: &CookieConfig, action: &CookieAction) -> bool {
-    match action {
-        CookieAction::Keep => false,
+/// Apply `action` to the response headers. Returns whether a `Set-Cookie` was added.
+///
+/// The header is appended, so cookies set by the handler (or by a `tower-cookies`
+/// `CookieManagerLayer` around us) are kept.
+pub(crate) fn apply(headers: &mut HeaderMap, config: &CookieConfig, action: &CookieAction) -> bool {
+    let cookie = match action {
+        CookieAction::Keep => return false,
         CookieAction::Set(id) => {
             let mut cookie = base(config, id.expose_cookie_value());
             if let Some(max_age) = config.max_age {
                 cookie.set_max_age(cookie::time::Duration::try_from(max_age).ok());
             }
-            cookies.add(cookie);
-            true
+            cookie
         }
         CookieAction::Clear => {
             let mut cookie = base(config, String::new());
             cookie.set_max_age(cookie::time::Duration::ZERO);
-            cookies.add(cookie);
+            cookie
+        }
+    };
+    // Name and value are a validated token and base64url: always a valid header value.
+    match HeaderValue::from_str(&cookie.to_string()) {
+        Ok(value) => {
+            headers.append(SET_COOKIE, value);
             true
         }
+        Err(_) => false,
     }
 }
 
@@ -73,7 +81,6 @@ fn base(config: &CookieConfig, value: String) -> Cookie<'static> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use http::HeaderValue;
 
     fn config() -> CookieConfig {
         CookieConfig {

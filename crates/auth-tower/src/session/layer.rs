@@ -4,7 +4,6 @@ use super::config::{SessionConfig, SessionLayerBuilder};
 use super::service::SessionService;
 use auth_core::SessionStore;
 use std::sync::Arc;
-use tower_cookies::CookieManager;
 use tower_layer::Layer;
 
 /// Cookie sessions for any tower service: puts a [`Session`](super::Session) into every
@@ -12,8 +11,11 @@ use tower_layer::Layer;
 ///
 /// Secure by default: `__Host-session` cookie, `HttpOnly`, `Secure`, `SameSite=Lax`,
 /// `Path=/`, no `Domain`; 30 min idle and 12 h absolute timeouts; a new id at login;
-/// cross-site unsafe requests refused (see [`crate::cross_site`]). The layer reads and writes
-/// cookies through `tower-cookies` and installs its cookie manager itself.
+/// cross-site unsafe requests refused (see [`crate::cross_site`]).
+///
+/// Cookies are formatted with the `cookie` crate and the layer needs no cookie manager; it
+/// works alongside `tower-cookies` (your handlers' cookies are kept). It reads only its own
+/// cookie from the `Cookie` header, so a request pays nothing for the others.
 ///
 /// ```
 /// use auth_tower::{Identity, MemoryStore, Session, SessionError, SessionLayer};
@@ -70,9 +72,9 @@ impl SessionLayer {
 }
 
 impl<S> Layer<S> for SessionLayer {
-    type Service = CookieManager<SessionService<S>>;
+    type Service = SessionService<S>;
 
     fn layer(&self, inner: S) -> Self::Service {
-        CookieManager::new(SessionService::new(inner, self.config.clone()))
+        SessionService::new(inner, self.config.clone())
     }
 }

@@ -12,12 +12,10 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
-use tower_cookies::Cookies;
 use tower_service::Service;
 use tracing::Instrument as _;
 
-/// The service [`SessionLayer`](super::SessionLayer) wraps around yours (inside its cookie
-/// manager).
+/// The service [`SessionLayer`](super::SessionLayer) wraps around yours.
 #[derive(Debug, Clone)]
 pub struct SessionService<S> {
     inner: S,
@@ -75,8 +73,6 @@ where
             return Box::pin(async move { Ok(res) });
         }
 
-        // The cookie manager around this service always installs the jar.
-        let cookies = req.extensions().get::<Cookies>().cloned();
         let presented = cookie::read(req.headers(), &config.cookie).and_then(|parsed| {
             if parsed.is_err() {
                 tracing::debug!(target: "auth::session", "malformed session cookie ignored");
@@ -110,10 +106,7 @@ where
             let mut res = inner.call(req).await?;
             match session.commit().await {
                 Ok(action) => {
-                    let sent = cookies
-                        .as_ref()
-                        .is_some_and(|c| cookie::apply(c, &config.cookie, &action));
-                    if sent {
+                    if cookie::apply(res.headers_mut(), &config.cookie, &action) {
                         // A response that sets a session cookie must never be cached.
                         res.headers_mut()
                             .insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
