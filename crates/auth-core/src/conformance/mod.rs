@@ -21,10 +21,33 @@ pub use checks::*;
 ///
 /// `$make` is a closure `|clock: Arc<dyn Clock>| async { store }` returning a fresh store.
 /// The calling crate needs `tokio` with the `macros` and `rt-multi-thread` features.
+///
+/// For a store that needs an external service, add `skip_unless = <future of bool>`: each test
+/// awaits it first and returns early (passing) when it yields `false`. The future decides, and
+/// says why (for example: skip with a message on a developer machine, panic in CI):
+///
+/// ```ignore
+/// auth_core::session_store_conformance!(
+///     |clock| async move { my_store(clock).await },
+///     skip_unless = service_is_reachable(),
+/// );
+/// ```
+///
+/// `@checks path::to::callback!(args)` expands to `path::to::callback!(args; check, ...)`
+/// with the name of every check, for harnesses that run them some other way (for example all
+/// in one test, against a server the test starts and stops).
 #[macro_export]
 macro_rules! session_store_conformance {
     ($make:expr) => {
-        $crate::session_store_conformance!(@tests $make;
+        $crate::session_store_conformance!(@checks $crate::session_store_conformance!(@tests $make));
+    };
+    ($make:expr, skip_unless = $ready:expr $(,)?) => {
+        $crate::session_store_conformance!(
+            @checks $crate::session_store_conformance!(@guarded ($ready) $make)
+        );
+    };
+    (@checks $($callback:ident)::+ ! ($($args:tt)*)) => {
+        $($callback)::+ !($($args)*;
             create_then_load_round_trips,
             load_of_an_unknown_key_is_none,
             create_never_overwrites,
@@ -45,6 +68,20 @@ macro_rules! session_store_conformance {
         $(
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn $check() {
+                let clock = ::std::sync::Arc::new($crate::ManualClock::new());
+                let dyn_clock: ::std::sync::Arc<dyn $crate::Clock> = clock.clone();
+                let store = ::std::sync::Arc::new(($make)(dyn_clock).await);
+                $crate::conformance::$check(store, clock).await;
+            }
+        )*
+    };
+    (@guarded ($ready:expr) $make:expr; $($check:ident),* $(,)?) => {
+        $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $check() {
+                if !($ready).await {
+                    return;
+                }
                 let clock = ::std::sync::Arc::new($crate::ManualClock::new());
                 let dyn_clock: ::std::sync::Arc<dyn $crate::Clock> = clock.clone();
                 let store = ::std::sync::Arc::new(($make)(dyn_clock).await);

@@ -1,0 +1,207 @@
+//! [`RedisConfig`]: where Redis is and how to talk to it, shared by the store and the feed.
+
+use crate::conn::{Backend, RedisConnection};
+use crate::error;
+use crate::keys::{DEFAULT_PREFIX, Keys};
+use auth_core::{Clock, Error, SystemClock};
+use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The per-command timeout used when none is configured.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_millis(500);
+
+/// Where Redis is and how to use it: URL(s), key prefix, per-command timeout and clock.
+///
+/// ```
+/// use auth_session_redis::RedisConfig;
+/// use std::time::Duration;
+/// let config = RedisConfig::new("redis://127.0.0.1:6379/")
+///     .with_key_prefix("myapp:auth:")
+///     .with_timeout(Duration::from_millis(250));
+/// assert_eq!(config.key_prefix(), "myapp:auth:");
+/// ```
+#[derive(Clone)]
+#[must_use]
+pub struct RedisConfig {
+    target: Target,
+    prefix: String,
+    timeout: Duration,
+    clock: Arc<dyn Clock>,
+}
+
+#[derive(Clone)]
+pub(crate) enum Target {
+    Single(String),
+    #[cfg(feature = "cluster")]
+    Cluster(Vec<String>),
+}
+
+impl RedisConfig {
+    /// A single Redis server (or a proxy in front of one) at `url`, e.g.
+    /// `redis://:password@host:6379/0`. Checked when connecting.
+    pub fn new(url: impl Into<String>) -> Self {
+        Self::with_target(Target::Single(url.into()))
+    }
+
+    /// A Redis Cluster reachable through any of `nodes` (URLs of some of its primaries).
+    #[cfg(feature = "cluster")]
+    pub fn cluster<I, S>(nodes: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        Self::with_target(Target::Cluster(nodes.into_iter().map(Into::into).collect()))
+    }
+
+    fn with_target(target: Target) -> Self {
+        Self {
+            target,
+            prefix: DEFAULT_PREFIX.to_owned(),
+            timeout: DEFAULT_TIMEOUT,
+            clock: Arc::new(SystemClock),
+        }
+    }
+
+    /// Prefix every key and channel name (default `auth:`). Must not contain `{` or `}`.
+    pub fn with_key_prefix(mut self, prefix: impl Into<String>) -> Self {
+        self.prefix = prefix.into();
+        self
+    }
+
+    /// How long one Redis command may take before the call fails with
+    /// [`ErrorKind::Unavailable`](auth_core::ErrorKind::Unavailable) (default 500 ms). Also
+    /// bounds each connection attempt.
+    pub fn with_timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// The clock that judges expiry (default: the system clock). Every instance sharing a
+    /// Redis should use the same kind of clock.
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// The key prefix.
+    pub fn key_prefix(&self) -> &str {
+        &self.prefix
+    }
+
+    /// The per-command timeout.
+    pub fn timeout(&self) -> Duration {
+        self.timeout
+    }
+
+    pub(crate) fn clock(&self) -> Arc<dyn Clock> {
+        self.clock.clone()
+    }
+
+    pub(crate) fn target(&self) -> &Target {
+        &self.target
+    }
+
+    /// Check everything that can be checked without a network.
+    pub(crate) fn keys(&self) -> Result<Keys, Error> {
+        if self.timeout.is_zero() {
+            return Err(Error::config(
+                "the Redis command timeout must be above zero",
+            ));
+        }
+        Keys::new(&self.prefix)
+    }
+
+    /// Open the reconnecting command connection.
+    pub(crate) async fn connect(&self) -> Result<Backend, Error> {
+        self.keys()?;
+        let conn: RedisConnection = match &self.target {
+            Target::Single(url) => {
+                let client = open_client(url)?;
+                let config = ConnectionManagerConfig::new()
+                    .set_connection_timeout(Some(self.timeout))
+                    .set_response_timeout(Some(self.timeout))
+                    // Reconnect attempts are quick and few: callers already fail within the
+                    // timeout, and a short backoff lets the first request after Redis comes
+                    // back succeed.
+                    .set_number_of_retries(1)
+                    .set_min_delay(Duration::from_millis(20))
+                    .set_max_delay(Duration::from_millis(200));
+                let what = "connect";
+                match tokio::time::timeout(
+                    self.timeout,
+                    ConnectionManager::new_with_config(client, config),
+                )
+                .await
+                {
+                    Ok(Ok(c)) => c.into(),
+                    Ok(Err(e)) => return Err(error::redis(what, e)),
+                    Err(_) => return Err(error::timeout(what, self.timeout)),
+                }
+            }
+            #[cfg(feature = "cluster")]
+            Target::Cluster(nodes) => {
+                let client = redis::cluster::ClusterClientBuilder::new(nodes.clone())
+                    .connection_timeout(self.timeout)
+                    .response_timeout(self.timeout)
+                    .retries(2)
+                    .min_retry_wait(10)
+                    .max_retry_wait(200)
+                    .build()
+                    .map_err(|e| Error::config("invalid Redis Cluster node URL").with_source(e))?;
+                let what = "connect to cluster";
+                match tokio::time::timeout(self.timeout, client.get_async_connection()).await {
+                    Ok(Ok(c)) => c.into(),
+                    Ok(Err(e)) => return Err(error::redis(what, e)),
+                    Err(_) => return Err(error::timeout(what, self.timeout)),
+                }
+            }
+        };
+        Ok(Backend::new(conn, self.timeout))
+    }
+}
+
+/// A client for one server (checks the URL).
+pub(crate) fn open_client(url: &str) -> Result<redis::Client, Error> {
+    redis::Client::open(url).map_err(|e| Error::config("invalid Redis URL").with_source(e))
+}
+
+impl fmt::Debug for RedisConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // URLs may carry passwords: show only how many there are.
+        let (kind, nodes) = match &self.target {
+            Target::Single(_) => ("single", 1),
+            #[cfg(feature = "cluster")]
+            Target::Cluster(n) => ("cluster", n.len()),
+        };
+        f.debug_struct("RedisConfig")
+            .field("kind", &kind)
+            .field("nodes", &nodes)
+            .field("prefix", &self.prefix)
+            .field("timeout", &self.timeout)
+            .field("clock", &self.clock)
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use auth_core::ErrorKind;
+
+    #[tokio::test]
+    async fn bad_configuration_is_refused_before_any_io() {
+        let bad_prefix = RedisConfig::new("redis://127.0.0.1:1/").with_key_prefix("a{b}");
+        assert_eq!(
+            bad_prefix.connect().await.unwrap_err().kind(),
+            ErrorKind::Config
+        );
+        let zero = RedisConfig::new("redis://127.0.0.1:1/").with_timeout(Duration::ZERO);
+        assert_eq!(zero.connect().await.unwrap_err().kind(), ErrorKind::Config);
+        let url = RedisConfig::new("nonsense://");
+        assert_eq!(url.connect().await.unwrap_err().kind(), ErrorKind::Config);
+        let dbg = format!("{:?}", RedisConfig::new("redis://:hunter2@h/"));
+        assert!(!dbg.contains("hunter2"), "{dbg}");
+    }
+}

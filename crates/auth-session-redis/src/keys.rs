@@ -1,0 +1,102 @@
+//! Key names: every Redis key and channel this crate touches is spelled here, and nowhere else.
+//!
+//! | key | type | hash tag | holds |
+//! |---|---|---|---|
+//! | `{prefix}s:{<session key hex>}` | HASH | the session key | one session |
+//! | `{prefix}u:{<sha256(subject) hex>}` | ZSET | the subject digest | a subject's session keys, scored by absolute expiry |
+//! | `{prefix}rev` | ZSET | none (one key) | revocations (JSON target), scored by expiry |
+//! | `{prefix}rev:feed` | pub/sub channel | | revocations as they happen (JSON) |
+//!
+//! The braces are Redis Cluster hash tags: a session and everything stored in it live in one
+//! slot, a subject's index lives in another. Subjects are digested so that neither a user id
+//! that contains braces nor one that is personal data ends up in a key name.
+
+use auth_core::{Error, SessionKey};
+use sha2::{Digest, Sha256};
+use std::fmt::Write as _;
+use std::sync::Arc;
+
+/// The key prefix used when none is configured.
+pub(crate) const DEFAULT_PREFIX: &str = "auth:";
+
+/// Builds key names under one prefix.
+#[derive(Debug, Clone)]
+pub(crate) struct Keys {
+    prefix: Arc<str>,
+}
+
+impl Keys {
+    /// Keys under `prefix`, which must not contain `{` or `}` (they would change which part
+    /// of a key Redis Cluster hashes).
+    pub(crate) fn new(prefix: &str) -> Result<Self, Error> {
+        if prefix.contains(['{', '}']) {
+            return Err(Error::config(
+                "the Redis key prefix must not contain '{' or '}' (they are Cluster hash tags)",
+            ));
+        }
+        Ok(Self {
+            prefix: prefix.into(),
+        })
+    }
+
+    /// The prefix.
+    pub(crate) fn prefix(&self) -> &str {
+        &self.prefix
+    }
+
+    /// The HASH holding one session.
+    pub(crate) fn session(&self, key: &SessionKey) -> String {
+        format!("{}s:{{{}}}", self.prefix, key.to_hex())
+    }
+
+    /// The HASH of the session an index member stands for.
+    pub(crate) fn session_for_member(&self, member: &str) -> String {
+        format!("{}s:{{{member}}}", self.prefix)
+    }
+
+    /// The ZSET indexing a subject's sessions.
+    pub(crate) fn subject(&self, subject: &str) -> String {
+        let digest = Sha256::digest(subject.as_bytes());
+        let mut key = String::with_capacity(self.prefix.len() + 68);
+        key.push_str(&self.prefix);
+        key.push_str("u:{");
+        for b in digest {
+            let _ = write!(key, "{b:02x}");
+        }
+        key.push('}');
+        key
+    }
+
+    /// The ZSET of revocations.
+    pub(crate) fn revocations(&self) -> String {
+        format!("{}rev", self.prefix)
+    }
+
+    /// The pub/sub channel revocations are published on.
+    pub(crate) fn revocation_channel(&self) -> String {
+        format!("{}rev:feed", self.prefix)
+    }
+}
+
+/// The member that stands for a session in a subject index.
+pub(crate) fn member(key: &SessionKey) -> String {
+    key.to_hex()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_and_hash_tags() {
+        let keys = Keys::new("app:").unwrap();
+        let k = SessionKey::from_bytes([0xab; 32]);
+        assert_eq!(keys.session(&k), format!("app:s:{{{}}}", "ab".repeat(32)));
+        let ix = keys.subject("user {42}");
+        assert!(ix.starts_with("app:u:{") && ix.ends_with('}') && ix.len() == 7 + 64 + 1);
+        assert!(!ix.contains("42"), "subjects are digested");
+        assert_eq!(keys.revocations(), "app:rev");
+        assert!(Keys::new("bad{").is_err());
+        assert!(Keys::new("bad}").is_err());
+    }
+}

@@ -1,0 +1,168 @@
+//! The listener: subscribe, then load the snapshot, then apply published revocations until the
+//! connection drops or stops answering pings; then do it all again.
+
+use super::state::State;
+use crate::config::{RedisConfig, Target, open_client};
+use crate::conn::Backend;
+use crate::error::{self, TARGET};
+use crate::keys::Keys;
+use auth_core::{Error, Revocation, RevocationTarget, Timestamp};
+use futures_util::StreamExt as _;
+use redis::aio::PubSub;
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// How often an idle subscription is pinged (and the in-memory set pruned).
+const PING_EVERY: Duration = Duration::from_secs(1);
+/// The first and the longest pause between reconnection attempts.
+const BACKOFF: (Duration, Duration) = (Duration::from_millis(50), Duration::from_secs(2));
+
+pub(super) struct Feed {
+    /// Servers to subscribe on: the one Redis, or the cluster's seed nodes (a message
+    /// published on any node of a cluster reaches subscribers on every node).
+    nodes: Vec<redis::Client>,
+    keys: Keys,
+    backend: Backend,
+    state: Arc<State>,
+    timeout: Duration,
+}
+
+impl Feed {
+    pub(super) fn new(
+        config: &RedisConfig,
+        keys: Keys,
+        backend: Backend,
+        state: Arc<State>,
+    ) -> Result<Self, Error> {
+        let nodes = match config.target() {
+            Target::Single(url) => vec![open_client(url)?],
+            #[cfg(feature = "cluster")]
+            Target::Cluster(urls) => urls
+                .iter()
+                .map(|u| open_client(u))
+                .collect::<Result<_, _>>()?,
+        };
+        Ok(Self {
+            nodes,
+            keys,
+            backend,
+            state,
+            timeout: config.timeout(),
+        })
+    }
+
+    async fn bounded<T>(
+        &self,
+        what: &'static str,
+        f: impl Future<Output = redis::RedisResult<T>>,
+    ) -> Result<T, Error> {
+        match tokio::time::timeout(self.timeout, f).await {
+            Ok(Ok(v)) => Ok(v),
+            Ok(Err(e)) => Err(error::redis(what, e)),
+            Err(_) => Err(error::timeout(what, self.timeout)),
+        }
+    }
+
+    /// Subscribe (on the first node that answers), then load the snapshot.
+    pub(super) async fn sync(&self) -> Result<PubSub, Error> {
+        let mut last = None;
+        for node in &self.nodes {
+            match self.subscribe(node).await {
+                Ok(pubsub) => {
+                    self.load_snapshot().await?;
+                    self.state.set_synced(true);
+                    return Ok(pubsub);
+                }
+                Err(e) => last = Some(e),
+            }
+        }
+        Err(last.unwrap_or_else(|| Error::config("no Redis node to subscribe on")))
+    }
+
+    async fn subscribe(&self, node: &redis::Client) -> Result<PubSub, Error> {
+        let mut pubsub = self
+            .bounded("connect revocation listener", node.get_async_pubsub())
+            .await?;
+        let channel = self.keys.revocation_channel();
+        self.bounded("subscribe to revocations", pubsub.subscribe(&channel))
+            .await?;
+        Ok(pubsub)
+    }
+
+    async fn load_snapshot(&self) -> Result<(), Error> {
+        let now = self.state.clock.now();
+        let mut cmd = redis::cmd("ZRANGE");
+        cmd.arg(self.keys.revocations())
+            .arg(format!("({}", now.as_unix_millis()))
+            .arg("+inf")
+            .arg("BYSCORE")
+            .arg("WITHSCORES");
+        let entries: Vec<(String, f64)> = self.backend.query("load revocations", &cmd).await?;
+        for (member, score) in entries {
+            match serde_json::from_str::<RevocationTarget>(&member) {
+                Ok(target) => self.state.learn(Revocation {
+                    target,
+                    // Scores are written from integer milliseconds.
+                    expires_at: Timestamp::from_unix_millis(score as i64),
+                }),
+                Err(e) => {
+                    tracing::warn!(target: TARGET, error = %e, "ignoring a malformed stored revocation");
+                }
+            }
+        }
+        self.state.prune();
+        Ok(())
+    }
+
+    /// Listen until dropped: apply messages, and resynchronise whenever the subscription ends.
+    pub(super) async fn run(self, mut pubsub: PubSub) {
+        loop {
+            self.listen(pubsub).await;
+            self.state.set_synced(false);
+            tracing::warn!(target: TARGET, "revocation listener disconnected; resubscribing");
+            let mut pause = BACKOFF.0;
+            pubsub = loop {
+                match self.sync().await {
+                    Ok(p) => break p,
+                    Err(_) => {
+                        tokio::time::sleep(pause).await;
+                        pause = (pause * 2).min(BACKOFF.1);
+                    }
+                }
+            };
+            tracing::info!(target: TARGET, "revocation listener resynchronised");
+        }
+    }
+
+    /// Apply published revocations until the connection ends or stops answering.
+    async fn listen(&self, pubsub: PubSub) {
+        let (mut sink, mut stream) = pubsub.split();
+        let mut ticks = tokio::time::interval(PING_EVERY);
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                msg = stream.next() => match msg {
+                    Some(msg) => self.apply(msg.get_payload_bytes()),
+                    None => return,
+                },
+                _ = ticks.tick() => {
+                    self.state.prune();
+                    let ping = sink.ping::<redis::Value>();
+                    if self.bounded("ping revocation listener", ping).await.is_err() {
+                        return;
+                    }
+                }
+            }
+        }
+    }
+
+    fn apply(&self, payload: &[u8]) {
+        match serde_json::from_slice::<Revocation>(payload) {
+            Ok(revocation) => self.state.learn(revocation),
+            Err(e) => {
+                tracing::warn!(target: TARGET, error = %e, "ignoring a malformed published revocation");
+            }
+        }
+    }
+}

@@ -1,0 +1,142 @@
+//! [`RedisRevocations`]: the [`Revocations`] feed on Redis.
+//!
+//! Redis holds the revocations in a ZSET scored by expiry (the snapshot, bounded: expired
+//! entries are dropped by every write) and announces each one on a pub/sub channel (the
+//! deltas). Every instance keeps the whole set in memory, so [`Revocations::is_revoked`] is a
+//! hash lookup with no I/O. A background task listens on the channel; whenever it (re)connects
+//! it subscribes first and then reloads the snapshot, so nothing published in between is missed.
+
+mod feed;
+mod state;
+
+use crate::config::RedisConfig;
+use crate::conn::Backend;
+use crate::keys::Keys;
+use crate::scripts;
+use async_trait::async_trait;
+use auth_core::{Error, Revocation, RevocationProbe, Revocations};
+use feed::Feed;
+use state::State;
+use std::fmt;
+use std::sync::Arc;
+use tokio::sync::broadcast;
+use tokio::task::JoinHandle;
+
+/// A [`Revocations`] set shared by every instance through Redis (or Redis Cluster).
+///
+/// Cheap to clone; the listener task stops when the last clone is dropped.
+///
+/// ```no_run
+/// use auth_core::{Revocation, RevocationProbe, Revocations, SessionKey, SystemClock, Clock};
+/// use auth_session_redis::{RedisConfig, RedisRevocations};
+/// use std::time::Duration;
+/// # async fn run(key: SessionKey) -> Result<(), auth_core::Error> {
+/// let revocations = RedisRevocations::connect(&RedisConfig::new("redis://127.0.0.1/")).await?;
+/// let until = SystemClock.now().saturating_add(Duration::from_secs(15 * 60));
+/// revocations.revoke(Revocation::session(key, until)).await?;
+/// // On every instance, within milliseconds, and without I/O:
+/// assert!(revocations.is_revoked(&RevocationProbe { session: Some(&key), ..Default::default() }));
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct RedisRevocations {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    state: Arc<State>,
+    backend: Backend,
+    keys: Keys,
+    listener: JoinHandle<()>,
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        self.listener.abort();
+    }
+}
+
+impl RedisRevocations {
+    /// Connect, subscribe to the channel and load the snapshot; then keep listening in a
+    /// background task (on the current Tokio runtime) that reconnects by itself.
+    ///
+    /// # Errors
+    /// [`ErrorKind::Config`](auth_core::ErrorKind::Config) for a bad URL or prefix;
+    /// [`ErrorKind::Unavailable`](auth_core::ErrorKind::Unavailable) if Redis cannot be reached
+    /// within the timeout.
+    pub async fn connect(config: &RedisConfig) -> Result<Self, Error> {
+        let keys = config.keys()?;
+        let backend = config.connect().await?;
+        let state = Arc::new(State::new(config.clock()));
+        let feed = Feed::new(config, keys.clone(), backend.clone(), state.clone())?;
+        let subscription = feed.sync().await?;
+        let listener = tokio::spawn(feed.run(subscription));
+        Ok(Self {
+            inner: Arc::new(Inner {
+                state,
+                backend,
+                keys,
+                listener,
+            }),
+        })
+    }
+
+    /// Whether the listener is connected and has loaded the snapshot. While it is not, this
+    /// instance keeps what it knew and what it revoked itself, and catches up on reconnect.
+    pub fn is_synced(&self) -> bool {
+        self.inner.state.is_synced()
+    }
+
+    /// How many revocations this instance holds in memory.
+    pub fn len(&self) -> usize {
+        self.inner.state.len()
+    }
+
+    /// Whether this instance holds no revocations.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+impl fmt::Debug for RedisRevocations {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RedisRevocations")
+            .field("prefix", &self.inner.keys.prefix())
+            .field("entries", &self.len())
+            .field("synced", &self.is_synced())
+            .finish_non_exhaustive()
+    }
+}
+
+#[async_trait]
+impl Revocations for RedisRevocations {
+    async fn revoke(&self, revocation: Revocation) -> Result<(), Error> {
+        let inner = &self.inner;
+        let now = inner.state.clock.now();
+        if revocation.expires_at <= now {
+            return Ok(());
+        }
+        let member = serde_json::to_string(&revocation.target)?;
+        let message = serde_json::to_string(&revocation)?;
+        // Locally first: this instance honours the revocation even if Redis is down.
+        inner.state.learn(revocation.clone());
+        inner.state.prune();
+        let mut inv = scripts::REVOKE.prepare_invoke();
+        inv.key(inner.keys.revocations())
+            .arg(now.as_unix_millis())
+            .arg(member)
+            .arg(revocation.expires_at.as_unix_millis())
+            .arg(inner.keys.revocation_channel())
+            .arg(message);
+        let _: i64 = inner.backend.invoke("record revocation", &inv).await?;
+        Ok(())
+    }
+
+    fn is_revoked(&self, probe: &RevocationProbe<'_>) -> bool {
+        self.inner.state.contains(probe)
+    }
+
+    fn subscribe(&self) -> broadcast::Receiver<Revocation> {
+        self.inner.state.subscribe()
+    }
+}

@@ -1,0 +1,250 @@
+//! The whole store conformance suite, and the revocation feed, on a 3-master Redis Cluster that
+//! this test starts on free loopback ports and always stops (a Drop guard, also on panic).
+//!
+//! One `#[test]` owns the cluster and runs every check in sequence, so no server outlives the
+//! test process.
+
+#![cfg(feature = "cluster")]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)]
+
+mod common;
+
+use auth_core::{
+    Clock, Identity, ManualClock, Revocation, RevocationProbe, Revocations, SessionChanges,
+    SessionRecord, SessionStore, SystemClock,
+};
+use auth_session_redis::{RedisConfig, RedisRevocations, RedisStore};
+use common::server::{RedisServer, free_port, redis_server_available};
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Three cluster-enabled servers; dropping it kills them all.
+struct Cluster {
+    servers: Vec<RedisServer>,
+}
+
+impl Cluster {
+    fn start() -> Self {
+        let mut servers = Vec::new();
+        for _ in 0..3 {
+            // Started one by one, so the next free-port probe sees the previous one taken.
+            servers.push(RedisServer::start(free_port(7_100..8_000, true), true));
+        }
+        let cluster = Self { servers };
+        let nodes: Vec<String> = cluster
+            .servers
+            .iter()
+            .map(|s| format!("127.0.0.1:{}", s.port))
+            .collect();
+        let status = Command::new("redis-cli")
+            .args(["--cluster", "create"])
+            .args(&nodes)
+            .args(["--cluster-replicas", "0", "--cluster-yes"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .expect("run redis-cli --cluster create");
+        assert!(status.success(), "redis-cli --cluster create failed");
+        cluster.wait_until_ok();
+        cluster
+    }
+
+    fn wait_until_ok(&self) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        for server in &self.servers {
+            loop {
+                let info = redis::Client::open(server.url())
+                    .and_then(|c| c.get_connection_with_timeout(Duration::from_millis(500)))
+                    .and_then(|mut c| redis::cmd("CLUSTER").arg("INFO").query::<String>(&mut c))
+                    .unwrap_or_default();
+                if info.contains("cluster_state:ok") {
+                    break;
+                }
+                assert!(Instant::now() < deadline, "cluster never became ok: {info}");
+                std::thread::sleep(Duration::from_millis(100));
+            }
+        }
+    }
+
+    fn urls(&self) -> Vec<String> {
+        self.servers.iter().map(RedisServer::url).collect()
+    }
+}
+
+async fn cluster_store(nodes: &[String], clock: Arc<dyn Clock>) -> RedisStore {
+    let config = RedisConfig::cluster(nodes.to_vec())
+        .with_key_prefix(common::unique_prefix())
+        .with_clock(clock);
+    RedisStore::connect(&config)
+        .await
+        .expect("connect to the cluster")
+}
+
+/// Run each named conformance check on a fresh cluster store, one after the other.
+macro_rules! run_all {
+    ($nodes:expr, $ran:expr; $($check:ident),* $(,)?) => {
+        $(
+            let clock = Arc::new(ManualClock::new());
+            let dyn_clock: Arc<dyn Clock> = clock.clone();
+            let store = Arc::new(cluster_store($nodes, dyn_clock).await);
+            let start = Instant::now();
+            auth_core::conformance::$check(store, clock).await;
+            println!("cluster conformance: {} ok ({:?})", stringify!($check), start.elapsed());
+            $ran += 1;
+        )*
+    };
+}
+
+#[test]
+fn conformance_and_revocations_on_a_three_master_cluster() {
+    if !redis_server_available() {
+        return;
+    }
+    let cluster = Cluster::start();
+    let nodes = cluster.urls();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let mut ran = 0;
+        auth_core::session_store_conformance!(@checks run_all!(&nodes, ran));
+        println!("cluster conformance: {ran} checks passed");
+        sessions_spread_over_every_master(&nodes).await;
+        identity_changes_and_races(&nodes).await;
+        revocations_cross_nodes(&nodes).await;
+    });
+    drop(cluster);
+}
+
+async fn sessions_spread_over_every_master(nodes: &[String]) {
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let store = cluster_store(nodes, clock.clone()).await;
+    let mut keys = Vec::new();
+    for _ in 0..30 {
+        let mut r = SessionRecord::new(
+            clock.now(),
+            Duration::from_secs(60),
+            Duration::from_secs(600),
+        );
+        r.identity = Some(Identity::new("spread"));
+        let key = common::new_key();
+        store.create(&key, &r).await.unwrap();
+        keys.push(key);
+    }
+    for url in nodes {
+        let mut conn = common::raw(url).await;
+        let n: usize = redis::cmd("DBSIZE").query_async(&mut conn).await.unwrap();
+        assert!(n > 0, "node {url} holds no keys: sessions are not spread");
+    }
+    assert_eq!(store.list_subject("spread").await.unwrap().len(), 30);
+    assert_eq!(store.delete_subject("spread").await.unwrap(), 30);
+    for key in &keys {
+        assert!(store.load(key).await.unwrap().is_none());
+    }
+}
+
+/// The cluster paths the suite does not reach: a save that changes the subject (index written
+/// first, old entry removed after), and saves racing a delete across slots.
+async fn identity_changes_and_races(nodes: &[String]) {
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let store = Arc::new(cluster_store(nodes, clock.clone()).await);
+    let record = |subject: &str| {
+        let mut r = SessionRecord::new(
+            clock.now(),
+            Duration::from_secs(60),
+            Duration::from_secs(600),
+        );
+        r.identity = Some(Identity::new(subject));
+        r
+    };
+    let key = common::new_key();
+    store.create(&key, &record("alice")).await.unwrap();
+    let to_bob = SessionChanges {
+        identity: Some(Some(Identity::new("bob"))),
+        ..SessionChanges::default()
+    };
+    store.save(&key, &to_bob).await.unwrap();
+    assert!(store.list_subject("alice").await.unwrap().is_empty());
+    assert_eq!(store.list_subject("bob").await.unwrap().len(), 1);
+    let logout = SessionChanges {
+        identity: Some(None),
+        ..SessionChanges::default()
+    };
+    store.save(&key, &logout).await.unwrap();
+    assert!(store.list_subject("bob").await.unwrap().is_empty());
+    assert_eq!(store.delete_subject("bob").await.unwrap(), 0);
+    assert!(store.load(&key).await.unwrap().unwrap().identity.is_none());
+
+    for _ in 0..20 {
+        let key = common::new_key();
+        store.create(&key, &record("racer")).await.unwrap();
+        let mut tasks = Vec::new();
+        for i in 0..8 {
+            let store = store.clone();
+            tasks.push(tokio::spawn(async move {
+                let mut c = SessionChanges::default();
+                c.insert(format!("f{i}"), serde_json::json!(i));
+                store.save(&key, &c).await.map(|_| ())
+            }));
+        }
+        let deleter = store.clone();
+        tasks.push(tokio::spawn(async move {
+            deleter.delete(&key).await.map(|_| ())
+        }));
+        for t in tasks {
+            t.await.unwrap().unwrap();
+        }
+        assert!(store.load(&key).await.unwrap().is_none(), "resurrected");
+        assert!(store.list_subject("racer").await.unwrap().is_empty());
+    }
+    println!("cluster: identity changes and save/delete races ok");
+}
+
+async fn revocations_cross_nodes(nodes: &[String]) {
+    let prefix = common::unique_prefix();
+    // Each instance knows a different node only: the feed must cross the cluster bus.
+    let a = RedisRevocations::connect(
+        &RedisConfig::cluster([nodes[0].clone()]).with_key_prefix(prefix.clone()),
+    )
+    .await
+    .unwrap();
+    let b = RedisRevocations::connect(
+        &RedisConfig::cluster([nodes[2].clone()]).with_key_prefix(prefix.clone()),
+    )
+    .await
+    .unwrap();
+    let until = SystemClock.now().saturating_add(Duration::from_secs(60));
+    let mut samples = Vec::new();
+    for i in 0..100 {
+        let jti = format!("c-{i}");
+        let start = Instant::now();
+        a.revoke(Revocation::token(jti.clone(), until))
+            .await
+            .unwrap();
+        let probe = RevocationProbe {
+            token_id: Some(&jti),
+            ..Default::default()
+        };
+        while !b.is_revoked(&probe) {
+            assert!(start.elapsed() < Duration::from_secs(2), "not propagated");
+            tokio::time::sleep(Duration::from_micros(100)).await;
+        }
+        samples.push(start.elapsed());
+    }
+    samples.sort();
+    println!(
+        "cluster revocation propagation over {} revocations: p50 {:?}, p99 {:?}",
+        samples.len(),
+        common::percentile(&samples, 0.5),
+        common::percentile(&samples, 0.99)
+    );
+    let late = RedisRevocations::connect(
+        &RedisConfig::cluster([nodes[1].clone()]).with_key_prefix(prefix),
+    )
+    .await
+    .unwrap();
+    assert_eq!(late.len(), 100, "snapshot loaded from the cluster");
+}

@@ -1,0 +1,222 @@
+//! The Redis revocation feed between instances: propagation time, snapshot on connect,
+//! resynchronisation after the subscription drops.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)]
+
+mod common;
+
+use auth_core::{Clock, Revocation, RevocationProbe, Revocations, SystemClock, Timestamp};
+use auth_session_redis::{RedisConfig, RedisRevocations};
+use std::time::{Duration, Instant};
+
+fn in_a_minute() -> Timestamp {
+    SystemClock.now().saturating_add(Duration::from_secs(60))
+}
+
+fn token(jti: &str) -> RevocationProbe<'_> {
+    RevocationProbe {
+        token_id: Some(jti),
+        ..Default::default()
+    }
+}
+
+async fn wait_until(what: &str, limit: Duration, f: impl Fn() -> bool) -> Duration {
+    let start = Instant::now();
+    while !f() {
+        assert!(start.elapsed() < limit, "{what}: not within {limit:?}");
+        tokio::time::sleep(Duration::from_micros(100)).await;
+    }
+    start.elapsed()
+}
+
+struct Pair {
+    a: RedisRevocations,
+    b: RedisRevocations,
+    config: RedisConfig,
+    _cleanup: common::Cleanup,
+}
+
+async fn pair() -> Option<Pair> {
+    if !common::redis_ready().await {
+        return None;
+    }
+    let url = common::redis_url();
+    let prefix = common::unique_prefix();
+    let config = RedisConfig::new(url.clone()).with_key_prefix(prefix.clone());
+    let a = RedisRevocations::connect(&config).await.unwrap();
+    let b = RedisRevocations::connect(&config).await.unwrap();
+    Some(Pair {
+        a,
+        b,
+        config,
+        _cleanup: common::Cleanup::new(&url, &prefix),
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn revocation_on_one_instance_is_seen_by_another() {
+    let Some(Pair {
+        a,
+        b,
+        _cleanup: _guard,
+        ..
+    }) = pair().await
+    else {
+        return;
+    };
+    let mut feed = b.subscribe();
+    let key = common::new_key();
+    a.revoke(Revocation::session(key, in_a_minute()))
+        .await
+        .unwrap();
+    let probe = RevocationProbe {
+        session: Some(&key),
+        ..Default::default()
+    };
+    assert!(a.is_revoked(&probe), "the revoking instance knows at once");
+    wait_until("session revocation", Duration::from_secs(2), || {
+        b.is_revoked(&probe)
+    })
+    .await;
+    let got = tokio::time::timeout(Duration::from_secs(2), feed.recv())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(got, Revocation::session(key, got.expires_at));
+
+    // A subject watermark: tokens issued before it are revoked, later ones are not.
+    let before = SystemClock.now();
+    a.revoke(Revocation::subject_before("u-1", before, in_a_minute()))
+        .await
+        .unwrap();
+    let old = RevocationProbe {
+        subject: Some("u-1"),
+        issued_at: Some(before.saturating_sub(Duration::from_secs(1))),
+        ..Default::default()
+    };
+    let new = RevocationProbe {
+        subject: Some("u-1"),
+        issued_at: Some(before),
+        ..Default::default()
+    };
+    wait_until("watermark", Duration::from_secs(2), || b.is_revoked(&old)).await;
+    assert!(!b.is_revoked(&new));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn propagation_time_p50_p99() {
+    let Some(Pair {
+        a,
+        b,
+        _cleanup: _guard,
+        ..
+    }) = pair().await
+    else {
+        return;
+    };
+    let mut samples = Vec::with_capacity(200);
+    for i in 0..200 {
+        let jti = format!("jti-{i}");
+        let start = Instant::now();
+        a.revoke(Revocation::token(jti.clone(), in_a_minute()))
+            .await
+            .unwrap();
+        wait_until("token revocation", Duration::from_secs(2), || {
+            b.is_revoked(&token(&jti))
+        })
+        .await;
+        samples.push(start.elapsed());
+    }
+    samples.sort();
+    let (p50, p99, max) = (
+        common::percentile(&samples, 0.50),
+        common::percentile(&samples, 0.99),
+        samples[samples.len() - 1],
+    );
+    println!(
+        "revocation propagation over {} revocations (revoke call to is_revoked on another instance): p50 {p50:?}, p99 {p99:?}, max {max:?}",
+        samples.len()
+    );
+    assert_eq!(b.len(), 200);
+    assert!(
+        p99 < Duration::from_millis(50),
+        "p99 {p99:?} over the 50 ms goal"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_instance_loads_the_snapshot_and_expired_entries_are_dropped() {
+    let Some(Pair {
+        a,
+        config,
+        _cleanup: _guard,
+        ..
+    }) = pair().await
+    else {
+        return;
+    };
+    a.revoke(Revocation::token("early", in_a_minute()))
+        .await
+        .unwrap();
+    a.revoke(Revocation::token(
+        "short",
+        SystemClock.now().saturating_add(Duration::from_millis(300)),
+    ))
+    .await
+    .unwrap();
+    // Revoking something already expired is a no-op.
+    a.revoke(Revocation::token("past", SystemClock.now()))
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    let late = RedisRevocations::connect(&config).await.unwrap();
+    assert!(late.is_synced());
+    assert!(
+        late.is_revoked(&token("early")),
+        "snapshot loaded on connect"
+    );
+    assert!(
+        !late.is_revoked(&token("short")),
+        "expired entries are not loaded"
+    );
+    assert!(!late.is_revoked(&token("past")));
+    assert_eq!(late.len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dropped_subscription_resubscribes_and_catches_up() {
+    let Some(Pair {
+        a,
+        b,
+        _cleanup: _guard,
+        ..
+    }) = pair().await
+    else {
+        return;
+    };
+    let mut raw = common::raw(&common::redis_url()).await;
+    // Kill every pub/sub connection: b's listener (and a's) must notice and resync.
+    let killed: i64 = redis::cmd("CLIENT")
+        .arg("KILL")
+        .arg("TYPE")
+        .arg("pubsub")
+        .query_async(&mut raw)
+        .await
+        .unwrap();
+    assert!(killed >= 2);
+    // Published while b may not be subscribed: the snapshot reload catches it.
+    a.revoke(Revocation::token("during-gap", in_a_minute()))
+        .await
+        .unwrap();
+    wait_until("resync", Duration::from_secs(3), || {
+        b.is_synced() && b.is_revoked(&token("during-gap"))
+    })
+    .await;
+    a.revoke(Revocation::token("after", in_a_minute()))
+        .await
+        .unwrap();
+    wait_until("after resubscribe", Duration::from_secs(2), || {
+        b.is_revoked(&token("after"))
+    })
+    .await;
+}
