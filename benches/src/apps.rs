@@ -1,5 +1,6 @@
 //! The apps under test: the same trivial handler behind no auth, our layer, and a peer.
 
+use auth_tower::redis::{RedisConfig, RedisStore};
 use auth_tower::{Identity, MemoryStore, Session, SessionLayer};
 use axum::Router;
 use axum::routing::get;
@@ -11,14 +12,30 @@ pub(crate) fn serve(variant: &str, port: u16) {
         "noop" => Router::new().route("/read", get(|| async { "ok" })).layer(
             tower::util::MapRequestLayer::new(|r: axum::extract::Request| r),
         ),
-        "ours" => ours(),
+        "ours" => ours(
+            SessionLayer::builder(MemoryStore::new())
+                .build()
+                .expect("layer"),
+        ),
         "tower-sessions" => tower_sessions_app(),
+        "ours-redis" => Router::new(),
         other => panic!("unknown variant {other}"),
     };
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .expect("runtime");
+    let app = if variant == "ours-redis" {
+        rt.block_on(async {
+            let url =
+                std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379/".into());
+            let config = RedisConfig::new(url).with_key_prefix("http-bench:");
+            let store = RedisStore::connect(&config).await.expect("redis");
+            ours(SessionLayer::builder(store).build().expect("layer"))
+        })
+    } else {
+        app
+    };
     rt.block_on(async move {
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
             .await
@@ -27,10 +44,7 @@ pub(crate) fn serve(variant: &str, port: u16) {
     });
 }
 
-fn ours() -> Router {
-    let layer = SessionLayer::builder(MemoryStore::new())
-        .build()
-        .expect("layer");
+fn ours(layer: SessionLayer) -> Router {
     Router::new()
         .route("/plain", get(|| async { "ok" }))
         .route(

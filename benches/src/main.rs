@@ -61,6 +61,7 @@ const SERVERS: &[(&str, u16)] = &[
     ("noauth", 18_081),
     ("ours", 18_082),
     ("tower-sessions", 18_083),
+    ("ours-redis", 18_085),
 ];
 
 fn main() {

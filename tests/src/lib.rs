@@ -1,6 +1,10 @@
 //! Harness for end-to-end tests: serve a router on 127.0.0.1:0, and a small cookie jar that
 //! records `Set-Cookie` exactly as sent (so tests can assert attributes).
 
+mod redis_server;
+
+pub use redis_server::RedisServer;
+
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 

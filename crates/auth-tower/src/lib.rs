@@ -8,6 +8,8 @@
 //! |---|---|---|
 //! | `memory` | yes | [`MemoryStore`], the in-process store |
 //! | `axum` | yes | extractors: [`Session`], [`Identity`], `Option<Identity>` |
+//! | `redis` | no | `redis::RedisStore` and `redis::RedisRevocations` (module [`redis`]) |
+//! | `redis-cluster` | no | the same on Redis Cluster (`RedisConfig::cluster`) |
 //!
 //! Start with [`SessionLayer`].
 
@@ -26,6 +28,24 @@ pub use auth_core::{
     AuthMethod, Clock, Error, ErrorKind, Identity, ManualClock, Revocation, RevocationProbe,
     Revocations, SessionEntry, SessionKey, SessionStore, SystemClock, Timestamp,
 };
+
+/// The Redis store and revocation feed (feature `redis`): swap `MemoryStore` for
+/// `RedisStore` and nothing else changes.
+///
+/// ```no_run
+/// use auth_tower::SessionLayer;
+/// use auth_tower::redis::{RedisConfig, RedisStore};
+/// # async fn run() -> Result<(), auth_tower::Error> {
+/// let store = RedisStore::connect(&RedisConfig::new("redis://127.0.0.1:6379/")).await?;
+/// let sessions = SessionLayer::builder(store).build()?;
+/// # Ok(()) }
+/// ```
+#[cfg(feature = "redis")]
+pub mod redis {
+    pub use auth_session_redis::{
+        DEFAULT_TIMEOUT, RedisConfig, RedisConnection, RedisRevocations, RedisStore,
+    };
+}
 
 pub use body::RejectionBody;
 pub use rejection::{Protocol, Rejection, RejectionKind};

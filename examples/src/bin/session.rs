@@ -1,9 +1,11 @@
 //! `cargo run -p examples --bin session`, then open http://127.0.0.1:3000
 //!
-//! Runs on the in-memory store. `PORT` changes the port. The cookie is not `Secure` here
-//! because the example serves plain http on loopback; set `SECURE_COOKIE=1` behind TLS.
+//! Runs on the in-memory store, or on Redis when `REDIS_URL` is set
+//! (`REDIS_URL=redis://127.0.0.1:6379/`). `PORT` changes the port. The cookie is not `Secure`
+//! here because the example serves plain http on loopback; set `SECURE_COOKIE=1` behind TLS.
 
 use auth_tower::MemoryStore;
+use auth_tower::redis::{RedisConfig, RedisStore};
 use examples::session_app;
 
 #[tokio::main]
@@ -15,7 +17,17 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         )
         .init();
     let secure = std::env::var("SECURE_COOKIE").is_ok_and(|v| v == "1");
-    let layer = session_app::session_layer(MemoryStore::new(), !secure)?;
+    let layer = match std::env::var("REDIS_URL") {
+        Ok(url) => {
+            let config = RedisConfig::new(url).with_key_prefix("session-example:");
+            tracing::info!("sessions in Redis");
+            session_app::session_layer(RedisStore::connect(&config).await?, !secure)?
+        }
+        Err(_) => {
+            tracing::info!("sessions in memory (set REDIS_URL to use Redis)");
+            session_app::session_layer(MemoryStore::new(), !secure)?
+        }
+    };
     let port = std::env::var("PORT").unwrap_or_else(|_| "3000".into());
     let listener = tokio::net::TcpListener::bind(format!("127.0.0.1:{port}")).await?;
     tracing::info!("session example on http://{}", listener.local_addr()?);
