@@ -32,6 +32,12 @@ const CASES: &[Case] = &[
         cookie: false,
     },
     Case {
+        name: "no auth + a no-op tower layer",
+        server: "noop",
+        path: "/read",
+        cookie: false,
+    },
+    Case {
         name: "ours: session layer, request without cookie",
         server: "ours",
         path: "/plain",
@@ -55,10 +61,17 @@ const CASES: &[Case] = &[
         path: "/read",
         cookie: true,
     },
+    Case {
+        name: "ours: session read (Redis)",
+        server: "ours-redis",
+        path: "/read",
+        cookie: true,
+    },
 ];
 
 const SERVERS: &[(&str, u16)] = &[
     ("noauth", 18_081),
+    ("noop", 18_084),
     ("ours", 18_082),
     ("tower-sessions", 18_083),
     ("ours-redis", 18_085),
