@@ -105,6 +105,8 @@ impl CookieJar {
 /// If the client cannot be built.
 #[allow(clippy::unwrap_used)]
 pub fn client() -> reqwest::Client {
+    // Feature unification may build reqwest with rustls but no provider; any will do here.
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()

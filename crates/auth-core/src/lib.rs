@@ -22,6 +22,8 @@ mod memory;
 #[cfg(feature = "test-util")]
 pub mod conformance;
 
+pub mod refresh;
+
 #[cfg(feature = "axum")]
 pub mod extract;
 

@@ -192,11 +192,11 @@ impl RevocationSet {
         if probe.token_id.is_some_and(|j| self.tokens.contains_key(j)) {
             return true;
         }
-        if let Some(subject) = probe.subject {
-            if let Some(&(before, _)) = self.subjects.get(subject) {
-                // A credential with no issue time cannot prove it is newer: treat as revoked.
-                return probe.issued_at.is_none_or(|iat| iat < before);
-            }
+        if let Some(subject) = probe.subject
+            && let Some(&(before, _)) = self.subjects.get(subject)
+        {
+            // A credential with no issue time cannot prove it is newer: treat as revoked.
+            return probe.issued_at.is_none_or(|iat| iat < before);
         }
         false
     }

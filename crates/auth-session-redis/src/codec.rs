@@ -56,7 +56,7 @@ pub(crate) fn decode_record(fields: Vec<String>) -> Result<Option<SessionRecord>
     if fields.is_empty() {
         return Ok(None);
     }
-    if fields.len() % 2 != 0 {
+    if !fields.len().is_multiple_of(2) {
         return Err(error::corrupt(
             "decode session",
             "odd number of hash fields",

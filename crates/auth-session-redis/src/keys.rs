@@ -67,6 +67,11 @@ impl Keys {
         key
     }
 
+    /// The HASH holding one refresh-token family.
+    pub(crate) fn refresh_family(&self, family_hex: &str) -> String {
+        format!("{}rf:{{{family_hex}}}", self.prefix)
+    }
+
     /// The ZSET of revocations.
     pub(crate) fn revocations(&self) -> String {
         format!("{}rev", self.prefix)

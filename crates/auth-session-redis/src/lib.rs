@@ -6,6 +6,9 @@
 //!   leaks.
 //! - [`RedisRevocations`] implements [`Revocations`]: revoke on one instance, and every other
 //!   instance's in-memory check knows within milliseconds.
+//! - [`RedisRefreshStore`] implements [`RefreshStore`](auth_core::refresh::RefreshStore): refresh-token
+//!   families (one HASH each, one Lua script per operation) for `auth-jwt`'s rotating refresh
+//!   tokens with reuse detection.
 //! - [`RedisConfig`] says where Redis is (URL, or cluster seed nodes), the key prefix, the
 //!   per-command timeout (default 500 ms) and the clock.
 //!
@@ -86,6 +89,7 @@ mod config;
 mod conn;
 mod error;
 mod keys;
+mod refresh;
 mod revocations;
 mod scripts;
 mod store;
@@ -93,6 +97,7 @@ mod store;
 pub use auth_core::{Revocations, SessionStore};
 pub use config::{DEFAULT_TIMEOUT, RedisConfig};
 pub use conn::RedisConnection;
+pub use refresh::RedisRefreshStore;
 pub use revocations::RedisRevocations;
 pub use store::RedisStore;
 

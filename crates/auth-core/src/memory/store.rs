@@ -146,12 +146,12 @@ impl SessionStore for MemoryStore {
         let Some(current) = table.get_live(key, now) else {
             return Ok(SaveOutcome::Missing);
         };
-        if let Some(expected) = changes.expected_version {
-            if current.version != expected {
-                return Ok(SaveOutcome::Conflict {
-                    current_version: current.version,
-                });
-            }
+        if let Some(expected) = changes.expected_version
+            && current.version != expected
+        {
+            return Ok(SaveOutcome::Conflict {
+                current_version: current.version,
+            });
         }
         let version = table.update(key, |record| {
             changes.apply_to(record);

@@ -33,3 +33,12 @@ pub(crate) static DELETE_SUBJECT: LazyLock<Script> =
 /// Record and publish a revocation.
 pub(crate) static REVOKE: LazyLock<Script> =
     LazyLock::new(|| Script::new(include_str!("revoke.lua")));
+/// Create a refresh-token family (never overwriting).
+pub(crate) static REFRESH_CREATE: LazyLock<Script> =
+    LazyLock::new(|| Script::new(include_str!("refresh_create.lua")));
+/// Consume and rotate a refresh token.
+pub(crate) static REFRESH_ROTATE: LazyLock<Script> =
+    LazyLock::new(|| Script::new(include_str!("refresh_rotate.lua")));
+/// Delete a refresh-token family, returning its record.
+pub(crate) static REFRESH_DELETE: LazyLock<Script> =
+    LazyLock::new(|| Script::new(include_str!("refresh_delete.lua")));

@@ -63,10 +63,10 @@ pub(super) async fn save(
             version,
             old_subject,
         } => {
-            if let (Some(old), Some(new)) = (old_subject.as_deref(), new_subject) {
-                if Some(old) != new {
-                    unindex(s, old, &[member(key)]).await;
-                }
+            if let (Some(old), Some(new)) = (old_subject.as_deref(), new_subject)
+                && Some(old) != new
+            {
+                unindex(s, old, &[member(key)]).await;
             }
             SaveOutcome::Saved { version }
         }

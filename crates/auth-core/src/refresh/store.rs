@@ -1,0 +1,150 @@
+//! [`RefreshStore`]: where refresh-token families live, behind one atomic consume-and-rotate
+//! operation that a Redis implementation can run as a single Lua script.
+
+use crate::{Error, Identity, SessionKey, Timestamp};
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::time::Duration;
+
+/// The id of a refresh-token family: 256 random bits. Every refresh token of one login carries
+/// it; it is not a secret by itself (tokens are authenticated by a MAC), but it is only logged
+/// as a prefix.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct FamilyId([u8; 32]);
+
+impl FamilyId {
+    /// From raw bytes.
+    pub const fn from_bytes(bytes: [u8; 32]) -> Self {
+        Self(bytes)
+    }
+
+    /// The raw bytes.
+    pub const fn as_bytes(&self) -> &[u8; 32] {
+        &self.0
+    }
+
+    /// Lower-case hex, 64 characters (for store keys).
+    pub fn to_hex(&self) -> String {
+        SessionKey::from_bytes(self.0).to_hex()
+    }
+
+    /// The family as a session key: the `sid` of access tokens minted from a family that did
+    /// not start from a cookie session.
+    pub fn as_session_key(&self) -> SessionKey {
+        SessionKey::from_bytes(self.0)
+    }
+}
+
+impl fmt::Debug for FamilyId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "FamilyId({}…)", &self.to_hex()[..8])
+    }
+}
+
+/// What the server keeps about a family: who it is for and how long it may live. Tokens
+/// themselves are never stored (they are recomputed from the family id, the generation and
+/// the server secret).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FamilyRecord {
+    /// The identity access tokens are minted for; its session is the `sid` they carry.
+    pub identity: Identity,
+    /// When the family was started (the login).
+    pub created_at: Timestamp,
+    /// The absolute end of the family: no refresh after this, whatever the activity.
+    pub expires_at: Timestamp,
+}
+
+/// One consume-and-rotate request.
+#[derive(Debug, Clone)]
+pub struct RotateRequest {
+    /// The family of the presented token.
+    pub family: FamilyId,
+    /// The generation of the presented token (0 for the first token of a family).
+    pub generation: u64,
+    /// The current time.
+    pub now: Timestamp,
+    /// How long after a rotation the previous token may be presented again and get the same
+    /// successor (concurrent refreshes from one client).
+    pub grace: Duration,
+    /// When the successor would expire if this request rotates (capped by the family's end).
+    pub next_expires_at: Timestamp,
+}
+
+/// The outcome of [`RefreshStore::rotate`].
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum Rotation {
+    /// The presented token was the live one: it is now used, and `generation` is live.
+    Rotated {
+        /// The family.
+        record: FamilyRecord,
+        /// The generation now live (the presented one plus one).
+        generation: u64,
+        /// When the live token expires.
+        expires_at: Timestamp,
+    },
+    /// The presented token was rotated less than `grace` ago: nothing changed, and the live
+    /// generation (its successor) is returned again.
+    Repeated {
+        /// The family.
+        record: FamilyRecord,
+        /// The live generation.
+        generation: u64,
+        /// When the live token expires.
+        expires_at: Timestamp,
+    },
+    /// The presented token was rotated before and is presented again outside the grace
+    /// window: the family has been deleted; the caller revokes its session.
+    Reused {
+        /// The deleted family.
+        record: FamilyRecord,
+    },
+    /// No such family, the family or its live token expired (the family is then deleted), or
+    /// a generation that was never issued.
+    NotFound,
+}
+
+/// Server-side refresh-token families. Object-safe; implementations must make each method
+/// atomic.
+///
+/// # Contract (a Redis implementation is one HASH per family and one Lua script per method)
+/// State per family: the [`FamilyRecord`], the live `generation` (starts at 0), `rotated_at`
+/// (when it became live) and `live_expires_at`; the whole family expires at
+/// `record.expires_at` (`PEXPIREAT`).
+///
+/// [`rotate`](Self::rotate), given `g = request.generation`, `now = request.now`:
+/// 1. no family, or `now >= record.expires_at` → [`Rotation::NotFound`];
+/// 2. `g == generation`: if `now >= live_expires_at`, delete the family →
+///    [`Rotation::NotFound`]; else `generation += 1`, `rotated_at = now`,
+///    `live_expires_at = min(request.next_expires_at, record.expires_at)` →
+///    [`Rotation::Rotated`];
+/// 3. `g + 1 == generation` and `now - rotated_at <= grace` → [`Rotation::Repeated`] (no
+///    change);
+/// 4. `g < generation` → delete the family → [`Rotation::Reused`];
+/// 5. otherwise (`g > generation`) → [`Rotation::NotFound`].
+#[async_trait]
+pub trait RefreshStore: Send + Sync + fmt::Debug + 'static {
+    /// Store a new family whose generation 0 token expires at `first_expires_at`.
+    ///
+    /// # Errors
+    /// `Collision` if the family exists; `Unavailable`/`Storage` on failure.
+    async fn create(
+        &self,
+        family: &FamilyId,
+        record: &FamilyRecord,
+        first_expires_at: Timestamp,
+    ) -> Result<(), Error>;
+
+    /// Consume the presented generation and rotate, atomically; see the contract above.
+    ///
+    /// # Errors
+    /// `Unavailable`/`Storage` on failure (the refresh then fails closed).
+    async fn rotate(&self, request: &RotateRequest) -> Result<Rotation, Error>;
+
+    /// Delete a family; the record it had, if any.
+    ///
+    /// # Errors
+    /// `Unavailable`/`Storage` on failure.
+    async fn delete(&self, family: &FamilyId) -> Result<Option<FamilyRecord>, Error>;
+}

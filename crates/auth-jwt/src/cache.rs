@@ -1,0 +1,196 @@
+//! The verified-token cache: a bounded map from the SHA-256 of the exact token to the identity
+//! it verified as, so a repeated asymmetric verification costs a hash and a lookup.
+//!
+//! An entry is used only while all of these hold, checked on every hit:
+//! - the clock is before its `exp` (and before the end of the maximum age, when one is set);
+//! - the key that verified it is still in the key set, as the same key (a rotated-out or
+//!   replaced `kid` invalidates the entry);
+//! - revocation is checked by the verifier on every hit, and a revoked entry is dropped.
+//!
+//! Sharded mutexes keep contention low; each shard evicts first-in-first-out when full.
+
+use crate::keys::KeySet;
+use auth_core::{Identity, Timestamp};
+use sha2::{Digest, Sha256};
+use std::collections::{HashMap, VecDeque};
+use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+const SHARDS: usize = 16;
+
+/// The digest of a token: the cache key.
+pub(crate) type TokenDigest = [u8; 32];
+
+/// SHA-256 of the exact token bytes.
+pub(crate) fn digest(token: &str) -> TokenDigest {
+    Sha256::digest(token.as_bytes()).into()
+}
+
+/// The keys are SHA-256 digests already: eight of their bytes are a fine hash.
+#[derive(Default)]
+struct DigestHasher(u64);
+
+impl Hasher for DigestHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut word = [0u8; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            self.0 = self.0.rotate_left(5) ^ u64::from_le_bytes(word);
+        }
+    }
+
+    fn write_usize(&mut self, _length_prefix: usize) {}
+}
+
+type DigestMap<V> = HashMap<TokenDigest, V, BuildHasherDefault<DigestHasher>>;
+
+/// A cached verification.
+#[derive(Debug, Clone)]
+pub(crate) struct Entry {
+    pub(crate) identity: Identity,
+    pub(crate) jti: Option<Arc<str>>,
+    pub(crate) issued_at: Timestamp,
+    pub(crate) valid_until: Timestamp,
+    pub(crate) kid: Arc<str>,
+    pub(crate) key_instance: u64,
+}
+
+#[derive(Default)]
+struct Shard {
+    map: DigestMap<Entry>,
+    order: VecDeque<TokenDigest>,
+}
+
+/// The bounded cache.
+pub(crate) struct TokenCache {
+    shards: Box<[Mutex<Shard>]>,
+    per_shard: usize,
+}
+
+impl TokenCache {
+    /// A cache of about `capacity` entries (at least one per shard).
+    pub(crate) fn new(capacity: usize) -> Self {
+        Self {
+            shards: (0..SHARDS).map(|_| Mutex::new(Shard::default())).collect(),
+            per_shard: capacity.div_ceil(SHARDS).max(1),
+        }
+    }
+
+    fn shard(&self, digest: &TokenDigest) -> MutexGuard<'_, Shard> {
+        self.shards[usize::from(digest[31]) % SHARDS]
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The entry for `digest` if it is still usable at `now` with `keys`; stale entries are
+    /// dropped on the way.
+    pub(crate) fn get(&self, digest: &TokenDigest, now: Timestamp, keys: &KeySet) -> Option<Entry> {
+        let mut shard = self.shard(digest);
+        let entry = shard.map.get(digest)?;
+        let key_still_there = keys
+            .get(&entry.kid)
+            .is_some_and(|k| k.instance() == entry.key_instance);
+        if now < entry.valid_until && key_still_there {
+            return Some(entry.clone());
+        }
+        shard.map.remove(digest);
+        None
+    }
+
+    /// Remember a verification.
+    pub(crate) fn insert(&self, digest: TokenDigest, entry: Entry) {
+        let per_shard = self.per_shard;
+        let mut shard = self.shard(&digest);
+        let Shard { map, order } = &mut *shard;
+        while map.len() >= per_shard && !map.contains_key(&digest) {
+            match order.pop_front() {
+                Some(old) => {
+                    map.remove(&old);
+                }
+                None => break,
+            }
+        }
+        map.insert(digest, entry);
+        order.push_back(digest);
+        if order.len() > 2 * per_shard + 16 {
+            order.retain(|d| map.contains_key(d));
+        }
+    }
+
+    /// Forget one entry.
+    pub(crate) fn remove(&self, digest: &TokenDigest) {
+        self.shard(digest).map.remove(digest);
+    }
+
+    /// How many entries are held.
+    pub(crate) fn len(&self) -> usize {
+        self.shards
+            .iter()
+            .map(|s| s.lock().unwrap_or_else(PoisonError::into_inner).map.len())
+            .sum()
+    }
+
+    /// Forget everything.
+    pub(crate) fn clear(&self) {
+        for s in &*self.shards {
+            let mut shard = s.lock().unwrap_or_else(PoisonError::into_inner);
+            shard.map.clear();
+            shard.order.clear();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Algorithm, Key};
+
+    fn entry(kid: &Arc<str>, instance: u64, until: i64) -> Entry {
+        Entry {
+            identity: Identity::new("u"),
+            jti: None,
+            issued_at: Timestamp::from_unix_millis(0),
+            valid_until: Timestamp::from_unix_millis(until),
+            kid: kid.clone(),
+            key_instance: instance,
+        }
+    }
+
+    #[test]
+    fn bounded_expiring_and_tied_to_the_key() {
+        let key = Key::hmac("k", Algorithm::HS256, &[1; 32]).unwrap();
+        let (kid, instance) = (key.kid_arc().clone(), key.instance());
+        let keys = KeySet::single(key).unwrap();
+        let cache = TokenCache::new(32);
+        for i in 0..200u8 {
+            let mut d = [i; 32];
+            d[31] = 0; // all in one shard
+            cache.insert(d, entry(&kid, instance, 100));
+        }
+        assert_eq!(cache.len(), 2, "bounded per shard");
+        let d = digest("t");
+        cache.insert(d, entry(&kid, instance, 100));
+        let now = Timestamp::from_unix_millis(50);
+        assert!(cache.get(&d, now, &keys).is_some());
+        assert!(
+            cache
+                .get(&d, Timestamp::from_unix_millis(100), &keys)
+                .is_none()
+        );
+        assert!(cache.get(&d, now, &keys).is_none(), "dropped once stale");
+        cache.insert(d, entry(&kid, instance + 999, 100));
+        assert!(
+            cache.get(&d, now, &keys).is_none(),
+            "a different key under the same kid"
+        );
+        let other = KeySet::single(Key::hmac("x", Algorithm::HS256, &[1; 32]).unwrap()).unwrap();
+        cache.insert(d, entry(&kid, instance, 100));
+        assert!(cache.get(&d, now, &other).is_none(), "kid left the set");
+        cache.clear();
+        assert_eq!(cache.len(), 0);
+    }
+}

@@ -1,0 +1,326 @@
+//! The one public error type of this crate: opaque, with a [`kind`](Error::kind) to match on and
+//! a mapping onto RFC 6750 error codes.
+
+use std::borrow::Cow;
+use std::fmt;
+
+/// An error from building keys, issuing, verifying or refreshing tokens.
+///
+/// Opaque on purpose: match on [`Error::kind`], answer the client with
+/// [`Error::bearer_error`], read the message with `Display` and walk
+/// [`std::error::Error::source`] for the cause. Messages never contain tokens or key material.
+pub struct Error {
+    inner: Box<Inner>,
+}
+
+struct Inner {
+    kind: ErrorKind,
+    message: Cow<'static, str>,
+    source: Option<Box<dyn std::error::Error + Send + Sync + 'static>>,
+}
+
+/// What went wrong. Every token-level rejection is a client error (401 `invalid_token`), never a
+/// server error; only [`ErrorKind::Unavailable`] and [`ErrorKind::Internal`] are the server's fault.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// The request carried no bearer token (RFC 6750: a bare challenge, no error code).
+    MissingToken,
+    /// The request was malformed: duplicate `Authorization` headers, an empty bearer token.
+    InvalidRequest,
+    /// The token is longer than the configured limit; rejected before any decoding.
+    TooLarge,
+    /// Not a compact JWS of three canonical base64url segments with JSON object header and
+    /// claims (also: duplicate JSON members, JWE, JSON serialization).
+    Malformed,
+    /// A header the profile refuses: `crit`, `jwk`, `jku`, `x5u`, `x5c`, `cty` (nested JWT),
+    /// `enc`/`zip` (JWE), `b64`.
+    ForbiddenHeader,
+    /// The header's `alg` is not the algorithm pinned to the key (including `none`).
+    AlgorithmMismatch,
+    /// No key with the token's `kid` (or an unusable `kid`).
+    UnknownKey,
+    /// The signature does not verify.
+    InvalidSignature,
+    /// The `typ` header is not `at+jwt` (an ID token, a refresh token, a plain JWT).
+    WrongType,
+    /// A required claim is missing.
+    MissingClaim,
+    /// A claim has the wrong JSON type or an impossible value.
+    InvalidClaim,
+    /// `iss` is not the configured issuer.
+    WrongIssuer,
+    /// `aud` does not contain the configured audience.
+    WrongAudience,
+    /// `exp` has passed (`exp <= now - leeway`).
+    Expired,
+    /// `nbf` is in the future.
+    NotYetValid,
+    /// `iat` is in the future.
+    IssuedInFuture,
+    /// `iat` is older than the configured maximum age.
+    TooOld,
+    /// The token, its session or its subject has been revoked.
+    Revoked,
+    /// A refresh token that is unknown, expired, forged or of a deleted family.
+    RefreshTokenInvalid,
+    /// A refresh token presented again after it was rotated: the family has been revoked.
+    RefreshTokenReused,
+    /// The identity lacks a required scope (RFC 6750 `insufficient_scope`, 403).
+    InsufficientScope,
+    /// A key refused at construction as too weak (short HMAC secret, small RSA modulus, bad
+    /// exponent, a known-vulnerable key).
+    WeakKey,
+    /// A key that could not be parsed or does not fit its algorithm.
+    InvalidKey,
+    /// An algorithm this crate does not offer.
+    UnsupportedAlgorithm,
+    /// A key set with two keys under one `kid`.
+    DuplicateKeyId,
+    /// A JWKS document that is malformed, too large, or carries private key members.
+    InvalidKeySet,
+    /// Other configuration refused when it was built.
+    Config,
+    /// A dependency (key source, refresh store, revocation list) could not be reached: answer
+    /// 503 and fail closed.
+    Unavailable,
+    /// A bug or an impossible state on our side (a signing failure, the OS RNG failing).
+    Internal,
+}
+
+impl ErrorKind {
+    /// A short, stable, lower-case name for logs and metrics.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::MissingToken => "missing_token",
+            Self::InvalidRequest => "invalid_request",
+            Self::TooLarge => "too_large",
+            Self::Malformed => "malformed",
+            Self::ForbiddenHeader => "forbidden_header",
+            Self::AlgorithmMismatch => "algorithm_mismatch",
+            Self::UnknownKey => "unknown_key",
+            Self::InvalidSignature => "invalid_signature",
+            Self::WrongType => "wrong_type",
+            Self::MissingClaim => "missing_claim",
+            Self::InvalidClaim => "invalid_claim",
+            Self::WrongIssuer => "wrong_issuer",
+            Self::WrongAudience => "wrong_audience",
+            Self::Expired => "expired",
+            Self::NotYetValid => "not_yet_valid",
+            Self::IssuedInFuture => "issued_in_future",
+            Self::TooOld => "too_old",
+            Self::Revoked => "revoked",
+            Self::RefreshTokenInvalid => "refresh_token_invalid",
+            Self::RefreshTokenReused => "refresh_token_reused",
+            Self::InsufficientScope => "insufficient_scope",
+            Self::WeakKey => "weak_key",
+            Self::InvalidKey => "invalid_key",
+            Self::UnsupportedAlgorithm => "unsupported_algorithm",
+            Self::DuplicateKeyId => "duplicate_key_id",
+            Self::InvalidKeySet => "invalid_key_set",
+            Self::Config => "config",
+            Self::Unavailable => "unavailable",
+            Self::Internal => "internal",
+        }
+    }
+
+    /// The RFC 6750 error code for a response to this kind of failure, if one belongs in the
+    /// `WWW-Authenticate` challenge.
+    ///
+    /// `None` for [`MissingToken`](Self::MissingToken) (RFC 6750 §3.1: no error code when the
+    /// request carried no credentials; answer 401 with a bare challenge), and for configuration
+    /// and server-side kinds, which never reach a client as a token error
+    /// ([`Unavailable`](Self::Unavailable) is a 503).
+    pub const fn bearer_error(self) -> Option<BearerError> {
+        match self {
+            Self::InvalidRequest => Some(BearerError::InvalidRequest),
+            Self::InsufficientScope => Some(BearerError::InsufficientScope),
+            Self::TooLarge
+            | Self::Malformed
+            | Self::ForbiddenHeader
+            | Self::AlgorithmMismatch
+            | Self::UnknownKey
+            | Self::InvalidSignature
+            | Self::WrongType
+            | Self::MissingClaim
+            | Self::InvalidClaim
+            | Self::WrongIssuer
+            | Self::WrongAudience
+            | Self::Expired
+            | Self::NotYetValid
+            | Self::IssuedInFuture
+            | Self::TooOld
+            | Self::Revoked
+            | Self::RefreshTokenInvalid
+            | Self::RefreshTokenReused => Some(BearerError::InvalidToken),
+            Self::MissingToken
+            | Self::WeakKey
+            | Self::InvalidKey
+            | Self::UnsupportedAlgorithm
+            | Self::DuplicateKeyId
+            | Self::InvalidKeySet
+            | Self::Config
+            | Self::Unavailable
+            | Self::Internal => None,
+        }
+    }
+}
+
+impl fmt::Display for ErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The error codes of RFC 6750 §3.1, for the `error` parameter of `WWW-Authenticate: Bearer`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum BearerError {
+    /// `invalid_request`: a malformed request (HTTP 400).
+    InvalidRequest,
+    /// `invalid_token`: expired, revoked, malformed or otherwise invalid (HTTP 401).
+    InvalidToken,
+    /// `insufficient_scope`: valid token, missing privileges (HTTP 403).
+    InsufficientScope,
+}
+
+impl BearerError {
+    /// The error code as it appears on the wire.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::InvalidRequest => "invalid_request",
+            Self::InvalidToken => "invalid_token",
+            Self::InsufficientScope => "insufficient_scope",
+        }
+    }
+
+    /// The HTTP status RFC 6750 recommends for this code.
+    pub const fn status(self) -> u16 {
+        match self {
+            Self::InvalidRequest => 400,
+            Self::InvalidToken => 401,
+            Self::InsufficientScope => 403,
+        }
+    }
+}
+
+impl fmt::Display for BearerError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Error {
+    /// A new error of `kind` with a message (which must not contain secrets or tokens).
+    pub fn new(kind: ErrorKind, message: impl Into<Cow<'static, str>>) -> Self {
+        Self {
+            inner: Box::new(Inner {
+                kind,
+                message: message.into(),
+                source: None,
+            }),
+        }
+    }
+
+    /// Attach the underlying cause.
+    #[must_use]
+    pub fn with_source(mut self, source: impl std::error::Error + Send + Sync + 'static) -> Self {
+        self.inner.source = Some(Box::new(source));
+        self
+    }
+
+    /// What kind of failure this is.
+    pub fn kind(&self) -> ErrorKind {
+        self.inner.kind
+    }
+
+    /// The RFC 6750 error code to answer with; see [`ErrorKind::bearer_error`].
+    pub fn bearer_error(&self) -> Option<BearerError> {
+        self.inner.kind.bearer_error()
+    }
+
+    /// Whether the failure is on the server's side (answer 503 and fail closed).
+    pub fn is_unavailable(&self) -> bool {
+        matches!(self.inner.kind, ErrorKind::Unavailable)
+    }
+
+    /// The message, without the kind or the source.
+    pub fn message(&self) -> &str {
+        &self.inner.message
+    }
+
+    pub(crate) fn config(message: impl Into<Cow<'static, str>>) -> Self {
+        Self::new(ErrorKind::Config, message)
+    }
+
+    pub(crate) fn internal(message: impl Into<Cow<'static, str>>) -> Self {
+        Self::new(ErrorKind::Internal, message)
+    }
+}
+
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut d = f.debug_struct("Error");
+        d.field("kind", &self.inner.kind)
+            .field("message", &self.inner.message);
+        if let Some(source) = &self.inner.source {
+            d.field("source", source);
+        }
+        d.finish()
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.inner.kind, self.inner.message)
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.inner
+            .source
+            .as_deref()
+            .map(|e| e as &(dyn std::error::Error + 'static))
+    }
+}
+
+impl From<auth_core::Error> for Error {
+    fn from(e: auth_core::Error) -> Self {
+        let kind = match e.kind() {
+            auth_core::ErrorKind::Unavailable => ErrorKind::Unavailable,
+            auth_core::ErrorKind::Config => ErrorKind::Config,
+            _ => ErrorKind::Internal,
+        };
+        Self::new(kind, "a store or revocation list failed").with_source(e)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn token_kinds_map_to_invalid_token_and_others_do_not() {
+        assert_eq!(
+            ErrorKind::Expired.bearer_error(),
+            Some(BearerError::InvalidToken)
+        );
+        assert_eq!(
+            ErrorKind::InvalidRequest
+                .bearer_error()
+                .map(BearerError::status),
+            Some(400)
+        );
+        assert_eq!(
+            ErrorKind::InsufficientScope
+                .bearer_error()
+                .map(BearerError::as_str),
+            Some("insufficient_scope")
+        );
+        assert_eq!(ErrorKind::MissingToken.bearer_error(), None);
+        assert_eq!(ErrorKind::Unavailable.bearer_error(), None);
+        let e = Error::new(ErrorKind::Revoked, "session revoked");
+        assert_eq!(e.to_string(), "revoked: session revoked");
+        assert!(!e.is_unavailable());
+    }
+}

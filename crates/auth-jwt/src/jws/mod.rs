@@ -1,0 +1,167 @@
+//! The JWS signature layer (RFC 7515 compact serialization), with the profile's header rules.
+//!
+//! [`verify`] checks a compact JWS against a [`KeySet`] and returns the payload bytes; it knows
+//! nothing of claims. Access tokens go through [`Verifier`](crate::Verifier), which adds the
+//! claim profile, revocation and the cache on top of this layer.
+//!
+//! Order of checks: size limit before any decoding; exactly three segments of canonical
+//! base64url; a JSON-object header with unique members and no forbidden member; an `alg` we
+//! offer; the key by `kid`; `alg` equal to the key's pinned algorithm; a signature of the
+//! algorithm's exact length that verifies; only then the payload is decoded.
+
+pub(crate) mod header;
+
+use crate::b64;
+use crate::error::{Error, ErrorKind};
+use crate::keys::{Key, KeySet};
+use header::Header;
+use std::fmt;
+use std::sync::Arc;
+
+/// The default longest token accepted, in bytes.
+pub const DEFAULT_MAX_TOKEN_LEN: usize = 8 * 1024;
+
+/// A compact JWS split into its parts, header parsed and policed, signature not yet checked.
+pub(crate) struct Parsed<'a> {
+    signing_input: &'a [u8],
+    payload: Vec<u8>,
+    signature: Vec<u8>,
+    pub(crate) header: Header,
+}
+
+fn malformed(message: &'static str) -> Error {
+    Error::new(ErrorKind::Malformed, message)
+}
+
+/// Split and check the shape of `token` and parse its header.
+pub(crate) fn parse(token: &str, max_len: usize) -> Result<Parsed<'_>, Error> {
+    let bytes = token.as_bytes();
+    if bytes.len() > max_len {
+        return Err(Error::new(
+            ErrorKind::TooLarge,
+            "the token exceeds the size limit",
+        ));
+    }
+    // `str::find` scans a word at a time.
+    let malformed_shape = || {
+        malformed("a token is exactly three dot-separated segments (no JWE, no JSON serialization)")
+    };
+    let first = token.find('.').ok_or_else(malformed_shape)?;
+    let second = token[first + 1..]
+        .find('.')
+        .map(|i| first + 1 + i)
+        .ok_or_else(malformed_shape)?;
+    if token[second + 1..].contains('.') {
+        return Err(malformed_shape());
+    }
+    let header_b64 = &bytes[..first];
+    let payload_b64 = &bytes[first + 1..second];
+    let signature_b64 = &bytes[second + 1..];
+    if signature_b64.is_empty() {
+        return Err(Error::new(
+            ErrorKind::InvalidSignature,
+            "the signature is missing",
+        ));
+    }
+    // Every segment is decoded (strictly) before anything is trusted; nothing decoded from the
+    // payload is parsed until the signature has verified.
+    let non_canonical = || malformed("segments must be canonical unpadded base64url");
+    let header = b64::decode(header_b64).ok_or_else(non_canonical)?;
+    let payload = b64::decode(payload_b64).ok_or_else(non_canonical)?;
+    let signature = b64::decode(signature_b64).ok_or_else(non_canonical)?;
+    let header = header::parse(&header)?;
+    Ok(Parsed {
+        signing_input: &bytes[..second],
+        payload,
+        signature,
+        header,
+    })
+}
+
+impl Parsed<'_> {
+    /// The key the header names (or the set's only key when there is no `kid`).
+    pub(crate) fn resolve_key(&self, keys: &KeySet) -> Result<Arc<Key>, Error> {
+        let found = match &self.header.kid {
+            Some(kid) => keys.get(kid),
+            None => keys.sole_key(),
+        };
+        found
+            .cloned()
+            .ok_or_else(|| Error::new(ErrorKind::UnknownKey, "no key with this kid"))
+    }
+
+    /// Check the pinned algorithm and the signature; only then hand out the payload.
+    pub(crate) fn verify_with(self, key: &Key) -> Result<Vec<u8>, Error> {
+        if self.header.alg != key.algorithm() {
+            return Err(Error::new(
+                ErrorKind::AlgorithmMismatch,
+                "the header alg is not the algorithm pinned to the key",
+            ));
+        }
+        if !key.verify_owned(self.signing_input, &self.signature) {
+            return Err(Error::new(
+                ErrorKind::InvalidSignature,
+                "the signature does not verify",
+            ));
+        }
+        Ok(self.payload)
+    }
+}
+
+/// A compact JWS whose signature verified.
+pub struct VerifiedJws {
+    payload: Vec<u8>,
+    typ: Option<String>,
+    key: Arc<Key>,
+}
+
+impl VerifiedJws {
+    /// The payload bytes (not interpreted).
+    pub fn payload(&self) -> &[u8] {
+        &self.payload
+    }
+
+    /// The `typ` header, if any.
+    pub fn typ(&self) -> Option<&str> {
+        self.typ.as_deref()
+    }
+
+    /// The key that verified the signature.
+    pub fn key(&self) -> &Arc<Key> {
+        &self.key
+    }
+}
+
+impl fmt::Debug for VerifiedJws {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("VerifiedJws")
+            .field("kid", &self.key.kid())
+            .field("alg", &self.key.algorithm())
+            .field("payload_len", &self.payload.len())
+            .finish()
+    }
+}
+
+/// Verify a compact JWS against `keys` at the signature layer (no claim checks).
+///
+/// # Errors
+/// An [`Error`] whose kind says which rule refused the token; see the module docs for the order.
+pub fn verify(keys: &KeySet, token: &str) -> Result<VerifiedJws, Error> {
+    let mut parsed = parse(token, DEFAULT_MAX_TOKEN_LEN)?;
+    let key = parsed.resolve_key(keys)?;
+    let typ = parsed.header.typ.take();
+    let payload = parsed.verify_with(&key)?;
+    Ok(VerifiedJws { payload, typ, key })
+}
+
+/// Build a compact JWS: `header` and `payload` are serialized JSON, signed with `key`.
+pub(crate) fn sign(key: &Key, header: &[u8], payload: &[u8]) -> Result<String, Error> {
+    let mut token = String::with_capacity((header.len() + payload.len()) * 4 / 3 + 128);
+    b64::encode_into(header, &mut token);
+    token.push('.');
+    b64::encode_into(payload, &mut token);
+    let signature = key.sign(token.as_bytes())?;
+    token.push('.');
+    b64::encode_into(signature, &mut token);
+    Ok(token)
+}

@@ -1,0 +1,362 @@
+//! Keys: one named key pinned to one algorithm ([`Key`]), the set a service signs and verifies
+//! with ([`KeySet`]), and a handle that swaps sets atomically for rotation ([`SharedKeySet`]).
+//!
+//! Keys are parsed and checked once, when built: weak keys (HMAC secrets shorter than the hash,
+//! RSA moduli under 2048 bits, RSA exponent 1, ROCA-vulnerable moduli), points off their curve,
+//! private keys whose public half does not match, and algorithm/key-type mismatches are refused
+//! with an error instead of failing on the first request.
+
+mod der;
+mod jwk;
+mod pem;
+mod rsa;
+mod set;
+mod shared;
+
+#[cfg(feature = "remote-jwks")]
+pub(crate) use set::MAX_JWKS_KEYS;
+pub use set::{KeySet, KeySetBuilder};
+pub use shared::SharedKeySet;
+
+#[cfg(feature = "remote-jwks")]
+pub(crate) use jwk::JwkPolicy;
+
+use crate::algorithm::{Algorithm, Family};
+use crate::b64;
+use crate::backend::{self, PublicParts};
+use crate::error::{Error, ErrorKind};
+use jsonwebtoken::{DecodingKey, EncodingKey};
+use serde_json::{Map, Value};
+use std::fmt;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// The longest `kid` accepted, in bytes.
+pub const MAX_KID_LEN: usize = 256;
+
+/// A unique number per built key, so caches can tell a re-added `kid` from the original.
+static NEXT_INSTANCE: AtomicU64 = AtomicU64::new(1);
+
+/// One named key pinned to one [`Algorithm`]: a shared secret, a private key (signs and
+/// verifies) or a public key (verifies only).
+///
+/// `Debug` shows the `kid` and algorithm only; key material never reaches logs.
+///
+/// ```
+/// use auth_jwt::{Algorithm, Key};
+/// let key = Key::hmac("k1", Algorithm::HS256, &[7u8; 32])?;
+/// let sig = key.sign(b"message")?;
+/// assert!(key.verify(b"message", &sig));
+/// assert!(Key::hmac("short", Algorithm::HS256, b"too short").is_err());
+/// # Ok::<(), auth_jwt::Error>(())
+/// ```
+pub struct Key {
+    kid: Arc<str>,
+    alg: Algorithm,
+    verifying: DecodingKey,
+    signing: Option<EncodingKey>,
+    public_jwk: Option<Map<String, Value>>,
+    signature_len: usize,
+    instance: u64,
+}
+
+impl Key {
+    /// A shared-secret key. The secret must be at least as long as the hash (32, 48 or 64 bytes
+    /// for HS256, HS384, HS512).
+    ///
+    /// # Errors
+    /// [`ErrorKind::WeakKey`] for a short secret, [`ErrorKind::InvalidKey`] for a non-HMAC
+    /// algorithm, [`ErrorKind::Config`] for an invalid `kid`.
+    pub fn hmac(kid: impl Into<String>, alg: Algorithm, secret: &[u8]) -> Result<Self, Error> {
+        let kid = checked_kid(kid.into())?;
+        if alg.family() != Family::Hmac {
+            return Err(Error::new(
+                ErrorKind::InvalidKey,
+                "a shared secret needs an HS* algorithm",
+            ));
+        }
+        if secret.len() < alg.min_secret_len() {
+            return Err(Error::new(
+                ErrorKind::WeakKey,
+                format!(
+                    "{alg} needs a secret of at least {} bytes",
+                    alg.min_secret_len()
+                ),
+            ));
+        }
+        Ok(Self::assemble(
+            kid,
+            alg,
+            DecodingKey::from_secret(secret),
+            Some(EncodingKey::from_secret(secret)),
+            None,
+            alg.fixed_signature_len().unwrap_or(0),
+        ))
+    }
+
+    /// A fresh random shared-secret key (as long as the hash) from the OS CSPRNG.
+    ///
+    /// # Errors
+    /// As [`Key::hmac`]; [`ErrorKind::Internal`] if the OS has no randomness.
+    pub fn generate_hmac(kid: impl Into<String>, alg: Algorithm) -> Result<Self, Error> {
+        let mut secret = vec![0u8; alg.min_secret_len()];
+        getrandom::fill(&mut secret)
+            .map_err(|e| Error::internal(format!("the OS random number generator failed: {e}")))?;
+        Self::hmac(kid, alg, &secret)
+    }
+
+    /// A key from PEM text: a private key (`PRIVATE KEY` PKCS#8, or `RSA PRIVATE KEY` PKCS#1)
+    /// signs and verifies; a public key (`PUBLIC KEY` SPKI, `RSA PUBLIC KEY`, or a
+    /// `CERTIFICATE`) verifies only.
+    ///
+    /// # Errors
+    /// [`ErrorKind::InvalidKey`] if it does not parse or does not fit `alg`;
+    /// [`ErrorKind::WeakKey`] for a weak RSA key.
+    pub fn from_pem(kid: impl Into<String>, alg: Algorithm, pem: &[u8]) -> Result<Self, Error> {
+        let kid = checked_kid(kid.into())?;
+        pem::from_pem(kid, alg, pem)
+    }
+
+    /// A private key from DER: PKCS#8, or PKCS#1 for RSA.
+    ///
+    /// # Errors
+    /// As [`Key::from_pem`].
+    pub fn from_private_der(
+        kid: impl Into<String>,
+        alg: Algorithm,
+        der: &[u8],
+    ) -> Result<Self, Error> {
+        let kid = checked_kid(kid.into())?;
+        pem::from_private_der(&kid, alg, der)
+    }
+
+    /// A public key from DER: SubjectPublicKeyInfo, or PKCS#1 `RSAPublicKey` for RSA.
+    ///
+    /// # Errors
+    /// As [`Key::from_pem`].
+    pub fn from_public_der(
+        kid: impl Into<String>,
+        alg: Algorithm,
+        der: &[u8],
+    ) -> Result<Self, Error> {
+        let kid = checked_kid(kid.into())?;
+        pem::from_public_der(&kid, alg, der)
+    }
+
+    /// A key from one JWK (JSON text). Private and secret members are allowed here (this is
+    /// your own key); `kid` is required; `alg` is required for `oct` and `RSA` keys and inferred
+    /// from `crv` for `EC` and `OKP`; `use`, if present, must be `sig`.
+    ///
+    /// # Errors
+    /// [`ErrorKind::InvalidKey`], [`ErrorKind::WeakKey`] or
+    /// [`ErrorKind::UnsupportedAlgorithm`].
+    pub fn from_jwk(jwk: &str) -> Result<Self, Error> {
+        let obj = crate::json::parse_object(jwk.as_bytes())
+            .ok_or_else(|| Error::new(ErrorKind::InvalidKey, "a JWK must be one JSON object"))?;
+        jwk::key_from_jwk(&obj, &jwk::JwkPolicy::OWN_KEY)
+    }
+
+    /// The key id.
+    pub fn kid(&self) -> &str {
+        &self.kid
+    }
+
+    /// The one algorithm this key signs and verifies with.
+    pub fn algorithm(&self) -> Algorithm {
+        self.alg
+    }
+
+    /// Whether the key can sign (a secret or a private key).
+    pub fn can_sign(&self) -> bool {
+        self.signing.is_some()
+    }
+
+    /// The public JWK of an asymmetric key (with `kid`, `alg` and `use: sig`); `None` for
+    /// shared secrets, which are never published.
+    pub fn public_jwk(&self) -> Option<&Map<String, Value>> {
+        self.public_jwk.as_ref()
+    }
+
+    /// Sign raw bytes with the pinned algorithm (the JWS signature layer).
+    ///
+    /// # Errors
+    /// [`ErrorKind::Config`] if the key cannot sign; [`ErrorKind::Internal`] if signing fails.
+    pub fn sign(&self, message: &[u8]) -> Result<Vec<u8>, Error> {
+        let key = self
+            .signing
+            .as_ref()
+            .ok_or_else(|| Error::config("this key can only verify"))?;
+        backend::sign(self.alg, key, message)
+    }
+
+    /// Verify a raw signature over bytes with the pinned algorithm (the JWS signature layer).
+    /// Signatures of the wrong length are refused before any cryptography.
+    pub fn verify(&self, message: &[u8], signature: &[u8]) -> bool {
+        signature.len() == self.signature_len
+            && backend::verify(self.alg, &self.verifying, message, signature)
+    }
+
+    /// [`Key::verify`] for a signature the caller already owns (no copy on the hot path).
+    #[allow(clippy::ptr_arg)] // the backend's trait takes `&Vec<u8>`
+    pub(crate) fn verify_owned(&self, message: &[u8], signature: &Vec<u8>) -> bool {
+        signature.len() == self.signature_len
+            && backend::verify_owned(self.alg, &self.verifying, message, signature)
+    }
+
+    pub(crate) fn instance(&self) -> u64 {
+        self.instance
+    }
+
+    pub(crate) fn kid_arc(&self) -> &Arc<str> {
+        &self.kid
+    }
+
+    fn assemble(
+        kid: Arc<str>,
+        alg: Algorithm,
+        verifying: DecodingKey,
+        signing: Option<EncodingKey>,
+        public_jwk: Option<Map<String, Value>>,
+        signature_len: usize,
+    ) -> Self {
+        Self {
+            kid,
+            alg,
+            verifying,
+            signing,
+            public_jwk,
+            signature_len,
+            instance: NEXT_INSTANCE.fetch_add(1, Ordering::Relaxed),
+        }
+    }
+
+    /// A verify-only key from public components.
+    pub(crate) fn from_public_parts(
+        kid: Arc<str>,
+        alg: Algorithm,
+        parts: &PublicParts,
+    ) -> Result<Self, Error> {
+        let (verifying, signature_len, mut jwk) = public_key(alg, parts)?;
+        jwk.insert("kid".into(), Value::String(kid.to_string()));
+        Ok(Self::assemble(
+            kid,
+            alg,
+            verifying,
+            None,
+            Some(jwk),
+            signature_len,
+        ))
+    }
+
+    /// A signing key from private DER (PKCS#8, PKCS#1 for RSA), checked by a sign/verify round.
+    pub(crate) fn from_private_parts(
+        kid: Arc<str>,
+        alg: Algorithm,
+        signing: EncodingKey,
+    ) -> Result<(Self, PublicParts), Error> {
+        let parts = match backend::public_parts(alg, signing.as_bytes()) {
+            Ok(parts) => parts,
+            Err(e) => {
+                // The backend refuses small RSA keys outright: report them as weak.
+                if alg.family() == Family::Rsa
+                    && let Some(n) = der::rsa_private_modulus(signing.as_bytes())
+                {
+                    rsa::check_public(n, &[1, 0, 1])?;
+                }
+                return Err(e);
+            }
+        };
+        let mut key = Self::from_public_parts(kid, alg, &parts)?;
+        key.signing = Some(signing);
+        let probe = b"auth-jwt key pair check";
+        let sig = key.sign(probe)?;
+        if !key.verify(probe, &sig) {
+            return Err(Error::new(
+                ErrorKind::InvalidKey,
+                "the private key does not produce verifiable signatures",
+            ));
+        }
+        Ok((key, parts))
+    }
+}
+
+/// The decoding key, signature length and public JWK (without `kid`) for public components.
+fn public_key(
+    alg: Algorithm,
+    parts: &PublicParts,
+) -> Result<(DecodingKey, usize, Map<String, Value>), Error> {
+    let mismatch = || {
+        Error::new(
+            ErrorKind::InvalidKey,
+            format!("the key does not fit the pinned algorithm {alg}"),
+        )
+    };
+    let mut jwk = Map::new();
+    let (key, sig_len) = match (alg.family(), parts) {
+        (Family::Rsa, PublicParts::Rsa { n, e }) => {
+            let (n, e, len) = rsa::check_public(n, e)?;
+            jwk.insert("kty".into(), "RSA".into());
+            jwk.insert("n".into(), b64::encode(n).into());
+            jwk.insert("e".into(), b64::encode(e).into());
+            (DecodingKey::from_rsa_raw_components(n, e), len)
+        }
+        (Family::Ec, PublicParts::Ec { x, y }) => {
+            let (crv, size) = match alg {
+                Algorithm::ES384 => ("P-384", 48),
+                _ => ("P-256", 32),
+            };
+            if x.len() != size || y.len() != size {
+                return Err(mismatch());
+            }
+            let mut point = Vec::with_capacity(1 + 2 * size);
+            point.push(4);
+            point.extend_from_slice(x);
+            point.extend_from_slice(y);
+            backend::validate_public(alg, &point)?;
+            jwk.insert("kty".into(), "EC".into());
+            jwk.insert("crv".into(), crv.into());
+            jwk.insert("x".into(), b64::encode(x).into());
+            jwk.insert("y".into(), b64::encode(y).into());
+            (DecodingKey::from_ec_der(&point), 2 * size)
+        }
+        (Family::Ed, PublicParts::Ed { x }) => {
+            if x.len() != 32 {
+                return Err(mismatch());
+            }
+            backend::validate_public(alg, x)?;
+            jwk.insert("kty".into(), "OKP".into());
+            jwk.insert("crv".into(), "Ed25519".into());
+            jwk.insert("x".into(), b64::encode(x).into());
+            (DecodingKey::from_ed_der(x), 64)
+        }
+        _ => return Err(mismatch()),
+    };
+    jwk.insert("use".into(), "sig".into());
+    jwk.insert("alg".into(), alg.as_str().into());
+    Ok((key, sig_len, jwk))
+}
+
+/// Whether `kid` is usable: 1 to [`MAX_KID_LEN`] bytes of visible ASCII (no spaces or controls).
+pub(crate) fn kid_is_valid(kid: &str) -> bool {
+    !kid.is_empty() && kid.len() <= MAX_KID_LEN && kid.bytes().all(|b| b.is_ascii_graphic())
+}
+
+fn checked_kid(kid: String) -> Result<Arc<str>, Error> {
+    if kid_is_valid(&kid) {
+        Ok(kid.into())
+    } else {
+        Err(Error::config(format!(
+            "a kid must be 1 to {MAX_KID_LEN} bytes of visible ASCII"
+        )))
+    }
+}
+
+impl fmt::Debug for Key {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Key")
+            .field("kid", &self.kid)
+            .field("alg", &self.alg)
+            .field("can_sign", &self.can_sign())
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,327 @@
+//! Refresh tokens: opaque, rotated on every use, with reuse detection.
+//!
+//! A login starts a *family* ([`RefreshTokens::start`]): a server-side record of whom it is for
+//! and its absolute lifetime, and a first refresh token. Each [`refresh`](RefreshTokens::refresh)
+//! consumes the presented token and returns its successor with a new access token, in one
+//! atomic store operation. Presenting a token that was already rotated is *reuse*: someone
+//! holds a stolen copy, so the family is deleted and its session revoked through
+//! [`Revocations`], which also kills every access token minted from it (they carry its `sid`).
+//! A second use within a short grace window (a client refreshing twice concurrently) gets the
+//! same successor instead.
+
+mod token;
+
+#[cfg(feature = "test-util")]
+pub use auth_core::refresh::refresh_store_conformance;
+pub use auth_core::refresh::{
+    FamilyId, FamilyRecord, MemoryRefreshStore, RefreshStore, RotateRequest, Rotation,
+};
+pub use token::RefreshToken;
+
+use crate::error::{Error, ErrorKind};
+use crate::issue::{AccessToken, Issuer};
+use auth_core::{
+    Clock, Identity, Revocation, RevocationProbe, Revocations, SystemClock, Timestamp,
+};
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+use token::Minter;
+
+/// Default idle lifetime of a refresh token.
+pub const DEFAULT_REFRESH_TTL: Duration = Duration::from_secs(14 * 24 * 3600);
+/// Default absolute lifetime of a family (a login).
+pub const DEFAULT_FAMILY_LIFETIME: Duration = Duration::from_secs(30 * 24 * 3600);
+/// Default window in which a rotated token may be presented again for the same successor.
+pub const DEFAULT_GRACE: Duration = Duration::from_secs(10);
+
+/// An access token and the refresh token that goes with it.
+#[derive(Debug, Clone)]
+pub struct TokenPair {
+    /// The short-lived access JWT.
+    pub access: AccessToken,
+    /// The opaque refresh token.
+    pub refresh: RefreshToken,
+}
+
+/// Starts, rotates and revokes refresh-token families; cheap to clone.
+///
+/// ```
+/// use auth_jwt::{Algorithm, Issuer, Key, KeySet, MemoryRefreshStore, RefreshTokens, SharedKeySet};
+/// use auth_core::{Identity, MemoryStore};
+/// use std::sync::Arc;
+/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+/// let keys = SharedKeySet::new(KeySet::single(Key::generate_hmac("k1", Algorithm::HS256)?)?);
+/// let issuer = Issuer::builder("https://auth.example", "api").keys(keys).build()?;
+/// let tokens = RefreshTokens::builder(issuer, Arc::new(MemoryRefreshStore::new()),
+///     Arc::new(MemoryStore::new()), &[42u8; 32]).build()?;
+/// let first = tokens.start(&Identity::new("user-42")).await?;
+/// let second = tokens.refresh(first.refresh.as_str()).await?;
+/// assert_ne!(first.refresh.as_str(), second.refresh.as_str());
+/// # Ok::<(), auth_jwt::Error>(())
+/// # }).unwrap();
+/// ```
+#[derive(Clone)]
+pub struct RefreshTokens {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    issuer: Issuer,
+    store: Arc<dyn RefreshStore>,
+    revocations: Arc<dyn Revocations>,
+    minter: Minter,
+    clock: Arc<dyn Clock>,
+    ttl: Duration,
+    lifetime: Duration,
+    grace: Duration,
+}
+
+/// Builds [`RefreshTokens`]; see [`RefreshTokens::builder`].
+#[must_use]
+pub struct RefreshTokensBuilder {
+    issuer: Issuer,
+    store: Arc<dyn RefreshStore>,
+    revocations: Arc<dyn Revocations>,
+    minter: Result<Minter, Error>,
+    clock: Arc<dyn Clock>,
+    ttl: Duration,
+    lifetime: Duration,
+    grace: Duration,
+}
+
+impl RefreshTokensBuilder {
+    /// Idle lifetime: a refresh token unused this long expires (default 14 days).
+    pub fn ttl(mut self, ttl: Duration) -> Self {
+        self.ttl = ttl;
+        self
+    }
+
+    /// Absolute lifetime of a family, from login (default 30 days).
+    pub fn family_lifetime(mut self, lifetime: Duration) -> Self {
+        self.lifetime = lifetime;
+        self
+    }
+
+    /// The reuse grace window (default 10 s; at most 1 minute; zero turns it off).
+    pub fn grace(mut self, grace: Duration) -> Self {
+        self.grace = grace;
+        self
+    }
+
+    /// The clock (default: the system clock).
+    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// Build.
+    ///
+    /// # Errors
+    /// [`ErrorKind::WeakKey`] for a secret under 32 bytes; [`ErrorKind::Config`] for a grace
+    /// window over a minute or a zero lifetime.
+    pub fn build(self) -> Result<RefreshTokens, Error> {
+        let minter = self.minter?;
+        if self.grace > Duration::from_secs(60) {
+            return Err(Error::config(
+                "a reuse grace window over 1 minute is refused",
+            ));
+        }
+        if self.ttl.is_zero() || self.lifetime.is_zero() {
+            return Err(Error::config("refresh lifetimes must not be zero"));
+        }
+        Ok(RefreshTokens {
+            inner: Arc::new(Inner {
+                issuer: self.issuer,
+                store: self.store,
+                revocations: self.revocations,
+                minter,
+                clock: self.clock,
+                ttl: self.ttl,
+                lifetime: self.lifetime,
+                grace: self.grace,
+            }),
+        })
+    }
+}
+
+fn random_family() -> Result<FamilyId, Error> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes)
+        .map_err(|e| Error::internal(format!("the OS random number generator failed: {e}")))?;
+    Ok(FamilyId::from_bytes(bytes))
+}
+
+impl RefreshTokens {
+    /// Refresh tokens whose access tokens come from `issuer`, with families in `store`,
+    /// revoking through `revocations`, MACed with `secret` (at least 32 bytes; keep it as
+    /// secret as a signing key, and the same on every instance).
+    pub fn builder(
+        issuer: Issuer,
+        store: Arc<dyn RefreshStore>,
+        revocations: Arc<dyn Revocations>,
+        secret: &[u8],
+    ) -> RefreshTokensBuilder {
+        RefreshTokensBuilder {
+            issuer,
+            store,
+            revocations,
+            minter: Minter::new(secret),
+            clock: Arc::new(SystemClock),
+            ttl: DEFAULT_REFRESH_TTL,
+            lifetime: DEFAULT_FAMILY_LIFETIME,
+            grace: DEFAULT_GRACE,
+        }
+    }
+
+    /// Start a family for `identity` (at login). Access tokens of the family carry the
+    /// identity's session as `sid`, or the family id when it has none, so revoking that
+    /// session revokes all of them.
+    ///
+    /// # Errors
+    /// [`ErrorKind::Unavailable`] if the store fails; issuing errors as [`Issuer::issue`].
+    pub async fn start(&self, identity: &Identity) -> Result<TokenPair, Error> {
+        let inner = &*self.inner;
+        let now = inner.clock.now();
+        let family = random_family()?;
+        let session = identity
+            .session()
+            .copied()
+            .unwrap_or_else(|| family.as_session_key());
+        let record = FamilyRecord {
+            identity: identity.clone().with_session(Some(session)),
+            created_at: now,
+            expires_at: now.saturating_add(inner.lifetime),
+        };
+        let first_expires_at = now.saturating_add(inner.ttl).min(record.expires_at);
+        let access = inner.issuer.issue(&record.identity)?;
+        inner
+            .store
+            .create(&family, &record, first_expires_at)
+            .await?;
+        tracing::debug!(target: "auth_jwt::refresh", ?family, "refresh family started");
+        Ok(TokenPair {
+            access,
+            refresh: inner.minter.mint(&family, 0, first_expires_at),
+        })
+    }
+
+    /// Exchange a refresh token for a new pair. The presented token is consumed.
+    ///
+    /// # Errors
+    /// [`ErrorKind::RefreshTokenInvalid`] (unknown, forged, expired), [`ErrorKind::Revoked`]
+    /// (the session or subject was revoked), [`ErrorKind::RefreshTokenReused`] (reuse detected:
+    /// the family is now revoked), [`ErrorKind::Unavailable`] if the store or revocation list
+    /// fails.
+    pub async fn refresh(&self, refresh_token: &str) -> Result<TokenPair, Error> {
+        let inner = &*self.inner;
+        let (family, generation) = inner.minter.open(refresh_token)?;
+        let now = inner.clock.now();
+        let request = RotateRequest {
+            family,
+            generation,
+            now,
+            grace: inner.grace,
+            next_expires_at: now.saturating_add(inner.ttl),
+        };
+        let (record, generation, expires_at) = match inner.store.rotate(&request).await? {
+            Rotation::Rotated {
+                record,
+                generation,
+                expires_at,
+            }
+            | Rotation::Repeated {
+                record,
+                generation,
+                expires_at,
+            } => (record, generation, expires_at),
+            Rotation::Reused { record } => {
+                tracing::warn!(
+                    target: "auth_jwt::refresh",
+                    ?family,
+                    "refresh token reuse: the family is revoked"
+                );
+                self.revoke_session(&record, now).await?;
+                return Err(Error::new(
+                    ErrorKind::RefreshTokenReused,
+                    "refresh token reuse detected; the session is revoked",
+                ));
+            }
+            _ => {
+                return Err(Error::new(
+                    ErrorKind::RefreshTokenInvalid,
+                    "unknown or expired refresh token",
+                ));
+            }
+        };
+        let probe = RevocationProbe {
+            session: record.identity.session(),
+            token_id: None,
+            subject: Some(record.identity.subject()),
+            issued_at: Some(record.created_at),
+        };
+        if inner.revocations.is_revoked(&probe) {
+            inner.store.delete(&family).await?;
+            return Err(Error::new(
+                ErrorKind::Revoked,
+                "the session or subject of this refresh token was revoked",
+            ));
+        }
+        Ok(TokenPair {
+            access: inner.issuer.issue(&record.identity)?,
+            refresh: inner.minter.mint(&family, generation, expires_at),
+        })
+    }
+
+    /// Log out with a refresh token: delete its family and revoke its session (and so every
+    /// access token minted from it). Unknown or already-deleted families are not an error.
+    ///
+    /// # Errors
+    /// [`ErrorKind::RefreshTokenInvalid`] for a forged token; [`ErrorKind::Unavailable`] if the
+    /// store or revocation list fails.
+    pub async fn revoke(&self, refresh_token: &str) -> Result<(), Error> {
+        let inner = &*self.inner;
+        let (family, _) = inner.minter.open(refresh_token)?;
+        if let Some(record) = inner.store.delete(&family).await? {
+            self.revoke_session(&record, inner.clock.now()).await?;
+        }
+        Ok(())
+    }
+
+    /// Revoke the family's session until no credential minted from it can still be valid.
+    async fn revoke_session(&self, record: &FamilyRecord, now: Timestamp) -> Result<(), Error> {
+        let inner = &*self.inner;
+        let Some(session) = record.identity.session() else {
+            return Ok(());
+        };
+        // Access tokens live at most the issuer's lifetime, plus any verifier leeway.
+        let access_horizon = now.saturating_add(inner.issuer.ttl() + Duration::from_secs(300));
+        let until = record.expires_at.max(access_horizon);
+        inner
+            .revocations
+            .revoke(Revocation::session(*session, until))
+            .await?;
+        Ok(())
+    }
+}
+
+impl fmt::Debug for RefreshTokens {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RefreshTokens")
+            .field("store", &self.inner.store)
+            .field("ttl", &self.inner.ttl)
+            .field("lifetime", &self.inner.lifetime)
+            .field("grace", &self.inner.grace)
+            .finish_non_exhaustive()
+    }
+}
+
+impl fmt::Debug for RefreshTokensBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RefreshTokensBuilder")
+            .field("ttl", &self.ttl)
+            .field("lifetime", &self.lifetime)
+            .field("grace", &self.grace)
+            .finish_non_exhaustive()
+    }
+}

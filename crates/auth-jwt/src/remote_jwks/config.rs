@@ -1,0 +1,103 @@
+//! [`RemoteJwksConfig`]: limits and timings of a [`RemoteJwks`](super::RemoteJwks).
+
+use crate::algorithm::Algorithm;
+use crate::error::Error;
+use crate::keys::MAX_JWKS_KEYS;
+use auth_core::{Clock, SystemClock};
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Limits and timings for a [`RemoteJwks`](super::RemoteJwks). Start from `default()` and
+/// change fields:
+///
+/// ```
+/// let mut config = auth_jwt::RemoteJwksConfig::default();
+/// config.unknown_kid_cooldown = std::time::Duration::from_secs(60);
+/// ```
+#[derive(Clone)]
+#[non_exhaustive]
+pub struct RemoteJwksConfig {
+    /// Connect and whole-request timeout (default 5 s).
+    pub timeout: Duration,
+    /// Lifetime of a response without `Cache-Control: max-age` (default 5 min).
+    pub default_ttl: Duration,
+    /// Shortest lifetime honoured, whatever the server says (default 1 min).
+    pub min_ttl: Duration,
+    /// Longest lifetime honoured (default 24 h).
+    pub max_ttl: Duration,
+    /// How long past their lifetime the last good keys keep being used while fetches fail
+    /// (default 1 h); after that verification fails closed.
+    pub stale_if_error: Duration,
+    /// At most one refetch per this interval for unknown `kid`s (default 30 s).
+    pub unknown_kid_cooldown: Duration,
+    /// First retry delay after a failed background fetch, doubling up to 5 min (default 10 s).
+    pub retry_interval: Duration,
+    /// Largest response accepted (default 256 KiB).
+    pub max_response_bytes: usize,
+    /// Most keys in a document (default 64).
+    pub max_keys: usize,
+    /// The algorithm pinned to RSA keys that carry no `alg` (default RS256; `None` skips them).
+    pub default_rsa_algorithm: Option<Algorithm>,
+    /// The clock for lifetimes and cooldowns (default: the system clock).
+    pub clock: Arc<dyn Clock>,
+}
+
+impl Default for RemoteJwksConfig {
+    fn default() -> Self {
+        Self {
+            timeout: Duration::from_secs(5),
+            default_ttl: Duration::from_secs(300),
+            min_ttl: Duration::from_secs(60),
+            max_ttl: Duration::from_secs(24 * 3600),
+            stale_if_error: Duration::from_secs(3600),
+            unknown_kid_cooldown: Duration::from_secs(30),
+            retry_interval: Duration::from_secs(10),
+            max_response_bytes: 256 * 1024,
+            max_keys: 64,
+            default_rsa_algorithm: Some(Algorithm::RS256),
+            clock: Arc::new(SystemClock),
+        }
+    }
+}
+
+impl RemoteJwksConfig {
+    pub(super) fn validate(&self) -> Result<(), Error> {
+        if self.timeout.is_zero() || self.retry_interval.is_zero() {
+            return Err(Error::config(
+                "JWKS timeouts and retry intervals must not be zero",
+            ));
+        }
+        if self.min_ttl < Duration::from_secs(1) || self.min_ttl > self.max_ttl {
+            return Err(Error::config(
+                "JWKS lifetimes need 1 s <= min_ttl <= max_ttl",
+            ));
+        }
+        if self.max_keys == 0 || self.max_keys > MAX_JWKS_KEYS {
+            return Err(Error::config(format!(
+                "max_keys must be 1 to {MAX_JWKS_KEYS}"
+            )));
+        }
+        if self.max_response_bytes < 1024 {
+            return Err(Error::config("max_response_bytes under 1 KiB is refused"));
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Debug for RemoteJwksConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RemoteJwksConfig")
+            .field("timeout", &self.timeout)
+            .field("default_ttl", &self.default_ttl)
+            .field("min_ttl", &self.min_ttl)
+            .field("max_ttl", &self.max_ttl)
+            .field("stale_if_error", &self.stale_if_error)
+            .field("unknown_kid_cooldown", &self.unknown_kid_cooldown)
+            .field("retry_interval", &self.retry_interval)
+            .field("max_response_bytes", &self.max_response_bytes)
+            .field("max_keys", &self.max_keys)
+            .field("default_rsa_algorithm", &self.default_rsa_algorithm)
+            .finish_non_exhaustive()
+    }
+}

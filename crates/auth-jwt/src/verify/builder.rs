@@ -1,0 +1,153 @@
+//! [`VerifierBuilder`]: configuration for a [`Verifier`], checked when built.
+
+use super::claims::Profile;
+use super::{Inner, KeyRefresh, Verifier};
+use crate::cache::TokenCache;
+use crate::error::Error;
+use crate::jws::DEFAULT_MAX_TOKEN_LEN;
+use crate::keys::SharedKeySet;
+use auth_core::{Clock, Revocations, SystemClock};
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The default clock-skew allowance for `exp`, `nbf` and `iat`.
+pub const DEFAULT_LEEWAY: Duration = Duration::from_secs(30);
+/// The default capacity of the verified-token cache.
+pub const DEFAULT_CACHE_CAPACITY: usize = 10_000;
+/// The largest leeway accepted: more would make expiry meaningless.
+const MAX_LEEWAY: Duration = Duration::from_secs(300);
+
+/// Builds a [`Verifier`]; see [`Verifier::builder`].
+#[must_use]
+pub struct VerifierBuilder {
+    issuer: String,
+    audience: String,
+    keys: Option<SharedKeySet>,
+    refresh: Option<Arc<dyn KeyRefresh>>,
+    revocations: Option<Arc<dyn Revocations>>,
+    clock: Arc<dyn Clock>,
+    leeway: Duration,
+    max_age: Option<Duration>,
+    max_len: usize,
+    cache_capacity: usize,
+}
+
+impl VerifierBuilder {
+    pub(super) fn new(issuer: String, audience: String) -> Self {
+        Self {
+            issuer,
+            audience,
+            keys: None,
+            refresh: None,
+            revocations: None,
+            clock: Arc::new(SystemClock),
+            leeway: DEFAULT_LEEWAY,
+            max_age: None,
+            max_len: DEFAULT_MAX_TOKEN_LEN,
+            cache_capacity: DEFAULT_CACHE_CAPACITY,
+        }
+    }
+
+    /// The keys to verify with (a [`KeySet`](crate::KeySet) or a shared, swappable handle).
+    pub fn keys(mut self, keys: impl Into<SharedKeySet>) -> Self {
+        self.keys = Some(keys.into());
+        self.refresh = None;
+        self
+    }
+
+    /// Verify with the keys of a remote JWKS; an unknown `kid` triggers a rate-limited refetch
+    /// (through [`Verifier::verify`]).
+    #[cfg(feature = "remote-jwks")]
+    pub fn remote_jwks(mut self, jwks: &crate::RemoteJwks) -> Self {
+        self.keys = Some(jwks.keys());
+        self.refresh = Some(jwks.refresher());
+        self
+    }
+
+    /// The revocation list checked after every successful verification (and on cache hits):
+    /// `jti`, `sid` and the subject watermark. Without one, tokens are valid until `exp`.
+    pub fn revocations(mut self, revocations: Arc<dyn Revocations>) -> Self {
+        self.revocations = Some(revocations);
+        self
+    }
+
+    /// The clock (default: the system clock).
+    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// Clock-skew allowance for `exp`, `nbf` and `iat` (default 30 s, at most 5 min).
+    pub fn leeway(mut self, leeway: Duration) -> Self {
+        self.leeway = leeway;
+        self
+    }
+
+    /// Refuse tokens whose `iat` is older than this (default: no limit beyond `exp`).
+    pub fn max_age(mut self, max_age: Duration) -> Self {
+        self.max_age = Some(max_age);
+        self
+    }
+
+    /// The longest token accepted, checked before any decoding (default 8 KiB).
+    pub fn max_token_len(mut self, bytes: usize) -> Self {
+        self.max_len = bytes;
+        self
+    }
+
+    /// Entries in the verified-token cache (default 10 000; 0 turns the cache off).
+    pub fn cache_capacity(mut self, entries: usize) -> Self {
+        self.cache_capacity = entries;
+        self
+    }
+
+    /// Build the verifier.
+    ///
+    /// # Errors
+    /// [`ErrorKind::Config`](crate::ErrorKind::Config) for an empty issuer or audience, no
+    /// keys, a leeway over 5 minutes or a size limit under 256 bytes.
+    pub fn build(self) -> Result<Verifier, Error> {
+        if self.issuer.is_empty() || self.audience.is_empty() {
+            return Err(Error::config("the issuer and audience must not be empty"));
+        }
+        let keys = self
+            .keys
+            .ok_or_else(|| Error::config("a verifier needs keys (keys or remote_jwks)"))?;
+        if self.leeway > MAX_LEEWAY {
+            return Err(Error::config("a leeway over 5 minutes is refused"));
+        }
+        if self.max_len < 256 {
+            return Err(Error::config(
+                "a token size limit under 256 bytes is refused",
+            ));
+        }
+        Ok(Verifier::from_inner(Inner {
+            keys,
+            refresh: self.refresh,
+            profile: Profile {
+                issuer: self.issuer,
+                audience: self.audience,
+                leeway: self.leeway,
+                max_age: self.max_age,
+            },
+            revocations: self.revocations,
+            clock: self.clock,
+            cache: (self.cache_capacity > 0).then(|| TokenCache::new(self.cache_capacity)),
+            max_len: self.max_len,
+        }))
+    }
+}
+
+impl fmt::Debug for VerifierBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("VerifierBuilder")
+            .field("issuer", &self.issuer)
+            .field("audience", &self.audience)
+            .field("leeway", &self.leeway)
+            .field("max_age", &self.max_age)
+            .field("max_len", &self.max_len)
+            .field("cache_capacity", &self.cache_capacity)
+            .finish_non_exhaustive()
+    }
+}

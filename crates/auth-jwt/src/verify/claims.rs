@@ -1,0 +1,287 @@
+//! The access-token claim profile (RFC 9068 / RFC 8725): what must be present, of which JSON
+//! type, and how time is judged. One function, [`check`], applies all of it.
+
+use crate::error::{Error, ErrorKind};
+use crate::json::{self, Object, Scalar, Str};
+use auth_core::{AuthMethod, Identity, SessionKey, Timestamp};
+use serde::Deserialize;
+use serde::de::{self, MapAccess, Visitor};
+use std::borrow::Cow;
+use std::fmt;
+use std::time::Duration;
+
+/// Claims that mean something to the profile; every other claim is passed through to
+/// [`Identity::claims`]. The issuer refuses custom claims with these names.
+pub(crate) const REGISTERED: [&str; 11] = [
+    "iss",
+    "sub",
+    "aud",
+    "exp",
+    "nbf",
+    "iat",
+    "jti",
+    "sid",
+    "scope",
+    "roles",
+    "auth_time",
+];
+
+/// What a verifier requires of claims.
+#[derive(Debug, Clone)]
+pub(crate) struct Profile {
+    pub(crate) issuer: String,
+    pub(crate) audience: String,
+    pub(crate) leeway: Duration,
+    pub(crate) max_age: Option<Duration>,
+}
+
+/// The checked claims of an access token.
+#[derive(Debug)]
+pub(crate) struct Checked {
+    pub(crate) identity: Identity,
+    pub(crate) jti: Option<String>,
+    pub(crate) issued_at: Timestamp,
+    /// When a cached verification must be redone: `exp`, or the end of the maximum age.
+    pub(crate) valid_until: Timestamp,
+}
+
+fn err(kind: ErrorKind, message: &'static str) -> Error {
+    Error::new(kind, message)
+}
+
+/// The claims as read: registered claims kept aside (borrowed where possible), every other
+/// claim collected for [`Identity::claims`]; duplicate names refused at any depth.
+#[derive(Default)]
+struct RawClaims<'de> {
+    iss: Option<Scalar<'de>>,
+    sub: Option<Scalar<'de>>,
+    aud: Option<Scalar<'de>>,
+    exp: Option<Scalar<'de>>,
+    nbf: Option<Scalar<'de>>,
+    iat: Option<Scalar<'de>>,
+    jti: Option<Scalar<'de>>,
+    sid: Option<Scalar<'de>>,
+    scope: Option<Scalar<'de>>,
+    roles: Option<Scalar<'de>>,
+    auth_time: Option<Scalar<'de>>,
+    extra: Object,
+}
+
+impl<'de> Deserialize<'de> for RawClaims<'de> {
+    fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_map(ClaimsVisitor)
+    }
+}
+
+struct ClaimsVisitor;
+
+impl<'de> Visitor<'de> for ClaimsVisitor {
+    type Value = RawClaims<'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RawClaims<'de>, A::Error> {
+        let mut raw = RawClaims::default();
+        while let Some(Str(name)) = map.next_key::<Str<'de>>()? {
+            let slot = match &*name {
+                "iss" => &mut raw.iss,
+                "sub" => &mut raw.sub,
+                "aud" => &mut raw.aud,
+                "exp" => &mut raw.exp,
+                "nbf" => &mut raw.nbf,
+                "iat" => &mut raw.iat,
+                "jti" => &mut raw.jti,
+                "sid" => &mut raw.sid,
+                "scope" => &mut raw.scope,
+                "roles" => &mut raw.roles,
+                "auth_time" => &mut raw.auth_time,
+                _ => {
+                    let value = json::strict_value(&mut map)?;
+                    if raw.extra.insert(name.into_owned(), value).is_some() {
+                        return Err(json::duplicate());
+                    }
+                    continue;
+                }
+            };
+            if slot.is_some() {
+                return Err(json::duplicate());
+            }
+            *slot = Some(map.next_value()?);
+        }
+        Ok(raw)
+    }
+}
+
+/// A NumericDate (RFC 7519 §2): a JSON number of seconds, integer or not.
+fn numeric_date(
+    value: Option<&Scalar<'_>>,
+    name: &'static str,
+) -> Result<Option<Timestamp>, Error> {
+    let t = match value {
+        None => return Ok(None),
+        Some(Scalar::Int(s)) => Timestamp::from_unix_seconds(*s),
+        Some(Scalar::Huge) => Timestamp::from_unix_millis(i64::MAX),
+        // `as` saturates at the ends of the i64 range.
+        Some(Scalar::Float(f)) => Timestamp::from_unix_millis((f * 1000.0).floor() as i64),
+        Some(_) => {
+            return Err(Error::new(
+                ErrorKind::InvalidClaim,
+                format!("`{name}` must be a JSON number"),
+            ));
+        }
+    };
+    Ok(Some(t))
+}
+
+fn required_date(value: Option<&Scalar<'_>>, name: &'static str) -> Result<Timestamp, Error> {
+    numeric_date(value, name)?.ok_or_else(|| {
+        Error::new(
+            ErrorKind::MissingClaim,
+            format!("the `{name}` claim is required"),
+        )
+    })
+}
+
+fn optional_string<'a>(
+    value: Option<&'a Scalar<'_>>,
+    name: &'static str,
+) -> Result<Option<&'a str>, Error> {
+    match value {
+        None => Ok(None),
+        Some(Scalar::Str(s)) => Ok(Some(s)),
+        Some(_) => Err(Error::new(
+            ErrorKind::InvalidClaim,
+            format!("`{name}` must be a string"),
+        )),
+    }
+}
+
+fn check_issuer(iss: Option<&Scalar<'_>>, profile: &Profile) -> Result<(), Error> {
+    match iss {
+        None => Err(err(ErrorKind::MissingClaim, "the `iss` claim is required")),
+        Some(Scalar::Str(iss)) if *iss == profile.issuer => Ok(()),
+        Some(Scalar::Str(_)) => Err(err(ErrorKind::WrongIssuer, "unexpected issuer")),
+        Some(_) => Err(err(
+            ErrorKind::InvalidClaim,
+            "`iss` must be a single string",
+        )),
+    }
+}
+
+fn check_audience(aud: Option<&Scalar<'_>>, profile: &Profile) -> Result<(), Error> {
+    let ours = profile.audience.as_str();
+    match aud {
+        None => Err(err(ErrorKind::MissingClaim, "the `aud` claim is required")),
+        Some(Scalar::Str(aud)) if aud == ours => Ok(()),
+        Some(Scalar::Str(_)) => Err(err(ErrorKind::WrongAudience, "not intended for us")),
+        Some(Scalar::List(items)) if !items.is_empty() => {
+            if items.iter().any(|a| a == ours) {
+                Ok(())
+            } else {
+                Err(err(ErrorKind::WrongAudience, "not intended for us"))
+            }
+        }
+        Some(_) => Err(err(
+            ErrorKind::InvalidClaim,
+            "`aud` must be a string or a non-empty array of strings",
+        )),
+    }
+}
+
+fn string_list(
+    value: Option<Scalar<'_>>,
+    name: &'static str,
+    split: bool,
+) -> Result<Vec<String>, Error> {
+    match value {
+        None => Ok(Vec::new()),
+        Some(Scalar::Str(s)) if split => Ok(s
+            .split(' ')
+            .filter(|p| !p.is_empty())
+            .map(str::to_owned)
+            .collect()),
+        Some(Scalar::List(items)) => Ok(items.into_iter().map(Cow::into_owned).collect()),
+        Some(_) => Err(Error::new(
+            ErrorKind::InvalidClaim,
+            format!("`{name}` has the wrong JSON type"),
+        )),
+    }
+}
+
+/// Parse `payload` and apply the profile at time `now`.
+pub(crate) fn check(payload: &[u8], profile: &Profile, now: Timestamp) -> Result<Checked, Error> {
+    let raw: RawClaims<'_> = serde_json::from_slice(payload).map_err(|_| {
+        err(
+            ErrorKind::Malformed,
+            "the claims are not one JSON object with unique members",
+        )
+    })?;
+    check_issuer(raw.iss.as_ref(), profile)?;
+    check_audience(raw.aud.as_ref(), profile)?;
+
+    let exp = required_date(raw.exp.as_ref(), "exp")?;
+    let iat = required_date(raw.iat.as_ref(), "iat")?;
+    let nbf = numeric_date(raw.nbf.as_ref(), "nbf")?;
+    let auth_time = numeric_date(raw.auth_time.as_ref(), "auth_time")?;
+    // RFC 7519 §4.1.4: reject "on or after" exp; the leeway absorbs clock skew.
+    if exp <= now.saturating_sub(profile.leeway) {
+        return Err(err(ErrorKind::Expired, "the token has expired"));
+    }
+    let skewed_now = now.saturating_add(profile.leeway);
+    if nbf.is_some_and(|nbf| nbf > skewed_now) {
+        return Err(err(ErrorKind::NotYetValid, "the token is not valid yet"));
+    }
+    if iat > skewed_now {
+        return Err(err(
+            ErrorKind::IssuedInFuture,
+            "the token was issued in the future",
+        ));
+    }
+    let mut valid_until = exp;
+    if let Some(max_age) = profile.max_age {
+        let too_old_at = iat.saturating_add(max_age);
+        if too_old_at <= now.saturating_sub(profile.leeway) {
+            return Err(err(
+                ErrorKind::TooOld,
+                "the token is older than the maximum age",
+            ));
+        }
+        valid_until = valid_until.min(too_old_at);
+    }
+
+    let subject = match optional_string(raw.sub.as_ref(), "sub")? {
+        Some(s) if !s.is_empty() => s.to_owned(),
+        _ => {
+            return Err(err(
+                ErrorKind::MissingClaim,
+                "a non-empty `sub` is required",
+            ));
+        }
+    };
+    let jti = optional_string(raw.jti.as_ref(), "jti")?.map(str::to_owned);
+    let session = optional_string(raw.sid.as_ref(), "sid")?
+        .map(SessionKey::from_hex)
+        .transpose()
+        .map_err(|_| err(ErrorKind::InvalidClaim, "`sid` is not a session key"))?;
+    let scopes = string_list(raw.scope, "scope", true)?;
+    let roles = string_list(raw.roles, "roles", false)?;
+
+    let mut identity = Identity::new(subject)
+        .with_session(session)
+        .with_method(AuthMethod::Jwt)
+        .with_authenticated_at(auth_time.unwrap_or(iat))
+        .with_expires_at(Some(exp))
+        .with_roles(roles)
+        .with_scopes(scopes);
+    for (name, value) in raw.extra {
+        identity = identity.with_claim(name, value);
+    }
+    Ok(Checked {
+        identity,
+        jti,
+        issued_at: iat,
+        valid_until,
+    })
+}

@@ -1,0 +1,297 @@
+//! [`Verifier`]: the strict access-token profile on top of the JWS signature layer, then
+//! revocation, with the verified-token cache in front.
+//!
+//! The checks, in order: size limit; the cache (a hit still re-checks expiry, the key and
+//! revocation); the JWS shape and header rules ([`crate::jws`]); `typ` is `at+jwt`; the key by
+//! `kid` with its pinned algorithm; the signature; the claim profile (`iss`, `aud`, `exp`,
+//! `nbf`, `iat`, types); revocation of the `jti`, the `sid` and the subject watermark.
+
+mod bearer;
+mod builder;
+mod claims;
+mod scope;
+
+pub use bearer::bearer_token;
+pub use builder::{DEFAULT_CACHE_CAPACITY, DEFAULT_LEEWAY, VerifierBuilder};
+pub use scope::require_scope;
+
+pub(crate) use claims::REGISTERED as REGISTERED_CLAIMS;
+
+use crate::cache::{self, Entry, TokenCache};
+use crate::error::{Error, ErrorKind};
+use crate::jws;
+use crate::keys::SharedKeySet;
+use auth_core::{Clock, Identity, RevocationProbe, Revocations, Timestamp};
+use claims::Profile;
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+/// A source of keys that can be asked to look again for an unknown `kid` (a remote JWKS).
+pub(crate) trait KeyRefresh: Send + Sync + 'static {
+    /// Whether usable keys are loaded (false before the first fetch or past the stale limit).
+    fn is_available(&self) -> bool;
+    /// Refetch if the cooldown allows, at most one fetch in flight; resolves when done.
+    fn refresh_for_unknown_kid(&self) -> Pin<Box<dyn Future<Output = ()> + Send + '_>>;
+}
+
+/// Verifies access tokens; cheap to clone (clones share keys and cache).
+///
+/// ```
+/// use auth_jwt::{Algorithm, Issuer, Key, KeySet, SharedKeySet, Verifier};
+/// use auth_core::Identity;
+/// let keys = SharedKeySet::new(KeySet::single(Key::generate_hmac("k1", Algorithm::HS256)?)?);
+/// let issuer = Issuer::builder("https://auth.example", "api").keys(keys.clone()).build()?;
+/// let verifier = Verifier::builder("https://auth.example", "api").keys(keys).build()?;
+/// let token = issuer.issue(&Identity::new("user-42").with_scope("orders:read"))?;
+/// let who = verifier.verify_sync(token.as_str())?;
+/// assert_eq!(who.subject(), "user-42");
+/// assert!(who.has_scope("orders:read"));
+/// # Ok::<(), auth_jwt::Error>(())
+/// ```
+#[derive(Clone)]
+pub struct Verifier {
+    inner: Arc<Inner>,
+}
+
+pub(crate) struct Inner {
+    pub(crate) keys: SharedKeySet,
+    pub(crate) refresh: Option<Arc<dyn KeyRefresh>>,
+    pub(crate) profile: Profile,
+    pub(crate) revocations: Option<Arc<dyn Revocations>>,
+    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) cache: Option<TokenCache>,
+    pub(crate) max_len: usize,
+}
+
+/// Why a verification failed: refused, or a well-formed `kid` we do not know (worth a refetch).
+enum Failure {
+    Rejected(Error),
+    UnknownKid,
+}
+
+impl From<Error> for Failure {
+    fn from(e: Error) -> Self {
+        Self::Rejected(e)
+    }
+}
+
+/// Whether `typ` names an access token: `at+jwt`, any case, optionally `application/at+jwt`.
+fn is_access_token_type(typ: &str) -> bool {
+    let t = typ.as_bytes();
+    let prefix = b"application/";
+    let t = if t.len() > prefix.len() && t[..prefix.len()].eq_ignore_ascii_case(prefix) {
+        &t[prefix.len()..]
+    } else {
+        t
+    };
+    t.eq_ignore_ascii_case(b"at+jwt")
+}
+
+impl Verifier {
+    /// A builder for tokens from `issuer` meant for `audience`.
+    pub fn builder(issuer: impl Into<String>, audience: impl Into<String>) -> VerifierBuilder {
+        VerifierBuilder::new(issuer.into(), audience.into())
+    }
+
+    pub(crate) fn from_inner(inner: Inner) -> Self {
+        Self {
+            inner: Arc::new(inner),
+        }
+    }
+
+    /// Verify `token` with the keys at hand, without waiting for any fetch: an unknown `kid` is
+    /// an [`ErrorKind::UnknownKey`] (or [`ErrorKind::Unavailable`] if a remote key set has not
+    /// loaded). Use [`verify`](Self::verify) to let an unknown `kid` trigger a JWKS refetch.
+    ///
+    /// # Errors
+    /// An [`Error`] whose kind names the rule that refused the token.
+    pub fn verify_sync(&self, token: &str) -> Result<Identity, Error> {
+        let result = self.attempt(token).map_err(|f| self.unknown_kid_error(f));
+        trace_outcome(&result);
+        result
+    }
+
+    /// Verify `token`; a well-formed but unknown `kid` asks a remote key set to refetch (at most
+    /// once per cooldown, one fetch in flight) and tries once more.
+    ///
+    /// # Errors
+    /// As [`verify_sync`](Self::verify_sync).
+    pub async fn verify(&self, token: &str) -> Result<Identity, Error> {
+        let result = match self.attempt(token) {
+            Err(Failure::UnknownKid) if self.inner.refresh.is_some() => {
+                if let Some(refresh) = &self.inner.refresh {
+                    tracing::debug!(target: "auth_jwt::verify", "unknown kid: asking for a JWKS refetch");
+                    refresh.refresh_for_unknown_kid().await;
+                }
+                self.attempt(token).map_err(|f| self.unknown_kid_error(f))
+            }
+            other => other.map_err(|f| self.unknown_kid_error(f)),
+        };
+        trace_outcome(&result);
+        result
+    }
+
+    /// How many verified tokens the cache holds.
+    pub fn cached_tokens(&self) -> usize {
+        self.inner.cache.as_ref().map_or(0, TokenCache::len)
+    }
+
+    /// Forget every cached verification.
+    pub fn clear_cache(&self) {
+        if let Some(cache) = &self.inner.cache {
+            cache.clear();
+        }
+    }
+
+    /// The key set this verifier reads.
+    pub fn keys(&self) -> &SharedKeySet {
+        &self.inner.keys
+    }
+
+    fn unknown_kid_error(&self, failure: Failure) -> Error {
+        match failure {
+            Failure::Rejected(e) => e,
+            Failure::UnknownKid => match &self.inner.refresh {
+                Some(r) if !r.is_available() => Error::new(
+                    ErrorKind::Unavailable,
+                    "the remote key set is not available",
+                ),
+                _ => Error::new(ErrorKind::UnknownKey, "no key with this kid"),
+            },
+        }
+    }
+
+    fn is_revoked(&self, probe: &RevocationProbe<'_>) -> bool {
+        self.inner
+            .revocations
+            .as_ref()
+            .is_some_and(|r| r.is_revoked(probe))
+    }
+
+    fn attempt(&self, token: &str) -> Result<Identity, Failure> {
+        let inner = &*self.inner;
+        if token.len() > inner.max_len {
+            return Err(Error::new(ErrorKind::TooLarge, "the token exceeds the size limit").into());
+        }
+        let now = inner.clock.now();
+        let keys = inner.keys.snapshot();
+        let digest = inner.cache.as_ref().map(|_| cache::digest(token));
+        if let (Some(cache), Some(digest)) = (&inner.cache, &digest)
+            && let Some(hit) = cache.get(digest, now, &keys)
+        {
+            let probe = probe(&hit.identity, hit.jti.as_deref(), hit.issued_at);
+            if self.is_revoked(&probe) {
+                cache.remove(digest);
+                return Err(revoked().into());
+            }
+            tracing::trace!(target: "auth_jwt::verify", kid = %hit.kid, "cache hit");
+            return Ok(hit.identity);
+        }
+
+        let parsed = jws::parse(token, inner.max_len)?;
+        match parsed.header.typ.as_deref() {
+            Some(typ) if is_access_token_type(typ) => {}
+            _ => {
+                return Err(Error::new(ErrorKind::WrongType, "typ is not at+jwt").into());
+            }
+        }
+        let key = match parsed.resolve_key(&keys) {
+            Ok(key) => key,
+            Err(_) => return Err(Failure::UnknownKid),
+        };
+        let payload = parsed.verify_with(&key)?;
+        let checked = claims::check(&payload, &inner.profile, now)?;
+        let probe = probe(&checked.identity, checked.jti.as_deref(), checked.issued_at);
+        if self.is_revoked(&probe) {
+            return Err(revoked().into());
+        }
+        if let (Some(cache), Some(digest)) = (&inner.cache, digest) {
+            cache.insert(
+                digest,
+                Entry {
+                    identity: checked.identity.clone(),
+                    jti: checked.jti.map(Into::into),
+                    issued_at: checked.issued_at,
+                    valid_until: checked.valid_until,
+                    kid: key.kid_arc().clone(),
+                    key_instance: key.instance(),
+                },
+            );
+        }
+        Ok(checked.identity)
+    }
+}
+
+fn revoked() -> Error {
+    Error::new(
+        ErrorKind::Revoked,
+        "the token, its session or its subject was revoked",
+    )
+}
+
+fn probe<'a>(identity: &'a Identity, jti: Option<&'a str>, iat: Timestamp) -> RevocationProbe<'a> {
+    RevocationProbe {
+        session: identity.session(),
+        token_id: jti,
+        subject: Some(identity.subject()),
+        issued_at: Some(iat),
+    }
+}
+
+fn trace_outcome(result: &Result<Identity, Error>) {
+    match result {
+        Ok(identity) => tracing::trace!(
+            target: "auth_jwt::verify",
+            session = ?identity.session(),
+            "access token accepted"
+        ),
+        Err(e) => tracing::debug!(
+            target: "auth_jwt::verify",
+            kind = e.kind().as_str(),
+            reason = e.message(),
+            "access token rejected"
+        ),
+    }
+}
+
+impl fmt::Debug for Verifier {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Verifier")
+            .field("issuer", &self.inner.profile.issuer)
+            .field("audience", &self.inner.profile.audience)
+            .field("keys", &self.inner.keys)
+            .field("cache", &self.inner.cache.is_some())
+            .field("revocations", &self.inner.revocations.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn access_token_types() {
+        for ok in [
+            "at+jwt",
+            "AT+JWT",
+            "application/at+jwt",
+            "Application/At+Jwt",
+        ] {
+            assert!(is_access_token_type(ok), "{ok}");
+        }
+        for bad in [
+            "JWT",
+            "jwt",
+            "at+jwt ",
+            "application/",
+            "application/jwt",
+            "rt+jwt",
+            "",
+        ] {
+            assert!(!is_access_token_type(bad), "{bad}");
+        }
+    }
+}

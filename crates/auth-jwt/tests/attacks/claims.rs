@@ -1,0 +1,170 @@
+//! Claim-profile attacks: time claims, issuer, audience, required claims.
+
+use crate::common::*;
+use auth_jwt::{Algorithm, ErrorKind};
+use serde_json::json;
+use std::time::Duration;
+
+#[test]
+fn expired_on_or_after_exp_minus_leeway() {
+    let w = World::with_verifier(Algorithm::HS256, |b| b.leeway(Duration::from_secs(30)));
+    let now = w.now();
+    let mut claims = w.claims();
+    claims["iat"] = json!(now - 3600);
+    claims["nbf"] = json!(now - 3600);
+    claims["exp"] = json!(now - 30);
+    assert_eq!(
+        w.kind(&w.token(&w.header(), &claims)),
+        ErrorKind::Expired,
+        "exp == now - leeway"
+    );
+    claims["exp"] = json!(now - 31);
+    assert_eq!(w.kind(&w.token(&w.header(), &claims)), ErrorKind::Expired);
+    claims["exp"] = json!(now - 29);
+    assert!(
+        w.verifier
+            .verify_sync(&w.token(&w.header(), &claims))
+            .is_ok(),
+        "inside the leeway"
+    );
+    // A cached token expires too.
+    let token = w.good_token();
+    w.verifier.verify_sync(&token).unwrap();
+    w.clock.advance(Duration::from_secs(599));
+    assert!(w.verifier.verify_sync(&token).is_ok());
+    w.clock.advance(Duration::from_secs(31));
+    assert_eq!(
+        w.kind(&token),
+        ErrorKind::Expired,
+        "not served from the cache after exp"
+    );
+}
+
+#[test]
+fn not_yet_valid() {
+    let w = World::new(Algorithm::HS256);
+    let mut claims = w.claims();
+    claims["nbf"] = json!(w.now() + 31);
+    assert_eq!(
+        w.kind(&w.token(&w.header(), &claims)),
+        ErrorKind::NotYetValid
+    );
+    claims["nbf"] = json!(w.now() + 30);
+    assert!(
+        w.verifier
+            .verify_sync(&w.token(&w.header(), &claims))
+            .is_ok(),
+        "inside the leeway"
+    );
+}
+
+#[test]
+fn iat_in_the_future_or_older_than_max_age() {
+    let w = World::with_verifier(Algorithm::HS256, |b| b.max_age(Duration::from_secs(300)));
+    let now = w.now();
+    let mut claims = w.claims();
+    claims["iat"] = json!(now + 3600);
+    claims["nbf"] = json!(now);
+    assert_eq!(
+        w.kind(&w.token(&w.header(), &claims)),
+        ErrorKind::IssuedInFuture
+    );
+    claims["iat"] = json!(now - 400);
+    assert_eq!(w.kind(&w.token(&w.header(), &claims)), ErrorKind::TooOld);
+    // A cached token ages out too.
+    let token = w.good_token();
+    w.verifier.verify_sync(&token).unwrap();
+    w.clock.advance(Duration::from_secs(331));
+    assert_eq!(w.kind(&token), ErrorKind::TooOld);
+}
+
+#[test]
+fn missing_exp_and_other_required_claims() {
+    let w = World::new(Algorithm::HS256);
+    for name in ["exp", "iat", "sub", "iss", "aud"] {
+        let mut claims = w.claims();
+        claims.as_object_mut().unwrap().remove(name);
+        assert_eq!(
+            w.kind(&w.token(&w.header(), &claims)),
+            ErrorKind::MissingClaim,
+            "{name}"
+        );
+    }
+}
+
+#[test]
+fn time_claims_of_the_wrong_json_type() {
+    let w = World::new(Algorithm::HS256);
+    let now = w.now();
+    let wrong = [
+        json!(format!("{}", now + 600)),
+        json!(true),
+        json!(null),
+        json!([now + 600]),
+        json!({"t": now}),
+    ];
+    for name in ["exp", "iat", "nbf", "auth_time"] {
+        for value in &wrong {
+            let mut claims = w.claims();
+            claims[name] = value.clone();
+            assert_eq!(
+                w.kind(&w.token(&w.header(), &claims)),
+                ErrorKind::InvalidClaim,
+                "{name}={value}"
+            );
+        }
+    }
+    // A fractional NumericDate is a number: accepted.
+    let mut claims = w.claims();
+    claims["exp"] = json!(now as f64 + 600.5);
+    assert!(
+        w.verifier
+            .verify_sync(&w.token(&w.header(), &claims))
+            .is_ok()
+    );
+}
+
+#[test]
+fn wrong_missing_or_array_iss() {
+    let w = World::new(Algorithm::HS256);
+    let cases = [
+        (json!("https://evil.test"), ErrorKind::WrongIssuer),
+        (json!("https://issuer.test/"), ErrorKind::WrongIssuer),
+        (json!(""), ErrorKind::WrongIssuer),
+        (json!([ISS]), ErrorKind::InvalidClaim),
+        (json!([ISS, "https://evil.test"]), ErrorKind::InvalidClaim),
+        (json!(null), ErrorKind::InvalidClaim),
+        (json!(1), ErrorKind::InvalidClaim),
+    ];
+    for (iss, kind) in cases {
+        let mut claims = w.claims();
+        claims["iss"] = iss.clone();
+        assert_eq!(w.kind(&w.token(&w.header(), &claims)), kind, "{iss}");
+    }
+}
+
+#[test]
+fn wrong_missing_or_empty_aud() {
+    let w = World::new(Algorithm::HS256);
+    let cases = [
+        (json!("other-api"), ErrorKind::WrongAudience),
+        (json!(""), ErrorKind::WrongAudience),
+        (json!([]), ErrorKind::InvalidClaim),
+        (json!(["other-api"]), ErrorKind::WrongAudience),
+        (json!([AUD, 7]), ErrorKind::InvalidClaim),
+        (json!({"aud": AUD}), ErrorKind::InvalidClaim),
+    ];
+    for (aud, kind) in cases {
+        let mut claims = w.claims();
+        claims["aud"] = aud.clone();
+        assert_eq!(w.kind(&w.token(&w.header(), &claims)), kind, "{aud}");
+    }
+    let mut claims = w.claims();
+    claims["aud"] = json!(["other-api", AUD]);
+    assert!(
+        w.verifier
+            .verify_sync(&w.token(&w.header(), &claims))
+            .is_ok(),
+        "aud contains ours"
+    );
+}

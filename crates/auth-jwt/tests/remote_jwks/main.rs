@@ -1,0 +1,355 @@
+//! Remote JWKS against a real HTTP server on 127.0.0.1:0 started by each test.
+
+#![allow(clippy::unwrap_used)] // test helpers fail loudly, outside #[test] fns too
+
+#[path = "../common/mod.rs"]
+mod common;
+mod server;
+
+use auth_core::{Clock, Identity, ManualClock, Timestamp};
+use auth_jwt::{
+    Algorithm, ErrorKind, Issuer, Key, KeySet, RemoteJwks, RemoteJwksConfig, SharedKeySet, Verifier,
+};
+use common::*;
+use server::{Reply, Server};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The identity provider's side: private keys, their JWKS, and an issuer per key.
+struct Idp {
+    keys: Vec<(String, Algorithm)>,
+}
+
+impl Idp {
+    fn key(kid: &str, alg: Algorithm) -> Key {
+        key_for(alg, kid)
+    }
+
+    fn jwks(&self) -> Vec<u8> {
+        let mut builder = KeySet::builder();
+        for (kid, alg) in &self.keys {
+            builder = builder.verify_only(Self::key(kid, *alg));
+        }
+        builder.build().unwrap().jwks_json().to_vec()
+    }
+
+    fn token(kid: &str, alg: Algorithm) -> String {
+        let keys = SharedKeySet::new(KeySet::single(Self::key(kid, alg)).unwrap());
+        let issuer = Issuer::builder(ISS, AUD).keys(keys).build().unwrap();
+        issuer
+            .issue(&Identity::new("remote-user"))
+            .unwrap()
+            .into_string()
+    }
+}
+
+fn config(clock: Arc<dyn Clock>) -> RemoteJwksConfig {
+    let mut c = RemoteJwksConfig::default();
+    c.clock = clock;
+    c.min_ttl = Duration::from_secs(1);
+    c.retry_interval = Duration::from_millis(200);
+    c.timeout = Duration::from_secs(3);
+    c
+}
+
+fn verifier(jwks: &RemoteJwks) -> Verifier {
+    Verifier::builder(ISS, AUD)
+        .remote_jwks(jwks)
+        .build()
+        .unwrap()
+}
+
+fn two_keys() -> Idp {
+    Idp {
+        keys: vec![
+            ("es".into(), Algorithm::ES256),
+            ("rs".into(), Algorithm::RS256),
+        ],
+    }
+}
+
+#[tokio::test]
+async fn fetches_and_verifies_tokens_of_every_published_key() {
+    let server = Server::start().await;
+    server.set("/jwks", Reply::jwks(two_keys().jwks(), 300));
+    let jwks = RemoteJwks::new(
+        &server.url("/jwks"),
+        config(Arc::new(auth_core::SystemClock)),
+    )
+    .unwrap();
+    jwks.refresh().await.unwrap();
+    assert!(jwks.is_available());
+    assert_eq!(jwks.keys().load().len(), 2);
+    let v = verifier(&jwks);
+    for (kid, alg) in [("es", Algorithm::ES256), ("rs", Algorithm::RS256)] {
+        let who = v.verify(&Idp::token(kid, alg)).await.unwrap();
+        assert_eq!(who.subject(), "remote-user");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unknown_kid_refetches_at_most_once_per_cooldown_with_one_fetch_in_flight() {
+    let server = Server::start().await;
+    server.set("/jwks", Reply::jwks(two_keys().jwks(), 300));
+    let clock = Arc::new(ManualClock::at(Timestamp::from_unix_seconds(T0)));
+    let mut c = config(clock.clone());
+    c.unknown_kid_cooldown = Duration::from_secs(30);
+    let jwks = RemoteJwks::new(&server.url("/jwks"), c).unwrap();
+    jwks.refresh().await.unwrap();
+    let v = verifier(&jwks);
+    let baseline = server.hits("/jwks");
+
+    // A flood of tokens with unknown kids: one refetch, everyone else waits for it or skips.
+    let rotated = Idp::token("new", Algorithm::EdDSA);
+    let flood: Vec<_> = (0..50)
+        .map(|i| {
+            let v = v.clone();
+            let token = if i % 2 == 0 {
+                rotated.clone()
+            } else {
+                Idp::token(&format!("junk-{i}"), Algorithm::HS256)
+            };
+            tokio::spawn(async move { v.verify(&token).await.map(|_| ()).map_err(|e| e.kind()) })
+        })
+        .collect();
+    for task in flood {
+        assert_eq!(task.await.unwrap(), Err(ErrorKind::UnknownKey));
+    }
+    assert_eq!(
+        server.hits("/jwks"),
+        baseline + 1,
+        "exactly one refetch for the flood"
+    );
+
+    // The IdP publishes the new key; inside the cooldown nobody fetches.
+    let mut idp = two_keys();
+    idp.keys.push(("new".into(), Algorithm::EdDSA));
+    server.set("/jwks", Reply::jwks(idp.jwks(), 300));
+    clock.advance(Duration::from_secs(29));
+    assert_eq!(
+        v.verify(&rotated).await.unwrap_err().kind(),
+        ErrorKind::UnknownKey
+    );
+    assert_eq!(server.hits("/jwks"), baseline + 1);
+
+    // After the cooldown, concurrent requests share one fetch and all succeed.
+    clock.advance(Duration::from_secs(2));
+    let wave: Vec<_> = (0..20)
+        .map(|_| {
+            let (v, token) = (v.clone(), rotated.clone());
+            tokio::spawn(async move { v.verify(&token).await.map(|id| id.subject().to_owned()) })
+        })
+        .collect();
+    for task in wave {
+        assert_eq!(task.await.unwrap().unwrap(), "remote-user");
+    }
+    assert_eq!(server.hits("/jwks"), baseline + 2, "single flight");
+    // The synchronous path never fetches.
+    let other = Idp::token("other", Algorithm::ES256);
+    clock.advance(Duration::from_secs(60));
+    assert_eq!(
+        v.verify_sync(&other).unwrap_err().kind(),
+        ErrorKind::UnknownKey
+    );
+    assert_eq!(server.hits("/jwks"), baseline + 2);
+}
+
+#[tokio::test]
+async fn fetch_errors_keep_the_last_good_keys() {
+    let server = Server::start().await;
+    server.set("/jwks", Reply::jwks(two_keys().jwks(), 300));
+    let jwks = RemoteJwks::new(
+        &server.url("/jwks"),
+        config(Arc::new(auth_core::SystemClock)),
+    )
+    .unwrap();
+    jwks.refresh().await.unwrap();
+    let v = verifier(&jwks);
+    let token = Idp::token("es", Algorithm::ES256);
+
+    let leaky = {
+        let key = key_for(Algorithm::ES256, "es");
+        let mut jwk = serde_json::Value::Object(key.public_jwk().unwrap().clone());
+        jwk["d"] = serde_json::json!("c2VjcmV0");
+        serde_json::json!({"keys": [jwk]}).to_string()
+    };
+    let failures = [
+        (Reply::status(500), ErrorKind::Unavailable),
+        (Reply::jwks("{not json", 300), ErrorKind::InvalidKeySet),
+        (Reply::jwks(r#"{"keys":[]}"#, 300), ErrorKind::InvalidKeySet),
+        (Reply::jwks(leaky, 300), ErrorKind::InvalidKeySet),
+    ];
+    for (reply, kind) in failures {
+        server.set("/jwks", reply);
+        assert_eq!(jwks.refresh().await.unwrap_err().kind(), kind);
+        assert!(jwks.is_available());
+        v.clear_cache();
+        assert_eq!(
+            v.verify_sync(&token).unwrap().subject(),
+            "remote-user",
+            "last good keys"
+        );
+    }
+}
+
+#[tokio::test]
+async fn responses_are_bounded_in_size_and_key_count() {
+    let server = Server::start().await;
+    let jwks = RemoteJwks::new(
+        &server.url("/jwks"),
+        config(Arc::new(auth_core::SystemClock)),
+    )
+    .unwrap();
+    let big = format!(r#"{{"keys":[],"pad":"{}"}}"#, "x".repeat(300 * 1024));
+    server.set("/jwks", Reply::jwks(big.clone(), 300));
+    assert_eq!(
+        jwks.refresh().await.unwrap_err().kind(),
+        ErrorKind::InvalidKeySet
+    );
+    // Without Content-Length: cut off while streaming.
+    let mut streamed = Reply::jwks(big, 300);
+    streamed.length = false;
+    server.set("/jwks", streamed);
+    assert_eq!(
+        jwks.refresh().await.unwrap_err().kind(),
+        ErrorKind::InvalidKeySet
+    );
+    // Too many keys.
+    let key = key_for(Algorithm::EdDSA, "k");
+    let many: Vec<serde_json::Value> = (0..65)
+        .map(|i| {
+            let mut jwk = serde_json::Value::Object(key.public_jwk().unwrap().clone());
+            jwk["kid"] = serde_json::json!(format!("k{i}"));
+            jwk
+        })
+        .collect();
+    server.set(
+        "/jwks",
+        Reply::jwks(serde_json::json!({"keys": many}).to_string(), 300),
+    );
+    assert_eq!(
+        jwks.refresh().await.unwrap_err().kind(),
+        ErrorKind::InvalidKeySet
+    );
+    assert!(!jwks.is_available());
+    // Never loaded: verification is a 503, not a 401.
+    let v = verifier(&jwks);
+    let e = v
+        .verify_sync(&Idp::token("es", Algorithm::ES256))
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Unavailable);
+    assert!(e.is_unavailable() && e.bearer_error().is_none());
+}
+
+#[tokio::test]
+async fn redirects_only_within_the_origin() {
+    let server = Server::start().await;
+    let elsewhere = Server::start().await;
+    elsewhere.set("/jwks", Reply::jwks(two_keys().jwks(), 300));
+    server.set("/jwks", Reply::jwks(two_keys().jwks(), 300));
+    server.set("/moved", Reply::redirect("/jwks".into()));
+    server.set("/away", Reply::redirect(elsewhere.url("/jwks")));
+    server.set(
+        "/away-by-name",
+        Reply::redirect(format!("http://localhost:{}/jwks", server.port)),
+    );
+
+    let same = RemoteJwks::new(
+        &server.url("/moved"),
+        config(Arc::new(auth_core::SystemClock)),
+    )
+    .unwrap();
+    same.refresh().await.unwrap();
+    for path in ["/away", "/away-by-name"] {
+        let away =
+            RemoteJwks::new(&server.url(path), config(Arc::new(auth_core::SystemClock))).unwrap();
+        assert_eq!(
+            away.refresh().await.unwrap_err().kind(),
+            ErrorKind::Unavailable,
+            "{path}"
+        );
+    }
+    assert_eq!(
+        elsewhere.hits("/jwks"),
+        0,
+        "the other host was never contacted"
+    );
+}
+
+#[tokio::test]
+async fn url_policy_and_configuration() {
+    let c = || config(Arc::new(auth_core::SystemClock));
+    for bad in [
+        "http://idp.example/jwks",
+        "ftp://127.0.0.1/jwks",
+        "nonsense",
+    ] {
+        assert_eq!(
+            RemoteJwks::new(bad, c()).unwrap_err().kind(),
+            ErrorKind::Config,
+            "{bad}"
+        );
+    }
+    let mut zero = c();
+    zero.max_keys = 0;
+    assert_eq!(
+        RemoteJwks::new("https://idp.example/jwks", zero)
+            .unwrap_err()
+            .kind(),
+        ErrorKind::Config
+    );
+    assert!(RemoteJwks::new("https://idp.example/jwks", c()).is_ok());
+}
+
+#[tokio::test]
+async fn background_refresh_honours_max_age_and_stale_keys_expire() {
+    let server = Server::start().await;
+    server.set("/jwks", Reply::jwks(two_keys().jwks(), 1));
+    let mut c = config(Arc::new(auth_core::SystemClock));
+    c.stale_if_error = Duration::from_secs(1);
+    let jwks = RemoteJwks::new(&server.url("/jwks"), c).unwrap();
+    jwks.refresh().await.unwrap();
+    let v = verifier(&jwks);
+
+    // The IdP rotates; the background task picks it up ahead of expiry, with no request
+    // asking for it (verify_sync never fetches).
+    let idp = Idp {
+        keys: vec![("next".into(), Algorithm::ES384)],
+    };
+    server.set("/jwks", Reply::jwks(idp.jwks(), 1));
+    let rotated = Idp::token("next", Algorithm::ES384);
+    let mut ok = false;
+    for _ in 0..40 {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        if v.verify_sync(&rotated).is_ok() {
+            ok = true;
+            break;
+        }
+    }
+    assert!(ok, "refreshed in the background within max-age");
+    assert!(jwks.successful_fetches() >= 2);
+
+    // The IdP goes down: last good keys for max-age + stale-if-error, then fail closed.
+    server.set("/jwks", Reply::status(503));
+    let mut unavailable = false;
+    for _ in 0..60 {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        match v.verify_sync(&rotated) {
+            Err(e) if e.kind() == ErrorKind::Unavailable => {
+                unavailable = true;
+                break;
+            }
+            Err(e) if e.kind() == ErrorKind::UnknownKey && !jwks.is_available() => {
+                unavailable = true;
+                break;
+            }
+            _ => {}
+        }
+    }
+    assert!(unavailable, "stale keys were dropped");
+    assert!(!jwks.is_available());
+    assert_eq!(
+        v.verify_sync(&rotated).unwrap_err().kind(),
+        ErrorKind::Unavailable
+    );
+}
