@@ -73,6 +73,12 @@ fn routes() -> Router {
             }),
         )
         .route(
+            "/key",
+            get(|s: Session| async move {
+                Ok::<_, SessionError>(s.key().await?.map(|k| k.to_hex()).unwrap_or_default())
+            }),
+        )
+        .route(
             "/me",
             get(|who: Identity| async move { who.subject().to_owned() }),
         )
@@ -588,4 +594,99 @@ async fn works_alongside_tower_cookies() {
     assert_eq!(set.len(), 2, "{set:?}");
     assert!(set.iter().any(|c| c == "theme=dark"));
     assert!(set.iter().any(|c| c.starts_with("__Host-session=")));
+}
+
+fn app_with_revocations(store: MemoryStore, clock: Arc<ManualClock>) -> Router {
+    let layer = SessionLayer::builder(ProbeStore::new(store.clone()))
+        .with_clock(clock)
+        .with_revocations(store)
+        .build()
+        .unwrap();
+    routes().layer(layer)
+}
+
+#[tokio::test]
+async fn a_revoked_session_key_ends_the_cookie_session() {
+    use auth_core::{Clock, Revocation, Revocations};
+    let clock = Arc::new(ManualClock::new());
+    let store = MemoryStore::with_clock(clock.clone());
+    let app = app_with_revocations(store.clone(), clock.clone());
+    let cookie = send(&app, post_req("/login/alice", None))
+        .await
+        .cookie_pair();
+    let other = send(&app, post_req("/login/alice", None))
+        .await
+        .cookie_pair();
+    let key = send(&app, get_req("/key", Some(&cookie))).await.body;
+    // Elsewhere (a refresh-token reuse, an admin) revokes this session's key.
+    let key = auth_core::SessionKey::from_hex(&key).unwrap();
+    let until = clock.now().saturating_add(Duration::from_secs(3600));
+    store.revoke(Revocation::session(key, until)).await.unwrap();
+    assert_eq!(
+        send(&app, get_req("/maybe", Some(&cookie))).await.body,
+        "anonymous"
+    );
+    assert_eq!(
+        send(&app, get_req("/maybe", Some(&other))).await.body,
+        "alice",
+        "only that session"
+    );
+    // A subject watermark ends every session authenticated before it.
+    clock.advance(Duration::from_millis(5));
+    store
+        .revoke(Revocation::subject_before("alice", clock.now(), until))
+        .await
+        .unwrap();
+    assert_eq!(
+        send(&app, get_req("/maybe", Some(&other))).await.body,
+        "anonymous"
+    );
+    // A login after the watermark is not affected.
+    clock.advance(Duration::from_millis(5));
+    let fresh = send(&app, post_req("/login/alice", None))
+        .await
+        .cookie_pair();
+    assert_eq!(
+        send(&app, get_req("/maybe", Some(&fresh))).await.body,
+        "alice"
+    );
+}
+
+#[tokio::test]
+async fn logout_and_logout_everywhere_publish_revocations() {
+    use auth_core::{Clock, RevocationProbe, Revocations};
+    let clock = Arc::new(ManualClock::new());
+    let store = MemoryStore::with_clock(clock.clone());
+    let mut feed = store.subscribe();
+    let app = app_with_revocations(store.clone(), clock.clone());
+    let cookie = send(&app, post_req("/login/alice", None))
+        .await
+        .cookie_pair();
+    let key =
+        auth_core::SessionKey::from_hex(&send(&app, get_req("/key", Some(&cookie))).await.body)
+            .unwrap();
+    send(&app, post_req("/logout", Some(&cookie))).await;
+    let probe = RevocationProbe {
+        session: Some(&key),
+        ..Default::default()
+    };
+    assert!(
+        store.is_revoked(&probe),
+        "access tokens with this sid die with the session"
+    );
+    assert!(feed.try_recv().is_ok(), "published on the feed");
+
+    let before = clock.now();
+    let a = send(&app, post_req("/login/bob", None)).await.cookie_pair();
+    clock.advance(Duration::from_millis(5));
+    send(&app, post_req("/logout-everywhere", Some(&a))).await;
+    let old_token = RevocationProbe {
+        subject: Some("bob"),
+        issued_at: Some(before),
+        ..Default::default()
+    };
+    assert!(
+        store.is_revoked(&old_token),
+        "bob's tokens issued before are revoked"
+    );
 }

@@ -1,7 +1,7 @@
 //! Session configuration, validated once when the layer is built.
 
 use crate::cross_site::{CrossSitePolicy, normalize_origin};
-use auth_core::{Clock, Error, SessionStore, SystemClock};
+use auth_core::{Clock, Error, Revocations, SessionStore, SystemClock};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -26,6 +26,8 @@ pub(crate) struct SessionConfig {
     pub(crate) touch_interval: Duration,
     pub(crate) cross_site: CrossSitePolicy,
     pub(crate) realm: String,
+    /// Consulted on every load, told of every logout.
+    pub(crate) revocations: Option<Arc<dyn Revocations>>,
 }
 
 /// How the session cookie is written.
@@ -53,6 +55,7 @@ pub struct SessionLayerBuilder {
     cross_site_enabled: bool,
     allowed_origins: Vec<String>,
     realm: String,
+    revocations: Option<Arc<dyn Revocations>>,
 }
 
 impl SessionLayerBuilder {
@@ -69,6 +72,7 @@ impl SessionLayerBuilder {
             cross_site_enabled: true,
             allowed_origins: Vec::new(),
             realm: "app".to_owned(),
+            revocations: None,
         }
     }
 
@@ -141,6 +145,17 @@ impl SessionLayerBuilder {
         self
     }
 
+    /// Share a revocation list with bearer tokens (`MemoryStore`, or `RedisRevocations` across
+    /// instances). Then a revoked session key or subject watermark (a refresh-token reuse, an
+    /// admin ban, "log out everywhere" from an API) also ends the cookie session, checked in
+    /// process on every load; and [`logout`](super::Session::logout) /
+    /// [`logout_everywhere`](super::Session::logout_everywhere) publish revocations, so access
+    /// tokens minted from those sessions die with them on every instance.
+    pub fn with_revocations(mut self, revocations: impl Revocations) -> Self {
+        self.revocations = Some(Arc::new(revocations));
+        self
+    }
+
     /// Validate and build the layer.
     ///
     /// # Errors
@@ -193,6 +208,7 @@ impl SessionLayerBuilder {
                 allowed_origins,
             },
             realm: self.realm,
+            revocations: self.revocations,
         }))
     }
 }

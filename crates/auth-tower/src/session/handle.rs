@@ -6,8 +6,8 @@ use super::cookie::CookieAction;
 use super::error::SessionError;
 use crate::rejection::Protocol;
 use auth_core::{
-    AuthMethod, Error, ErrorKind, Identity, SessionChanges, SessionEntry, SessionId, SessionKey,
-    SessionRecord,
+    AuthMethod, Error, ErrorKind, Identity, Revocation, RevocationProbe, SessionChanges,
+    SessionEntry, SessionId, SessionKey, SessionRecord, Timestamp,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -119,6 +119,12 @@ impl Session {
         let key = id.key();
         match config.store.load(&key).await? {
             Some(record) if !record.is_expired(config.clock.now()) => {
+                if self.is_revoked(&key, &record) {
+                    tracing::info!(target: "auth::session", session = ?key, "session revoked; treated as absent");
+                    // Best effort: the revocation alone already keeps it dead.
+                    let _ = config.store.delete(&key).await;
+                    return Ok(Phase::Fresh);
+                }
                 tracing::debug!(target: "auth::session", session = ?key, "session loaded");
                 Ok(Phase::Active {
                     id: id.clone(),
@@ -130,6 +136,36 @@ impl Session {
                 Ok(Phase::Fresh)
             }
         }
+    }
+
+    /// Whether the shared revocation list ends this session (in process, no I/O).
+    fn is_revoked(&self, key: &SessionKey, record: &SessionRecord) -> bool {
+        let Some(revocations) = &self.inner.config.revocations else {
+            return false;
+        };
+        let identity = record.identity.as_ref();
+        revocations.is_revoked(&RevocationProbe {
+            session: Some(key),
+            token_id: None,
+            subject: identity.map(Identity::subject),
+            issued_at: identity.and_then(Identity::authenticated_at),
+        })
+    }
+
+    /// Publish a revocation, remembered for as long as any token minted from a session
+    /// could live (the absolute timeout).
+    async fn publish(
+        &self,
+        target: impl FnOnce(Timestamp, Timestamp) -> Revocation,
+    ) -> Result<(), Error> {
+        let config = &self.inner.config;
+        let Some(revocations) = &config.revocations else {
+            return Ok(());
+        };
+        let now = config.clock.now();
+        revocations
+            .revoke(target(now, now.saturating_add(config.absolute_timeout)))
+            .await
     }
 
     /// The value stored under `name`, if any.
@@ -350,6 +386,9 @@ impl Session {
                 .delete(&key)
                 .await
                 .map_err(|e| self.err(e))?;
+            self.publish(|_, until| Revocation::session(key, until))
+                .await
+                .map_err(|e| self.err(e))?;
             tracing::info!(target: "auth::session", session = ?key, "logged out");
         }
         self.end(&mut state);
@@ -373,6 +412,9 @@ impl Session {
             .config
             .store
             .delete_subject(&subject)
+            .await
+            .map_err(|e| self.err(e))?;
+        self.publish(|now, until| Revocation::subject_before(subject.clone(), now, until))
             .await
             .map_err(|e| self.err(e))?;
         tracing::info!(target: "auth::session", sessions = n, "logged out everywhere");
@@ -427,7 +469,12 @@ impl Session {
         if !owned {
             return Ok(false);
         }
-        store.delete(key).await.map_err(|e| self.err(e))
+        let deleted = store.delete(key).await.map_err(|e| self.err(e))?;
+        let key = *key;
+        self.publish(|_, until| Revocation::session(key, until))
+            .await
+            .map_err(|e| self.err(e))?;
+        Ok(deleted)
     }
 }
 
