@@ -8,15 +8,16 @@ use e2e::{CookieJar, RedisServer, TestServer, client};
 use examples::session_app;
 use std::time::{Duration, Instant};
 
-async fn login(server: &TestServer, jar: &mut CookieJar) {
-    let res = client()
+fn login_request(server: &TestServer) -> reqwest::RequestBuilder {
+    client()
         .post(server.url("/login"))
         .header("content-type", "application/x-www-form-urlencoded")
         .header("sec-fetch-site", "same-origin")
         .body("username=alice&password=wonderland")
-        .send()
-        .await
-        .unwrap();
+}
+
+async fn login(server: &TestServer, jar: &mut CookieJar) {
+    let res = login_request(server).send().await.unwrap();
     assert_eq!(res.status(), 303, "login");
     jar.absorb(&res);
 }
@@ -103,13 +104,7 @@ async fn redis_dies_503s_and_zero_authenticated_passes_then_recovers_within_a_se
     );
 
     // Login is refused too (the store cannot record it), cleanly.
-    let res = client()
-        .post(server.url("/login"))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body("username=alice&password=wonderland")
-        .send()
-        .await
-        .unwrap();
+    let res = login_request(&server).send().await.unwrap();
     assert_eq!(res.status(), 503);
 
     // Back up: the same server, no restart, serves again within a second. (This Redis keeps
@@ -118,13 +113,7 @@ async fn redis_dies_503s_and_zero_authenticated_passes_then_recovers_within_a_se
     let restarted = Instant::now();
     let mut fresh = CookieJar::new();
     loop {
-        let res = client()
-            .post(server.url("/login"))
-            .header("content-type", "application/x-www-form-urlencoded")
-            .body("username=alice&password=wonderland")
-            .send()
-            .await
-            .unwrap();
+        let res = login_request(&server).send().await.unwrap();
         if res.status() == 303 {
             fresh.absorb(&res);
             break;
