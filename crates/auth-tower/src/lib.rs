@@ -8,6 +8,7 @@
 //! |---|---|---|
 //! | `memory` | yes | [`MemoryStore`], the in-process store |
 //! | `axum` | yes | extractors: [`Session`], [`Identity`], `Option<Identity>` |
+//! | `jwt` | no | [`JwtLayer`] for bearer tokens; `auth_tower::jwt_core` is the `auth-jwt` crate |
 //! | `redis` | no | `redis::RedisStore` and `redis::RedisRevocations` (module [`redis`]) |
 //! | `redis-cluster` | no | the same on Redis Cluster (`RedisConfig::cluster`) |
 //!
@@ -17,6 +18,8 @@
 
 mod body;
 pub mod cross_site;
+#[cfg(feature = "jwt")]
+pub mod jwt;
 pub mod rejection;
 pub mod session;
 
@@ -46,6 +49,12 @@ pub mod redis {
         DEFAULT_TIMEOUT, RedisConfig, RedisConnection, RedisRevocations, RedisStore,
     };
 }
+
+/// The JWT crate (feature `jwt`): keys, issuer, verifier, refresh tokens.
+#[cfg(feature = "jwt")]
+pub use auth_jwt as jwt_core;
+#[cfg(feature = "jwt")]
+pub use jwt::JwtLayer;
 
 pub use body::RejectionBody;
 pub use rejection::{Protocol, Rejection, RejectionKind};

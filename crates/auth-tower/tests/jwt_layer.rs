@@ -1,0 +1,211 @@
+//! JwtLayer through an axum router: every decision's status, `WWW-Authenticate` and gRPC
+//! status asserted exactly.
+
+#![cfg(feature = "jwt")]
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use auth_core::{Clock, ManualClock, MemoryStore, Revocation, Revocations, SessionKey};
+use auth_tower::jwt_core::{Algorithm, Issuer, Key, KeySet, SharedKeySet, Verifier};
+use auth_tower::{Identity, JwtLayer};
+use axum::Router;
+use axum::body::Body;
+use axum::routing::get;
+use common::send;
+use http::Request;
+use std::sync::Arc;
+use std::time::Duration;
+
+struct World {
+    clock: Arc<ManualClock>,
+    revocations: MemoryStore,
+    issuer: Issuer,
+    verifier: Verifier,
+}
+
+fn world() -> World {
+    let clock = Arc::new(ManualClock::new());
+    let revocations = MemoryStore::with_clock(clock.clone());
+    let keys = SharedKeySet::new(
+        KeySet::single(Key::generate_hmac("k1", Algorithm::HS256).unwrap()).unwrap(),
+    );
+    let issuer = Issuer::builder("https://issuer.test", "api")
+        .keys(keys.clone())
+        .clock(clock.clone())
+        .build()
+        .unwrap();
+    let verifier = Verifier::builder("https://issuer.test", "api")
+        .keys(keys)
+        .clock(clock.clone())
+        .revocations(Arc::new(revocations.clone()) as Arc<dyn Revocations>)
+        .build()
+        .unwrap();
+    World {
+        clock,
+        revocations,
+        issuer,
+        verifier,
+    }
+}
+
+fn app(layer: JwtLayer) -> Router {
+    Router::new()
+        .route(
+            "/me",
+            get(|who: Identity| async move { who.subject().to_owned() }),
+        )
+        .route(
+            "/maybe",
+            get(|who: Option<Identity>| async move {
+                who.map_or("anonymous".to_owned(), |w| w.subject().to_owned())
+            }),
+        )
+        .layer(layer)
+}
+
+fn with_auth(path: &str, values: &[&str]) -> Request<Body> {
+    let mut b = Request::get(path);
+    for v in values {
+        b = b.header("authorization", *v);
+    }
+    b.body(Body::empty()).unwrap()
+}
+
+#[tokio::test]
+async fn valid_token_yields_the_identity() {
+    let w = world();
+    let app = app(JwtLayer::new(w.verifier.clone()));
+    let token = w.issuer.issue(&Identity::new("alice")).unwrap();
+    for scheme in ["Bearer", "bearer", "BEARER"] {
+        let r = send(
+            &app,
+            with_auth("/me", &[&format!("{scheme} {}", token.as_str())]),
+        )
+        .await;
+        assert_eq!(
+            (r.status, r.body.as_str()),
+            (200, "alice"),
+            "scheme {scheme}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn every_refusal_is_rendered_exactly() {
+    let w = world();
+    let app = app(JwtLayer::new(w.verifier.clone()).with_realm("api"));
+    let token = w.issuer.issue(&Identity::new("alice")).unwrap();
+
+    let r = send(&app, with_auth("/me", &[])).await;
+    assert_eq!(r.status, 401);
+    assert_eq!(
+        r.header("www-authenticate"),
+        Some("Bearer realm=\"api\""),
+        "bare challenge without credentials"
+    );
+
+    let r = send(&app, with_auth("/me", &["Bearer not.a.jwt"])).await;
+    assert_eq!(r.status, 401);
+    let challenge = r.header("www-authenticate").unwrap();
+    assert!(
+        challenge
+            .starts_with("Bearer realm=\"api\", error=\"invalid_token\", error_description=\""),
+        "{challenge}"
+    );
+
+    let bearer = format!("Bearer {}", token.as_str());
+    let r = send(&app, with_auth("/me", &[&bearer, &bearer])).await;
+    assert_eq!(r.status, 400, "two Authorization headers");
+    assert!(
+        r.header("www-authenticate")
+            .unwrap()
+            .contains("error=\"invalid_request\"")
+    );
+
+    let r = send(&app, with_auth("/me", &["Bearer "])).await;
+    assert_eq!(r.status, 400);
+
+    let req = Request::get("/me")
+        .header("authorization", &b"Bearer \xff\xfe"[..])
+        .body(Body::empty())
+        .unwrap();
+    assert_eq!(
+        send(&app, req).await.status,
+        401,
+        "non-ASCII is a 401, never a 500"
+    );
+
+    // Expired.
+    w.clock.advance(Duration::from_secs(16 * 60));
+    let r = send(&app, with_auth("/me", &[&bearer])).await;
+    assert_eq!(r.status, 401);
+    assert!(
+        r.header("www-authenticate")
+            .unwrap()
+            .contains("invalid_token")
+    );
+}
+
+#[tokio::test]
+async fn grpc_requests_get_grpc_statuses() {
+    let w = world();
+    // gRPC calls are POSTs to /package.Service/Method.
+    let app = Router::new()
+        .route(
+            "/pkg.Svc/Call",
+            axum::routing::post(|who: Identity| async move { who.subject().to_owned() }),
+        )
+        .layer(JwtLayer::new(w.verifier.clone()));
+    let grpc = |auth: &[&str]| {
+        let mut b = Request::post("/pkg.Svc/Call").header("content-type", "application/grpc");
+        for v in auth {
+            b = b.header("authorization", *v);
+        }
+        b.body(Body::empty()).unwrap()
+    };
+    let r = send(&app, grpc(&[])).await;
+    assert_eq!((r.status, r.header("grpc-status")), (200, Some("16")));
+    let r = send(&app, grpc(&["Bearer x.y.z"])).await;
+    assert_eq!(r.header("grpc-status"), Some("16"));
+    let r = send(&app, grpc(&["Bearer a", "Bearer b"])).await;
+    assert_eq!(
+        r.header("grpc-status"),
+        Some("3"),
+        "INVALID_ARGUMENT for a malformed request"
+    );
+}
+
+#[tokio::test]
+async fn optional_mode_lets_anonymous_through_but_never_a_bad_token() {
+    let w = world();
+    let app = app(JwtLayer::new(w.verifier.clone()).optional());
+    assert_eq!(send(&app, with_auth("/maybe", &[])).await.body, "anonymous");
+    let r = send(&app, with_auth("/maybe", &["Bearer bad.token.here"])).await;
+    assert_eq!(r.status, 401, "an invalid token is not silently ignored");
+    let r = send(&app, with_auth("/me", &[])).await;
+    assert_eq!(r.status, 401, "the Identity extractor still requires one");
+}
+
+#[tokio::test]
+async fn revoking_the_session_kills_its_access_tokens_immediately() {
+    let w = world();
+    let app = app(JwtLayer::new(w.verifier.clone()));
+    let session = SessionKey::from_bytes([7; 32]);
+    let token = w
+        .issuer
+        .issue(&Identity::new("alice").with_session(Some(session)))
+        .unwrap();
+    let bearer = format!("Bearer {}", token.as_str());
+    assert_eq!(send(&app, with_auth("/me", &[&bearer])).await.status, 200);
+    let until = w.clock.now().saturating_add(Duration::from_secs(3600));
+    w.revocations
+        .revoke(Revocation::session(session, until))
+        .await
+        .unwrap();
+    let r = send(&app, with_auth("/me", &[&bearer])).await;
+    assert_eq!(
+        r.status, 401,
+        "revoked, even though the token is cached as verified"
+    );
+}
