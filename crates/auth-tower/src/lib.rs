@@ -18,6 +18,7 @@
 
 mod body;
 pub mod cross_site;
+pub mod guard;
 #[cfg(feature = "jwt")]
 pub mod jwt;
 pub mod rejection;
@@ -57,5 +58,6 @@ pub use auth_jwt as jwt_core;
 pub use jwt::JwtLayer;
 
 pub use body::RejectionBody;
+pub use guard::{IdentityGuards, RequireAuth};
 pub use rejection::{Protocol, Rejection, RejectionKind};
 pub use session::{Session, SessionError, SessionLayer, SessionLayerBuilder};

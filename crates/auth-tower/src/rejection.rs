@@ -19,6 +19,9 @@ pub enum RejectionKind {
     InvalidRequest,
     /// Authenticated but not allowed (403, `error="insufficient_scope"`).
     InsufficientScope,
+    /// Authenticated too long ago for this action: log in again (401,
+    /// `error="insufficient_user_authentication"`, RFC 9470 step-up).
+    StaleAuthentication,
     /// Refused for a reason other than credentials, e.g. a cross-site request (403).
     Forbidden,
     /// A store that authentication needs could not be reached (503). Fail closed.
@@ -31,7 +34,9 @@ impl RejectionKind {
     /// The HTTP status.
     pub const fn status(self) -> StatusCode {
         match self {
-            Self::Unauthenticated | Self::InvalidToken => StatusCode::UNAUTHORIZED,
+            Self::Unauthenticated | Self::InvalidToken | Self::StaleAuthentication => {
+                StatusCode::UNAUTHORIZED
+            }
             Self::InvalidRequest => StatusCode::BAD_REQUEST,
             Self::InsufficientScope | Self::Forbidden => StatusCode::FORBIDDEN,
             Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
@@ -43,7 +48,7 @@ impl RejectionKind {
     /// UNAVAILABLE 14, INTERNAL 13).
     pub const fn grpc_code(self) -> u8 {
         match self {
-            Self::Unauthenticated | Self::InvalidToken => 16,
+            Self::Unauthenticated | Self::InvalidToken | Self::StaleAuthentication => 16,
             Self::InvalidRequest => 3,
             Self::InsufficientScope | Self::Forbidden => 7,
             Self::Unavailable => 14,
@@ -57,6 +62,7 @@ impl RejectionKind {
             Self::InvalidToken => Some("invalid_token"),
             Self::InvalidRequest => Some("invalid_request"),
             Self::InsufficientScope => Some("insufficient_scope"),
+            Self::StaleAuthentication => Some("insufficient_user_authentication"),
             _ => None,
         }
     }
@@ -163,6 +169,15 @@ impl Rejection {
 impl fmt::Display for Rejection {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{:?}: {}", self.kind, self.description)
+    }
+}
+
+/// As a response from a handler (`who.require_role("admin")?`): rendered for HTTP with the
+/// default realm. Layers render with the request's protocol and their configured realm.
+#[cfg(feature = "axum")]
+impl axum_core::response::IntoResponse for Rejection {
+    fn into_response(self) -> axum_core::response::Response {
+        self.render(Protocol::Http, "app")
     }
 }
 

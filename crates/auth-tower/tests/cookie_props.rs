@@ -1,6 +1,7 @@
 //! Property: no Cookie header, of any length or alphabet, reaches the store or causes a 500,
 //! unless it carries a well-formed session id.
 
+#![cfg(all(feature = "axum", feature = "memory"))]
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;

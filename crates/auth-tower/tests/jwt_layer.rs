@@ -1,7 +1,7 @@
 //! JwtLayer through an axum router: every decision's status, `WWW-Authenticate` and gRPC
 //! status asserted exactly.
 
-#![cfg(feature = "jwt")]
+#![cfg(all(feature = "jwt", feature = "axum", feature = "memory"))]
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
@@ -208,4 +208,36 @@ async fn revoking_the_session_kills_its_access_tokens_immediately() {
         r.status, 401,
         "revoked, even though the token is cached as verified"
     );
+}
+
+#[tokio::test]
+async fn scope_guard_on_bearer_identities() {
+    use auth_tower::RequireAuth;
+    let w = world();
+    let app = Router::new()
+        .route("/orders", get(|| async { "orders" }))
+        .route_layer(RequireAuth::identity().scope("orders:read"))
+        .layer(JwtLayer::new(w.verifier.clone()));
+    let without = w.issuer.issue(&Identity::new("alice")).unwrap();
+    let with = w
+        .issuer
+        .issue(&Identity::new("alice").with_scope("orders:read"))
+        .unwrap();
+    let r = send(
+        &app,
+        with_auth("/orders", &[&format!("Bearer {}", without.as_str())]),
+    )
+    .await;
+    assert_eq!(r.status, 403);
+    assert!(
+        r.header("www-authenticate")
+            .unwrap()
+            .contains("error=\"insufficient_scope\"")
+    );
+    let r = send(
+        &app,
+        with_auth("/orders", &[&format!("Bearer {}", with.as_str())]),
+    )
+    .await;
+    assert_eq!((r.status, r.body.as_str()), (200, "orders"));
 }

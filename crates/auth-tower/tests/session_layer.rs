@@ -1,5 +1,6 @@
 //! SessionLayer behaviour through an axum router (in process, no network).
 
+#![cfg(all(feature = "axum", feature = "memory"))]
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;

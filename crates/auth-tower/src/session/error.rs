@@ -8,7 +8,9 @@ use std::fmt;
 /// (de)serialized (500). Return it from a handler with `?`; it renders itself.
 pub struct SessionError {
     error: Error,
+    #[cfg_attr(not(feature = "axum"), allow(dead_code))]
     protocol: Protocol,
+    #[cfg_attr(not(feature = "axum"), allow(dead_code))]
     realm: String,
 }
 
@@ -31,10 +33,12 @@ impl SessionError {
         rejection_for(&self.error)
     }
 
+    #[cfg_attr(not(feature = "axum"), allow(dead_code))]
     pub(crate) fn protocol(&self) -> Protocol {
         self.protocol
     }
 
+    #[cfg_attr(not(feature = "axum"), allow(dead_code))]
     pub(crate) fn realm(&self) -> &str {
         &self.realm
     }

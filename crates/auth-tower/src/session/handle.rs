@@ -90,10 +90,12 @@ impl Session {
         }
     }
 
+    #[cfg_attr(not(feature = "axum"), allow(dead_code))]
     pub(crate) fn protocol(&self) -> Protocol {
         self.inner.protocol
     }
 
+    #[cfg_attr(not(feature = "axum"), allow(dead_code))]
     pub(crate) fn realm(&self) -> &str {
         &self.inner.config.realm
     }

@@ -1,0 +1,215 @@
+//! [`RequireAuth`]: a guard as a tower layer on a route group.
+
+use super::Requirement;
+use crate::body::RejectionBody;
+use crate::rejection::{Protocol, Rejection, RejectionKind};
+use crate::session::Session;
+use auth_core::{Clock, Identity, SystemClock};
+use http::{Request, Response};
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::Duration;
+use tower_layer::Layer;
+use tower_service::Service;
+
+/// Require an authenticated identity (and optionally roles, scopes, a recent login) on every
+/// request to the wrapped routes. Put it inside (after) the session or JWT layer.
+///
+/// ```
+/// use auth_tower::{MemoryStore, SessionLayer, guard::RequireAuth};
+/// use axum::{Router, routing::get};
+/// use std::time::Duration;
+///
+/// # fn main() -> Result<(), auth_tower::Error> {
+/// let admin = Router::new()
+///     .route("/admin/users", get(|| async { "users" }))
+///     .route_layer(RequireAuth::identity().role("admin").fresh_within(Duration::from_secs(600)));
+/// let app: Router = Router::new()
+///     .route("/", get(|| async { "public" }))
+///     .merge(admin)
+///     .layer(SessionLayer::builder(MemoryStore::new()).build()?);
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct RequireAuth {
+    config: Arc<GuardConfig>,
+}
+
+#[derive(Debug)]
+struct GuardConfig {
+    requirements: Vec<Requirement>,
+    clock: Arc<dyn Clock>,
+    realm: String,
+}
+
+impl RequireAuth {
+    /// Require an identity (401 without one).
+    pub fn identity() -> Self {
+        Self {
+            config: Arc::new(GuardConfig {
+                requirements: Vec::new(),
+                clock: Arc::new(SystemClock),
+                realm: "app".to_owned(),
+            }),
+        }
+    }
+
+    /// Also require `role` (403 without it).
+    pub fn role(self, role: impl Into<String>) -> Self {
+        self.with(Requirement::Role(role.into()))
+    }
+
+    /// Also require `scope` (403 without it).
+    pub fn scope(self, scope: impl Into<String>) -> Self {
+        self.with(Requirement::Scope(scope.into()))
+    }
+
+    /// Also require a login within `max_age` (step-up; 401 `insufficient_user_authentication`).
+    pub fn fresh_within(self, max_age: Duration) -> Self {
+        self.with(Requirement::FreshWithin(max_age))
+    }
+
+    /// The clock for freshness (tests inject a `ManualClock`).
+    pub fn with_clock(self, clock: Arc<dyn Clock>) -> Self {
+        self.map(|c| c.clock = clock)
+    }
+
+    /// The realm named in `WWW-Authenticate` challenges (default `app`).
+    pub fn with_realm(self, realm: impl Into<String>) -> Self {
+        let realm = realm.into();
+        self.map(|c| c.realm = realm)
+    }
+
+    fn with(self, requirement: Requirement) -> Self {
+        self.map(|c| c.requirements.push(requirement))
+    }
+
+    fn map(self, f: impl FnOnce(&mut GuardConfig)) -> Self {
+        let mut config = Arc::try_unwrap(self.config).unwrap_or_else(|shared| GuardConfig {
+            requirements: shared.requirements.clone(),
+            clock: shared.clock.clone(),
+            realm: shared.realm.clone(),
+        });
+        f(&mut config);
+        Self {
+            config: Arc::new(config),
+        }
+    }
+}
+
+impl<S> Layer<S> for RequireAuth {
+    type Service = RequireAuthService<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        RequireAuthService {
+            inner,
+            config: self.config.clone(),
+        }
+    }
+}
+
+/// The service [`RequireAuth`] wraps around yours.
+#[derive(Debug, Clone)]
+pub struct RequireAuthService<S> {
+    inner: S,
+    config: Arc<GuardConfig>,
+}
+
+type BoxFuture<T, E> = Pin<Box<dyn Future<Output = Result<T, E>> + Send + 'static>>;
+
+impl<S, ReqBody, ResBody> Service<Request<ReqBody>> for RequireAuthService<S>
+where
+    S: Service<Request<ReqBody>, Response = Response<ResBody>> + Clone + Send + 'static,
+    S::Future: Send + 'static,
+    ReqBody: Send + 'static,
+    ResBody: RejectionBody + Send + 'static,
+{
+    type Response = Response<ResBody>;
+    type Error = S::Error;
+    type Future = BoxFuture<Self::Response, Self::Error>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, mut req: Request<ReqBody>) -> Self::Future {
+        let config = self.config.clone();
+        let clone = self.inner.clone();
+        let mut inner = std::mem::replace(&mut self.inner, clone);
+        Box::pin(async move {
+            let protocol = Protocol::of(&req);
+            let refuse = |r: Rejection| r.render(protocol, &config.realm);
+            let identity = match Source::of(&req).resolve().await {
+                Ok(Some(identity)) => identity,
+                Ok(None) => {
+                    return Ok(refuse(Rejection::new(
+                        RejectionKind::Unauthenticated,
+                        "authentication required",
+                    )));
+                }
+                Err(rejection) => return Ok(refuse(rejection)),
+            };
+            let now = config.clock.now();
+            for requirement in &config.requirements {
+                if let Err(rejection) = requirement.check(&identity, now) {
+                    tracing::info!(target: "auth::guard", kind = ?rejection.kind(), "guard refused the request");
+                    return Ok(refuse(rejection));
+                }
+            }
+            // Later extractors find it without asking the store again.
+            req.extensions_mut().insert(identity);
+            inner.call(req).await
+        })
+    }
+}
+
+/// Where the request's identity comes from, taken out of the request before any await.
+enum Source {
+    /// A bearer layer verified one.
+    Verified(Identity),
+    /// The session knows (loaded lazily).
+    Session(Session),
+    /// An optional bearer layer saw no token.
+    #[cfg_attr(not(feature = "axum"), allow(dead_code))]
+    Anonymous,
+    /// No auth layer ran.
+    Missing,
+}
+
+impl Source {
+    fn of<B>(req: &Request<B>) -> Self {
+        if let Some(identity) = req.extensions().get::<Identity>() {
+            return Self::Verified(identity.clone());
+        }
+        if let Some(session) = req.extensions().get::<Session>() {
+            return Self::Session(session.clone());
+        }
+        #[cfg(feature = "axum")]
+        if req
+            .extensions()
+            .get::<auth_core::extract::IdentityProvider>()
+            .is_some()
+        {
+            return Self::Anonymous;
+        }
+        Self::Missing
+    }
+
+    async fn resolve(self) -> Result<Option<Identity>, Rejection> {
+        match self {
+            Self::Verified(identity) => Ok(Some(identity)),
+            Self::Session(session) => session.identity().await.map_err(|e| e.rejection()),
+            Self::Anonymous => Ok(None),
+            Self::Missing => {
+                tracing::error!(target: "auth::guard", "RequireAuth used without an auth layer under it");
+                Err(Rejection::new(
+                    RejectionKind::Internal,
+                    "missing auth layer: add SessionLayer or JwtLayer outside RequireAuth",
+                ))
+            }
+        }
+    }
+}

@@ -1,0 +1,186 @@
+//! Guards on route groups and in handlers: 401 vs 403, step-up freshness, gRPC statuses, and
+//! a guard without an auth layer.
+
+#![cfg(all(feature = "axum", feature = "memory"))]
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use auth_core::{Clock, ManualClock, MemoryStore};
+use auth_tower::{
+    Identity, IdentityGuards, Rejection, RequireAuth, Session, SessionError, SessionLayer,
+};
+use axum::Router;
+use axum::body::Body;
+use axum::extract::Path;
+use axum::routing::{get, post};
+use common::{get as get_req, post as post_req, send};
+use http::Request;
+use std::sync::Arc;
+use std::time::Duration;
+
+fn app(clock: Arc<ManualClock>) -> Router {
+    let admin = Router::new()
+        .route("/admin", get(|| async { "admin area" }))
+        .route_layer(RequireAuth::identity().role("admin"));
+    let sensitive = Router::new()
+        .route("/delete-account", post(|| async { "deleted" }))
+        .route_layer(
+            RequireAuth::identity()
+                .fresh_within(Duration::from_secs(600))
+                .with_clock(clock.clone()),
+        );
+    let members = Router::new()
+        .route(
+            "/members",
+            get(|who: Identity| async move { who.subject().to_owned() }),
+        )
+        .route_layer(RequireAuth::identity());
+    let handler_checked = Router::new().route(
+        "/reports",
+        get(|who: Identity| async move {
+            who.require_scope("reports:read")?;
+            Ok::<_, Rejection>("reports")
+        }),
+    );
+    Router::new()
+        .route(
+            "/login/{user}/{role}",
+            post(
+                |s: Session, Path((user, role)): Path<(String, String)>| async move {
+                    s.login(Identity::new(user).with_role(role)).await?;
+                    Ok::<_, SessionError>("in")
+                },
+            ),
+        )
+        .merge(admin)
+        .merge(sensitive)
+        .merge(members)
+        .merge(handler_checked)
+        .layer(
+            SessionLayer::builder(MemoryStore::with_clock(clock.clone()))
+                .with_clock(clock)
+                .build()
+                .unwrap(),
+        )
+}
+
+#[tokio::test]
+async fn anonymous_is_401_wrong_role_is_403_right_role_passes() {
+    let clock = Arc::new(ManualClock::new());
+    let app = app(clock);
+    let r = send(&app, get_req("/admin", None)).await;
+    assert_eq!(r.status, 401);
+    assert_eq!(r.header("www-authenticate"), Some("Bearer realm=\"app\""));
+
+    let user = send(&app, post_req("/login/alice/user", None))
+        .await
+        .cookie_pair();
+    let r = send(&app, get_req("/admin", Some(&user))).await;
+    assert_eq!(r.status, 403);
+    assert_eq!(
+        r.header("www-authenticate"),
+        Some(
+            "Bearer realm=\"app\", error=\"insufficient_scope\", error_description=\"requires the role \\\"admin\\\"\""
+        )
+    );
+    assert_eq!(
+        send(&app, get_req("/members", Some(&user))).await.body,
+        "alice"
+    );
+
+    let admin = send(&app, post_req("/login/root/admin", None))
+        .await
+        .cookie_pair();
+    let r = send(&app, get_req("/admin", Some(&admin))).await;
+    assert_eq!((r.status, r.body.as_str()), (200, "admin area"));
+}
+
+#[tokio::test]
+async fn step_up_requires_a_recent_login() {
+    let clock = Arc::new(ManualClock::new());
+    let app = app(clock.clone());
+    let cookie = send(&app, post_req("/login/alice/user", None))
+        .await
+        .cookie_pair();
+    assert_eq!(
+        send(&app, post_req("/delete-account", Some(&cookie)))
+            .await
+            .status,
+        200
+    );
+    clock.advance(Duration::from_secs(601));
+    let r = send(&app, post_req("/delete-account", Some(&cookie))).await;
+    assert_eq!(r.status, 401, "still logged in, but not recently enough");
+    assert!(
+        r.header("www-authenticate")
+            .unwrap()
+            .contains("error=\"insufficient_user_authentication\"")
+    );
+    assert_eq!(
+        send(&app, get_req("/members", Some(&cookie))).await.status,
+        200,
+        "the session itself is fine"
+    );
+    // Logging in again satisfies it.
+    let again = send(&app, post_req("/login/alice/user", Some(&cookie)))
+        .await
+        .cookie_pair();
+    assert_eq!(
+        send(&app, post_req("/delete-account", Some(&again)))
+            .await
+            .status,
+        200
+    );
+    let _ = clock.now();
+}
+
+#[tokio::test]
+async fn handler_level_checks_answer_with_the_same_rejections() {
+    let clock = Arc::new(ManualClock::new());
+    let app = app(clock);
+    let cookie = send(&app, post_req("/login/alice/user", None))
+        .await
+        .cookie_pair();
+    let r = send(&app, get_req("/reports", Some(&cookie))).await;
+    assert_eq!(r.status, 403);
+    assert!(
+        r.header("www-authenticate")
+            .unwrap()
+            .contains("insufficient_scope")
+    );
+}
+
+#[tokio::test]
+async fn grpc_gets_16_and_7() {
+    let clock = Arc::new(ManualClock::new());
+    let app = app(clock);
+    let user = send(&app, post_req("/login/alice/user", None))
+        .await
+        .cookie_pair();
+    let grpc = |cookie: Option<&str>| {
+        let mut b = Request::get("/admin").header("content-type", "application/grpc");
+        if let Some(c) = cookie {
+            b = b.header("cookie", c);
+        }
+        b.body(Body::empty()).unwrap()
+    };
+    assert_eq!(
+        send(&app, grpc(None)).await.header("grpc-status"),
+        Some("16")
+    );
+    assert_eq!(
+        send(&app, grpc(Some(&user))).await.header("grpc-status"),
+        Some("7")
+    );
+}
+
+#[tokio::test]
+async fn a_guard_without_an_auth_layer_says_so() {
+    let app = Router::new()
+        .route("/x", get(|| async { "x" }))
+        .route_layer(RequireAuth::identity());
+    let r = send(&app, get_req("/x", None)).await;
+    assert_eq!(r.status, 500);
+    assert!(r.body.contains("missing auth layer"), "{}", r.body);
+}
