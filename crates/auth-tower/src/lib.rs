@@ -21,6 +21,7 @@ pub mod cross_site;
 pub mod guard;
 #[cfg(feature = "jwt")]
 pub mod jwt;
+mod macros;
 pub mod rejection;
 pub mod session;
 

@@ -2,12 +2,11 @@
 
 use super::Requirement;
 use crate::body::RejectionBody;
+use crate::macros::{ResponseFuture, inner_accessors};
 use crate::rejection::{Protocol, Rejection, RejectionKind};
 use crate::session::Session;
 use auth_core::{Clock, Identity, SystemClock};
 use http::{Request, Response};
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
@@ -118,8 +117,6 @@ pub struct RequireAuthService<S> {
     config: Arc<GuardConfig>,
 }
 
-type BoxFuture<T, E> = Pin<Box<dyn Future<Output = Result<T, E>> + Send + 'static>>;
-
 impl<S, ReqBody, ResBody> Service<Request<ReqBody>> for RequireAuthService<S>
 where
     S: Service<Request<ReqBody>, Response = Response<ResBody>> + Clone + Send + 'static,
@@ -129,7 +126,7 @@ where
 {
     type Response = Response<ResBody>;
     type Error = S::Error;
-    type Future = BoxFuture<Self::Response, Self::Error>;
+    type Future = ResponseFuture<Self::Response, Self::Error>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
         self.inner.poll_ready(cx)
@@ -213,3 +210,5 @@ impl Source {
         }
     }
 }
+
+inner_accessors!(RequireAuthService);

@@ -5,11 +5,10 @@ use super::anonymous;
 use super::layer::JwtConfig;
 use super::rejection_for;
 use crate::body::RejectionBody;
+use crate::macros::{ResponseFuture, inner_accessors};
 use crate::rejection::Protocol;
 use auth_jwt::ErrorKind;
 use http::{Request, Response};
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 use tower_service::Service;
@@ -25,24 +24,7 @@ impl<S> JwtService<S> {
     pub(super) fn new(inner: S, config: Arc<JwtConfig>) -> Self {
         Self { inner, config }
     }
-
-    /// The wrapped service.
-    pub fn get_ref(&self) -> &S {
-        &self.inner
-    }
-
-    /// The wrapped service, mutably.
-    pub fn get_mut(&mut self) -> &mut S {
-        &mut self.inner
-    }
-
-    /// Unwrap the inner service.
-    pub fn into_inner(self) -> S {
-        self.inner
-    }
 }
-
-type BoxFuture<T, E> = Pin<Box<dyn Future<Output = Result<T, E>> + Send + 'static>>;
 
 impl<S, ReqBody, ResBody> Service<Request<ReqBody>> for JwtService<S>
 where
@@ -53,7 +35,7 @@ where
 {
     type Response = Response<ResBody>;
     type Error = S::Error;
-    type Future = BoxFuture<Self::Response, Self::Error>;
+    type Future = ResponseFuture<Self::Response, Self::Error>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
         self.inner.poll_ready(cx)
@@ -93,3 +75,5 @@ where
         })
     }
 }
+
+inner_accessors!(JwtService);

@@ -22,6 +22,7 @@ mod handle;
 mod layer;
 mod service;
 
+pub use crate::macros::ResponseFuture;
 pub use config::{
     DEFAULT_ABSOLUTE_TIMEOUT, DEFAULT_COOKIE_NAME, DEFAULT_IDLE_TIMEOUT, DEFAULT_TOUCH_INTERVAL,
     SessionLayerBuilder,
@@ -31,4 +32,4 @@ pub use error::SessionError;
 pub use extract::MissingSessionLayer;
 pub use handle::Session;
 pub use layer::SessionLayer;
-pub use service::{ResponseFuture, SessionService};
+pub use service::SessionService;

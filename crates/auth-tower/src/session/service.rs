@@ -5,11 +5,10 @@ use super::cookie;
 use super::error::rejection_for;
 use super::handle::Session;
 use crate::body::RejectionBody;
+use crate::macros::{ResponseFuture, inner_accessors};
 use crate::rejection::{Protocol, Rejection, RejectionKind};
 use http::header::{CACHE_CONTROL, HeaderValue};
 use http::{Request, Response};
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 use tower_service::Service;
@@ -26,26 +25,7 @@ impl<S> SessionService<S> {
     pub(crate) fn new(inner: S, config: Arc<SessionConfig>) -> Self {
         Self { inner, config }
     }
-
-    /// The wrapped service.
-    pub fn get_ref(&self) -> &S {
-        &self.inner
-    }
-
-    /// The wrapped service, mutably.
-    pub fn get_mut(&mut self) -> &mut S {
-        &mut self.inner
-    }
-
-    /// Unwrap the inner service.
-    pub fn into_inner(self) -> S {
-        self.inner
-    }
 }
-
-/// The response future of [`SessionService`]. Boxed: committing the session is async work
-/// against the store after the inner future finishes.
-pub type ResponseFuture<T, E> = Pin<Box<dyn Future<Output = Result<T, E>> + Send + 'static>>;
 
 impl<S, ReqBody, ResBody> Service<Request<ReqBody>> for SessionService<S>
 where
@@ -123,3 +103,5 @@ where
         )
     }
 }
+
+inner_accessors!(SessionService);
