@@ -139,7 +139,11 @@ where
         Box::pin(async move {
             let protocol = Protocol::of(&req);
             let refuse = |r: Rejection| r.render(protocol, &config.realm);
-            let identity = match Source::of(&req).resolve().await {
+            let source = Source::of(&req);
+            // A bearer layer's identity is in the extensions already; only a session's needs
+            // putting there.
+            let from_session = matches!(source, Source::Session(_));
+            let identity = match source.resolve().await {
                 Ok(Some(identity)) => identity,
                 Ok(None) => {
                     return Ok(refuse(Rejection::new(
@@ -156,8 +160,10 @@ where
                     return Ok(refuse(rejection));
                 }
             }
-            // Later extractors find it without asking the store again.
-            req.extensions_mut().insert(identity);
+            if from_session {
+                // Later extractors find it without asking the store again.
+                req.extensions_mut().insert(identity);
+            }
             inner.call(req).await
         })
     }
