@@ -8,7 +8,7 @@
 //! |---|---|---|
 //! | `memory` | yes | [`MemoryStore`], the in-process store |
 //! | `axum` | yes | extractors: [`Session`], [`Identity`], `Option<Identity>` |
-//! | `jwt` | no | [`JwtLayer`] for bearer tokens; `auth_tower::jwt_core` is the `auth-jwt` crate |
+//! | `jwt` | no | [`JwtLayer`] for bearer tokens, [`HybridLayer`] for cookie or bearer; `auth_tower::jwt_core` is the `auth-jwt` crate |
 //! | `redis` | no | `redis::RedisStore` and `redis::RedisRevocations` (module [`redis`]) |
 //! | `redis-cluster` | no | the same on Redis Cluster (`RedisConfig::cluster`) |
 //!
@@ -19,6 +19,8 @@
 mod body;
 pub mod cross_site;
 pub mod guard;
+#[cfg(feature = "jwt")]
+pub mod hybrid;
 #[cfg(feature = "jwt")]
 pub mod jwt;
 mod macros;
@@ -56,9 +58,11 @@ pub mod redis {
 #[cfg(feature = "jwt")]
 pub use auth_jwt as jwt_core;
 #[cfg(feature = "jwt")]
+pub use hybrid::HybridLayer;
+#[cfg(feature = "jwt")]
 pub use jwt::JwtLayer;
 
 pub use body::RejectionBody;
 pub use guard::{IdentityGuards, RequireAuth};
-pub use rejection::{Protocol, Rejection, RejectionKind};
+pub use rejection::{ErrorBody, Protocol, Rejection, RejectionKind};
 pub use session::{Session, SessionError, SessionLayer, SessionLayerBuilder};

@@ -241,3 +241,78 @@ async fn scope_guard_on_bearer_identities() {
     .await;
     assert_eq!((r.status, r.body.as_str()), (200, "orders"));
 }
+
+fn cookie_req(method: &str, cookie: &str, extra: &[(&str, &str)]) -> Request<Body> {
+    let mut b = Request::builder()
+        .method(method)
+        .uri("/me")
+        .header("cookie", cookie);
+    for (k, v) in extra {
+        b = b.header(*k, *v);
+    }
+    b.body(Body::empty()).unwrap()
+}
+
+#[tokio::test]
+async fn token_from_a_named_cookie() {
+    let w = world();
+    let app = Router::new()
+        .route(
+            "/me",
+            get(|who: Identity| async move { who.subject().to_owned() })
+                .post(|who: Identity| async move { who.subject().to_owned() }),
+        )
+        .layer(JwtLayer::new(w.verifier.clone()).with_cookie("access_token"));
+    let alice = w.issuer.issue(&Identity::new("alice")).unwrap();
+    let bob = w.issuer.issue(&Identity::new("bob")).unwrap();
+    let cookie = format!("theme=dark; access_token={}", alice.as_str());
+
+    let r = send(&app, cookie_req("GET", &cookie, &[])).await;
+    assert_eq!((r.status, r.body.as_str()), (200, "alice"));
+
+    // The header wins over the cookie.
+    let bearer = format!("Bearer {}", bob.as_str());
+    let r = send(
+        &app,
+        cookie_req("GET", &cookie, &[("authorization", &bearer)]),
+    )
+    .await;
+    assert_eq!((r.status, r.body.as_str()), (200, "bob"));
+
+    // A bad token in the cookie is a 401 invalid_token; an empty one is no token.
+    let r = send(&app, cookie_req("GET", "access_token=x.y.z", &[])).await;
+    assert_eq!(r.status, 401);
+    assert!(
+        r.header("www-authenticate")
+            .unwrap()
+            .contains("invalid_token")
+    );
+    let r = send(&app, cookie_req("GET", "access_token=", &[])).await;
+    assert_eq!(r.status, 401);
+    assert_eq!(r.header("www-authenticate"), Some("Bearer realm=\"app\""));
+
+    // The cookie is ambient: a cross-site POST carrying it is refused, a same-origin one is not.
+    let r = send(
+        &app,
+        cookie_req("POST", &cookie, &[("sec-fetch-site", "cross-site")]),
+    )
+    .await;
+    assert_eq!(r.status, 403);
+    let r = send(
+        &app,
+        cookie_req("POST", &cookie, &[("sec-fetch-site", "same-origin")]),
+    )
+    .await;
+    assert_eq!((r.status, r.body.as_str()), (200, "alice"));
+    // A bearer header is not ambient: cross-site is fine.
+    let r = send(
+        &app,
+        cookie_req(
+            "POST",
+            "",
+            &[("sec-fetch-site", "cross-site"), ("authorization", &bearer)],
+        ),
+    )
+    .await;
+    assert_eq!((r.status, r.body.as_str()), (200, "bob"));
+}

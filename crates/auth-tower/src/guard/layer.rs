@@ -3,7 +3,7 @@
 use super::Requirement;
 use crate::body::RejectionBody;
 use crate::macros::{ResponseFuture, inner_accessors};
-use crate::rejection::{Protocol, Rejection, RejectionKind};
+use crate::rejection::{ErrorBody, Protocol, Rejection, RejectionKind, Style};
 use crate::session::Session;
 use auth_core::{Clock, Identity, SystemClock};
 use http::{Request, Response};
@@ -37,11 +37,11 @@ pub struct RequireAuth {
     config: Arc<GuardConfig>,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 struct GuardConfig {
     requirements: Vec<Requirement>,
     clock: Arc<dyn Clock>,
-    realm: String,
+    style: Style,
 }
 
 impl RequireAuth {
@@ -51,7 +51,7 @@ impl RequireAuth {
             config: Arc::new(GuardConfig {
                 requirements: Vec::new(),
                 clock: Arc::new(SystemClock),
-                realm: "app".to_owned(),
+                style: Style::default(),
             }),
         }
     }
@@ -78,8 +78,13 @@ impl RequireAuth {
 
     /// The realm named in `WWW-Authenticate` challenges (default `app`).
     pub fn with_realm(self, realm: impl Into<String>) -> Self {
-        let realm = realm.into();
-        self.map(|c| c.realm = realm)
+        self.map(|c| c.style.set_realm(realm))
+    }
+
+    /// Your body for HTTP refusals (JSON for an API, a redirect to the login page for web
+    /// pages); the status and headers are kept. See [`ErrorBody`].
+    pub fn with_error_body(self, body: ErrorBody) -> Self {
+        self.map(|c| c.style.set_body(body))
     }
 
     fn with(self, requirement: Requirement) -> Self {
@@ -87,11 +92,7 @@ impl RequireAuth {
     }
 
     fn map(self, f: impl FnOnce(&mut GuardConfig)) -> Self {
-        let mut config = Arc::try_unwrap(self.config).unwrap_or_else(|shared| GuardConfig {
-            requirements: shared.requirements.clone(),
-            clock: shared.clock.clone(),
-            realm: shared.realm.clone(),
-        });
+        let mut config = Arc::unwrap_or_clone(self.config);
         f(&mut config);
         Self {
             config: Arc::new(config),
@@ -138,7 +139,7 @@ where
         let mut inner = std::mem::replace(&mut self.inner, clone);
         Box::pin(async move {
             let protocol = Protocol::of(&req);
-            let refuse = |r: Rejection| r.render(protocol, &config.realm);
+            let refuse = |r: Rejection| config.style.render(&r, protocol);
             let source = Source::of(&req);
             // A bearer layer's identity is in the extensions already; only a session's needs
             // putting there.

@@ -2,7 +2,7 @@
 //! must see that an auth layer ran (so `Option<Identity>` is `None`, not a "missing layer"
 //! 500), and `Identity` must refuse with this layer's challenge.
 
-use crate::rejection::{Protocol, Rejection, RejectionKind};
+use crate::rejection::{Protocol, Rejection, RejectionKind, Style};
 use async_trait::async_trait;
 use auth_core::extract::{IdentityProvider, IdentitySource};
 use auth_core::{Error, Identity};
@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 struct Anonymous {
     protocol: Protocol,
-    realm: String,
+    style: Style,
 }
 
 #[async_trait]
@@ -29,17 +29,17 @@ impl IdentitySource for Anonymous {
                 "authentication failed on the server",
             ),
         };
-        rejection.render(self.protocol, &self.realm)
+        self.style.render(&rejection, self.protocol)
     }
 }
 
 /// Mark `req` as seen by an auth layer and anonymous, unless another layer (a session layer
 /// further out) already provides an identity source.
-pub(super) fn mark<B>(req: &mut Request<B>, protocol: Protocol, realm: &str) {
+pub(crate) fn mark<B>(req: &mut Request<B>, protocol: Protocol, style: &Style) {
     if req.extensions().get::<IdentityProvider>().is_none() {
         let source = Anonymous {
             protocol,
-            realm: realm.to_owned(),
+            style: style.clone(),
         };
         req.extensions_mut()
             .insert(IdentityProvider::new(Arc::new(source)));

@@ -1,6 +1,8 @@
 //! [`JwtLayer`]: the tower layer for bearer JWTs.
 
 use super::service::JwtService;
+use crate::cross_site::{CrossSitePolicy, normalize_origin};
+use crate::rejection::{ErrorBody, Style};
 use auth_jwt::Verifier;
 use std::sync::Arc;
 use tower_layer::Layer;
@@ -29,14 +31,18 @@ use tower_layer::Layer;
 #[derive(Debug, Clone)]
 #[must_use]
 pub struct JwtLayer {
-    pub(super) config: Arc<JwtConfig>,
+    pub(crate) config: Arc<JwtConfig>,
 }
 
-#[derive(Debug)]
-pub(super) struct JwtConfig {
-    pub(super) verifier: Verifier,
-    pub(super) required: bool,
-    pub(super) realm: String,
+#[derive(Debug, Clone)]
+pub(crate) struct JwtConfig {
+    pub(crate) verifier: Verifier,
+    pub(crate) required: bool,
+    pub(crate) style: Style,
+    /// Also read the token from this cookie when there is no `Authorization` header.
+    pub(crate) cookie: Option<String>,
+    /// Applied to requests whose token came from the cookie (an ambient credential).
+    pub(crate) cross_site: CrossSitePolicy,
 }
 
 impl JwtLayer {
@@ -46,7 +52,9 @@ impl JwtLayer {
             config: Arc::new(JwtConfig {
                 verifier,
                 required: true,
-                realm: "app".to_owned(),
+                style: Style::default(),
+                cookie: None,
+                cross_site: CrossSitePolicy::default(),
             }),
         }
     }
@@ -59,16 +67,40 @@ impl JwtLayer {
 
     /// The realm named in `WWW-Authenticate` challenges (default `app`).
     pub fn with_realm(self, realm: impl Into<String>) -> Self {
-        let realm = realm.into();
-        self.map(|c| c.realm = realm)
+        self.map(|c| c.style.set_realm(realm))
+    }
+
+    /// Your body for HTTP refusals; the status and headers are kept. See
+    /// [`ErrorBody`](crate::rejection::ErrorBody).
+    pub fn with_error_body(self, body: ErrorBody) -> Self {
+        self.map(|c| c.style.set_body(body))
+    }
+
+    /// Also accept the token from the cookie `name` when the request has no `Authorization`
+    /// header (a browser app that keeps its access token in an `HttpOnly` cookie). The header
+    /// wins when both are present.
+    ///
+    /// A cookie is sent by the browser on its own, so requests authenticated by it get the
+    /// same cross-site protection as cookie sessions: an unsafe method (`POST`, `DELETE`...)
+    /// from another site is a 403 (see [`crate::cross_site`]). Add trusted origins with
+    /// [`with_allowed_origin`](Self::with_allowed_origin).
+    pub fn with_cookie(self, name: impl Into<String>) -> Self {
+        let name = name.into();
+        self.map(|c| c.cookie = Some(name))
+    }
+
+    /// Trust unsafe requests from `origin` (`https://app.example.com`) when the token came
+    /// from the cookie.
+    ///
+    /// # Errors
+    /// [`ErrorKind::Config`](auth_core::ErrorKind::Config) for a malformed origin.
+    pub fn with_allowed_origin(self, origin: &str) -> Result<Self, auth_core::Error> {
+        let origin = normalize_origin(origin)?;
+        Ok(self.map(|c| c.cross_site.allowed_origins.push(origin)))
     }
 
     fn map(self, f: impl FnOnce(&mut JwtConfig)) -> Self {
-        let mut config = Arc::try_unwrap(self.config).unwrap_or_else(|shared| JwtConfig {
-            verifier: shared.verifier.clone(),
-            required: shared.required,
-            realm: shared.realm.clone(),
-        });
+        let mut config = Arc::unwrap_or_clone(self.config);
         f(&mut config);
         Self {
             config: Arc::new(config),

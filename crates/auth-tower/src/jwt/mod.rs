@@ -12,8 +12,8 @@
 
 #[cfg(feature = "axum")]
 mod anonymous;
-mod layer;
-mod service;
+pub(crate) mod layer;
+pub(crate) mod service;
 
 pub use layer::JwtLayer;
 pub use service::JwtService;

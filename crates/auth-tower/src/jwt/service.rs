@@ -6,9 +6,10 @@ use super::layer::JwtConfig;
 use super::rejection_for;
 use crate::body::RejectionBody;
 use crate::macros::{ResponseFuture, inner_accessors};
-use crate::rejection::Protocol;
+use crate::rejection::{Protocol, Rejection, RejectionKind};
 use auth_jwt::ErrorKind;
-use http::{Request, Response};
+use http::header::{AUTHORIZATION, COOKIE};
+use http::{HeaderMap, Request, Response};
 use std::sync::Arc;
 use std::task::{Context, Poll};
 use tower_service::Service;
@@ -41,39 +42,111 @@ where
         self.inner.poll_ready(cx)
     }
 
-    fn call(&mut self, mut req: Request<ReqBody>) -> Self::Future {
-        let config = self.config.clone();
+    fn call(&mut self, req: Request<ReqBody>) -> Self::Future {
+        // Use the service that was polled ready; leave a fresh clone in its place.
         let clone = self.inner.clone();
-        let mut inner = std::mem::replace(&mut self.inner, clone);
-        Box::pin(async move {
-            let protocol = Protocol::of(&req);
-            let token = match auth_jwt::bearer_token(req.headers()) {
-                Ok(token) => Some(token.to_owned()),
-                Err(e) if e.kind() == ErrorKind::MissingToken && !config.required => None,
-                Err(e) => {
-                    tracing::debug!(target: "auth::jwt", kind = %e.kind().as_str(), "bearer credentials refused");
-                    return Ok(rejection_for(&e).render(protocol, &config.realm));
-                }
-            };
-            match token {
-                Some(token) => match config.verifier.verify(&token).await {
-                    Ok(identity) => {
-                        tracing::debug!(target: "auth::jwt", "bearer token accepted");
-                        req.extensions_mut().insert(identity);
-                    }
-                    Err(e) => {
-                        tracing::info!(target: "auth::jwt", kind = %e.kind().as_str(), "bearer token refused");
-                        return Ok(rejection_for(&e).render(protocol, &config.realm));
-                    }
-                },
-                #[cfg(feature = "axum")]
-                None => anonymous::mark(&mut req, protocol, &config.realm),
-                #[cfg(not(feature = "axum"))]
-                None => {}
-            }
-            inner.call(req).await
-        })
+        let inner = std::mem::replace(&mut self.inner, clone);
+        serve(inner, self.config.clone(), req)
     }
+}
+
+/// Where the request's token came from.
+enum Presented {
+    Header(String),
+    Cookie(String),
+    Nothing,
+}
+
+/// The token the request presents, or why its credentials are refused at once.
+fn presented(headers: &HeaderMap, config: &JwtConfig) -> Result<Presented, auth_jwt::Error> {
+    match auth_jwt::bearer_token(headers) {
+        Ok(token) => Ok(Presented::Header(token.to_owned())),
+        Err(e) if e.kind() == ErrorKind::MissingToken => {
+            let cookie = config
+                .cookie
+                .as_deref()
+                .filter(|_| headers.get(AUTHORIZATION).is_none())
+                .and_then(|name| cookie_value(headers, name));
+            Ok(cookie.map_or(Presented::Nothing, Presented::Cookie))
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// The first non-empty value of the cookie `name`.
+fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(COOKIE)
+        .iter()
+        .filter_map(|h| h.to_str().ok())
+        .flat_map(|h| h.split(';'))
+        .find_map(|pair| {
+            let (n, v) = pair.split_once('=')?;
+            (n.trim() == name).then(|| v.trim())
+        })
+        .filter(|v| !v.is_empty())
+        .map(str::to_owned)
+}
+
+/// The layer's work on one request, with `inner` already polled ready. Shared with the hybrid
+/// layer, which sends requests with bearer credentials here.
+pub(crate) fn serve<S, ReqBody, ResBody>(
+    mut inner: S,
+    config: Arc<JwtConfig>,
+    mut req: Request<ReqBody>,
+) -> ResponseFuture<Response<ResBody>, S::Error>
+where
+    S: Service<Request<ReqBody>, Response = Response<ResBody>> + Send + 'static,
+    S::Future: Send + 'static,
+    ReqBody: Send + 'static,
+    ResBody: RejectionBody + Send + 'static,
+{
+    Box::pin(async move {
+        let protocol = Protocol::of(&req);
+        let refuse = |rejection: &Rejection| Ok(config.style.render(rejection, protocol));
+        let token = match presented(req.headers(), &config) {
+            Ok(Presented::Header(token)) => Some(token),
+            Ok(Presented::Cookie(token)) => {
+                if let Err(refusal) = config.cross_site.check(&req) {
+                    tracing::info!(target: "auth::jwt", method = %req.method(), reason = refusal.description(), "cross-site request with a token cookie refused");
+                    return refuse(&Rejection::new(
+                        RejectionKind::Forbidden,
+                        refusal.description(),
+                    ));
+                }
+                Some(token)
+            }
+            Ok(Presented::Nothing) if !config.required => None,
+            Ok(Presented::Nothing) => {
+                tracing::debug!(target: "auth::jwt", "no bearer credentials");
+                return refuse(&Rejection::new(
+                    RejectionKind::Unauthenticated,
+                    "authentication required",
+                ));
+            }
+            Err(e) => {
+                tracing::debug!(target: "auth::jwt", kind = %e.kind().as_str(), "bearer credentials refused");
+                return refuse(&rejection_for(&e));
+            }
+        };
+        match token {
+            Some(token) => match config.verifier.verify(&token).await {
+                Ok(identity) => {
+                    tracing::debug!(target: "auth::jwt", "bearer token accepted");
+                    req.extensions_mut().insert(identity);
+                }
+                Err(e) => {
+                    tracing::info!(target: "auth::jwt", kind = %e.kind().as_str(), "bearer token refused");
+                    return refuse(&rejection_for(&e));
+                }
+            },
+            #[cfg(feature = "axum")]
+            None => anonymous::mark(&mut req, protocol, &config.style),
+            #[cfg(not(feature = "axum"))]
+            None => {}
+        }
+        inner.call(req).await
+    })
 }
 
 inner_accessors!(JwtService);

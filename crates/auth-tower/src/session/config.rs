@@ -1,6 +1,7 @@
 //! Session configuration, validated once when the layer is built.
 
 use crate::cross_site::{CrossSitePolicy, normalize_origin};
+use crate::rejection::{ErrorBody, Style};
 use auth_core::{Clock, Error, Revocations, SessionStore, SystemClock};
 use std::sync::Arc;
 use std::time::Duration;
@@ -25,7 +26,7 @@ pub(crate) struct SessionConfig {
     pub(crate) absolute_timeout: Duration,
     pub(crate) touch_interval: Duration,
     pub(crate) cross_site: CrossSitePolicy,
-    pub(crate) realm: String,
+    pub(crate) style: Style,
     /// Consulted on every load, told of every logout.
     pub(crate) revocations: Option<Arc<dyn Revocations>>,
 }
@@ -54,7 +55,7 @@ pub struct SessionLayerBuilder {
     touch_interval: Duration,
     cross_site_enabled: bool,
     allowed_origins: Vec<String>,
-    realm: String,
+    style: Style,
     revocations: Option<Arc<dyn Revocations>>,
 }
 
@@ -71,7 +72,7 @@ impl SessionLayerBuilder {
             touch_interval: DEFAULT_TOUCH_INTERVAL,
             cross_site_enabled: true,
             allowed_origins: Vec::new(),
-            realm: "app".to_owned(),
+            style: Style::default(),
             revocations: None,
         }
     }
@@ -141,7 +142,14 @@ impl SessionLayerBuilder {
 
     /// The realm named in `WWW-Authenticate` challenges (default `app`).
     pub fn with_realm(mut self, realm: impl Into<String>) -> Self {
-        self.realm = realm.into();
+        self.style.set_realm(realm);
+        self
+    }
+
+    /// Your body for HTTP refusals (JSON, an HTML page, a redirect to the login page); the
+    /// status and headers are kept. See [`ErrorBody`].
+    pub fn with_error_body(mut self, body: ErrorBody) -> Self {
+        self.style.set_body(body);
         self
     }
 
@@ -207,7 +215,7 @@ impl SessionLayerBuilder {
                 enabled: self.cross_site_enabled,
                 allowed_origins,
             },
-            realm: self.realm,
+            style: self.style,
             revocations: self.revocations,
         }))
     }

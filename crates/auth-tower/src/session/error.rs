@@ -1,6 +1,6 @@
 //! [`SessionError`]: a session operation that failed, ready to become the right response.
 
-use crate::rejection::{Protocol, Rejection, RejectionKind};
+use crate::rejection::{Protocol, Rejection, RejectionKind, Style};
 use auth_core::{Error, ErrorKind};
 use std::fmt;
 
@@ -11,15 +11,15 @@ pub struct SessionError {
     #[cfg_attr(not(feature = "axum"), allow(dead_code))]
     protocol: Protocol,
     #[cfg_attr(not(feature = "axum"), allow(dead_code))]
-    realm: String,
+    style: Style,
 }
 
 impl SessionError {
-    pub(crate) fn new(error: Error, protocol: Protocol, realm: String) -> Self {
+    pub(crate) fn new(error: Error, protocol: Protocol, style: Style) -> Self {
         Self {
             error,
             protocol,
-            realm,
+            style,
         }
     }
 
@@ -39,8 +39,8 @@ impl SessionError {
     }
 
     #[cfg_attr(not(feature = "axum"), allow(dead_code))]
-    pub(crate) fn realm(&self) -> &str {
-        &self.realm
+    pub(crate) fn style(&self) -> &Style {
+        &self.style
     }
 }
 

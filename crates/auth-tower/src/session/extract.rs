@@ -43,7 +43,7 @@ impl IntoResponse for MissingSessionLayer {
 impl IntoResponse for SessionError {
     fn into_response(self) -> Response {
         tracing::warn!(target: "auth::session", error = %self.error(), "session operation failed");
-        self.rejection().render(self.protocol(), self.realm())
+        self.style().render(&self.rejection(), self.protocol())
     }
 }
 
@@ -61,6 +61,6 @@ impl IdentitySource for Session {
             None => Rejection::new(RejectionKind::Unauthenticated, "authentication required"),
             Some(e) => super::error::rejection_for(e),
         };
-        rejection.render(self.protocol(), self.realm())
+        self.config().style.render(&rejection, self.protocol())
     }
 }

@@ -95,13 +95,8 @@ impl Session {
         self.inner.protocol
     }
 
-    #[cfg_attr(not(feature = "axum"), allow(dead_code))]
-    pub(crate) fn realm(&self) -> &str {
-        &self.inner.config.realm
-    }
-
     fn err(&self, error: Error) -> SessionError {
-        SessionError::new(error, self.inner.protocol, self.inner.config.realm.clone())
+        SessionError::new(error, self.inner.protocol, self.inner.config.style.clone())
     }
 
     /// Lock the state, loading the session from the store if that has not happened yet.

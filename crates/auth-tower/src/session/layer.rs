@@ -65,6 +65,11 @@ impl SessionLayer {
         }
     }
 
+    #[cfg_attr(not(feature = "jwt"), allow(dead_code))]
+    pub(crate) fn into_config(self) -> Arc<SessionConfig> {
+        self.config
+    }
+
     #[cfg(test)]
     pub(crate) fn config(&self) -> &SessionConfig {
         &self.config

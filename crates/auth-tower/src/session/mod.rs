@@ -13,14 +13,14 @@
 //!   concurrent login's new cookie and log the user out.
 
 mod commit;
-mod config;
+pub(crate) mod config;
 mod cookie;
 mod error;
 #[cfg(feature = "axum")]
 mod extract;
 mod handle;
 mod layer;
-mod service;
+pub(crate) mod service;
 
 pub use crate::macros::ResponseFuture;
 pub use config::{

@@ -1,6 +1,12 @@
 //! The one place where every refusal becomes a response: HTTP 401/403/400/503 with the right
 //! `WWW-Authenticate`, or, for gRPC requests, a trailers-only response with `grpc-status`.
 
+mod error_body;
+mod style;
+
+pub use error_body::ErrorBody;
+pub(crate) use style::Style;
+
 use crate::body::RejectionBody;
 use http::header::{CACHE_CONTROL, CONTENT_TYPE, HeaderValue, WWW_AUTHENTICATE};
 use http::{Request, Response, StatusCode};
@@ -116,11 +122,14 @@ impl Rejection {
     }
 
     fn render_http<B: RejectionBody>(&self, realm: &str) -> Response<B> {
-        let mut res = Response::new(B::from_message(format!(
-            "{}: {}\n",
-            self.kind.status().canonical_reason().unwrap_or("Error"),
-            self.description
-        )));
+        self.http_head(realm)
+            .map(|()| B::from_message(plain_text(self)))
+    }
+
+    /// The HTTP response without its body: status, content type, `Cache-Control: no-store`
+    /// and the challenge.
+    pub(crate) fn http_head(&self, realm: &str) -> Response<()> {
+        let mut res = Response::new(());
         *res.status_mut() = self.kind.status();
         let headers = res.headers_mut();
         headers.insert(
@@ -164,6 +173,19 @@ impl Rejection {
         }
         res
     }
+}
+
+/// The default plain-text body: `Unauthorized: <description>`.
+pub(crate) fn plain_text(rejection: &Rejection) -> String {
+    format!(
+        "{}: {}\n",
+        rejection
+            .kind
+            .status()
+            .canonical_reason()
+            .unwrap_or("Error"),
+        rejection.description
+    )
 }
 
 impl fmt::Display for Rejection {

@@ -1,0 +1,63 @@
+//! [`HybridLayer`]: cookie sessions or bearer tokens, one identity.
+
+use super::service::HybridService;
+use crate::jwt::JwtLayer;
+use crate::jwt::layer::JwtConfig;
+use crate::session::SessionLayer;
+use crate::session::config::SessionConfig;
+use std::sync::Arc;
+use tower_layer::Layer;
+
+/// Accepts a session cookie or a bearer token and yields the same
+/// [`Identity`](auth_core::Identity); see the [module docs](super) for the precedence rules.
+///
+/// Build it from the two layers you would otherwise use, each configured as usual (realm,
+/// error body, revocations, cookie attributes). The bearer side is required only when a
+/// bearer token is presented; [`JwtLayer::optional`] makes no difference here.
+///
+/// ```
+/// use auth_tower::jwt_core::{Algorithm, Key, KeySet, SharedKeySet, Verifier};
+/// use auth_tower::{HybridLayer, Identity, JwtLayer, MemoryStore, RequireAuth, SessionLayer};
+/// use axum::{Router, routing::get};
+///
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let store = MemoryStore::new();
+/// let keys = SharedKeySet::new(KeySet::single(Key::generate_hmac("k1", Algorithm::HS256)?)?);
+/// let verifier = Verifier::builder("https://issuer.example", "api")
+///     .keys(keys)
+///     .revocations(std::sync::Arc::new(store.clone())) // one revocation list for both
+///     .build()?;
+/// let sessions = SessionLayer::builder(store.clone()).with_revocations(store).build()?;
+///
+/// let app: Router = Router::new()
+///     // The same handler serves the browser (cookie) and API clients (bearer token).
+///     .route("/me", get(|who: Identity| async move { who.subject().to_owned() }))
+///     .route_layer(RequireAuth::identity())
+///     .route("/", get(|| async { "public" }))
+///     .layer(HybridLayer::new(sessions, JwtLayer::new(verifier)));
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct HybridLayer {
+    session: Arc<SessionConfig>,
+    jwt: Arc<JwtConfig>,
+}
+
+impl HybridLayer {
+    /// Cookie sessions from `sessions`, bearer tokens from `bearer`.
+    pub fn new(sessions: SessionLayer, bearer: JwtLayer) -> Self {
+        Self {
+            session: sessions.into_config(),
+            jwt: bearer.config,
+        }
+    }
+}
+
+impl<S> Layer<S> for HybridLayer {
+    type Service = HybridService<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        HybridService::new(inner, self.session.clone(), self.jwt.clone())
+    }
+}
