@@ -107,6 +107,23 @@ pub trait Revocations: Send + Sync + fmt::Debug + 'static {
     fn subscribe(&self) -> broadcast::Receiver<Revocation>;
 }
 
+/// A shared handle is a revocation list too, so one list can be given to the session layer,
+/// the verifier and refresh tokens alike.
+#[async_trait]
+impl<T: Revocations + ?Sized> Revocations for std::sync::Arc<T> {
+    async fn revoke(&self, revocation: Revocation) -> Result<(), Error> {
+        (**self).revoke(revocation).await
+    }
+
+    fn is_revoked(&self, probe: &RevocationProbe<'_>) -> bool {
+        (**self).is_revoked(probe)
+    }
+
+    fn subscribe(&self) -> broadcast::Receiver<Revocation> {
+        (**self).subscribe()
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 enum Slot {
     Session(SessionKey),

@@ -216,3 +216,14 @@ async fn grpc_requests_get_grpc_statuses() {
     assert_eq!(r.status, 200);
     assert_eq!(r.header("grpc-status"), Some("16"));
 }
+
+#[tokio::test]
+async fn a_session_only_handler_refuses_bearer_requests_with_403() {
+    let w = world();
+    let token = w.issuer.issue(&Identity::new("alice")).unwrap();
+    let bearer = format!("Bearer {}", token.as_str());
+    let app = w.app.clone();
+    let r = send(&app, req("POST", "/login", &[("authorization", &bearer)])).await;
+    assert_eq!(r.status, 403, "{}", r.body);
+    assert!(r.body.contains("needs a session cookie"), "{}", r.body);
+}

@@ -43,11 +43,22 @@ where
         self.inner.poll_ready(cx)
     }
 
-    fn call(&mut self, req: Request<ReqBody>) -> Self::Future {
+    fn call(
+        &mut self,
+        #[cfg_attr(not(feature = "axum"), allow(unused_mut))] mut req: Request<ReqBody>,
+    ) -> Self::Future {
         let clone = self.inner.clone();
         let inner = std::mem::replace(&mut self.inner, clone);
         if has_bearer_credentials(&req) {
             tracing::trace!(target: "auth::hybrid", "bearer request");
+            #[cfg(feature = "axum")]
+            {
+                let marker = crate::session::BearerRequest {
+                    protocol: crate::rejection::Protocol::of(&req),
+                    style: self.jwt.style.clone(),
+                };
+                req.extensions_mut().insert(marker);
+            }
             crate::jwt::service::serve(inner, self.jwt.clone(), req)
         } else {
             tracing::trace!(target: "auth::hybrid", "cookie request");

@@ -3,7 +3,7 @@
 
 use super::error::SessionError;
 use super::handle::Session;
-use crate::rejection::{Rejection, RejectionKind};
+use crate::rejection::{Protocol, Rejection, RejectionKind, Style};
 use async_trait::async_trait;
 use auth_core::extract::IdentitySource;
 use auth_core::{Error, Identity};
@@ -13,30 +13,69 @@ use http::StatusCode;
 use http::request::Parts;
 
 impl<S: Send + Sync> FromRequestParts<S> for Session {
-    type Rejection = MissingSessionLayer;
+    type Rejection = NoSession;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        parts
-            .extensions
-            .get::<Session>()
-            .cloned()
-            .ok_or(MissingSessionLayer)
+        if let Some(session) = parts.extensions.get::<Session>() {
+            return Ok(session.clone());
+        }
+        Err(match parts.extensions.get::<BearerRequest>() {
+            Some(bearer) => NoSession(Reason::Bearer(bearer.clone())),
+            None => NoSession(Reason::MissingLayer),
+        })
     }
 }
 
-/// The [`Session`] extractor was used on a route without [`SessionLayer`](super::SessionLayer):
-/// a server bug, answered with 500 and a message that says so.
-#[derive(Debug, Clone, Copy)]
-pub struct MissingSessionLayer;
+/// Put in the extensions of a request the hybrid layer authenticated by bearer token: it has
+/// no [`Session`], and the `Session` extractor says so to the client.
+#[derive(Debug, Clone)]
+pub(crate) struct BearerRequest {
+    pub(crate) protocol: Protocol,
+    pub(crate) style: Style,
+}
 
-impl IntoResponse for MissingSessionLayer {
+/// Why the [`Session`] extractor found no session: the route has no
+/// [`SessionLayer`](super::SessionLayer) (a server bug, answered with 500 and a message that
+/// says so), or a [`HybridLayer`](crate::hybrid) authenticated the request by bearer token and
+/// this handler needs a cookie session (403).
+#[derive(Debug)]
+pub struct NoSession(Reason);
+
+#[derive(Debug)]
+enum Reason {
+    MissingLayer,
+    Bearer(BearerRequest),
+}
+
+impl NoSession {
+    /// The HTTP status it answers with.
+    pub fn status(&self) -> StatusCode {
+        match self.0 {
+            Reason::MissingLayer => StatusCode::INTERNAL_SERVER_ERROR,
+            Reason::Bearer(_) => StatusCode::FORBIDDEN,
+        }
+    }
+}
+
+impl IntoResponse for NoSession {
     fn into_response(self) -> Response {
-        tracing::error!(target: "auth::rejection", "Session extractor used without SessionLayer");
-        (
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "Missing request extension: Session. Did you add SessionLayer to this route?",
-        )
-            .into_response()
+        match self.0 {
+            Reason::MissingLayer => {
+                tracing::error!(target: "auth::rejection", "Session extractor used without SessionLayer");
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "Missing request extension: Session. Did you add SessionLayer to this route?",
+                )
+                    .into_response()
+            }
+            Reason::Bearer(bearer) => bearer.style.render(
+                &Rejection::new(
+                    RejectionKind::Forbidden,
+                    "this endpoint needs a session cookie; bearer tokens are not accepted here",
+                ),
+                bearer.protocol,
+            ),
+        }
     }
 }
 

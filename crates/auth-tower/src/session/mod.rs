@@ -28,8 +28,10 @@ pub use config::{
     SessionLayerBuilder,
 };
 pub use error::SessionError;
+#[cfg(all(feature = "axum", feature = "jwt"))]
+pub(crate) use extract::BearerRequest;
 #[cfg(feature = "axum")]
-pub use extract::MissingSessionLayer;
+pub use extract::NoSession;
 pub use handle::Session;
 pub use layer::SessionLayer;
 pub use service::SessionService;
