@@ -136,11 +136,11 @@ impl Key {
                 ));
             }
             Family::Ec if alg == Algorithm::ES384 => {
-                EcdsaKeyPair::generate_pkcs8(&ECDSA_P384_SHA384_FIXED_SIGNING, &rng).map_err(failed)?
+                EcdsaKeyPair::generate_pkcs8(&ECDSA_P384_SHA384_FIXED_SIGNING, &rng)
+                    .map_err(failed)?
             }
-            Family::Ec => {
-                EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &rng).map_err(failed)?
-            }
+            Family::Ec => EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &rng)
+                .map_err(failed)?,
             Family::Ed => Ed25519KeyPair::generate_pkcs8(&rng).map_err(failed)?,
         };
         Self::from_private_der(kid, alg, pkcs8.as_ref())
