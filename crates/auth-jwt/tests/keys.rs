@@ -347,3 +347,32 @@ fn rotation_keeps_old_tokens_valid_until_their_key_is_dropped() {
     keys.replace(KeySet::single(other).unwrap());
     verifier.verify_sync(new.as_str()).unwrap();
 }
+
+#[test]
+fn generated_keys_sign_verify_and_publish() {
+    for alg in [
+        Algorithm::HS256,
+        Algorithm::ES256,
+        Algorithm::ES384,
+        Algorithm::EdDSA,
+    ] {
+        let keys = SharedKeySet::new(KeySet::single(Key::generate("g1", alg).unwrap()).unwrap());
+        let issuer = Issuer::builder("https://iss", "api")
+            .keys(keys.clone())
+            .build()
+            .unwrap();
+        let verifier = Verifier::builder("https://iss", "api")
+            .keys(keys.clone())
+            .build()
+            .unwrap();
+        let token = issuer.issue(&Identity::new("u")).unwrap();
+        assert_eq!(verifier.verify_sync(token.as_str()).unwrap().subject(), "u");
+        let jwks: Value = serde_json::from_slice(&keys.load().jwks_json()).unwrap();
+        let published = jwks["keys"].as_array().unwrap().len();
+        assert_eq!(published, usize::from(alg != Algorithm::HS256), "{alg}");
+    }
+    assert_eq!(
+        kind(Key::generate("r", Algorithm::RS256)),
+        ErrorKind::UnsupportedAlgorithm
+    );
+}

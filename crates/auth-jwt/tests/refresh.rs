@@ -286,6 +286,32 @@ async fn logout_with_the_refresh_token_and_outside_revocations() {
 }
 
 #[tokio::test]
+async fn revoke_subject_kills_every_access_and_refresh_token_of_the_subject() {
+    let s = setup();
+    let one = s.tokens.start(&Identity::new("carol")).await.unwrap();
+    let two = s.tokens.start(&Identity::new("carol")).await.unwrap();
+    let other = s.tokens.start(&Identity::new("dave")).await.unwrap();
+    s.w.clock.advance(Duration::from_secs(1));
+    s.tokens.revoke_subject("carol").await.unwrap();
+    for pair in [&one, &two] {
+        assert_eq!(
+            err_kind(s.w.verifier.verify_sync(pair.access.as_str())),
+            ErrorKind::Revoked
+        );
+        assert_eq!(
+            err_kind(s.tokens.refresh(pair.refresh.as_str()).await),
+            ErrorKind::Revoked
+        );
+    }
+    assert!(s.w.verifier.verify_sync(other.access.as_str()).is_ok());
+    assert!(s.tokens.refresh(other.refresh.as_str()).await.is_ok());
+    // A login after the watermark works.
+    s.w.clock.advance(Duration::from_secs(1));
+    let again = s.tokens.start(&Identity::new("carol")).await.unwrap();
+    assert!(s.w.verifier.verify_sync(again.access.as_str()).is_ok());
+}
+
+#[tokio::test]
 async fn configuration_is_checked_when_built() {
     let w = World::new(Algorithm::HS256);
     let build = |secret: &[u8], grace| {

@@ -8,7 +8,7 @@
 //! |---|---|---|
 //! | `memory` | yes | [`MemoryStore`], the in-process store |
 //! | `axum` | yes | extractors: [`Session`], [`Identity`], `Option<Identity>` |
-//! | `jwt` | no | [`JwtLayer`] for bearer tokens, [`HybridLayer`] for cookie or bearer; `auth_tower::jwt_core` is the `auth-jwt` crate |
+//! | `jwt` | no | [`JwtLayer`] for bearer tokens, [`HybridLayer`] for cookie or bearer; `auth_tower::jwt_core` is the `auth-jwt` crate; with `axum`, the token endpoints (`auth_tower::tokens`) |
 //! | `redis` | no | `redis::RedisStore` and `redis::RedisRevocations` (module [`redis`]) |
 //! | `redis-cluster` | no | the same on Redis Cluster (`RedisConfig::cluster`) |
 //!
@@ -26,6 +26,8 @@ pub mod jwt;
 mod macros;
 pub mod rejection;
 pub mod session;
+#[cfg(all(feature = "jwt", feature = "axum"))]
+pub mod tokens;
 
 /// The vocabulary crate, for store implementers.
 pub use auth_core as core;
@@ -50,7 +52,8 @@ pub use auth_core::{
 #[cfg(feature = "redis")]
 pub mod redis {
     pub use auth_session_redis::{
-        DEFAULT_TIMEOUT, RedisConfig, RedisConnection, RedisRevocations, RedisStore,
+        DEFAULT_TIMEOUT, RedisConfig, RedisConnection, RedisRefreshStore, RedisRevocations,
+        RedisStore,
     };
 }
 

@@ -105,6 +105,47 @@ impl Key {
         Self::hmac(kid, alg, &secret)
     }
 
+    /// A fresh random key pair for `alg` (ES256, ES384 or EdDSA/Ed25519; for HS* the same as
+    /// [`Key::generate_hmac`]), for tests, examples and keys that only need to live as long as
+    /// the process. RSA keys are not generated here (slow): load them.
+    ///
+    /// ```
+    /// use auth_jwt::{Algorithm, Key};
+    /// let key = Key::generate("k1", Algorithm::ES256)?;
+    /// assert!(key.can_sign() && key.public_jwk().is_some());
+    /// # Ok::<(), auth_jwt::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`ErrorKind::UnsupportedAlgorithm`] for RS256/PS256; [`ErrorKind::Internal`] if key
+    /// generation fails; [`ErrorKind::Config`] for an invalid `kid`.
+    pub fn generate(kid: impl Into<String>, alg: Algorithm) -> Result<Self, Error> {
+        use aws_lc_rs::rand::SystemRandom;
+        use aws_lc_rs::signature::{
+            ECDSA_P256_SHA256_FIXED_SIGNING, ECDSA_P384_SHA384_FIXED_SIGNING, EcdsaKeyPair,
+            Ed25519KeyPair,
+        };
+        let rng = SystemRandom::new();
+        let failed = |_| Error::internal("key generation failed");
+        let pkcs8 = match alg.family() {
+            Family::Hmac => return Self::generate_hmac(kid, alg),
+            Family::Rsa => {
+                return Err(Error::new(
+                    ErrorKind::UnsupportedAlgorithm,
+                    "RSA keys are not generated; load one",
+                ));
+            }
+            Family::Ec if alg == Algorithm::ES384 => {
+                EcdsaKeyPair::generate_pkcs8(&ECDSA_P384_SHA384_FIXED_SIGNING, &rng)
+                    .map_err(failed)?
+            }
+            Family::Ec => EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &rng)
+                .map_err(failed)?,
+            Family::Ed => Ed25519KeyPair::generate_pkcs8(&rng).map_err(failed)?,
+        };
+        Self::from_private_der(kid, alg, pkcs8.as_ref())
+    }
+
     /// A key from PEM text: a private key (`PRIVATE KEY` PKCS#8, or `RSA PRIVATE KEY` PKCS#1)
     /// signs and verifies; a public key (`PUBLIC KEY` SPKI, `RSA PUBLIC KEY`, or a
     /// `CERTIFICATE`) verifies only.

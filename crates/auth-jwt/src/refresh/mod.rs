@@ -288,6 +288,33 @@ impl RefreshTokens {
         Ok(())
     }
 
+    /// Log `subject` out everywhere: every access token and refresh token issued to it before
+    /// now is revoked (a `subject_before` [`Revocation`], remembered until the longest-lived of
+    /// them would have expired). Refresh families are deleted the next time they are presented.
+    ///
+    /// Access tokens carry their issue time in whole seconds, so one issued later in the same
+    /// second as this call is revoked too: revocation errs on the safe side.
+    ///
+    /// # Errors
+    /// [`ErrorKind::Unavailable`] if the revocation list fails.
+    pub async fn revoke_subject(&self, subject: &str) -> Result<(), Error> {
+        let inner = &*self.inner;
+        let now = inner.clock.now();
+        let until = now.saturating_add(inner.lifetime.max(self.access_horizon()));
+        inner
+            .revocations
+            .revoke(Revocation::subject_before(subject, now, until))
+            .await?;
+        tracing::info!(target: "auth_jwt::refresh", "subject revoked everywhere");
+        Ok(())
+    }
+
+    /// How long an access token may still verify after it was issued: its lifetime plus any
+    /// verifier leeway.
+    fn access_horizon(&self) -> Duration {
+        self.inner.issuer.ttl() + Duration::from_secs(300)
+    }
+
     /// Revoke the family's session until no credential minted from it can still be valid.
     async fn revoke_session(&self, record: &FamilyRecord, now: Timestamp) -> Result<(), Error> {
         let inner = &*self.inner;
@@ -295,7 +322,7 @@ impl RefreshTokens {
             return Ok(());
         };
         // Access tokens live at most the issuer's lifetime, plus any verifier leeway.
-        let access_horizon = now.saturating_add(inner.issuer.ttl() + Duration::from_secs(300));
+        let access_horizon = now.saturating_add(self.access_horizon());
         let until = record.expires_at.max(access_horizon);
         inner
             .revocations

@@ -1,0 +1,195 @@
+//! What each token endpoint does.
+
+use super::Shared;
+use super::params::{self, Accepts, Grant};
+use super::response::{self, OAuthError};
+use crate::jwt::rejection_for;
+use crate::rejection::Protocol;
+use auth_core::{AuthMethod, Identity};
+use auth_jwt::ErrorKind;
+use axum::extract::Request;
+use axum::response::{IntoResponse, Response};
+use http::HeaderMap;
+use tracing::Instrument;
+
+/// The endpoints, for routing and for the `endpoint` field of the tracing span.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Endpoint {
+    Token,
+    Login,
+    Refresh,
+    Logout,
+    LogoutEverywhere,
+}
+
+impl Endpoint {
+    fn name(self) -> &'static str {
+        match self {
+            Self::Token => "token",
+            Self::Login => "login",
+            Self::Refresh => "refresh",
+            Self::Logout => "logout",
+            Self::LogoutEverywhere => "logout_everywhere",
+        }
+    }
+}
+
+/// Answer `req` at `endpoint`, in a span that records the decision (never a credential).
+pub(super) async fn handle(shared: &Shared, endpoint: Endpoint, req: Request) -> Response {
+    let span = tracing::info_span!(
+        target: "auth::tokens",
+        "auth.tokens",
+        endpoint = endpoint.name(),
+        outcome = tracing::field::Empty,
+    );
+    async move {
+        let (outcome, response) = match answer(shared, endpoint, req).await {
+            Ok(response) => ("ok", response),
+            Err(Refusal::OAuth(e)) => (e.code(), e.into_response()),
+            Err(Refusal::Bearer(outcome, response)) => (outcome, response),
+        };
+        tracing::Span::current().record("outcome", outcome);
+        if response.status().is_server_error() {
+            tracing::warn!(target: "auth::tokens", status = response.status().as_u16(), "token request failed");
+        } else {
+            tracing::debug!(target: "auth::tokens", status = response.status().as_u16(), "token request answered");
+        }
+        response
+    }
+    .instrument(span)
+    .await
+}
+
+enum Refusal {
+    OAuth(OAuthError),
+    /// A bearer-token refusal (logout everywhere), already rendered by the rejection renderer.
+    Bearer(&'static str, Response),
+}
+
+impl From<OAuthError> for Refusal {
+    fn from(e: OAuthError) -> Self {
+        Self::OAuth(e)
+    }
+}
+
+async fn answer(shared: &Shared, endpoint: Endpoint, req: Request) -> Result<Response, Refusal> {
+    let accepts = match endpoint {
+        Endpoint::LogoutEverywhere => return logout_everywhere(shared, req.headers()).await,
+        Endpoint::Token => Accepts::Any,
+        Endpoint::Login => Accepts::Password,
+        Endpoint::Refresh | Endpoint::Logout => Accepts::RefreshToken,
+    };
+    let (parts, body) = req.into_parts();
+    let grant = params::read(&parts.headers, body, shared.body_limit)
+        .await?
+        .grant(accepts)?;
+    match (endpoint, grant) {
+        (Endpoint::Logout, Grant::RefreshToken(token)) => logout(shared, &token).await,
+        (_, Grant::Password { username, password }) => login(shared, &username, &password).await,
+        (_, Grant::RefreshToken(token)) => refresh(shared, &token).await,
+    }
+    .map_err(Refusal::OAuth)
+}
+
+async fn login(shared: &Shared, username: &str, password: &str) -> Result<Response, OAuthError> {
+    let identity = match shared.credentials.check(username, password).await {
+        Ok(Some(identity)) => identity,
+        Ok(None) => {
+            tracing::info!(target: "auth::tokens", "login refused: wrong username or password");
+            return Err(OAuthError::invalid_grant("invalid username or password"));
+        }
+        Err(e) => {
+            tracing::error!(target: "auth::tokens", error = %e, "the credential check failed");
+            return Err(OAuthError::unavailable());
+        }
+    };
+    let identity = stamp(identity, shared);
+    let pair = shared
+        .tokens
+        .start(&identity)
+        .await
+        .map_err(|e| grant_error(&e))?;
+    tracing::info!(target: "auth::tokens", subject = identity.subject(), "logged in");
+    Ok(response::tokens(&pair))
+}
+
+/// A bearer identity, authenticated now unless the application said when.
+fn stamp(identity: Identity, shared: &Shared) -> Identity {
+    let identity = identity.with_method(AuthMethod::Jwt);
+    if identity.authenticated_at().is_some() {
+        identity
+    } else {
+        identity.with_authenticated_at(shared.clock.now())
+    }
+}
+
+async fn refresh(shared: &Shared, token: &str) -> Result<Response, OAuthError> {
+    let pair = shared
+        .tokens
+        .refresh(token)
+        .await
+        .map_err(|e| grant_error(&e))?;
+    Ok(response::tokens(&pair))
+}
+
+/// RFC 7009 §2.2: an unknown or invalid refresh token is not an error; the outcome the client
+/// wants (that token no longer works) holds either way.
+async fn logout(shared: &Shared, token: &str) -> Result<Response, OAuthError> {
+    match shared.tokens.revoke(token).await {
+        Ok(()) => {
+            tracing::info!(target: "auth::tokens", "logged out: refresh family and its session revoked");
+            Ok(response::no_content())
+        }
+        Err(e) if e.kind() == ErrorKind::RefreshTokenInvalid => {
+            tracing::info!(target: "auth::tokens", "logout with an invalid refresh token");
+            Ok(response::no_content())
+        }
+        Err(e) => Err(grant_error(&e)),
+    }
+}
+
+async fn logout_everywhere(shared: &Shared, headers: &HeaderMap) -> Result<Response, Refusal> {
+    let refuse = |e: &auth_jwt::Error| {
+        let rejection = rejection_for(e);
+        tracing::info!(target: "auth::tokens", kind = %e.kind().as_str(), "logout everywhere refused");
+        Refusal::Bearer(
+            "bearer_refused",
+            rejection.render(Protocol::Http, &shared.realm),
+        )
+    };
+    let token = auth_jwt::bearer_token(headers).map_err(|e| refuse(&e))?;
+    let identity = shared
+        .verifier
+        .verify(token)
+        .await
+        .map_err(|e| refuse(&e))?;
+    shared
+        .tokens
+        .revoke_subject(identity.subject())
+        .await
+        .map_err(|e| Refusal::OAuth(grant_error(&e)))?;
+    tracing::info!(target: "auth::tokens", subject = identity.subject(), "logged out everywhere");
+    Ok(response::no_content())
+}
+
+/// The answer to a failed start, refresh or revoke.
+fn grant_error(e: &auth_jwt::Error) -> OAuthError {
+    if e.is_unavailable() {
+        tracing::error!(target: "auth::tokens", kind = %e.kind().as_str(), "a token store failed");
+        return OAuthError::unavailable();
+    }
+    match e.kind() {
+        ErrorKind::RefreshTokenInvalid => {
+            OAuthError::invalid_grant("the refresh token is invalid or expired")
+        }
+        ErrorKind::RefreshTokenReused => {
+            tracing::warn!(target: "auth::tokens", "refresh token reuse: the family's session is revoked");
+            OAuthError::invalid_grant("the refresh token was already used; the session is revoked")
+        }
+        ErrorKind::Revoked => OAuthError::invalid_grant("the session was revoked"),
+        kind => {
+            tracing::error!(target: "auth::tokens", kind = %kind.as_str(), "issuing tokens failed");
+            OAuthError::server_error()
+        }
+    }
+}

@@ -1,0 +1,287 @@
+//! Token endpoints (features `jwt` and `axum`): login, refresh, logout, logout everywhere and
+//! the JWKS document, as a ready axum [`Router`]. The application supplies only
+//! [`CheckCredentials`].
+//!
+//! | method and path (default prefix `/auth`) | body | answer |
+//! |---|---|---|
+//! | `POST {prefix}/login` | `username`, `password` | 200 token pair |
+//! | `POST {prefix}/refresh` | `refresh_token` | 200 the next token pair (the presented refresh token is consumed) |
+//! | `POST {prefix}/token` | OAuth 2.0: `grant_type=password` (`username`, `password`) or `grant_type=refresh_token` (`refresh_token`) | 200 token pair |
+//! | `POST {prefix}/logout` | `refresh_token` | 204; the refresh family is deleted and its session revoked, so the access tokens minted from it are refused at once |
+//! | `POST {prefix}/logout-everywhere` | none; `Authorization: Bearer <access token>` | 204; every access and refresh token of the subject issued until now is revoked |
+//! | `GET {jwks_path}` (default `/.well-known/jwks.json`) | | 200 `application/jwk-set+json`, the public keys of the verifier's key set |
+//!
+//! Bodies are JSON (`application/json`) or an HTML form (`application/x-www-form-urlencoded`),
+//! at most 16 KiB by default. On `/login` and `/refresh`, `grant_type` may be left out; if
+//! given it must match. Unknown members (`client_id`, `scope`...) are ignored.
+//!
+//! Answers follow RFC 6749 §5.1 and §5.2, always with `Cache-Control: no-store`:
+//! - tokens: `{"access_token": "...", "token_type": "Bearer", "expires_in": 900, "refresh_token": "..."}`;
+//! - errors: `{"error": "...", "error_description": "..."}`: 400 `invalid_request` (a malformed,
+//!   oversized or missing body or member, a repeated form parameter, another content type),
+//!   400 `unsupported_grant_type`, 400 `invalid_grant` (wrong username or password; a refresh
+//!   token that is forged, expired, revoked or already used: reuse revokes the whole family
+//!   and its access tokens), 503 `temporarily_unavailable` (a store or the credential check
+//!   failed: fail closed);
+//! - logout everywhere without a valid bearer token answers like [`JwtLayer`](crate::JwtLayer):
+//!   401 with `WWW-Authenticate: Bearer realm="app"` (and `error="invalid_token"` for a bad
+//!   token), 400 `invalid_request` for two `Authorization` headers.
+//!
+//! Logout with an unknown or invalid refresh token is a 204 too (RFC 7009 §2.2): the token does
+//! not work either way. Every request runs in an `auth.tokens` span with the `endpoint` and the
+//! `outcome` (an error code or `ok`); no token, password or session id is ever logged.
+//!
+//! ```
+//! use auth_tower::jwt_core::{
+//!     Algorithm, Issuer, Key, KeySet, MemoryRefreshStore, RefreshTokens, SharedKeySet, Verifier,
+//! };
+//! use auth_tower::tokens::TokenEndpoints;
+//! use auth_tower::{Identity, JwtLayer, MemoryStore, Revocations};
+//! use axum::{Router, routing::get};
+//! use std::sync::Arc;
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! // Production loads its keys and the refresh secret from a secret store.
+//! let keys = SharedKeySet::new(KeySet::single(Key::generate("k1", Algorithm::ES256)?)?);
+//! let revocations: Arc<dyn Revocations> = Arc::new(MemoryStore::new());
+//! let issuer = Issuer::builder("https://api.example", "api").keys(keys.clone()).build()?;
+//! let verifier = Verifier::builder("https://api.example", "api")
+//!     .keys(keys)
+//!     .revocations(revocations.clone())
+//!     .build()?;
+//! let tokens = RefreshTokens::builder(issuer, Arc::new(MemoryRefreshStore::new()), revocations, &[7; 32])
+//!     .build()?;
+//! let endpoints = TokenEndpoints::builder(tokens, verifier.clone(), |user: String, password: String| async move {
+//!     Ok::<_, std::io::Error>((user == "alice" && password == "wonderland").then(|| Identity::new("alice")))
+//! })
+//! .build()?;
+//!
+//! let app: Router = Router::new()
+//!     .route("/api/me", get(|who: Identity| async move { who.subject().to_owned() }))
+//!     .layer(JwtLayer::new(verifier)) // the API routes above need a token...
+//!     .merge(endpoints.router()); // ...the token endpoints are merged after, outside it
+//! # let _ = app;
+//! # Ok(()) }
+//! ```
+
+mod credentials;
+mod handlers;
+mod params;
+mod response;
+
+pub use credentials::CheckCredentials;
+
+use auth_core::{Clock, Error, SystemClock};
+use auth_jwt::{JwksService, RefreshTokens, Verifier};
+use axum::Router;
+use axum::extract::Request;
+use axum::routing::post;
+use credentials::DynCheck;
+use handlers::Endpoint;
+use std::fmt;
+use std::sync::Arc;
+
+/// The default path prefix of the token endpoints.
+pub const DEFAULT_PREFIX: &str = "/auth";
+/// The default path of the JWKS document (RFC 8414's well-known location).
+pub const DEFAULT_JWKS_PATH: &str = "/.well-known/jwks.json";
+/// The default bound on a request body.
+pub const DEFAULT_BODY_LIMIT: usize = 16 * 1024;
+
+/// What every handler shares.
+struct Shared {
+    tokens: RefreshTokens,
+    verifier: Verifier,
+    credentials: Box<dyn DynCheck>,
+    clock: Arc<dyn Clock>,
+    realm: String,
+    body_limit: usize,
+}
+
+/// The token endpoints, ready to be merged into an axum app with [`router`](Self::router).
+/// See the [module docs](self) for every path and answer.
+#[derive(Clone)]
+pub struct TokenEndpoints {
+    shared: Arc<Shared>,
+    prefix: String,
+    jwks_path: Option<String>,
+}
+
+impl TokenEndpoints {
+    /// Endpoints that start, rotate and revoke refresh-token families with `tokens`, verify
+    /// bearer tokens (for logout everywhere) with `verifier`, publish `verifier`'s key set as
+    /// the JWKS, and log users in with `credentials`.
+    pub fn builder(
+        tokens: RefreshTokens,
+        verifier: Verifier,
+        credentials: impl CheckCredentials,
+    ) -> TokenEndpointsBuilder {
+        TokenEndpointsBuilder {
+            tokens,
+            verifier,
+            credentials: Box::new(credentials),
+            clock: Arc::new(SystemClock),
+            realm: "app".to_owned(),
+            body_limit: DEFAULT_BODY_LIMIT,
+            prefix: DEFAULT_PREFIX.to_owned(),
+            jwks_path: Some(DEFAULT_JWKS_PATH.to_owned()),
+        }
+    }
+
+    /// The path prefix (`/auth` by default).
+    pub fn prefix(&self) -> &str {
+        &self.prefix
+    }
+
+    /// The routes, for any router state: merge them into the app with
+    /// [`Router::merge`], outside any required [`JwtLayer`](crate::JwtLayer) (a login request
+    /// has no token yet).
+    pub fn router<S>(&self) -> Router<S>
+    where
+        S: Clone + Send + Sync + 'static,
+    {
+        let route = |endpoint: Endpoint| {
+            let shared = self.shared.clone();
+            post(move |req: Request| {
+                let shared = shared.clone();
+                async move { handlers::handle(&shared, endpoint, req).await }
+            })
+        };
+        let p = &self.prefix;
+        let router = Router::new()
+            .route(&format!("{p}/token"), route(Endpoint::Token))
+            .route(&format!("{p}/login"), route(Endpoint::Login))
+            .route(&format!("{p}/refresh"), route(Endpoint::Refresh))
+            .route(&format!("{p}/logout"), route(Endpoint::Logout))
+            .route(
+                &format!("{p}/logout-everywhere"),
+                route(Endpoint::LogoutEverywhere),
+            );
+        match &self.jwks_path {
+            Some(path) => {
+                router.route_service(path, JwksService::new(self.shared.verifier.keys().clone()))
+            }
+            None => router,
+        }
+    }
+}
+
+impl fmt::Debug for TokenEndpoints {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TokenEndpoints")
+            .field("prefix", &self.prefix)
+            .field("jwks_path", &self.jwks_path)
+            .field("realm", &self.shared.realm)
+            .field("body_limit", &self.shared.body_limit)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Builds [`TokenEndpoints`]; see [`TokenEndpoints::builder`].
+#[must_use]
+pub struct TokenEndpointsBuilder {
+    tokens: RefreshTokens,
+    verifier: Verifier,
+    credentials: Box<dyn DynCheck>,
+    clock: Arc<dyn Clock>,
+    realm: String,
+    body_limit: usize,
+    prefix: String,
+    jwks_path: Option<String>,
+}
+
+impl TokenEndpointsBuilder {
+    /// The path prefix (default `/auth`): `""`, or a path starting with `/` and not ending
+    /// with one, e.g. `/token-api` serves `/token-api/login`.
+    pub fn prefix(mut self, prefix: impl Into<String>) -> Self {
+        self.prefix = prefix.into();
+        self
+    }
+
+    /// Where the JWKS document is served (default `/.well-known/jwks.json`; not under the
+    /// prefix).
+    pub fn jwks_path(mut self, path: impl Into<String>) -> Self {
+        self.jwks_path = Some(path.into());
+        self
+    }
+
+    /// Do not serve the JWKS document (e.g. with HMAC keys, which are never published).
+    pub fn without_jwks(mut self) -> Self {
+        self.jwks_path = None;
+        self
+    }
+
+    /// The largest request body read, in bytes (default 16 KiB).
+    pub fn body_limit(mut self, bytes: usize) -> Self {
+        self.body_limit = bytes;
+        self
+    }
+
+    /// The realm of `WWW-Authenticate` challenges (default `app`); use the same as the
+    /// [`JwtLayer`](crate::JwtLayer)'s.
+    pub fn realm(mut self, realm: impl Into<String>) -> Self {
+        self.realm = realm.into();
+        self
+    }
+
+    /// The clock for the `authenticated_at` of a login (default: the system clock).
+    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// Build.
+    ///
+    /// # Errors
+    /// [`ErrorKind::Config`](auth_core::ErrorKind::Config) for a malformed prefix or JWKS path,
+    /// or a zero body limit.
+    pub fn build(self) -> Result<TokenEndpoints, Error> {
+        if !self.prefix.is_empty() && (!valid_path(&self.prefix) || self.prefix.ends_with('/')) {
+            return Err(Error::config(
+                "the token endpoint prefix must be empty, or start with '/' and not end with one",
+            ));
+        }
+        if let Some(path) = &self.jwks_path
+            && (!valid_path(path) || path.len() < 2)
+        {
+            return Err(Error::config(
+                "the JWKS path must start with '/' and name a resource",
+            ));
+        }
+        if self.body_limit == 0 {
+            return Err(Error::config("the body limit must not be zero"));
+        }
+        Ok(TokenEndpoints {
+            shared: Arc::new(Shared {
+                tokens: self.tokens,
+                verifier: self.verifier,
+                credentials: self.credentials,
+                clock: self.clock,
+                realm: self.realm,
+                body_limit: self.body_limit,
+            }),
+            prefix: self.prefix,
+            jwks_path: self.jwks_path,
+        })
+    }
+}
+
+/// A literal axum path: starts with `/`, visible ASCII, no captures or wildcards, no `//`.
+fn valid_path(path: &str) -> bool {
+    path.starts_with('/')
+        && !path.contains("//")
+        && path
+            .bytes()
+            .all(|b| b.is_ascii_graphic() && !matches!(b, b'{' | b'}' | b'*' | b':' | b'?' | b'#'))
+}
+
+impl fmt::Debug for TokenEndpointsBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TokenEndpointsBuilder")
+            .field("prefix", &self.prefix)
+            .field("jwks_path", &self.jwks_path)
+            .field("realm", &self.realm)
+            .field("body_limit", &self.body_limit)
+            .finish_non_exhaustive()
+    }
+}
