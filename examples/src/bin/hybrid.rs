@@ -1,0 +1,51 @@
+//! `cargo run -p examples --bin hybrid`, then open http://127.0.0.1:3002 (alice / wonderland),
+//! or call the API with a token:
+//!
+//! ```sh
+//! TOKEN=$(curl -s -d username=alice -d password=wonderland http://127.0.0.1:3002/auth/login | jq -r .access_token)
+//! curl -H "Authorization: Bearer $TOKEN" http://127.0.0.1:3002/api/notes
+//! ```
+//!
+//! In memory, or on Redis when `REDIS_URL` is set. `PORT` changes the port; the cookie is not
+//! `Secure` here because the example serves plain http on loopback (`SECURE_COOKIE=1` behind
+//! TLS).
+
+use auth_tower::jwt_core::{Algorithm, Key, KeySet, SharedKeySet};
+use examples::hybrid_app::{self, Backends};
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,auth=debug".into()),
+        )
+        .init();
+    let backends = match std::env::var("REDIS_URL") {
+        Ok(url) => {
+            tracing::info!("sessions, tokens and revocations in Redis");
+            Backends::redis(&url, "hybrid-example:").await?
+        }
+        Err(_) => {
+            tracing::info!("in memory (set REDIS_URL to use Redis)");
+            Backends::memory()
+        }
+    };
+    // A fresh key and refresh secret per run: tokens die with the process. Production loads
+    // both from its secret store, the same on every instance.
+    let keys = SharedKeySet::new(KeySet::single(Key::generate("k1", Algorithm::ES256)?)?);
+    let mut secret = [0u8; 32];
+    getrandom::fill(&mut secret).map_err(|e| e.to_string())?;
+    let secure = std::env::var("SECURE_COOKIE").is_ok_and(|v| v == "1");
+    let app = hybrid_app::router(&backends, keys, &secret, !secure)?;
+
+    let port = std::env::var("PORT").unwrap_or_else(|_| "3002".into());
+    let listener = tokio::net::TcpListener::bind(format!("127.0.0.1:{port}")).await?;
+    tracing::info!("hybrid example on http://{}", listener.local_addr()?);
+    axum::serve(listener, app)
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,285 @@
+//! Web pages on cookie sessions and a JSON API on bearer tokens, sharing one user table, one
+//! `Identity` and one revocation list (`cargo run -p examples --bin hybrid`).
+//!
+//! - `/`, `/login`, `/logout`, `/account`: pages for a browser, on a session cookie. `/account`
+//!   redirects to `/` when not signed in.
+//! - `/api/me`, `/api/notes`: JSON, for a browser's cookie **or** an API client's bearer token
+//!   (a [`HybridLayer`]); `/api/notes` needs the scope `notes:read` (alice has it, bob not).
+//!   Refusals are JSON with the RFC 6750 challenge.
+//! - `/auth/login`, `/auth/refresh`, `/auth/logout`, `/auth/logout-everywhere`,
+//!   `/.well-known/jwks.json`: the token endpoints, for API clients.
+//! - `POST /account/token`: a signed-in browser gets an access token bound to its session:
+//!   logging out of the web session kills the token at once.
+
+use auth_tower::jwt_core::{
+    Issuer, MemoryRefreshStore, RefreshStore, RefreshTokens, SharedKeySet, Verifier,
+};
+use auth_tower::tokens::TokenEndpoints;
+use auth_tower::{
+    ErrorBody, HybridLayer, Identity, JwtLayer, MemoryStore, RequireAuth, Revocations, Session,
+    SessionError, SessionLayer, SessionStore,
+};
+use axum::extract::Form;
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Extension, Json, Router};
+use serde::Deserialize;
+use std::sync::Arc;
+
+/// The token issuer (`iss`) and audience (`aud`) of the example.
+pub const ISSUER: &str = "http://127.0.0.1:3002";
+/// The audience of the example's access tokens.
+pub const AUDIENCE: &str = "hybrid-example";
+
+/// The demo users: (user id, password, scopes). A real app checks a password hash.
+const USERS: &[(&str, &str, &[&str])] = &[
+    ("alice", "wonderland", &["notes:read"]),
+    ("bob", "builder", &[]),
+];
+
+/// The identity `username` logs in as, if `password` is right: one check for the login form
+/// and the token endpoint.
+pub fn check_credentials(username: &str, password: &str) -> Option<Identity> {
+    USERS
+        .iter()
+        .find(|(u, p, _)| *u == username && *p == password)
+        .map(|(u, _, scopes)| {
+            scopes
+                .iter()
+                .fold(Identity::new(*u).with_role("user"), |id, s| {
+                    id.with_scope(*s)
+                })
+        })
+}
+
+/// Where the example keeps its state: in memory, or in Redis (shared by instances).
+#[derive(Debug, Clone)]
+pub struct Backends {
+    /// Cookie sessions.
+    pub sessions: Arc<dyn SessionStore>,
+    /// The one revocation list of sessions and tokens.
+    pub revocations: Arc<dyn Revocations>,
+    /// Refresh-token families.
+    pub refresh: Arc<dyn RefreshStore>,
+}
+
+impl Backends {
+    /// Everything in this process.
+    pub fn memory() -> Self {
+        let store = MemoryStore::new();
+        Self {
+            sessions: Arc::new(store.clone()),
+            revocations: Arc::new(store),
+            refresh: Arc::new(MemoryRefreshStore::new()),
+        }
+    }
+
+    /// Everything in the Redis at `url`, under `prefix`.
+    ///
+    /// # Errors
+    /// If Redis cannot be reached.
+    pub async fn redis(url: &str, prefix: &str) -> Result<Self, auth_tower::Error> {
+        use auth_tower::redis::{RedisConfig, RedisRefreshStore, RedisRevocations, RedisStore};
+        let config = RedisConfig::new(url).with_key_prefix(prefix);
+        Ok(Self {
+            sessions: Arc::new(RedisStore::connect(&config).await?),
+            revocations: Arc::new(RedisRevocations::connect(&config).await?),
+            refresh: Arc::new(RedisRefreshStore::connect(&config).await?),
+        })
+    }
+}
+
+/// The app: pages and API behind one [`HybridLayer`], and the token endpoints.
+///
+/// `keys` sign and verify access tokens; `refresh_secret` (32 bytes or more) MACs refresh
+/// tokens. `insecure_dev_cookie` drops `Secure` and the `__Host-` prefix for plain http on
+/// loopback (development only).
+///
+/// # Errors
+/// If a part refuses its configuration (a weak secret, say).
+pub fn router(
+    backends: &Backends,
+    keys: SharedKeySet,
+    refresh_secret: &[u8],
+    insecure_dev_cookie: bool,
+) -> Result<Router, Box<dyn std::error::Error + Send + Sync>> {
+    let issuer = Issuer::builder(ISSUER, AUDIENCE)
+        .keys(keys.clone())
+        .build()?;
+    let verifier = Verifier::builder(ISSUER, AUDIENCE)
+        .keys(keys)
+        .revocations(backends.revocations.clone())
+        .build()?;
+    let refresh = RefreshTokens::builder(
+        issuer.clone(),
+        backends.refresh.clone(),
+        backends.revocations.clone(),
+        refresh_secret,
+    )
+    .build()?;
+    let endpoints = TokenEndpoints::builder(
+        refresh,
+        verifier.clone(),
+        |username: String, password: String| async move {
+            Ok::<_, std::convert::Infallible>(check_credentials(&username, &password))
+        },
+    )
+    .build()?;
+
+    let sessions = SessionLayer::builder(backends.sessions.clone())
+        .with_revocations(backends.revocations.clone());
+    let sessions = if insecure_dev_cookie {
+        sessions.with_insecure_dev_cookie()
+    } else {
+        sessions
+    }
+    .build()?;
+    let hybrid = HybridLayer::new(
+        sessions,
+        JwtLayer::new(verifier).with_error_body(ErrorBody::json()),
+    );
+
+    let pages = Router::new()
+        .route("/account", get(account))
+        .route_layer(RequireAuth::identity().with_error_body(ErrorBody::redirect_to_login("/")))
+        .route("/", get(home))
+        .route("/login", post(login))
+        .route("/logout", post(logout))
+        .route("/account/token", post(session_token));
+    let api = Router::new()
+        .route("/api/notes", get(notes))
+        .route_layer(
+            RequireAuth::identity()
+                .scope("notes:read")
+                .with_error_body(ErrorBody::json()),
+        )
+        .route("/api/me", get(me))
+        .route_layer(RequireAuth::identity().with_error_body(ErrorBody::json()));
+
+    Ok(pages
+        .merge(api)
+        .layer(Extension(issuer))
+        .layer(hybrid)
+        // The token endpoints sit outside the hybrid layer: a login has no credentials yet.
+        .merge(endpoints.router()))
+}
+
+async fn home(session: Session) -> Result<Html<String>, SessionError> {
+    let body = match session.identity().await? {
+        Some(who) => format!(
+            r#"<p>Signed in as <b>{}</b>. <a href="/account">Your account</a></p>
+<form method="post" action="/logout"><button>Log out</button></form>"#,
+            escape(who.subject())
+        ),
+        None => r#"<form method="post" action="/login">
+<label>User <input name="username" autocomplete="username"></label>
+<label>Password <input name="password" type="password" autocomplete="current-password"></label>
+<button>Sign in</button></form><p>Try alice / wonderland or bob / builder.</p>"#
+            .to_owned(),
+    };
+    Ok(Html(page("Hybrid example", &body)))
+}
+
+#[derive(Deserialize)]
+struct Credentials {
+    username: String,
+    password: String,
+}
+
+async fn login(
+    session: Session,
+    Form(credentials): Form<Credentials>,
+) -> Result<Response, SessionError> {
+    match check_credentials(&credentials.username, &credentials.password) {
+        Some(identity) => {
+            session.login(identity).await?;
+            Ok(Redirect::to("/account").into_response())
+        }
+        None => Ok((
+            StatusCode::UNAUTHORIZED,
+            Html(page(
+                "Sign in failed",
+                r#"<p>Wrong user or password. <a href="/">Try again</a></p>"#,
+            )),
+        )
+            .into_response()),
+    }
+}
+
+async fn logout(session: Session) -> Result<Redirect, SessionError> {
+    session.logout().await?;
+    Ok(Redirect::to("/"))
+}
+
+async fn account(who: Identity) -> Html<String> {
+    Html(page(
+        "Your account",
+        &format!(
+            r#"<p>Signed in as <b>{}</b> with scopes {:?}.</p>
+<p><a href="/api/me">/api/me</a> · <a href="/api/notes">/api/notes</a></p>
+<form method="post" action="/account/token"><button>Get an API token for this session</button></form>
+<form method="post" action="/logout"><button>Log out</button></form>"#,
+            escape(who.subject()),
+            who.scopes()
+        ),
+    ))
+}
+
+/// An access token bound to the caller's web session (its `sid`): it dies with the session.
+/// A session-only handler: a bearer request gets a 403.
+async fn session_token(
+    session: Session,
+    Extension(issuer): Extension<Issuer>,
+) -> Result<Response, SessionError> {
+    let Some(who) = session.identity().await? else {
+        return Ok((
+            StatusCode::UNAUTHORIZED,
+            Json(serde_json::json!({"error": "unauthenticated"})),
+        )
+            .into_response());
+    };
+    match issuer.issue(&who) {
+        Ok(token) => Ok((
+            [(axum::http::header::CACHE_CONTROL, "no-store")],
+            Json(serde_json::json!({
+                "access_token": token.as_str(),
+                "token_type": "Bearer",
+                "expires_in": issuer.ttl().as_secs(),
+            })),
+        )
+            .into_response()),
+        Err(error) => {
+            tracing::error!(%error, "could not issue a token");
+            Ok(StatusCode::INTERNAL_SERVER_ERROR.into_response())
+        }
+    }
+}
+
+async fn me(who: Identity) -> Json<serde_json::Value> {
+    Json(serde_json::json!({
+        "subject": who.subject(),
+        "scopes": who.scopes(),
+        "via": format!("{:?}", who.method()),
+    }))
+}
+
+async fn notes(who: Identity) -> Json<serde_json::Value> {
+    Json(serde_json::json!({
+        "owner": who.subject(),
+        "notes": ["buy milk", "rotate the signing key"],
+    }))
+}
+
+fn page(title: &str, body: &str) -> String {
+    format!(
+        "<!doctype html><html><head><meta charset=\"utf-8\"><title>{title}</title></head><body><h1>{title}</h1>{body}</body></html>"
+    )
+}
+
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
