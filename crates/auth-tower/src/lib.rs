@@ -51,7 +51,8 @@ pub use auth_core::{
 #[cfg(feature = "redis")]
 pub mod redis {
     pub use auth_session_redis::{
-        DEFAULT_TIMEOUT, RedisConfig, RedisConnection, RedisRevocations, RedisStore,
+        DEFAULT_TIMEOUT, RedisConfig, RedisConnection, RedisRefreshStore, RedisRevocations,
+        RedisStore,
     };
 }
 
