@@ -376,13 +376,10 @@ where
             .ready()
             .await
             .map_err(|e| Status::unavailable(format!("service not ready: {}", e.into())))?;
+        let path = PathAndQuery::from_static(path);
         let res = self
             .inner
-            .unary(
-                Request::new(req),
-                PathAndQuery::from_static(path),
-                ProstCodec::default(),
-            )
+            .unary(Request::new(req), path, ProstCodec::default())
             .await?;
         Ok(res.into_inner())
     }
@@ -421,6 +418,23 @@ where
         self.unary::<_, LogoutReply>("/auth.example.v1.Auth/Logout", req)
             .await
             .map(drop)
+    }
+
+    /// `Greeter.Greet` with a request of your own (e.g. with extra metadata).
+    ///
+    /// # Errors
+    /// The server's status.
+    pub async fn greet_request(
+        &mut self,
+        req: Request<GreetRequest>,
+    ) -> Result<GreetReply, Status> {
+        self.inner
+            .ready()
+            .await
+            .map_err(|e| Status::unavailable(format!("service not ready: {}", e.into())))?;
+        let path = PathAndQuery::from_static("/auth.example.v1.Greeter/Greet");
+        let res = self.inner.unary(req, path, ProstCodec::default()).await?;
+        Ok(res.into_inner())
     }
 
     /// `Greeter.Greet`.
