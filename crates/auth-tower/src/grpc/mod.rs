@@ -30,13 +30,36 @@
 //! **Client.** [`BearerLayer`] wraps a tonic `Channel`: it attaches `authorization: Bearer
 //! <token>` to every call and gets a new token from your [`TokenSource`] shortly before the
 //! current one expires, one fetch for all concurrent calls.
+//!
+//! ```no_run
+//! use auth_tower::grpc::{BearerLayer, BearerToken, BoxError, TokenSource};
+//! use tonic::transport::Channel;
+//! use tower::Layer;
+//!
+//! #[derive(Debug)]
+//! struct Login; // calls your Login rpc, or exchanges `previous.refresh_token()`
+//!
+//! #[async_trait::async_trait]
+//! impl TokenSource for Login {
+//!     async fn fetch(&self, previous: Option<&BearerToken>) -> Result<BearerToken, BoxError> {
+//!         todo!()
+//!     }
+//! }
+//!
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! let channel = Channel::from_static("http://127.0.0.1:50051").connect().await?;
+//! // What a generated `GreeterClient::new(..)` takes, and wraps in `tonic::client::Grpc`:
+//! let mut grpc = tonic::client::Grpc::new(BearerLayer::new(Login).layer(channel));
+//! grpc.ready().await?;
+//! # Ok(()) }
+//! ```
 
-mod client;
+mod bearer;
 mod server;
 
-pub use client::{
+pub use bearer::{
     BearerLayer, BearerLayerBuilder, BearerService, BearerToken, DEFAULT_REFRESH_MARGIN,
-    DEFAULT_REFRESH_PERCENT, TokenError, TokenSource,
+    DEFAULT_REFRESH_PERCENT, TokenError, TokenErrorKind, TokenSource,
 };
 pub use server::{IdentityExt, status_for_jwt_error};
 
