@@ -46,7 +46,7 @@
 //!     }
 //! }
 //!
-//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! # async fn run() -> Result<(), BoxError> {
 //! let channel = Channel::from_static("http://127.0.0.1:50051").connect().await?;
 //! // What a generated `GreeterClient::new(..)` takes, and wraps in `tonic::client::Grpc`:
 //! let mut grpc = tonic::client::Grpc::new(BearerLayer::new(Login).layer(channel));
