@@ -23,7 +23,7 @@ pub const DEFAULT_REFRESH_PERCENT: u8 = 10;
 /// - Concurrent calls share one fetch: the first waits for it, the others for the first.
 /// - If the fetch fails while the old token is still valid, the call goes with the old one
 ///   (and the next call tries again); if there is no valid token, the call fails with an
-///   error that tonic turns into a [`Status`] (UNAUTHENTICATED unless the source's error
+///   error that tonic turns into a [`Status`](tonic::Status) (UNAUTHENTICATED unless the source's error
 ///   carries a status, see [`TokenError::to_status`]). A call never goes without a token.
 /// - Clones of the layer (and the services it makes) share one token.
 ///

@@ -58,7 +58,7 @@ impl fmt::Debug for BearerToken {
     }
 }
 
-/// Where [`BearerLayer`] gets tokens: a login, a refresh-token exchange, a token file...
+/// Where [`BearerLayer`](super::BearerLayer) gets tokens: a login, a refresh-token exchange, a token file...
 ///
 /// ```
 /// use auth_tower::Timestamp;
@@ -80,7 +80,7 @@ pub trait TokenSource: Send + Sync + fmt::Debug + 'static {
     /// token the source may exchange; `None` on the first call.
     ///
     /// # Errors
-    /// Any failure: the call that needed the token fails with it (see [`TokenError`]). A
+    /// Any failure: the call that needed the token fails with it (see [`TokenError`](super::TokenError)). A
     /// [`tonic::Status`] in the error's chain keeps its code.
     async fn fetch(&self, previous: Option<&BearerToken>) -> Result<BearerToken, BoxError>;
 }
