@@ -1,8 +1,11 @@
 //! The example apps, as libraries so the end-to-end tests serve exactly what `cargo run` serves.
 //!
+//! - [`grpc_app`]: a tonic service on bearer JWTs, with login and refresh rpcs
+//!   (`cargo run -p examples --bin grpc`, and `-- client`).
 //! - [`session_app`]: a small web app on cookie sessions (`cargo run -p examples --bin session`).
 //! - [`hybrid_app`]: web pages on cookies and an API on bearer tokens, one identity
 //!   (`cargo run -p examples --bin hybrid`).
 
+pub mod grpc_app;
 pub mod hybrid_app;
 pub mod session_app;

@@ -9,6 +9,7 @@
 //! | `memory` | yes | [`MemoryStore`], the in-process store |
 //! | `axum` | yes | extractors: [`Session`], [`Identity`], `Option<Identity>` |
 //! | `jwt` | no | [`JwtLayer`] for bearer tokens, [`HybridLayer`] for cookie or bearer; `auth_tower::jwt_core` is the `auth-jwt` crate; with `axum`, the token endpoints (`auth_tower::tokens`) |
+//! | `tonic` | no | gRPC: module [`grpc`] (`IdentityExt` for handlers, `BearerLayer` for clients); implies `jwt` |
 //! | `redis` | no | `redis::RedisStore` and `redis::RedisRevocations` (module [`redis`]) |
 //! | `redis-cluster` | no | the same on Redis Cluster (`RedisConfig::cluster`) |
 //!
@@ -18,6 +19,8 @@
 
 mod body;
 pub mod cross_site;
+#[cfg(feature = "tonic")]
+pub mod grpc;
 pub mod guard;
 #[cfg(feature = "jwt")]
 pub mod hybrid;
