@@ -164,11 +164,11 @@ impl World {
     }
 
     fn app(&self) -> Router {
-        app_with(self, self.endpoints().build().unwrap())
+        app_with(self, &self.endpoints().build().unwrap())
     }
 }
 
-fn app_with(w: &World, endpoints: TokenEndpoints) -> Router {
+fn app_with(w: &World, endpoints: &TokenEndpoints) -> Router {
     Router::new()
         .route(
             "/api/me",
@@ -718,7 +718,7 @@ async fn prefix_and_jwks_path_are_configurable() {
     let w = world();
     let app = app_with(
         &w,
-        w.endpoints()
+        &w.endpoints()
             .prefix("/v1/oauth")
             .jwks_path("/keys.json")
             .body_limit(64)
@@ -763,7 +763,7 @@ async fn prefix_and_jwks_path_are_configurable() {
 
     let endpoints = w.endpoints().prefix("").without_jwks().build().unwrap();
     assert_eq!(endpoints.prefix(), "");
-    let app = app_with(&w, endpoints);
+    let app = app_with(&w, &endpoints);
     let r = send(
         &app,
         post_json("/login", &json!({"username": "bob", "password": "builder"})),
@@ -808,7 +808,7 @@ async fn a_closure_checks_credentials_and_its_realm_is_used() {
     .realm("tokens")
     .build()
     .unwrap();
-    let app = app_with(&w, endpoints);
+    let app = app_with(&w, &endpoints);
     let pair = login(&app, "carol", "secret").await;
     let who = json_of(&me(&app, &pair.access).await);
     assert_eq!(who["sub"], "carol");
