@@ -118,6 +118,9 @@ pub struct Options {
     pub access_ttl: Duration,
     /// The refresh-token reuse grace window (default 10 s; zero makes every second use a reuse).
     pub refresh_grace: Duration,
+    /// How long a login's refresh family lives (default 30 days); revocations are remembered
+    /// this long, so short-lived demos and tests keep it short.
+    pub family_lifetime: Duration,
 }
 
 impl Default for Options {
@@ -125,6 +128,7 @@ impl Default for Options {
         Self {
             access_ttl: Duration::from_secs(15 * 60),
             refresh_grace: Duration::from_secs(10),
+            family_lifetime: Duration::from_secs(30 * 24 * 3600),
         }
     }
 }
@@ -153,6 +157,7 @@ pub fn router(
         &keys.refresh_secret,
     )
     .grace(options.refresh_grace)
+    .family_lifetime(options.family_lifetime)
     .build()?;
     let endpoints = TokenEndpoints::builder(tokens, verifier.clone(), check_credentials)
         .realm(REALM)
