@@ -35,11 +35,20 @@ const USERS: &[(&str, &str, &[&str])] = &[
 ];
 
 /// Everything secret the instances of one service share: the signing key set and the secret
-/// that MACs refresh tokens. Cheap to clone.
-#[derive(Clone, Debug)]
+/// that MACs refresh tokens. Cheap to clone; `Debug` never shows the secret.
+#[derive(Clone)]
 pub struct Keys {
     signing: SharedKeySet,
     refresh_secret: Arc<[u8]>,
+}
+
+impl std::fmt::Debug for Keys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Keys")
+            .field("signing", &self.signing)
+            .field("refresh_secret", &"<redacted>")
+            .finish()
+    }
 }
 
 impl Keys {
