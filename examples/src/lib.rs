@@ -5,7 +5,11 @@
 //! - [`session_app`]: a small web app on cookie sessions (`cargo run -p examples --bin session`).
 //! - [`hybrid_app`]: web pages on cookies and an API on bearer tokens, one identity
 //!   (`cargo run -p examples --bin hybrid`).
+//! - [`jwt_api_app`]: a JSON API on bearer JWTs with token endpoints
+//!   (`cargo run -p examples --bin jwt-api`); the `revocation` example runs two instances of
+//!   it on one Redis and measures how fast a logout reaches the other.
 
 pub mod grpc_app;
 pub mod hybrid_app;
+pub mod jwt_api_app;
 pub mod session_app;

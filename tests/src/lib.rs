@@ -1,7 +1,9 @@
-//! Harness for end-to-end tests: serve a router on 127.0.0.1:0, and a small cookie jar that
-//! records `Set-Cookie` exactly as sent (so tests can assert attributes).
+//! Harness for end-to-end tests: serve a router on 127.0.0.1:0, a small cookie jar that
+//! records `Set-Cookie` exactly as sent (so tests can assert attributes), and a client for the
+//! token endpoints ([`tokens`]).
 
 mod redis_server;
+pub mod tokens;
 
 pub use redis_server::RedisServer;
 

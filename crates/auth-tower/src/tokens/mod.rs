@@ -135,7 +135,7 @@ impl TokenEndpoints {
 
     /// The routes, for any router state: merge them into the app with
     /// [`Router::merge`], outside any required [`JwtLayer`](crate::JwtLayer) (a login request
-    /// has no token yet).
+    /// has no token yet). As with any axum merge, a path the app already routes panics there.
     pub fn router<S>(&self) -> Router<S>
     where
         S: Clone + Send + Sync + 'static,

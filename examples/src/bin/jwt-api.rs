@@ -1,0 +1,62 @@
+//! `cargo run -p examples --bin jwt-api`, then:
+//!
+//! ```text
+//! curl -s -XPOST localhost:3001/auth/login -H 'content-type: application/json' \
+//!      -d '{"username":"alice","password":"wonderland"}'
+//! curl -s localhost:3001/api/reports -H "authorization: Bearer $ACCESS_TOKEN"
+//! curl -s -XPOST localhost:3001/auth/refresh -H 'content-type: application/json' \
+//!      -d "{\"refresh_token\":\"$REFRESH_TOKEN\"}"
+//! curl -s localhost:3001/.well-known/jwks.json
+//! ```
+//!
+//! In-memory stores, or Redis when `REDIS_URL` is set (`REDIS_URL=redis://127.0.0.1:6379/`).
+//! `PORT` changes the port (default 3001). Keys: a fresh ES256 key and refresh secret per run,
+//! unless `JWT_KEY_FILE` (an ES256 private key, PKCS#8 PEM) and `REFRESH_SECRET` (at least 32
+//! bytes) are given; production loads them from a secret store, the same on every instance.
+
+use examples::jwt_api_app::{self, Keys, Options, Stores};
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,auth=debug".into()),
+        )
+        .init();
+    let keys = match (
+        std::env::var("JWT_KEY_FILE"),
+        std::env::var("REFRESH_SECRET"),
+    ) {
+        (Ok(path), Ok(secret)) => {
+            tracing::info!("signing key from {path}");
+            Keys::from_pem(&std::fs::read(path)?, secret.as_bytes())?
+        }
+        _ => {
+            tracing::info!(
+                "a fresh ES256 key for this run (set JWT_KEY_FILE and REFRESH_SECRET to load one)"
+            );
+            Keys::generate()?
+        }
+    };
+    let stores = match std::env::var("REDIS_URL") {
+        Ok(url) => {
+            tracing::info!("refresh tokens and revocations in Redis");
+            Stores::redis(&url, "jwt-api:").await?
+        }
+        Err(_) => {
+            tracing::info!("refresh tokens and revocations in memory (set REDIS_URL to use Redis)");
+            Stores::memory()
+        }
+    };
+    let app = jwt_api_app::router(&keys, &stores, &Options::default())?;
+    let port = std::env::var("PORT").unwrap_or_else(|_| "3001".into());
+    let listener = tokio::net::TcpListener::bind(format!("127.0.0.1:{port}")).await?;
+    tracing::info!("jwt-api example on http://{}", listener.local_addr()?);
+    axum::serve(listener, app)
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await?;
+    Ok(())
+}

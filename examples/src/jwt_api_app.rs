@@ -1,0 +1,208 @@
+//! A JSON API on bearer JWTs: token endpoints under `/auth` (login, refresh, logout, logout
+//! everywhere), the JWKS at `/.well-known/jwks.json`, `GET /api/me` for any valid token and
+//! `GET /api/reports` for tokens with the `reports:read` scope.
+//!
+//! Users: alice / wonderland (scope `reports:read`) and bob / builder (no scope).
+//!
+//! Stores are in memory ([`Stores::memory`]) or on Redis ([`Stores::redis`]); two instances
+//! on the same Redis (same key prefix) with the same [`Keys`] are one service: a logout on one
+//! is refused on the other within milliseconds (the `revocation` example measures it).
+
+use auth_tower::jwt_core::{
+    Algorithm, Issuer, Key, KeySet, MemoryRefreshStore, RefreshStore, RefreshTokens, SharedKeySet,
+    Verifier,
+};
+use auth_tower::redis::{RedisConfig, RedisRefreshStore, RedisRevocations};
+use auth_tower::tokens::TokenEndpoints;
+use auth_tower::{Identity, JwtLayer, MemoryStore, RequireAuth, Revocations};
+use axum::routing::get;
+use axum::{Json, Router};
+use std::convert::Infallible;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The `iss` of the example's tokens.
+pub const ISSUER: &str = "http://127.0.0.1/jwt-api";
+/// The `aud` of the example's tokens.
+pub const AUDIENCE: &str = "jwt-api";
+/// The realm of `WWW-Authenticate` challenges.
+pub const REALM: &str = "jwt-api";
+
+/// The demo users: (user, password, scopes). A real app checks a password hash.
+const USERS: &[(&str, &str, &[&str])] = &[
+    ("alice", "wonderland", &["reports:read"]),
+    ("bob", "builder", &[]),
+];
+
+/// Everything secret the instances of one service share: the signing key set and the secret
+/// that MACs refresh tokens. Cheap to clone; `Debug` never shows the secret.
+#[derive(Clone)]
+pub struct Keys {
+    signing: SharedKeySet,
+    refresh_secret: Arc<[u8]>,
+}
+
+impl std::fmt::Debug for Keys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Keys")
+            .field("signing", &self.signing)
+            .field("refresh_secret", &"<redacted>")
+            .finish()
+    }
+}
+
+impl Keys {
+    /// A fresh ES256 key pair and refresh secret, living as long as the process. Production
+    /// loads both from a secret store instead (see [`Keys::from_pem`]) so that tokens outlive
+    /// a restart and every instance verifies every other's.
+    ///
+    /// # Errors
+    /// If key generation or the OS random number generator fails.
+    pub fn generate() -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        let mut secret = vec![0u8; 32];
+        getrandom::fill(&mut secret)
+            .map_err(|e| format!("the OS random number generator failed: {e}"))?;
+        Ok(Self {
+            signing: SharedKeySet::new(KeySet::single(Key::generate(
+                "es256-1",
+                Algorithm::ES256,
+            )?)?),
+            refresh_secret: secret.into(),
+        })
+    }
+
+    /// An ES256 private key (PKCS#8 PEM) and a refresh secret (at least 32 bytes).
+    ///
+    /// # Errors
+    /// If the key does not parse or the secret is too short (when the app is built).
+    pub fn from_pem(
+        pem: &[u8],
+        refresh_secret: &[u8],
+    ) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        Ok(Self {
+            signing: SharedKeySet::new(KeySet::single(Key::from_pem(
+                "es256-1",
+                Algorithm::ES256,
+                pem,
+            )?)?),
+            refresh_secret: refresh_secret.into(),
+        })
+    }
+}
+
+/// Where refresh families and revocations live. Cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Stores {
+    refresh: Arc<dyn RefreshStore>,
+    revocations: Arc<dyn Revocations>,
+}
+
+impl Stores {
+    /// In this process only.
+    pub fn memory() -> Self {
+        Self {
+            refresh: Arc::new(MemoryRefreshStore::new()),
+            revocations: Arc::new(MemoryStore::new()),
+        }
+    }
+
+    /// On Redis at `url`, under `prefix` (instances sharing both share families and
+    /// revocations).
+    ///
+    /// # Errors
+    /// If the URL or prefix is refused or Redis cannot be reached.
+    pub async fn redis(url: &str, prefix: &str) -> Result<Self, auth_tower::Error> {
+        let config = RedisConfig::new(url).with_key_prefix(prefix);
+        Ok(Self {
+            refresh: Arc::new(RedisRefreshStore::connect(&config).await?),
+            revocations: Arc::new(RedisRevocations::connect(&config).await?),
+        })
+    }
+}
+
+/// Tunables of the example (the defaults suit `cargo run`).
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// Access-token lifetime (default 15 minutes).
+    pub access_ttl: Duration,
+    /// The refresh-token reuse grace window (default 10 s; zero makes every second use a reuse).
+    pub refresh_grace: Duration,
+    /// How long a login's refresh family lives (default 30 days); revocations are remembered
+    /// this long, so short-lived demos and tests keep it short.
+    pub family_lifetime: Duration,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            access_ttl: Duration::from_secs(15 * 60),
+            refresh_grace: Duration::from_secs(10),
+            family_lifetime: Duration::from_secs(30 * 24 * 3600),
+        }
+    }
+}
+
+/// The app with `keys` on `stores`.
+///
+/// # Errors
+/// If the keys or options are refused.
+pub fn router(
+    keys: &Keys,
+    stores: &Stores,
+    options: &Options,
+) -> Result<Router, Box<dyn std::error::Error + Send + Sync>> {
+    let issuer = Issuer::builder(ISSUER, AUDIENCE)
+        .keys(keys.signing.clone())
+        .ttl(options.access_ttl)
+        .build()?;
+    let verifier = Verifier::builder(ISSUER, AUDIENCE)
+        .keys(keys.signing.clone())
+        .revocations(stores.revocations.clone())
+        .build()?;
+    let tokens = RefreshTokens::builder(
+        issuer,
+        stores.refresh.clone(),
+        stores.revocations.clone(),
+        &keys.refresh_secret,
+    )
+    .grace(options.refresh_grace)
+    .family_lifetime(options.family_lifetime)
+    .build()?;
+    let endpoints = TokenEndpoints::builder(tokens, verifier.clone(), check_credentials)
+        .realm(REALM)
+        .build()?;
+
+    let reports = Router::new()
+        .route("/api/reports", get(reports))
+        .route_layer(
+            RequireAuth::identity()
+                .scope("reports:read")
+                .with_realm(REALM),
+        );
+    Ok(Router::new()
+        .route("/api/me", get(me))
+        .merge(reports)
+        .layer(JwtLayer::new(verifier).with_realm(REALM))
+        .merge(endpoints.router()))
+}
+
+async fn check_credentials(user: String, password: String) -> Result<Option<Identity>, Infallible> {
+    Ok(USERS
+        .iter()
+        .find(|(u, p, _)| *u == user && *p == password)
+        .map(|(u, _, scopes)| Identity::new(*u).with_scopes(scopes.iter().copied())))
+}
+
+async fn me(who: Identity) -> Json<serde_json::Value> {
+    Json(serde_json::json!({
+        "subject": who.subject(),
+        "scopes": who.scopes(),
+    }))
+}
+
+async fn reports(who: Identity) -> Json<serde_json::Value> {
+    Json(serde_json::json!({
+        "for": who.subject(),
+        "reports": [{"id": 1, "title": "Q3 revenue"}, {"id": 2, "title": "Q4 forecast"}],
+    }))
+}
