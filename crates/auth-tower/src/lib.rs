@@ -1,19 +1,34 @@
 //! Authentication for tower services (axum, tonic, plain hyper + tower): server-side cookie
-//! sessions over pluggable stores, with one [`Identity`] for handlers.
+//! sessions, bearer JWTs that can be revoked, or both on the same routes, over pluggable
+//! stores, with one [`Identity`] for handlers.
 //!
 //! This is the crate applications depend on. It re-exports the vocabulary of `auth-core`
 //! and, behind features, the stores:
 //!
 //! | feature | default | what |
 //! |---|---|---|
-//! | `memory` | yes | [`MemoryStore`], the in-process store |
+//! | `memory` | yes | `MemoryStore`, the in-process store |
 //! | `axum` | yes | extractors: [`Session`], [`Identity`], `Option<Identity>` |
-//! | `jwt` | no | [`JwtLayer`] for bearer tokens, [`HybridLayer`] for cookie or bearer; `auth_tower::jwt_core` is the `auth-jwt` crate; with `axum`, the token endpoints (`auth_tower::tokens`) |
-//! | `tonic` | no | gRPC: module [`grpc`] (`IdentityExt` for handlers, `BearerLayer` for clients); implies `jwt` |
-//! | `redis` | no | `redis::RedisStore` and `redis::RedisRevocations` (module [`redis`]) |
+//! | `jwt` | no | `JwtLayer` for bearer tokens, `HybridLayer` for cookie or bearer; `auth_tower::jwt_core` is the `auth-jwt` crate; with `axum`, the token endpoints (`auth_tower::tokens`) |
+//! | `tonic` | no | gRPC: module `grpc` (`IdentityExt` for handlers, `BearerLayer` for clients); implies `jwt` |
+//! | `redis` | no | `redis::RedisStore` and `redis::RedisRevocations` (module `redis`) |
 //! | `redis-cluster` | no | the same on Redis Cluster (`RedisConfig::cluster`) |
 //!
-//! Start with [`SessionLayer`].
+//! The layers, each with a runnable example in its docs:
+//!
+//! - [`SessionLayer`]: cookie sessions; the [`Session`] handle for login, logout and values.
+//! - `JwtLayer` (feature `jwt`): bearer tokens, required or optional, from the
+//!   `Authorization` header or a named cookie.
+//! - `HybridLayer` (feature `jwt`): a session cookie or a bearer token, one identity; a bad
+//!   bearer token never falls back to the cookie.
+//! - [`RequireAuth`]: a guard on a route group (identity, role, scope, recent login);
+//!   [`IdentityGuards`] are the same checks inside handlers.
+//! - `tokens::TokenEndpoints` (features `jwt` + `axum`): login, refresh, logout, logout
+//!   everywhere and the JWKS, as a router.
+//! - `grpc` (feature `tonic`): `IdentityExt` for tonic handlers, `BearerLayer` for clients.
+//!
+//! Every refusal goes through one renderer ([`rejection`]): 401 / 403 / 400 / 503 with RFC
+//! 6750 challenges, or trailers-only gRPC statuses; [`ErrorBody`] replaces the HTTP body.
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
 

@@ -36,7 +36,7 @@ pub(crate) struct BearerRequest {
 
 /// Why the [`Session`] extractor found no session: the route has no
 /// [`SessionLayer`](super::SessionLayer) (a server bug, answered with 500 and a message that
-/// says so), or a [`HybridLayer`](crate::hybrid) authenticated the request by bearer token and
+/// says so), or a `HybridLayer` (feature `jwt`) authenticated the request by bearer token and
 /// this handler needs a cookie session (403).
 #[derive(Debug)]
 pub struct NoSession(Reason);
