@@ -42,8 +42,13 @@
 //! #[async_trait::async_trait]
 //! impl TokenSource for Login {
 //!     async fn fetch(&self, previous: Option<&BearerToken>) -> Result<BearerToken, BoxError> {
-//!         todo!()
+//!         // Call your Login rpc (or Refresh, with `previous.and_then(|t| t.refresh_token())`).
+//!         let (access, expires_at) = call_login_rpc().await?;
+//!         Ok(BearerToken::new(access, expires_at))
 //!     }
+//! }
+//! # async fn call_login_rpc() -> Result<(String, auth_tower::Timestamp), BoxError> {
+//! #     Err("not wired up in this example".into())
 //! }
 //!
 //! # async fn run() -> Result<(), BoxError> {
