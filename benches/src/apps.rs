@@ -18,6 +18,7 @@ pub(crate) fn serve(variant: &str, port: u16) {
                 .expect("layer"),
         ),
         "tower-sessions" => tower_sessions_app(),
+        "ours-jwt" => ours_jwt(),
         "ours-redis" => Router::new(),
         other => panic!("unknown variant {other}"),
     };
@@ -66,6 +67,35 @@ fn ours(layer: SessionLayer) -> Router {
             get(|who: Identity| async move { who.subject().len().to_string() }),
         )
         .layer(layer)
+}
+
+/// Bearer JWTs as a production app runs them: ES256, a revocation list, the verified-token
+/// cache on (its default). `/token` hands out a token for the benchmark client.
+fn ours_jwt() -> Router {
+    use auth_tower::jwt_core::{Algorithm, Issuer, Key, KeySet, SharedKeySet, Verifier};
+    let keys = SharedKeySet::new(
+        KeySet::single(Key::generate("k1", Algorithm::ES256).expect("key")).expect("keys"),
+    );
+    let issuer = Issuer::builder("https://bench", "api")
+        .keys(keys.clone())
+        .build()
+        .expect("issuer");
+    let verifier = Verifier::builder("https://bench", "api")
+        .keys(keys)
+        .revocations(std::sync::Arc::new(MemoryStore::new()))
+        .build()
+        .expect("verifier");
+    let token = issuer
+        .issue(&Identity::new("bench-user"))
+        .expect("token")
+        .into_string();
+    Router::new()
+        .route(
+            "/me",
+            get(|who: Identity| async move { who.subject().len().to_string() }),
+        )
+        .layer(auth_tower::JwtLayer::new(verifier))
+        .route("/token", get(move || async move { token }))
 }
 
 fn tower_sessions_app() -> Router {

@@ -31,3 +31,19 @@ pub(crate) fn init_cookie(port: u16) -> String {
         })
         .unwrap_or_else(|| panic!("no Set-Cookie from /init on {port}:\n{response}"))
 }
+
+/// GET `path` and return the response body.
+pub(crate) fn get_body(port: u16, path: &str) -> String {
+    let mut s = TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n"
+    )
+    .expect("write");
+    let mut response = String::new();
+    s.read_to_string(&mut response).expect("read");
+    response
+        .split_once("\r\n\r\n")
+        .map(|(_, body)| body.trim().to_owned())
+        .unwrap_or_else(|| panic!("no body from {path} on {port}:\n{response}"))
+}

@@ -20,8 +20,19 @@ struct Case {
     name: &'static str,
     server: &'static str,
     path: &'static str,
-    /// Ask the server's /init for a cookie first.
-    cookie: bool,
+    /// The credential each request carries.
+    auth: Auth,
+}
+
+/// How a case authenticates.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Auth {
+    /// Nothing.
+    None,
+    /// A session cookie from the server's `/init`.
+    Cookie,
+    /// A bearer token from the server's `/token`.
+    Bearer,
 }
 
 const CASES: &[Case] = &[
@@ -29,43 +40,49 @@ const CASES: &[Case] = &[
         name: "no auth",
         server: "noauth",
         path: "/read",
-        cookie: false,
+        auth: Auth::None,
     },
     Case {
         name: "no auth + a no-op tower layer",
         server: "noop",
         path: "/read",
-        cookie: false,
+        auth: Auth::None,
     },
     Case {
         name: "ours: session layer, request without cookie",
         server: "ours",
         path: "/plain",
-        cookie: false,
+        auth: Auth::None,
     },
     Case {
         name: "ours: session read (memory store)",
         server: "ours",
         path: "/read",
-        cookie: true,
+        auth: Auth::Cookie,
     },
     Case {
         name: "ours: Identity extractor (memory store)",
         server: "ours",
         path: "/me",
-        cookie: true,
+        auth: Auth::Cookie,
+    },
+    Case {
+        name: "ours: JwtLayer + Identity (ES256, cached)",
+        server: "ours-jwt",
+        path: "/me",
+        auth: Auth::Bearer,
     },
     Case {
         name: "tower-sessions 0.15: session read (memory store)",
         server: "tower-sessions",
         path: "/read",
-        cookie: true,
+        auth: Auth::Cookie,
     },
     Case {
         name: "ours: session read (Redis)",
         server: "ours-redis",
         path: "/read",
-        cookie: true,
+        auth: Auth::Cookie,
     },
 ];
 
@@ -75,6 +92,7 @@ const SERVERS: &[(&str, u16)] = &[
     ("ours", 18_082),
     ("tower-sessions", 18_083),
     ("ours-redis", 18_085),
+    ("ours-jwt", 18_086),
 ];
 
 fn main() {
@@ -136,9 +154,19 @@ fn run(seconds: u64, rounds: usize) {
         client::wait_for(*port, Duration::from_secs(10));
     }
 
-    let cookies: Vec<Option<String>> = CASES
+    let headers: Vec<Option<String>> = CASES
         .iter()
-        .map(|c| c.cookie.then(|| client::init_cookie(port_of(c.server))))
+        .map(|c| match c.auth {
+            Auth::None => None,
+            Auth::Cookie => Some(format!(
+                "Cookie: {}",
+                client::init_cookie(port_of(c.server))
+            )),
+            Auth::Bearer => Some(format!(
+                "Authorization: Bearer {}",
+                client::get_body(port_of(c.server), "/token")
+            )),
+        })
         .collect();
 
     let mut results: Vec<Vec<f64>> = vec![Vec::new(); CASES.len()];
@@ -147,7 +175,7 @@ fn run(seconds: u64, rounds: usize) {
             let rps = wrk(
                 port_of(case.server),
                 case.path,
-                cookies[i].as_deref(),
+                headers[i].as_deref(),
                 seconds,
             );
             println!("round {} {:<50} {:>10.0} req/s", round + 1, case.name, rps);
@@ -180,11 +208,11 @@ fn port_of(server: &str) -> u16 {
         .expect("known server")
 }
 
-fn wrk(port: u16, path: &str, cookie: Option<&str>, seconds: u64) -> f64 {
+fn wrk(port: u16, path: &str, header: Option<&str>, seconds: u64) -> f64 {
     let mut cmd = pinned("1", "wrk");
     cmd.args(["-t1", "-c32", &format!("-d{seconds}s")]);
-    if let Some(c) = cookie {
-        cmd.args(["-H", &format!("Cookie: {c}")]);
+    if let Some(h) = header {
+        cmd.args(["-H", h]);
     }
     cmd.arg(format!("http://127.0.0.1:{port}{path}"));
     let out = cmd.output().expect("run wrk");
