@@ -5,7 +5,7 @@
 mod redis_server;
 pub mod tokens;
 
-pub use redis_server::RedisServer;
+pub use redis_server::{RedisServer, redis_for_test};
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;

@@ -1,6 +1,7 @@
 //! A `redis-server` of the test's own on a free loopback port, that the test can kill and
 //! restart. Stopped when dropped.
 
+use std::io::{Read, Write};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -102,4 +103,38 @@ impl Drop for RedisServer {
 fn free_port() -> u16 {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
     listener.local_addr().expect("local addr").port()
+}
+
+/// The machine's Redis at 127.0.0.1:6379, or one of our own if that is not reachable.
+/// `None` when neither can be had: the test should return (a skip, printed); in CI
+/// (`CI` set) that is a failure instead.
+///
+/// # Panics
+/// In CI, when no Redis can be had.
+pub fn redis_for_test() -> Option<(String, Option<RedisServer>)> {
+    let shared = std::net::TcpStream::connect_timeout(
+        &"127.0.0.1:6379".parse().expect("a socket address"),
+        Duration::from_millis(200),
+    )
+    .ok()
+    .and_then(|mut s| {
+        s.set_read_timeout(Some(Duration::from_millis(500))).ok()?;
+        s.write_all(b"PING\r\n").ok()?;
+        let mut buf = [0u8; 7];
+        s.read_exact(&mut buf).ok()?;
+        (&buf == b"+PONG\r\n").then_some(())
+    });
+    if shared.is_some() {
+        return Some(("redis://127.0.0.1:6379/".to_owned(), None));
+    }
+    if !RedisServer::available() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "no Redis on 127.0.0.1:6379 and no redis-server to start (CI is set, so this is a failure)"
+        );
+        eprintln!("SKIPPED: no Redis on 127.0.0.1:6379 and no redis-server to start");
+        return None;
+    }
+    let server = RedisServer::start();
+    Some((server.url(), Some(server)))
 }

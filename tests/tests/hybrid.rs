@@ -236,3 +236,60 @@ async fn a_session_bound_token_dies_with_the_web_session() {
         www(&res)
     );
 }
+
+#[tokio::test]
+async fn on_redis_a_session_bound_token_dies_with_the_web_session() {
+    let Some((url, _own)) = e2e::redis_for_test() else {
+        return;
+    };
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    let prefix = format!("e2e-hybrid:{}-{nanos}:", std::process::id());
+    let backends = Backends::redis(&url, &prefix).await.unwrap();
+    let keys =
+        SharedKeySet::new(KeySet::single(Key::generate("k1", Algorithm::ES256).unwrap()).unwrap());
+    let app = hybrid_app::router(&backends, keys, &[9; 32], false).unwrap();
+    let server = TestServer::start(app).await;
+
+    let mut jar = browser_login(&server, "alice", "wonderland").await;
+    let res = send(&mut jar, client().get(server.url("/api/me"))).await;
+    assert_eq!(res.status(), 200);
+    let res = send(&mut jar, form(&server, "/account/token", "")).await;
+    assert_eq!(res.status(), 200);
+    let body: Value = res.json().await.unwrap();
+    let token = body["access_token"].as_str().unwrap().to_owned();
+    let me = || {
+        client()
+            .get(server.url("/api/me"))
+            .bearer_auth(&token)
+            .send()
+    };
+    assert_eq!(me().await.unwrap().status(), 200);
+
+    let res = send(&mut jar, form(&server, "/logout", "")).await;
+    assert_eq!(res.status(), 303);
+    // The revocation goes through Redis and comes back over pub/sub; allow it a moment.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(1);
+    loop {
+        let status = me().await.unwrap().status();
+        if status == 401 {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the token still works a second after the logout"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+    // And an API login works on Redis too.
+    let token = api_login(&server, "bob", "builder").await;
+    let res = client()
+        .get(server.url("/api/me"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+}

@@ -5,38 +5,12 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stderr)]
 
 use e2e::tokens::{Answer, get_with, login, logout, refresh, send};
-use e2e::{RedisServer, TestServer, client};
+use e2e::{TestServer, client};
 use examples::jwt_api_app::{self, Keys, Options, Stores};
-use std::io::{Read, Write};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 /// The bound the tests assert (the design's goal is 50 ms p99 on loopback).
 const WITHIN: Duration = Duration::from_secs(1);
-
-/// The machine's Redis at 127.0.0.1:6379, or one of our own if that is not reachable
-/// (`None` when neither is: a skip outside CI).
-fn redis() -> Option<(String, Option<RedisServer>)> {
-    let shared = std::net::TcpStream::connect_timeout(
-        &"127.0.0.1:6379".parse().unwrap(),
-        Duration::from_millis(200),
-    )
-    .ok()
-    .and_then(|mut s| {
-        s.set_read_timeout(Some(Duration::from_millis(500))).ok()?;
-        s.write_all(b"PING\r\n").ok()?;
-        let mut buf = [0u8; 7];
-        s.read_exact(&mut buf).ok()?;
-        (&buf == b"+PONG\r\n").then_some(())
-    });
-    if shared.is_some() {
-        return Some(("redis://127.0.0.1:6379/".to_owned(), None));
-    }
-    if !RedisServer::available() {
-        return None;
-    }
-    let server = RedisServer::start();
-    Some((server.url(), Some(server)))
-}
 
 fn unique_prefix(test: &str) -> String {
     let nanos = SystemTime::now()
@@ -110,7 +84,9 @@ fn assert_revoked(a: &Answer) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn logout_on_a_is_refused_on_b_within_a_second() {
-    let Some((url, _own)) = redis() else { return };
+    let Some((url, _own)) = e2e::redis_for_test() else {
+        return;
+    };
     let pair = instances(&url, "logout").await;
     let tokens = login(&pair.a(), "alice", "wonderland").await.pair();
     assert_eq!(
@@ -133,7 +109,9 @@ async fn logout_on_a_is_refused_on_b_within_a_second() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn reuse_detected_on_a_is_refused_on_b() {
-    let Some((url, _own)) = redis() else { return };
+    let Some((url, _own)) = e2e::redis_for_test() else {
+        return;
+    };
     let pair = instances(&url, "reuse").await;
     let first = login(&pair.a(), "alice", "wonderland").await.pair();
     // Rotated on B: one family, whichever instance serves it.
@@ -159,7 +137,9 @@ async fn reuse_detected_on_a_is_refused_on_b() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn logout_everywhere_on_b_is_refused_on_a() {
-    let Some((url, _own)) = redis() else { return };
+    let Some((url, _own)) = e2e::redis_for_test() else {
+        return;
+    };
     let pair = instances(&url, "everywhere").await;
     let phone = login(&pair.a(), "alice", "wonderland").await.pair();
     let laptop = login(&pair.b(), "alice", "wonderland").await.pair();
