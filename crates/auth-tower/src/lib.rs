@@ -33,6 +33,7 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod body;
+mod cookie_header;
 pub mod cross_site;
 #[cfg(feature = "tonic")]
 pub mod grpc;

@@ -4,7 +4,7 @@ use crate::body::RejectionBody;
 use crate::jwt::layer::JwtConfig;
 use crate::macros::{ResponseFuture, inner_accessors};
 use crate::session::config::SessionConfig;
-use auth_jwt::ErrorKind;
+use http::header::AUTHORIZATION;
 use http::{Request, Response};
 use std::sync::Arc;
 use std::task::{Context, Poll};
@@ -70,11 +70,58 @@ where
 /// Whether the request presents bearer credentials, valid or not: anything but "no
 /// `Authorization` header, or another scheme" goes to the bearer path, so a malformed or
 /// duplicated bearer header is refused there and never falls back to the cookie.
+///
+/// The same split as [`auth_jwt::bearer_token`]'s `MissingToken`, decided from the scheme
+/// alone: the token itself is checked once, on the bearer path.
 fn has_bearer_credentials<B>(req: &Request<B>) -> bool {
-    match auth_jwt::bearer_token(req.headers()) {
-        Ok(_) => true,
-        Err(e) => e.kind() != ErrorKind::MissingToken,
+    let mut values = req.headers().get_all(AUTHORIZATION).iter();
+    let Some(value) = values.next() else {
+        return false;
+    };
+    if values.next().is_some() {
+        return true;
     }
+    let Ok(value) = value.to_str() else {
+        return true; // refused as malformed on the bearer path
+    };
+    let scheme = value.split_once(' ').map_or(value, |(scheme, _)| scheme);
+    scheme.eq_ignore_ascii_case("bearer")
 }
 
 inner_accessors!(HybridService);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The cheap split agrees with `bearer_token`'s idea of "no bearer credentials".
+    #[test]
+    fn agrees_with_bearer_token() {
+        let cases: &[&[&[u8]]] = &[
+            &[],
+            &[b"Bearer a.b.c"],
+            &[b"bearer  a.b.c"],
+            &[b"Bearer"],
+            &[b"Bearer "],
+            &[b"Bearer a b"],
+            &[b"Bearer \xc3\xa9"],
+            &[b"Basic dXNlcjpwdw=="],
+            &[b"Basic \xc3\xa9"],
+            &[b"Bearerx a"],
+            &[b"Basic a", b"Basic b"],
+            &[b"Bearer a", b"Basic b"],
+        ];
+        for values in cases {
+            let mut b = Request::builder();
+            for v in *values {
+                b = b.header(AUTHORIZATION, http::HeaderValue::from_bytes(v).unwrap());
+            }
+            let req = b.body(()).unwrap();
+            let expected = !matches!(
+                auth_jwt::bearer_token(req.headers()),
+                Err(e) if e.kind() == auth_jwt::ErrorKind::MissingToken
+            );
+            assert_eq!(has_bearer_credentials(&req), expected, "{values:?}");
+        }
+    }
+}

@@ -8,7 +8,7 @@ use crate::body::RejectionBody;
 use crate::macros::{ResponseFuture, inner_accessors};
 use crate::rejection::{Protocol, Rejection, RejectionKind};
 use auth_jwt::ErrorKind;
-use http::header::{AUTHORIZATION, COOKIE};
+use http::header::AUTHORIZATION;
 use http::{HeaderMap, Request, Response};
 use std::sync::Arc;
 use std::task::{Context, Poll};
@@ -66,26 +66,12 @@ fn presented(headers: &HeaderMap, config: &JwtConfig) -> Result<Presented, auth_
                 .cookie
                 .as_deref()
                 .filter(|_| headers.get(AUTHORIZATION).is_none())
-                .and_then(|name| cookie_value(headers, name));
-            Ok(cookie.map_or(Presented::Nothing, Presented::Cookie))
+                .and_then(|name| crate::cookie_header::find(headers, name))
+                .filter(|value| !value.is_empty());
+            Ok(cookie.map_or(Presented::Nothing, |v| Presented::Cookie(v.to_owned())))
         }
         Err(e) => Err(e),
     }
-}
-
-/// The first non-empty value of the cookie `name`.
-fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
-    headers
-        .get_all(COOKIE)
-        .iter()
-        .filter_map(|h| h.to_str().ok())
-        .flat_map(|h| h.split(';'))
-        .find_map(|pair| {
-            let (n, v) = pair.split_once('=')?;
-            (n.trim() == name).then(|| v.trim())
-        })
-        .filter(|v| !v.is_empty())
-        .map(str::to_owned)
 }
 
 /// The layer's work on one request, with `inner` already polled ready. Shared with the hybrid

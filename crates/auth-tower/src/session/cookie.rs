@@ -4,7 +4,7 @@ use super::config::CookieConfig;
 use auth_core::SessionId;
 use cookie::{Cookie, SameSite};
 use http::HeaderMap;
-use http::header::{COOKIE, HeaderValue, SET_COOKIE};
+use http::header::{HeaderValue, SET_COOKIE};
 
 /// What the response must do with the session cookie.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -27,15 +27,7 @@ pub(crate) enum CookieAction {
 /// decoding applies; a percent-encoded or quoted value is simply malformed. The first cookie
 /// with our name wins (browsers send the most specific path first).
 pub(crate) fn read(headers: &HeaderMap, config: &CookieConfig) -> Option<Result<SessionId, ()>> {
-    let value = headers
-        .get_all(COOKIE)
-        .iter()
-        .filter_map(|h| h.to_str().ok())
-        .flat_map(|h| h.split(';'))
-        .find_map(|pair| {
-            let (name, value) = pair.split_once('=')?;
-            (name.trim() == config.name).then(|| value.trim())
-        })?;
+    let value = crate::cookie_header::find(headers, &config.name)?;
     Some(SessionId::parse(value).map_err(|_| ()))
 }
 
@@ -93,7 +85,7 @@ mod tests {
     fn headers(values: &[&str]) -> HeaderMap {
         let mut h = HeaderMap::new();
         for v in values {
-            h.append(COOKIE, HeaderValue::from_str(v).unwrap());
+            h.append(http::header::COOKIE, HeaderValue::from_str(v).unwrap());
         }
         h
     }
