@@ -43,6 +43,19 @@ impl TestServer {
     }
 }
 
+impl TestServer {
+    /// A same-origin form POST to `path`, as a browser sends it (with `Origin` and
+    /// `Sec-Fetch-Site`, so the cross-site check lets it through).
+    pub fn form(&self, path: &str, body: &str) -> reqwest::RequestBuilder {
+        client()
+            .post(self.url(path))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("sec-fetch-site", "same-origin")
+            .header("origin", format!("http://{}", self.authority()))
+            .body(body.to_owned())
+    }
+}
+
 impl Drop for TestServer {
     fn drop(&mut self) {
         self.task.abort();
@@ -79,6 +92,21 @@ impl CookieJar {
                 self.cookies.insert(name.to_owned(), value.to_owned());
             }
         }
+    }
+
+    /// Send `req` with this jar's cookies, and keep the ones the response sets.
+    ///
+    /// # Panics
+    /// If the request fails.
+    #[allow(clippy::unwrap_used)]
+    pub async fn send(&mut self, req: reqwest::RequestBuilder) -> reqwest::Response {
+        let req = match self.header() {
+            Some(c) => req.header("cookie", c),
+            None => req,
+        };
+        let res = req.send().await.unwrap();
+        self.absorb(&res);
+        res
     }
 
     /// The `Cookie` header value to send, if any.

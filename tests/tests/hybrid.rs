@@ -7,7 +7,7 @@
 use auth_tower::jwt_core::{Algorithm, Key, KeySet, SharedKeySet};
 use e2e::{CookieJar, TestServer, client};
 use examples::hybrid_app::{self, Backends};
-use reqwest::{RequestBuilder, Response};
+use reqwest::Response;
 use serde_json::Value;
 
 async fn start() -> TestServer {
@@ -17,36 +17,11 @@ async fn start() -> TestServer {
     TestServer::start(app).await
 }
 
-async fn send(jar: &mut CookieJar, req: RequestBuilder) -> Response {
-    let req = match jar.header() {
-        Some(c) => req.header("cookie", c),
-        None => req,
-    };
-    let res = req.send().await.unwrap();
-    jar.absorb(&res);
-    res
-}
-
-fn form(server: &TestServer, path: &str, body: &str) -> RequestBuilder {
-    client()
-        .post(server.url(path))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .header("sec-fetch-site", "same-origin")
-        .header("origin", format!("http://{}", server.authority()))
-        .body(body.to_owned())
-}
-
 async fn browser_login(server: &TestServer, user: &str, password: &str) -> CookieJar {
     let mut jar = CookieJar::new();
-    let res = send(
-        &mut jar,
-        form(
-            server,
-            "/login",
-            &format!("username={user}&password={password}"),
-        ),
-    )
-    .await;
+    let res = jar
+        .send(server.form("/login", &format!("username={user}&password={password}")))
+        .await;
     assert_eq!(res.status(), 303);
     assert_eq!(res.headers()["location"], "/account");
     jar
@@ -74,7 +49,7 @@ fn www(res: &Response) -> Option<&str> {
 async fn browser_and_api_client_are_the_same_user() {
     let server = start().await;
     let mut jar = browser_login(&server, "alice", "wonderland").await;
-    let res = send(&mut jar, client().get(server.url("/api/me"))).await;
+    let res = jar.send(client().get(server.url("/api/me"))).await;
     assert_eq!(res.status(), 200);
     let me: Value = res.json().await.unwrap();
     assert_eq!(me["subject"], "alice");
@@ -93,7 +68,7 @@ async fn browser_and_api_client_are_the_same_user() {
     assert_eq!(me["via"], "Jwt");
 
     // The scope comes with the user either way.
-    let res = send(&mut jar, client().get(server.url("/api/notes"))).await;
+    let res = jar.send(client().get(server.url("/api/notes"))).await;
     assert_eq!(res.status(), 200);
     let res = client()
         .get(server.url("/api/notes"))
@@ -138,7 +113,7 @@ async fn refusals_are_exact() {
     let body: Value = res.json().await.unwrap();
     assert_eq!(body["error"], "insufficient_scope");
     let mut jar = browser_login(&server, "bob", "builder").await;
-    let res = send(&mut jar, client().get(server.url("/api/notes"))).await;
+    let res = jar.send(client().get(server.url("/api/notes"))).await;
     assert_eq!(res.status(), 403);
 
     // A malformed token.
@@ -161,11 +136,9 @@ async fn refusals_are_exact() {
 async fn a_bad_bearer_token_never_falls_back_to_a_good_cookie() {
     let server = start().await;
     let mut jar = browser_login(&server, "alice", "wonderland").await;
-    let res = send(
-        &mut jar,
-        client().get(server.url("/api/me")).bearer_auth("x.y.z"),
-    )
-    .await;
+    let res = jar
+        .send(client().get(server.url("/api/me")).bearer_auth("x.y.z"))
+        .await;
     assert_eq!(res.status(), 401);
     assert!(
         www(&res)
@@ -174,14 +147,14 @@ async fn a_bad_bearer_token_never_falls_back_to_a_good_cookie() {
         "{:?}",
         www(&res)
     );
-    let res = send(
-        &mut jar,
-        client()
-            .get(server.url("/api/me"))
-            .header("authorization", "Bearer a")
-            .header("authorization", "Bearer b"),
-    )
-    .await;
+    let res = jar
+        .send(
+            client()
+                .get(server.url("/api/me"))
+                .header("authorization", "Bearer a")
+                .header("authorization", "Bearer b"),
+        )
+        .await;
     assert_eq!(res.status(), 400);
     assert_eq!(
         www(&res),
@@ -190,13 +163,13 @@ async fn a_bad_bearer_token_never_falls_back_to_a_good_cookie() {
         )
     );
     // Another scheme (a proxy's Basic credentials) is not a bearer request: the cookie works.
-    let res = send(
-        &mut jar,
-        client()
-            .get(server.url("/api/me"))
-            .header("authorization", "Basic dXNlcjpwYXNz"),
-    )
-    .await;
+    let res = jar
+        .send(
+            client()
+                .get(server.url("/api/me"))
+                .header("authorization", "Basic dXNlcjpwYXNz"),
+        )
+        .await;
     assert_eq!(res.status(), 200);
 }
 
@@ -204,7 +177,7 @@ async fn a_bad_bearer_token_never_falls_back_to_a_good_cookie() {
 async fn a_session_bound_token_dies_with_the_web_session() {
     let server = start().await;
     let mut jar = browser_login(&server, "alice", "wonderland").await;
-    let res = send(&mut jar, form(&server, "/account/token", "")).await;
+    let res = jar.send(server.form("/account/token", "")).await;
     assert_eq!(res.status(), 200);
     assert_eq!(res.headers()["cache-control"], "no-store");
     let body: Value = res.json().await.unwrap();
@@ -226,7 +199,7 @@ async fn a_session_bound_token_dies_with_the_web_session() {
         .unwrap();
     assert_eq!(res.status(), 403);
 
-    let res = send(&mut jar, form(&server, "/logout", "")).await;
+    let res = jar.send(server.form("/logout", "")).await;
     assert_eq!(res.status(), 303);
     let res = me().await.unwrap();
     assert_eq!(res.status(), 401, "the token outlived its session");
@@ -254,9 +227,9 @@ async fn on_redis_a_session_bound_token_dies_with_the_web_session() {
     let server = TestServer::start(app).await;
 
     let mut jar = browser_login(&server, "alice", "wonderland").await;
-    let res = send(&mut jar, client().get(server.url("/api/me"))).await;
+    let res = jar.send(client().get(server.url("/api/me"))).await;
     assert_eq!(res.status(), 200);
-    let res = send(&mut jar, form(&server, "/account/token", "")).await;
+    let res = jar.send(server.form("/account/token", "")).await;
     assert_eq!(res.status(), 200);
     let body: Value = res.json().await.unwrap();
     let token = body["access_token"].as_str().unwrap().to_owned();
@@ -268,7 +241,7 @@ async fn on_redis_a_session_bound_token_dies_with_the_web_session() {
     };
     assert_eq!(me().await.unwrap().status(), 200);
 
-    let res = send(&mut jar, form(&server, "/logout", "")).await;
+    let res = jar.send(server.form("/logout", "")).await;
     assert_eq!(res.status(), 303);
     // The revocation goes through Redis and comes back over pub/sub; allow it a moment.
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(1);

@@ -6,7 +6,7 @@
 use auth_tower::MemoryStore;
 use e2e::{CookieJar, TestServer, client};
 use examples::session_app;
-use reqwest::{RequestBuilder, Response};
+use reqwest::Response;
 
 const COOKIE: &str = "__Host-session";
 
@@ -17,27 +17,8 @@ async fn start() -> TestServer {
     TestServer::start(session_app::router(layer)).await
 }
 
-async fn send(jar: &mut CookieJar, req: RequestBuilder) -> Response {
-    let req = match jar.header() {
-        Some(c) => req.header("cookie", c),
-        None => req,
-    };
-    let res = req.send().await.unwrap();
-    jar.absorb(&res);
-    res
-}
-
-fn form(server: &TestServer, path: &str, body: &str) -> RequestBuilder {
-    client()
-        .post(server.url(path))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .header("sec-fetch-site", "same-origin")
-        .header("origin", format!("http://{}", server.authority()))
-        .body(body.to_owned())
-}
-
 async fn counter(server: &TestServer, jar: &mut CookieJar) -> serde_json::Value {
-    let res = send(jar, client().get(server.url("/api/counter"))).await;
+    let res = jar.send(client().get(server.url("/api/counter"))).await;
     assert_eq!(res.status(), 200);
     res.json().await.unwrap()
 }
@@ -47,7 +28,7 @@ async fn login_counter_logout_then_the_old_cookie_is_anonymous() {
     let server = start().await;
     let mut jar = CookieJar::new();
 
-    let res = send(&mut jar, client().get(server.url("/"))).await;
+    let res = jar.send(client().get(server.url("/"))).await;
     assert_eq!(res.status(), 200);
     assert!(res.text().await.unwrap().contains("Sign in"));
     assert!(
@@ -55,11 +36,9 @@ async fn login_counter_logout_then_the_old_cookie_is_anonymous() {
         "visiting the login page creates no session"
     );
 
-    let res = send(
-        &mut jar,
-        form(&server, "/login", "username=alice&password=wonderland"),
-    )
-    .await;
+    let res = jar
+        .send(server.form("/login", "username=alice&password=wonderland"))
+        .await;
     assert_eq!(res.status(), 303);
     assert_eq!(res.headers()["location"], "/");
     assert_eq!(res.headers()["cache-control"], "no-store");
@@ -69,7 +48,8 @@ async fn login_counter_logout_then_the_old_cookie_is_anonymous() {
     let v = counter(&server, &mut jar).await;
     assert_eq!(v["counter"], 2);
     assert_eq!(v["subject"], "alice");
-    let me: serde_json::Value = send(&mut jar, client().get(server.url("/api/me")))
+    let me: serde_json::Value = jar
+        .send(client().get(server.url("/api/me")))
         .await
         .json()
         .await
@@ -77,7 +57,7 @@ async fn login_counter_logout_then_the_old_cookie_is_anonymous() {
     assert_eq!(me["subject"], "alice");
     assert_eq!(me["roles"], serde_json::json!(["user"]));
 
-    let res = send(&mut jar, form(&server, "/logout", "")).await;
+    let res = jar.send(server.form("/logout", "")).await;
     assert_eq!(res.status(), 303);
     assert!(jar.get(COOKIE).is_none(), "logout clears the cookie");
     assert_eq!(
@@ -88,7 +68,7 @@ async fn login_counter_logout_then_the_old_cookie_is_anonymous() {
     // Replaying the old cookie: anonymous.
     let mut old = CookieJar::new();
     old.absorb_pair(COOKIE, &logged_in);
-    let res = send(&mut old, client().get(server.url("/api/me"))).await;
+    let res = old.send(client().get(server.url("/api/me"))).await;
     assert_eq!(res.status(), 401);
     assert_eq!(res.headers()["www-authenticate"], "Bearer realm=\"app\"");
     let v = counter(&server, &mut old).await;
@@ -118,11 +98,8 @@ async fn session_id_changes_at_login_and_attributes_are_exact() {
     );
     assert_eq!(anonymous.len(), 43);
 
-    send(
-        &mut jar,
-        form(&server, "/login", "username=bob&password=builder"),
-    )
-    .await;
+    jar.send(server.form("/login", "username=bob&password=builder"))
+        .await;
     let authenticated = jar.get(COOKIE).unwrap().to_owned();
     assert_ne!(authenticated, anonymous, "new session id at login");
     assert_eq!(
@@ -136,11 +113,9 @@ async fn session_id_changes_at_login_and_attributes_are_exact() {
 async fn wrong_password_is_refused_and_creates_nothing() {
     let server = start().await;
     let mut jar = CookieJar::new();
-    let res = send(
-        &mut jar,
-        form(&server, "/login", "username=alice&password=nope"),
-    )
-    .await;
+    let res = jar
+        .send(server.form("/login", "username=alice&password=nope"))
+        .await;
     assert_eq!(res.status(), 401);
     assert!(jar.get(COOKIE).is_none());
 }
@@ -149,11 +124,8 @@ async fn wrong_password_is_refused_and_creates_nothing() {
 async fn cross_site_post_is_refused() {
     let server = start().await;
     let mut jar = CookieJar::new();
-    send(
-        &mut jar,
-        form(&server, "/login", "username=alice&password=wonderland"),
-    )
-    .await;
+    jar.send(server.form("/login", "username=alice&password=wonderland"))
+        .await;
     assert!(jar.get(COOKIE).is_some());
 
     // A form on another site posting to our logout: the browser sends its Origin.
@@ -161,7 +133,7 @@ async fn cross_site_post_is_refused() {
         .post(server.url("/logout"))
         .header("origin", "https://evil.example")
         .header("sec-fetch-site", "cross-site");
-    let res = send(&mut jar, evil).await;
+    let res = jar.send(evil).await;
     assert_eq!(res.status(), 403);
     assert!(
         res.text()
@@ -173,9 +145,9 @@ async fn cross_site_post_is_refused() {
     let evil = client()
         .post(server.url("/logout-everywhere"))
         .header("origin", "https://evil.example");
-    assert_eq!(send(&mut jar, evil).await.status(), 403);
+    assert_eq!(jar.send(evil).await.status(), 403);
     // Still logged in: nothing happened.
-    let me = send(&mut jar, client().get(server.url("/api/me"))).await;
+    let me = jar.send(client().get(server.url("/api/me"))).await;
     assert_eq!(me.status(), 200);
 }
 
@@ -184,24 +156,18 @@ async fn sessions_page_lists_and_revokes_and_logout_everywhere_ends_all() {
     let server = start().await;
     let mut laptop = CookieJar::new();
     let mut phone = CookieJar::new();
-    send(
-        &mut laptop,
-        form(&server, "/login", "username=alice&password=wonderland"),
-    )
-    .await;
-    send(
-        &mut phone,
-        form(&server, "/login", "username=alice&password=wonderland"),
-    )
-    .await;
+    laptop
+        .send(server.form("/login", "username=alice&password=wonderland"))
+        .await;
+    phone
+        .send(server.form("/login", "username=alice&password=wonderland"))
+        .await;
     let mut bob = CookieJar::new();
-    send(
-        &mut bob,
-        form(&server, "/login", "username=bob&password=builder"),
-    )
-    .await;
+    bob.send(server.form("/login", "username=bob&password=builder"))
+        .await;
 
-    let page = send(&mut laptop, client().get(server.url("/sessions")))
+    let page = laptop
+        .send(client().get(server.url("/sessions")))
         .await
         .text()
         .await
@@ -214,64 +180,61 @@ async fn sessions_page_lists_and_revokes_and_logout_everywhere_ends_all() {
     assert_eq!(page.matches("(this one)").count(), 1);
 
     // Revoke the phone's session from the laptop.
-    let phone_key: serde_json::Value = send(&mut phone, client().get(server.url("/api/me")))
+    let phone_key: serde_json::Value = phone
+        .send(client().get(server.url("/api/me")))
         .await
         .json()
         .await
         .unwrap();
     let phone_key = phone_key["session"].as_str().unwrap().to_owned();
-    let res = send(
-        &mut laptop,
-        form(&server, &format!("/sessions/{phone_key}/revoke"), ""),
-    )
-    .await;
+    let res = laptop
+        .send(server.form(&format!("/sessions/{phone_key}/revoke"), ""))
+        .await;
     assert_eq!(res.status(), 303);
     assert_eq!(
-        send(&mut phone, client().get(server.url("/api/me")))
+        phone
+            .send(client().get(server.url("/api/me")))
             .await
             .status(),
         401
     );
 
     // Bob cannot revoke alice's session.
-    let laptop_key: serde_json::Value = send(&mut laptop, client().get(server.url("/api/me")))
+    let laptop_key: serde_json::Value = laptop
+        .send(client().get(server.url("/api/me")))
         .await
         .json()
         .await
         .unwrap();
     let laptop_key = laptop_key["session"].as_str().unwrap().to_owned();
-    let res = send(
-        &mut bob,
-        form(&server, &format!("/sessions/{laptop_key}/revoke"), ""),
-    )
-    .await;
+    let res = bob
+        .send(server.form(&format!("/sessions/{laptop_key}/revoke"), ""))
+        .await;
     assert_eq!(res.status(), 404);
-    let res = send(&mut bob, form(&server, "/sessions/not-hex/revoke", "")).await;
+    let res = bob.send(server.form("/sessions/not-hex/revoke", "")).await;
     assert_eq!(res.status(), 400);
 
-    send(
-        &mut phone,
-        form(&server, "/login", "username=alice&password=wonderland"),
-    )
-    .await;
-    let res = send(&mut laptop, form(&server, "/logout-everywhere", "")).await;
+    phone
+        .send(server.form("/login", "username=alice&password=wonderland"))
+        .await;
+    let res = laptop.send(server.form("/logout-everywhere", "")).await;
     assert_eq!(res.status(), 303);
     assert_eq!(
-        send(&mut laptop, client().get(server.url("/api/me")))
+        laptop
+            .send(client().get(server.url("/api/me")))
             .await
             .status(),
         401
     );
     assert_eq!(
-        send(&mut phone, client().get(server.url("/api/me")))
+        phone
+            .send(client().get(server.url("/api/me")))
             .await
             .status(),
         401
     );
     assert_eq!(
-        send(&mut bob, client().get(server.url("/api/me")))
-            .await
-            .status(),
+        bob.send(client().get(server.url("/api/me"))).await.status(),
         200,
         "bob is untouched"
     );
