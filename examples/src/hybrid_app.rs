@@ -11,6 +11,7 @@
 //! - `POST /account/token`: a signed-in browser gets an access token bound to its session:
 //!   logging out of the web session kills the token at once.
 
+use crate::support::{LOGIN_FORM, escape, page, sign_in_failed};
 use auth_tower::jwt_core::{
     Issuer, MemoryRefreshStore, RefreshStore, RefreshTokens, SharedKeySet, Verifier,
 };
@@ -172,11 +173,7 @@ async fn home(session: Session) -> Result<Html<String>, SessionError> {
 <form method="post" action="/logout"><button>Log out</button></form>"#,
             escape(who.subject())
         ),
-        None => r#"<form method="post" action="/login">
-<label>User <input name="username" autocomplete="username"></label>
-<label>Password <input name="password" type="password" autocomplete="current-password"></label>
-<button>Sign in</button></form><p>Try alice / wonderland or bob / builder.</p>"#
-            .to_owned(),
+        None => LOGIN_FORM.to_owned(),
     };
     Ok(Html(page("Hybrid example", &body)))
 }
@@ -196,14 +193,7 @@ async fn login(
             session.login(identity).await?;
             Ok(Redirect::to("/account").into_response())
         }
-        None => Ok((
-            StatusCode::UNAUTHORIZED,
-            Html(page(
-                "Sign in failed",
-                r#"<p>Wrong user or password. <a href="/">Try again</a></p>"#,
-            )),
-        )
-            .into_response()),
+        None => Ok(sign_in_failed()),
     }
 }
 
@@ -269,17 +259,4 @@ async fn notes(who: Identity) -> Json<serde_json::Value> {
         "owner": who.subject(),
         "notes": ["buy milk", "rotate the signing key"],
     }))
-}
-
-fn page(title: &str, body: &str) -> String {
-    format!(
-        "<!doctype html><html><head><meta charset=\"utf-8\"><title>{title}</title></head><body><h1>{title}</h1>{body}</body></html>"
-    )
-}
-
-fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
 }

@@ -13,3 +13,4 @@ pub mod grpc_app;
 pub mod hybrid_app;
 pub mod jwt_api_app;
 pub mod session_app;
+pub mod support;

@@ -1,6 +1,7 @@
 //! A small web app on cookie sessions: a login form, a page with the user and a per-session
 //! counter, a "your sessions" page with revoke buttons, logout and logout everywhere.
 
+use crate::support::{LOGIN_FORM, escape, page, sign_in_failed};
 use auth_tower::{Identity, Session, SessionError, SessionKey, SessionLayer, SessionStore};
 use axum::extract::{Form, Path};
 use axum::http::StatusCode;
@@ -52,14 +53,7 @@ async fn bump_counter(session: &Session) -> Result<u64, SessionError> {
 
 async fn home(session: Session) -> Result<Response, SessionError> {
     let Some(who) = session.identity().await? else {
-        return Ok(Html(page(
-            "Sign in",
-            r#"<form method="post" action="/login">
-<label>User <input name="username" autocomplete="username"></label>
-<label>Password <input name="password" type="password" autocomplete="current-password"></label>
-<button>Sign in</button></form><p>Try alice / wonderland or bob / builder.</p>"#,
-        ))
-        .into_response());
+        return Ok(Html(page("Sign in", LOGIN_FORM)).into_response());
     };
     let n = bump_counter(&session).await?;
     Ok(Html(page(
@@ -97,14 +91,7 @@ async fn login(
             session.login(identity).await?;
             Ok(Redirect::to("/").into_response())
         }
-        None => Ok((
-            StatusCode::UNAUTHORIZED,
-            Html(page(
-                "Sign in failed",
-                r#"<p>Wrong user or password. <a href="/">Try again</a></p>"#,
-            )),
-        )
-            .into_response()),
+        None => Ok(sign_in_failed()),
     }
 }
 
@@ -170,17 +157,4 @@ async fn counter(
         "counter": n,
         "subject": who.as_ref().map(Identity::subject),
     })))
-}
-
-fn page(title: &str, body: &str) -> String {
-    format!(
-        "<!doctype html><html><head><meta charset=\"utf-8\"><title>{title}</title></head><body><h1>{title}</h1>{body}</body></html>"
-    )
-}
-
-fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
 }

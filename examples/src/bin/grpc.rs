@@ -13,12 +13,7 @@ use tower::Layer;
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info,auth=debug".into()),
-        )
-        .init();
+    examples::support::init_tracing();
     let port = std::env::var("PORT").unwrap_or_else(|_| "50051".into());
     if std::env::args().nth(1).as_deref() == Some("client") {
         return client(&port).await;

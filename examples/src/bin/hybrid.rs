@@ -15,12 +15,7 @@ use examples::hybrid_app::{self, Backends};
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info,auth=debug".into()),
-        )
-        .init();
+    examples::support::init_tracing();
     let backends = match std::env::var("REDIS_URL") {
         Ok(url) => {
             tracing::info!("sessions, tokens and revocations in Redis");
@@ -39,13 +34,5 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     let secure = std::env::var("SECURE_COOKIE").is_ok_and(|v| v == "1");
     let app = hybrid_app::router(&backends, keys, &secret, !secure)?;
 
-    let port = std::env::var("PORT").unwrap_or_else(|_| "3002".into());
-    let listener = tokio::net::TcpListener::bind(format!("127.0.0.1:{port}")).await?;
-    tracing::info!("hybrid example on http://{}", listener.local_addr()?);
-    axum::serve(listener, app)
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await?;
-    Ok(())
+    examples::support::serve(app, "hybrid", "3002").await
 }

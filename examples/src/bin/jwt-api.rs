@@ -18,12 +18,7 @@ use examples::jwt_api_app::{self, Keys, Options, Stores};
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info,auth=debug".into()),
-        )
-        .init();
+    examples::support::init_tracing();
     let keys = match (
         std::env::var("JWT_KEY_FILE"),
         std::env::var("REFRESH_SECRET"),
@@ -50,13 +45,5 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
         }
     };
     let app = jwt_api_app::router(&keys, &stores, &Options::default())?;
-    let port = std::env::var("PORT").unwrap_or_else(|_| "3001".into());
-    let listener = tokio::net::TcpListener::bind(format!("127.0.0.1:{port}")).await?;
-    tracing::info!("jwt-api example on http://{}", listener.local_addr()?);
-    axum::serve(listener, app)
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await?;
-    Ok(())
+    examples::support::serve(app, "jwt-api", "3001").await
 }

@@ -9,13 +9,8 @@ use auth_tower::redis::{RedisConfig, RedisStore};
 use examples::session_app;
 
 #[tokio::main]
-async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info,auth=debug".into()),
-        )
-        .init();
+async fn main() -> Result<(), examples::support::BoxError> {
+    examples::support::init_tracing();
     let secure = std::env::var("SECURE_COOKIE").is_ok_and(|v| v == "1");
     let layer = match std::env::var("REDIS_URL") {
         Ok(url) => {
@@ -28,13 +23,5 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             session_app::session_layer(MemoryStore::new(), !secure)?
         }
     };
-    let port = std::env::var("PORT").unwrap_or_else(|_| "3000".into());
-    let listener = tokio::net::TcpListener::bind(format!("127.0.0.1:{port}")).await?;
-    tracing::info!("session example on http://{}", listener.local_addr()?);
-    axum::serve(listener, session_app::router(layer))
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await?;
-    Ok(())
+    examples::support::serve(session_app::router(layer), "session", "3000").await
 }
