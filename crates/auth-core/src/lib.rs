@@ -29,7 +29,10 @@ pub mod extract;
 
 pub use error::{Error, ErrorKind};
 pub use identity::{AuthMethod, Identity};
-pub use revocation::{Revocation, RevocationProbe, RevocationSet, RevocationTarget, Revocations};
+pub use revocation::{
+    DEFAULT_REVOCATION_HORIZON, Revocation, RevocationProbe, RevocationSet, RevocationTarget,
+    Revocations,
+};
 pub use session::{
     SESSION_ID_BYTES, SESSION_ID_ENCODED_LEN, SaveOutcome, SessionChanges, SessionEntry, SessionId,
     SessionKey, SessionRecord, SessionStore, Touch,

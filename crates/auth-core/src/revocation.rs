@@ -8,7 +8,13 @@ use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeSet, HashMap};
 use std::fmt;
+use std::time::Duration;
 use tokio::sync::broadcast;
+
+/// How long a revocation list remembers a session or subject revocation by default: 30 days,
+/// the default lifetime of a refresh-token family (the longest-lived credential the
+/// workspace issues by default; sessions live 12 h and access tokens 15 min).
+pub const DEFAULT_REVOCATION_HORIZON: Duration = Duration::from_secs(30 * 24 * 3600);
 
 /// What a revocation applies to.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -75,6 +81,21 @@ impl Revocation {
             expires_at,
         }
     }
+
+    /// This revocation as a list whose horizon is `horizon` keeps it at `now`: a session or a
+    /// subject watermark can affect any credential minted from that session or issued to that
+    /// subject, including ones that outlive the session (refresh families, access tokens), so
+    /// it is remembered for at least the horizon; a token id affects one token, whose own
+    /// expiry the caller knows, so its expiry is kept as given.
+    pub fn retained(mut self, now: Timestamp, horizon: Duration) -> Self {
+        match self.target {
+            RevocationTarget::Token { .. } => {}
+            RevocationTarget::Session { .. } | RevocationTarget::SubjectBefore { .. } => {
+                self.expires_at = self.expires_at.max(now.saturating_add(horizon));
+            }
+        }
+        self
+    }
 }
 
 /// The facts of a credential that revocation is checked against.
@@ -91,16 +112,61 @@ pub struct RevocationProbe<'a> {
 }
 
 /// A revocation list shared by every instance of a service.
+///
+/// Two promises make a list safe to put in front of credentials:
+/// - **It forgets nothing too early.** A session or subject revocation is remembered for the
+///   list's [`horizon`](Self::horizon), which must be at least the lifetime of the longest-lived
+///   credential it guards; every component that takes a list (the session layer, the JWT
+///   verifier, refresh tokens) checks that when it is built.
+/// - **It fails closed when it may be behind.** A list fed by other instances that has been out
+///   of step with them for longer than its bound answers [`is_revoked`](Self::is_revoked) with
+///   an [`Unavailable`](crate::ErrorKind::Unavailable) error (a 503) until it has caught up.
 #[async_trait]
 pub trait Revocations: Send + Sync + fmt::Debug + 'static {
-    /// Record a revocation (and publish it to other instances).
+    /// Record a revocation (and publish it to other instances). Session and subject
+    /// revocations are kept for at least the [`horizon`](Self::horizon) (see
+    /// [`Revocation::retained`]).
     ///
     /// # Errors
     /// `Unavailable`/`Storage` if it could not be recorded.
     async fn revoke(&self, revocation: Revocation) -> Result<(), Error>;
 
     /// Whether anything in `probe` is revoked. In-process, O(1), no I/O: this is on the hot path.
-    fn is_revoked(&self, probe: &RevocationProbe<'_>) -> bool;
+    ///
+    /// # Errors
+    /// [`Unavailable`](crate::ErrorKind::Unavailable) when the list cannot vouch for its answer
+    /// (its feed has been out of sync for longer than its bound): fail closed.
+    fn is_revoked(&self, probe: &RevocationProbe<'_>) -> Result<bool, Error>;
+
+    /// How long session and subject revocations are remembered: the longest lifetime of any
+    /// credential this list may guard.
+    fn horizon(&self) -> Duration;
+
+    /// Whether the list is in step with every other instance, for a readiness probe: `Ok`, or
+    /// the `Unavailable` error [`is_revoked`](Self::is_revoked) answers with while it is not.
+    ///
+    /// # Errors
+    /// `Unavailable` while the list is out of sync for longer than its bound.
+    fn health(&self) -> Result<(), Error> {
+        Ok(())
+    }
+
+    /// Refuse, at build time, to guard `what` (a credential living up to `lifetime`) with a
+    /// list that would forget its revocations before it expires.
+    ///
+    /// # Errors
+    /// [`Config`](crate::ErrorKind::Config), naming both durations.
+    fn require_horizon(&self, what: &str, lifetime: Duration) -> Result<(), Error> {
+        let horizon = self.horizon();
+        if horizon < lifetime {
+            return Err(Error::config(format!(
+                "the revocation list remembers revocations for {horizon:?}, but {what} live up to \
+                 {lifetime:?}: a revoked one would come back to life; give the list a horizon of \
+                 at least {lifetime:?}"
+            )));
+        }
+        Ok(())
+    }
 
     /// A feed of revocations as this instance learns of them (its own and other instances').
     /// Caches subscribe to drop what was revoked.
@@ -115,8 +181,16 @@ impl<T: Revocations + ?Sized> Revocations for std::sync::Arc<T> {
         (**self).revoke(revocation).await
     }
 
-    fn is_revoked(&self, probe: &RevocationProbe<'_>) -> bool {
+    fn is_revoked(&self, probe: &RevocationProbe<'_>) -> Result<bool, Error> {
         (**self).is_revoked(probe)
+    }
+
+    fn horizon(&self) -> Duration {
+        (**self).horizon()
+    }
+
+    fn health(&self) -> Result<(), Error> {
+        (**self).health()
     }
 
     fn subscribe(&self) -> broadcast::Receiver<Revocation> {
@@ -300,6 +374,25 @@ mod tests {
         assert!(set.contains(&old));
         assert!(!set.contains(&new));
         assert_eq!(set.len(), 3);
+    }
+
+    #[test]
+    fn session_and_subject_revocations_are_kept_for_the_horizon_tokens_as_given() {
+        let key = SessionKey::from_bytes([3; 32]);
+        let horizon = Duration::from_secs(30 * 24 * 3600);
+        let now = t(1_000);
+        let far = now.saturating_add(horizon);
+        assert_eq!(Revocation::session(key, t(2_000)).retained(now, horizon).expires_at, far);
+        assert_eq!(
+            Revocation::subject_before("u", now, t(2_000)).retained(now, horizon).expires_at,
+            far
+        );
+        let later = far.saturating_add(Duration::from_secs(1));
+        assert_eq!(Revocation::session(key, later).retained(now, horizon).expires_at, later);
+        assert_eq!(
+            Revocation::token("j", t(2_000)).retained(now, horizon).expires_at,
+            t(2_000)
+        );
     }
 
     #[test]

@@ -291,7 +291,12 @@ impl From<auth_core::Error> for Error {
             auth_core::ErrorKind::Config => ErrorKind::Config,
             _ => ErrorKind::Internal,
         };
-        Self::new(kind, "a store or revocation list failed").with_source(e)
+        // The core message names what failed (never a credential); keep it for the operator.
+        let message = match kind {
+            ErrorKind::Internal => Cow::Borrowed("a store or revocation list failed"),
+            _ => Cow::Owned(e.message().to_owned()),
+        };
+        Self::new(kind, message).with_source(e)
     }
 }
 

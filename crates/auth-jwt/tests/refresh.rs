@@ -178,10 +178,14 @@ async fn reuse_revokes_the_cookie_session_the_family_came_from() {
         ErrorKind::RefreshTokenReused
     );
     use auth_core::RevocationProbe;
-    assert!(s.w.store.is_revoked(&RevocationProbe {
-        session: Some(&session),
-        ..Default::default()
-    }));
+    assert!(
+        s.w.store
+            .is_revoked(&RevocationProbe {
+                session: Some(&session),
+                ..Default::default()
+            })
+            .unwrap()
+    );
     assert_eq!(
         err_kind(s.w.verifier.verify_sync(direct.as_str())),
         ErrorKind::Revoked

@@ -3,7 +3,7 @@
 use crate::conn::{Backend, RedisConnection};
 use crate::error;
 use crate::keys::{DEFAULT_PREFIX, Keys};
-use auth_core::{Clock, Error, SystemClock};
+use auth_core::{Clock, DEFAULT_REVOCATION_HORIZON, Error, SystemClock};
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use std::fmt;
 use std::sync::Arc;
@@ -11,6 +11,9 @@ use std::time::Duration;
 
 /// The per-command timeout used when none is configured.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_millis(500);
+/// How long the revocation feed may be out of sync before the list answers "unavailable"
+/// (when none is configured).
+pub const DEFAULT_REVOCATION_STALE_AFTER: Duration = Duration::from_secs(5);
 
 /// Where Redis is and how to use it: URL(s), key prefix, per-command timeout and clock.
 ///
@@ -29,6 +32,8 @@ pub struct RedisConfig {
     prefix: String,
     timeout: Duration,
     clock: Arc<dyn Clock>,
+    revocation_horizon: Duration,
+    revocation_stale_after: Duration,
 }
 
 #[derive(Clone)]
@@ -61,6 +66,8 @@ impl RedisConfig {
             prefix: DEFAULT_PREFIX.to_owned(),
             timeout: DEFAULT_TIMEOUT,
             clock: Arc::new(SystemClock),
+            revocation_horizon: DEFAULT_REVOCATION_HORIZON,
+            revocation_stale_after: DEFAULT_REVOCATION_STALE_AFTER,
         }
     }
 
@@ -83,6 +90,51 @@ impl RedisConfig {
     pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
         self.clock = clock;
         self
+    }
+
+    /// How long [`RedisRevocations`](crate::RedisRevocations) remembers session and subject
+    /// revocations (default 30 days, the default refresh-family lifetime): at least the lifetime
+    /// of the longest-lived credential it guards, which the session layer, the verifier and
+    /// refresh tokens check when they are built. Use the same value on every instance.
+    ///
+    /// ```
+    /// use auth_session_redis::RedisConfig;
+    /// use std::time::Duration;
+    /// let config = RedisConfig::new("redis://127.0.0.1/")
+    ///     .with_revocation_horizon(Duration::from_secs(90 * 24 * 3600)); // 90-day refresh families
+    /// assert_eq!(config.revocation_horizon(), Duration::from_secs(90 * 24 * 3600));
+    /// ```
+    pub fn with_revocation_horizon(mut self, horizon: Duration) -> Self {
+        self.revocation_horizon = horizon;
+        self
+    }
+
+    /// How long the revocation feed may be out of sync with Redis (disconnected, or not
+    /// answering pings) before [`RedisRevocations`](crate::RedisRevocations) stops vouching for
+    /// its in-memory list: every check then fails closed with
+    /// [`ErrorKind::Unavailable`](auth_core::ErrorKind::Unavailable) (503, gRPC `UNAVAILABLE`)
+    /// until a resync succeeds. Default 5 s; at least a second, since the feed notices a silent
+    /// connection only through a ping once a second.
+    ///
+    /// ```
+    /// use auth_session_redis::RedisConfig;
+    /// use std::time::Duration;
+    /// let config = RedisConfig::new("redis://127.0.0.1/").with_revocation_stale_after(Duration::from_secs(2));
+    /// assert_eq!(config.revocation_stale_after(), Duration::from_secs(2));
+    /// ```
+    pub fn with_revocation_stale_after(mut self, bound: Duration) -> Self {
+        self.revocation_stale_after = bound;
+        self
+    }
+
+    /// How long session and subject revocations are remembered.
+    pub fn revocation_horizon(&self) -> Duration {
+        self.revocation_horizon
+    }
+
+    /// How long the revocation feed may be out of sync before checks fail closed.
+    pub fn revocation_stale_after(&self) -> Duration {
+        self.revocation_stale_after
     }
 
     /// The key prefix.

@@ -80,7 +80,11 @@
 //! publishes it in one script. Each [`RedisRevocations`] keeps the whole set in memory; its
 //! listener subscribes *first* and then reloads the snapshot on every (re)connect, so nothing
 //! published in between is lost, and pings the subscription every second to notice a silent
-//! connection. [`Revocations::is_revoked`] never does I/O.
+//! connection. [`Revocations::is_revoked`] never does I/O. Session and subject revocations are
+//! remembered for the horizon ([`RedisConfig::with_revocation_horizon`], 30 days by default);
+//! the snapshot loads in pages of 1000 (`ZSCAN`) under a deadline of its own; and a listener
+//! out of sync for longer than [`RedisConfig::with_revocation_stale_after`] (5 s) makes every
+//! check fail closed until it has resynchronised.
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
@@ -95,7 +99,7 @@ mod scripts;
 mod store;
 
 pub use auth_core::{Revocations, SessionStore};
-pub use config::{DEFAULT_TIMEOUT, RedisConfig};
+pub use config::{DEFAULT_REVOCATION_STALE_AFTER, DEFAULT_TIMEOUT, RedisConfig};
 pub use conn::RedisConnection;
 pub use refresh::RedisRefreshStore;
 pub use revocations::RedisRevocations;

@@ -5,6 +5,7 @@ use crate::error::Error;
 use crate::revocation::{Revocation, RevocationProbe, Revocations};
 use async_trait::async_trait;
 use std::sync::PoisonError;
+use std::time::Duration;
 use tokio::sync::broadcast;
 
 #[async_trait]
@@ -12,6 +13,7 @@ impl Revocations for MemoryStore {
     async fn revoke(&self, revocation: Revocation) -> Result<(), Error> {
         let shared = self.shared();
         let now = shared.clock.now();
+        let revocation = revocation.retained(now, self.revocation_horizon());
         let changed = {
             let mut set = shared
                 .revocations
@@ -27,12 +29,18 @@ impl Revocations for MemoryStore {
         Ok(())
     }
 
-    fn is_revoked(&self, probe: &RevocationProbe<'_>) -> bool {
-        self.shared()
+    fn is_revoked(&self, probe: &RevocationProbe<'_>) -> Result<bool, Error> {
+        // One process: the list is always in step with itself.
+        Ok(self
+            .shared()
             .revocations
             .read()
             .unwrap_or_else(PoisonError::into_inner)
-            .contains(probe)
+            .contains(probe))
+    }
+
+    fn horizon(&self) -> Duration {
+        self.revocation_horizon()
     }
 
     fn subscribe(&self) -> broadcast::Receiver<Revocation> {
@@ -53,19 +61,48 @@ mod tests {
         let store = MemoryStore::with_clock(clock.clone());
         let mut feed = store.subscribe();
         let key = SessionKey::from_bytes([1; 32]);
-        let until = clock.now().saturating_add(Duration::from_secs(60));
+        let until = clock.now().saturating_add(store.horizon());
         store.revoke(Revocation::session(key, until)).await.unwrap();
         let probe = RevocationProbe {
             session: Some(&key),
             ..Default::default()
         };
-        assert!(store.is_revoked(&probe));
+        assert!(store.is_revoked(&probe).unwrap());
         assert_eq!(feed.recv().await.unwrap(), Revocation::session(key, until));
-        clock.advance(Duration::from_secs(61));
+        clock.advance(store.horizon() + Duration::from_secs(1));
         store
             .revoke(Revocation::token("x", clock.now()))
             .await
             .unwrap();
-        assert!(!store.is_revoked(&probe), "expired revocations are pruned");
+        assert!(
+            !store.is_revoked(&probe).unwrap(),
+            "expired revocations are pruned"
+        );
+    }
+
+    /// Finding 2 of the security review: a session revocation given a short expiry (the session
+    /// layer used its 12 h absolute timeout) was forgotten while refresh families minted from
+    /// that session (30 days) were still alive.
+    #[tokio::test]
+    async fn a_session_revocation_outlives_its_given_expiry_up_to_the_horizon() {
+        let clock = Arc::new(ManualClock::new());
+        let store = MemoryStore::with_clock(clock.clone())
+            .with_revocation_horizon(Duration::from_secs(30 * 24 * 3600));
+        let key = SessionKey::from_bytes([2; 32]);
+        let twelve_hours = Duration::from_secs(12 * 3600);
+        store
+            .revoke(Revocation::session(key, clock.now().saturating_add(twelve_hours)))
+            .await
+            .unwrap();
+        let probe = RevocationProbe {
+            session: Some(&key),
+            ..Default::default()
+        };
+        clock.advance(twelve_hours + Duration::from_secs(3600));
+        store.revoke(Revocation::token("prune", clock.now())).await.unwrap();
+        assert!(store.is_revoked(&probe).unwrap(), "still revoked after 13 h");
+        clock.advance(Duration::from_secs(30 * 24 * 3600));
+        store.revoke(Revocation::token("prune", clock.now())).await.unwrap();
+        assert!(!store.is_revoked(&probe).unwrap(), "forgotten after the horizon");
     }
 }

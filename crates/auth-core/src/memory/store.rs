@@ -9,7 +9,9 @@ use crate::session::{
 use crate::time::{Clock, SystemClock};
 use async_trait::async_trait;
 use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock};
+use std::time::Duration;
 use tokio::sync::broadcast;
 
 /// How many expired records one write evicts at most. Each record is created once and expires
@@ -43,6 +45,8 @@ pub(super) struct Shared {
     pub(super) revocations: RwLock<RevocationSet>,
     pub(super) feed: broadcast::Sender<Revocation>,
     pub(super) clock: Arc<dyn Clock>,
+    /// The revocation horizon in milliseconds (shared by every clone).
+    revocation_horizon_ms: AtomicU64,
 }
 
 impl MemoryStore {
@@ -60,8 +64,32 @@ impl MemoryStore {
                 revocations: RwLock::new(RevocationSet::new()),
                 feed,
                 clock,
+                revocation_horizon_ms: AtomicU64::new(duration_ms(
+                    crate::revocation::DEFAULT_REVOCATION_HORIZON,
+                )),
             }),
         }
+    }
+
+    /// How long this store, as a revocation list, remembers session and subject revocations
+    /// (default [`DEFAULT_REVOCATION_HORIZON`](crate::DEFAULT_REVOCATION_HORIZON), 30 days): at
+    /// least the lifetime of the longest-lived credential it guards. Every clone shares it.
+    ///
+    /// ```
+    /// use auth_core::{MemoryStore, Revocations};
+    /// use std::time::Duration;
+    /// let store = MemoryStore::new().with_revocation_horizon(Duration::from_secs(90 * 24 * 3600));
+    /// assert_eq!(store.horizon(), Duration::from_secs(90 * 24 * 3600));
+    /// ```
+    pub fn with_revocation_horizon(self, horizon: Duration) -> Self {
+        self.shared
+            .revocation_horizon_ms
+            .store(duration_ms(horizon), Ordering::Relaxed);
+        self
+    }
+
+    pub(super) fn revocation_horizon(&self) -> Duration {
+        Duration::from_millis(self.shared.revocation_horizon_ms.load(Ordering::Relaxed))
     }
 
     /// How many records are held (expired ones not yet evicted included).
@@ -101,6 +129,10 @@ impl MemoryStore {
         table.evict_expired(now, EVICT_PER_WRITE);
         (table, now)
     }
+}
+
+fn duration_ms(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
 }
 
 impl Default for MemoryStore {

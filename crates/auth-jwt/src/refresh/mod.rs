@@ -119,7 +119,9 @@ impl RefreshTokensBuilder {
     ///
     /// # Errors
     /// [`ErrorKind::WeakKey`] for a secret under 32 bytes; [`ErrorKind::Config`] for a grace
-    /// window over a minute or a zero lifetime.
+    /// window over a minute, a zero lifetime, or a revocation list whose
+    /// [horizon](Revocations::horizon) is shorter than the family lifetime or the access-token
+    /// lifetime (it would forget a revoked family while its tokens still work).
     pub fn build(self) -> Result<RefreshTokens, Error> {
         let minter = self.minter?;
         if self.grace > Duration::from_secs(60) {
@@ -130,6 +132,14 @@ impl RefreshTokensBuilder {
         if self.ttl.is_zero() || self.lifetime.is_zero() {
             return Err(Error::config("refresh lifetimes must not be zero"));
         }
+        // Reuse detection and logout revoke the family's session; the list must remember that
+        // until the family and every access token minted from it have expired.
+        self.revocations
+            .require_horizon("refresh-token families", self.lifetime)?;
+        self.revocations.require_horizon(
+            "access tokens (their lifetime plus the largest verifier leeway)",
+            access_horizon(&self.issuer),
+        )?;
         Ok(RefreshTokens {
             inner: Arc::new(Inner {
                 issuer: self.issuer,
@@ -143,6 +153,12 @@ impl RefreshTokensBuilder {
             }),
         })
     }
+}
+
+/// How long an access token may still verify after it was issued: its lifetime plus the
+/// largest verifier leeway.
+fn access_horizon(issuer: &Issuer) -> Duration {
+    issuer.ttl().saturating_add(Duration::from_secs(300))
 }
 
 fn random_family() -> Result<FamilyId, Error> {
@@ -260,7 +276,7 @@ impl RefreshTokens {
             subject: Some(record.identity.subject()),
             issued_at: Some(record.created_at),
         };
-        if inner.revocations.is_revoked(&probe) {
+        if inner.revocations.is_revoked(&probe)? {
             inner.store.delete(&family).await?;
             return Err(Error::new(
                 ErrorKind::Revoked,
@@ -300,7 +316,7 @@ impl RefreshTokens {
     pub async fn revoke_subject(&self, subject: &str) -> Result<(), Error> {
         let inner = &*self.inner;
         let now = inner.clock.now();
-        let until = now.saturating_add(inner.lifetime.max(self.access_horizon()));
+        let until = now.saturating_add(inner.lifetime.max(access_horizon(&inner.issuer)));
         inner
             .revocations
             .revoke(Revocation::subject_before(subject, now, until))
@@ -309,11 +325,6 @@ impl RefreshTokens {
         Ok(())
     }
 
-    /// How long an access token may still verify after it was issued: its lifetime plus any
-    /// verifier leeway.
-    fn access_horizon(&self) -> Duration {
-        self.inner.issuer.ttl() + Duration::from_secs(300)
-    }
 
     /// Revoke the family's session until no credential minted from it can still be valid.
     async fn revoke_session(&self, record: &FamilyRecord, now: Timestamp) -> Result<(), Error> {
@@ -322,7 +333,7 @@ impl RefreshTokens {
             return Ok(());
         };
         // Access tokens live at most the issuer's lifetime, plus any verifier leeway.
-        let access_horizon = now.saturating_add(self.access_horizon());
+        let access_horizon = now.saturating_add(access_horizon(&inner.issuer));
         let until = record.expires_at.max(access_horizon);
         inner
             .revocations

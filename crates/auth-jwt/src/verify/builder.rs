@@ -66,7 +66,11 @@ impl VerifierBuilder {
     }
 
     /// The revocation list checked after every successful verification (and on cache hits):
-    /// `jti`, `sid` and the subject watermark. Without one, tokens are valid until `exp`.
+    /// `jti`, `sid` and the subject watermark. Without one, tokens are valid until `exp`. With
+    /// one, a token that would be accepted for longer after its `iat` than the list's
+    /// [horizon](Revocations::horizon) is refused, since a revocation could be forgotten
+    /// before it expires; and while the list cannot vouch for its answers (a feed out of sync
+    /// for too long) verification fails with [`ErrorKind::Unavailable`](crate::ErrorKind::Unavailable).
     pub fn revocations(mut self, revocations: Arc<dyn Revocations>) -> Self {
         self.revocations = Some(revocations);
         self
@@ -106,7 +110,8 @@ impl VerifierBuilder {
     ///
     /// # Errors
     /// [`ErrorKind::Config`](crate::ErrorKind::Config) for an empty issuer or audience, no
-    /// keys, a leeway over 5 minutes or a size limit under 256 bytes.
+    /// keys, a leeway over 5 minutes, a size limit under 256 bytes, or a maximum age longer
+    /// than the revocation list's horizon.
     pub fn build(self) -> Result<Verifier, Error> {
         if self.issuer.is_empty() || self.audience.is_empty() {
             return Err(Error::config("the issuer and audience must not be empty"));
@@ -121,6 +126,12 @@ impl VerifierBuilder {
             return Err(Error::config(
                 "a token size limit under 256 bytes is refused",
             ));
+        }
+        if let (Some(revocations), Some(max_age)) = (&self.revocations, self.max_age) {
+            revocations.require_horizon(
+                "access tokens (the maximum age plus leeway)",
+                max_age.saturating_add(self.leeway),
+            )?;
         }
         Ok(Verifier::from_inner(Inner {
             keys,

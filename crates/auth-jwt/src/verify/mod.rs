@@ -163,11 +163,31 @@ impl Verifier {
         }
     }
 
-    fn is_revoked(&self, probe: &RevocationProbe<'_>) -> bool {
-        self.inner
-            .revocations
-            .as_ref()
-            .is_some_and(|r| r.is_revoked(probe))
+    /// Whether the revocation list refuses `probe`; an `Unavailable` error when the list cannot
+    /// vouch for its answer (fail closed).
+    fn is_revoked(&self, probe: &RevocationProbe<'_>) -> Result<bool, Error> {
+        match &self.inner.revocations {
+            Some(r) => Ok(r.is_revoked(probe)?),
+            None => Ok(false),
+        }
+    }
+
+    /// Refuse a token that could outlive the revocation list's memory of it: a revocation of its
+    /// session or subject, made at any time after it was issued, is forgotten once the list's
+    /// horizon has passed, so a token accepted until later than `iat` + horizon could come back
+    /// to life after its revocation.
+    fn check_lifetime(&self, issued_at: Timestamp, valid_until: Timestamp) -> Result<(), Error> {
+        let Some(revocations) = &self.inner.revocations else {
+            return Ok(());
+        };
+        let accepted_until = valid_until.saturating_add(self.inner.profile.leeway);
+        if accepted_until > issued_at.saturating_add(revocations.horizon()) {
+            return Err(Error::new(
+                ErrorKind::InvalidClaim,
+                "the token lives longer than the revocation list remembers revocations",
+            ));
+        }
+        Ok(())
     }
 
     fn attempt(&self, token: &str) -> Result<Identity, Failure> {
@@ -182,7 +202,7 @@ impl Verifier {
             && let Some(hit) = cache.get(digest, now, &keys)
         {
             let probe = probe(&hit.identity, hit.jti.as_deref(), hit.issued_at);
-            if self.is_revoked(&probe) {
+            if self.is_revoked(&probe)? {
                 cache.remove(digest);
                 return Err(revoked().into());
             }
@@ -203,8 +223,9 @@ impl Verifier {
         };
         let payload = parsed.verify_with(&key)?;
         let checked = claims::check(&payload, &inner.profile, now)?;
+        self.check_lifetime(checked.issued_at, checked.valid_until)?;
         let probe = probe(&checked.identity, checked.jti.as_deref(), checked.issued_at);
-        if self.is_revoked(&probe) {
+        if self.is_revoked(&probe)? {
             return Err(revoked().into());
         }
         if let (Some(cache), Some(digest)) = (&inner.cache, digest) {

@@ -17,6 +17,11 @@ use std::time::Duration;
 const PING_EVERY: Duration = Duration::from_secs(1);
 /// The first and the longest pause between reconnection attempts.
 const BACKOFF: (Duration, Duration) = (Duration::from_millis(50), Duration::from_secs(2));
+/// How many snapshot entries one `ZSCAN` call asks for: each page is one short command under
+/// the per-command timeout, however large the set has grown.
+const SNAPSHOT_PAGE: usize = 1000;
+/// How long loading the whole snapshot may take, page after page.
+const SNAPSHOT_DEADLINE: Duration = Duration::from_secs(30);
 
 pub(super) struct Feed {
     /// Servers to subscribe on: the one Redis, or the cluster's seed nodes (a message
@@ -70,8 +75,16 @@ impl Feed {
         for node in &self.nodes {
             match self.subscribe(node).await {
                 Ok(pubsub) => {
-                    self.load_snapshot().await?;
-                    self.state.set_synced(true);
+                    let deadline = tokio::time::Instant::now() + SNAPSHOT_DEADLINE;
+                    match tokio::time::timeout_at(deadline, self.load_snapshot()).await {
+                        Ok(loaded) => loaded?,
+                        Err(_) => {
+                            return Err(Error::unavailable(format!(
+                                "loading the revocation snapshot took longer than {SNAPSHOT_DEADLINE:?}"
+                            )));
+                        }
+                    }
+                    self.state.mark_synced();
                     return Ok(pubsub);
                 }
                 Err(e) => last = Some(e),
@@ -90,28 +103,45 @@ impl Feed {
         Ok(pubsub)
     }
 
+    /// Load every live entry of the ZSET, a page at a time. `ZSCAN` returns every member that
+    /// is in the set for the whole scan (entries pruned or added meanwhile may or may not come:
+    /// added ones arrive on the subscription, which is already live), and unlike offset paging
+    /// it skips nothing when earlier entries are pruned between pages.
     async fn load_snapshot(&self) -> Result<(), Error> {
         let now = self.state.clock.now();
-        let mut cmd = redis::cmd("ZRANGE");
-        cmd.arg(self.keys.revocations())
-            .arg(format!("({}", now.as_unix_millis()))
-            .arg("+inf")
-            .arg("BYSCORE")
-            .arg("WITHSCORES");
-        let entries: Vec<(String, f64)> = self.backend.query("load revocations", &cmd).await?;
-        for (member, score) in entries {
-            match serde_json::from_str::<RevocationTarget>(&member) {
-                Ok(target) => self.state.learn(Revocation {
-                    target,
-                    // Scores are written from integer milliseconds.
-                    expires_at: Timestamp::from_unix_millis(score as i64),
-                }),
-                Err(e) => {
-                    tracing::warn!(target: TARGET, error = %e, "ignoring a malformed stored revocation");
+        let mut cursor = 0u64;
+        let mut loaded = 0usize;
+        loop {
+            let mut cmd = redis::cmd("ZSCAN");
+            cmd.arg(self.keys.revocations())
+                .arg(cursor)
+                .arg("COUNT")
+                .arg(SNAPSHOT_PAGE);
+            let (next, entries): (u64, Vec<(String, f64)>) =
+                self.backend.query("load revocations", &cmd).await?;
+            for (member, score) in entries {
+                // Scores are written from integer milliseconds.
+                let expires_at = Timestamp::from_unix_millis(score as i64);
+                if expires_at <= now {
+                    continue;
+                }
+                match serde_json::from_str::<RevocationTarget>(&member) {
+                    Ok(target) => {
+                        loaded += 1;
+                        self.state.learn(Revocation { target, expires_at });
+                    }
+                    Err(e) => {
+                        tracing::warn!(target: TARGET, error = %e, "ignoring a malformed stored revocation");
+                    }
                 }
             }
+            if next == 0 {
+                break;
+            }
+            cursor = next;
         }
         self.state.prune();
+        tracing::debug!(target: TARGET, entries = loaded, "revocation snapshot loaded");
         Ok(())
     }
 
@@ -119,19 +149,20 @@ impl Feed {
     pub(super) async fn run(self, mut pubsub: PubSub) {
         loop {
             self.listen(pubsub).await;
-            self.state.set_synced(false);
-            tracing::warn!(target: TARGET, "revocation listener disconnected; resubscribing");
+            self.state.mark_unsynced();
             let mut pause = BACKOFF.0;
             pubsub = loop {
                 match self.sync().await {
                     Ok(p) => break p,
-                    Err(_) => {
+                    Err(e) => {
+                        tracing::debug!(target: TARGET, error = %e, "revocation resync failed; retrying");
+                        self.state.note_if_stale();
                         tokio::time::sleep(pause).await;
+                        self.state.note_if_stale();
                         pause = (pause * 2).min(BACKOFF.1);
                     }
                 }
             };
-            tracing::info!(target: TARGET, "revocation listener resynchronised");
         }
     }
 

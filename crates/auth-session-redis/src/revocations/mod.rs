@@ -4,7 +4,15 @@
 //! entries are dropped by every write) and announces each one on a pub/sub channel (the
 //! deltas). Every instance keeps the whole set in memory, so [`Revocations::is_revoked`] is a
 //! hash lookup with no I/O. A background task listens on the channel; whenever it (re)connects
-//! it subscribes first and then reloads the snapshot, so nothing published in between is missed.
+//! it subscribes first and then reloads the snapshot (in pages), so nothing published in between
+//! is missed.
+//!
+//! Session and subject revocations are kept for the configured horizon
+//! ([`RedisConfig::with_revocation_horizon`]). While the listener is disconnected the instance
+//! may miss what others revoke: once that has lasted longer than
+//! [`RedisConfig::with_revocation_stale_after`], every check answers
+//! [`ErrorKind::Unavailable`](auth_core::ErrorKind::Unavailable) (fail closed) until a resync
+//! succeeds, and [`Revocations::health`] says so for a readiness probe.
 
 mod feed;
 mod state;
@@ -19,6 +27,7 @@ use feed::Feed;
 use state::State;
 use std::fmt;
 use std::sync::Arc;
+use std::time::Duration;
 use tokio::sync::broadcast;
 use tokio::task::JoinHandle;
 
@@ -35,7 +44,7 @@ use tokio::task::JoinHandle;
 /// let until = SystemClock.now().saturating_add(Duration::from_secs(15 * 60));
 /// revocations.revoke(Revocation::session(key, until)).await?;
 /// // On every instance, within milliseconds, and without I/O:
-/// assert!(revocations.is_revoked(&RevocationProbe { session: Some(&key), ..Default::default() }));
+/// assert!(revocations.is_revoked(&RevocationProbe { session: Some(&key), ..Default::default() })?);
 /// # Ok(()) }
 /// ```
 #[derive(Clone)]
@@ -47,6 +56,7 @@ struct Inner {
     state: Arc<State>,
     backend: Backend,
     keys: Keys,
+    horizon: Duration,
     listener: JoinHandle<()>,
 }
 
@@ -61,13 +71,23 @@ impl RedisRevocations {
     /// background task (on the current Tokio runtime) that reconnects by itself.
     ///
     /// # Errors
-    /// [`ErrorKind::Config`](auth_core::ErrorKind::Config) for a bad URL or prefix;
+    /// [`ErrorKind::Config`](auth_core::ErrorKind::Config) for a bad URL or prefix, a zero
+    /// horizon or a staleness bound under a second;
     /// [`ErrorKind::Unavailable`](auth_core::ErrorKind::Unavailable) if Redis cannot be reached
     /// within the timeout.
     pub async fn connect(config: &RedisConfig) -> Result<Self, Error> {
         let keys = config.keys()?;
+        let horizon = config.revocation_horizon();
+        if horizon.is_zero() {
+            return Err(Error::config("the revocation horizon must be above zero"));
+        }
+        if config.revocation_stale_after() < Duration::from_secs(1) {
+            return Err(Error::config(
+                "the revocation staleness bound must be at least 1 s: a silent feed is noticed by a ping once a second",
+            ));
+        }
         let backend = config.connect().await?;
-        let state = Arc::new(State::new(config.clock()));
+        let state = Arc::new(State::new(config.clock(), config.revocation_stale_after()));
         let feed = Feed::new(config, keys.clone(), backend.clone(), state.clone())?;
         let subscription = feed.sync().await?;
         let listener = tokio::spawn(feed.run(subscription));
@@ -76,15 +96,22 @@ impl RedisRevocations {
                 state,
                 backend,
                 keys,
+                horizon,
                 listener,
             }),
         })
     }
 
     /// Whether the listener is connected and has loaded the snapshot. While it is not, this
-    /// instance keeps what it knew and what it revoked itself, and catches up on reconnect.
+    /// instance keeps what it knew and what it revoked itself, and catches up on reconnect;
+    /// past the staleness bound its checks fail closed.
     pub fn is_synced(&self) -> bool {
         self.inner.state.is_synced()
+    }
+
+    /// How long the listener has been out of sync; `None` while in sync.
+    pub fn out_of_sync_for(&self) -> Option<Duration> {
+        self.inner.state.out_of_sync_for()
     }
 
     /// How many revocations this instance holds in memory.
@@ -104,6 +131,7 @@ impl fmt::Debug for RedisRevocations {
             .field("prefix", &self.inner.keys.prefix())
             .field("entries", &self.len())
             .field("synced", &self.is_synced())
+            .field("horizon", &self.inner.horizon)
             .finish_non_exhaustive()
     }
 }
@@ -113,6 +141,7 @@ impl Revocations for RedisRevocations {
     async fn revoke(&self, revocation: Revocation) -> Result<(), Error> {
         let inner = &self.inner;
         let now = inner.state.clock.now();
+        let revocation = revocation.retained(now, inner.horizon);
         if revocation.expires_at <= now {
             return Ok(());
         }
@@ -132,8 +161,16 @@ impl Revocations for RedisRevocations {
         Ok(())
     }
 
-    fn is_revoked(&self, probe: &RevocationProbe<'_>) -> bool {
+    fn is_revoked(&self, probe: &RevocationProbe<'_>) -> Result<bool, Error> {
         self.inner.state.contains(probe)
+    }
+
+    fn horizon(&self) -> Duration {
+        self.inner.horizon
+    }
+
+    fn health(&self) -> Result<(), Error> {
+        self.inner.state.health()
     }
 
     fn subscribe(&self) -> broadcast::Receiver<Revocation> {

@@ -168,7 +168,8 @@ impl SessionLayerBuilder {
     ///
     /// # Errors
     /// [`ErrorKind::Config`](auth_core::ErrorKind::Config) for an invalid cookie name, zero or
-    /// inconsistent timeouts, or a malformed allowed origin.
+    /// inconsistent timeouts, a malformed allowed origin, or a revocation list whose horizon is
+    /// shorter than the absolute timeout (it would forget a logout while the session lives).
     pub fn build(self) -> Result<super::SessionLayer, Error> {
         validate_cookie_name(&self.cookie_name)?;
         if self.idle_timeout.is_zero() || self.absolute_timeout.is_zero() {
@@ -183,6 +184,9 @@ impl SessionLayerBuilder {
             return Err(Error::config(
                 "the touch interval must be shorter than the idle timeout, or active sessions would expire",
             ));
+        }
+        if let Some(revocations) = &self.revocations {
+            revocations.require_horizon("sessions (the absolute timeout)", self.absolute_timeout)?;
         }
         let allowed_origins = self
             .allowed_origins

@@ -116,7 +116,7 @@ impl Session {
         let key = id.key();
         match config.store.load(&key).await? {
             Some(record) if !record.is_expired(config.clock.now()) => {
-                if self.is_revoked(&key, &record) {
+                if self.is_revoked(&key, &record)? {
                     tracing::info!(target: "auth::session", session = ?key, "session revoked; treated as absent");
                     // Best effort: the revocation alone already keeps it dead.
                     let _ = config.store.delete(&key).await;
@@ -135,10 +135,11 @@ impl Session {
         }
     }
 
-    /// Whether the shared revocation list ends this session (in process, no I/O).
-    fn is_revoked(&self, key: &SessionKey, record: &SessionRecord) -> bool {
+    /// Whether the shared revocation list ends this session (in process, no I/O); an error
+    /// when the list cannot vouch for its answer (fail closed).
+    fn is_revoked(&self, key: &SessionKey, record: &SessionRecord) -> Result<bool, Error> {
         let Some(revocations) = &self.inner.config.revocations else {
-            return false;
+            return Ok(false);
         };
         let identity = record.identity.as_ref();
         revocations.is_revoked(&RevocationProbe {
@@ -149,8 +150,12 @@ impl Session {
         })
     }
 
-    /// Publish a revocation, remembered for as long as any token minted from a session
-    /// could live (the absolute timeout).
+    /// Publish a revocation, remembered for the list's horizon: as long as any credential
+    /// minted from a session (refresh families and access tokens included) could live.
+    ///
+    /// Only for something that existed: callers publish for a session they loaded live, or
+    /// one the store reports it really deleted, so an anonymous request can never grow the
+    /// shared list.
     async fn publish(
         &self,
         target: impl FnOnce(Timestamp, Timestamp) -> Revocation,
@@ -161,7 +166,7 @@ impl Session {
         };
         let now = config.clock.now();
         revocations
-            .revoke(target(now, now.saturating_add(config.absolute_timeout)))
+            .revoke(target(now, now.saturating_add(revocations.horizon())))
             .await
     }
 
@@ -371,22 +376,29 @@ impl Session {
     /// 503 if the store cannot be reached (the session is then still alive).
     pub async fn logout(&self) -> Result<(), SessionError> {
         let mut state = self.inner.state.lock().await;
-        let key = match &state.phase {
-            Phase::Active { id, .. } => Some(id.key()),
-            Phase::Unloaded => self.inner.presented.as_ref().map(SessionId::key),
+        // (key, whether it is known to be a live session)
+        let target = match &state.phase {
+            Phase::Active { id, .. } => Some((id.key(), true)),
+            Phase::Unloaded => self.inner.presented.as_ref().map(|id| (id.key(), false)),
             Phase::Fresh | Phase::Ended => None,
         };
-        if let Some(key) = key {
-            self.inner
+        if let Some((key, live)) = target {
+            let deleted = self
+                .inner
                 .config
                 .store
                 .delete(&key)
                 .await
                 .map_err(|e| self.err(e))?;
-            self.publish(|_, until| Revocation::session(key, until))
-                .await
-                .map_err(|e| self.err(e))?;
-            tracing::info!(target: "auth::session", session = ?key, "logged out");
+            // A well-formed cookie proves nothing: revoke only a session that existed.
+            if live || deleted {
+                self.publish(|_, until| Revocation::session(key, until))
+                    .await
+                    .map_err(|e| self.err(e))?;
+                tracing::info!(target: "auth::session", session = ?key, "logged out");
+            } else {
+                tracing::debug!(target: "auth::session", "logout without a session: nothing to revoke");
+            }
         }
         self.end(&mut state);
         Ok(())
@@ -467,10 +479,12 @@ impl Session {
             return Ok(false);
         }
         let deleted = store.delete(key).await.map_err(|e| self.err(e))?;
-        let key = *key;
-        self.publish(|_, until| Revocation::session(key, until))
-            .await
-            .map_err(|e| self.err(e))?;
+        if deleted {
+            let key = *key;
+            self.publish(|_, until| Revocation::session(key, until))
+                .await
+                .map_err(|e| self.err(e))?;
+        }
         Ok(deleted)
     }
 }

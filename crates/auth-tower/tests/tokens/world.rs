@@ -66,8 +66,11 @@ impl<S: Revocations> Revocations for Switch<S> {
         self.check()?;
         self.inner.revoke(revocation).await
     }
-    fn is_revoked(&self, probe: &RevocationProbe<'_>) -> bool {
+    fn is_revoked(&self, probe: &RevocationProbe<'_>) -> Result<bool, Error> {
         self.inner.is_revoked(probe)
+    }
+    fn horizon(&self) -> std::time::Duration {
+        self.inner.horizon()
     }
     fn subscribe(&self) -> broadcast::Receiver<Revocation> {
         self.inner.subscribe()
