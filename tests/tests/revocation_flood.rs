@@ -57,7 +57,10 @@ async fn a_random_cookie_logout_flood_leaves_the_revocation_set_empty_and_publis
         .query_async(&mut conn)
         .await
         .unwrap();
-    assert_eq!(entries, 0, "{FLOOD} anonymous logouts grew the revocation set");
+    assert_eq!(
+        entries, 0,
+        "{FLOOD} anonymous logouts grew the revocation set"
+    );
     let heard = tokio::time::timeout(Duration::from_millis(300), published.next()).await;
     assert!(heard.is_err(), "an anonymous logout was published");
 

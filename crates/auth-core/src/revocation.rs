@@ -382,15 +382,29 @@ mod tests {
         let horizon = Duration::from_secs(30 * 24 * 3600);
         let now = t(1_000);
         let far = now.saturating_add(horizon);
-        assert_eq!(Revocation::session(key, t(2_000)).retained(now, horizon).expires_at, far);
         assert_eq!(
-            Revocation::subject_before("u", now, t(2_000)).retained(now, horizon).expires_at,
+            Revocation::session(key, t(2_000))
+                .retained(now, horizon)
+                .expires_at,
+            far
+        );
+        assert_eq!(
+            Revocation::subject_before("u", now, t(2_000))
+                .retained(now, horizon)
+                .expires_at,
             far
         );
         let later = far.saturating_add(Duration::from_secs(1));
-        assert_eq!(Revocation::session(key, later).retained(now, horizon).expires_at, later);
         assert_eq!(
-            Revocation::token("j", t(2_000)).retained(now, horizon).expires_at,
+            Revocation::session(key, later)
+                .retained(now, horizon)
+                .expires_at,
+            later
+        );
+        assert_eq!(
+            Revocation::token("j", t(2_000))
+                .retained(now, horizon)
+                .expires_at,
             t(2_000)
         );
     }

@@ -100,7 +100,7 @@ async fn a_snapshot_larger_than_one_reply_can_carry_in_time_loads_in_pages() {
         zadd.arg(format!("{prefix}rev"));
         for i in 0..10_000 {
             let target = RevocationTarget::Token {
-                jti: format!("flood-{}-{i}", chunk),
+                jti: format!("flood-{chunk}-{i}"),
             };
             zadd.arg(until).arg(serde_json::to_string(&target).unwrap());
         }
@@ -136,7 +136,9 @@ async fn an_out_of_sync_feed_fails_closed_past_its_bound_and_recovers() {
         .with_revocation_stale_after(Duration::from_secs(1));
     let list = RedisRevocations::connect(&config).await.unwrap();
     let until = SystemClock.now().saturating_add(Duration::from_secs(600));
-    list.revoke(Revocation::token("known", until)).await.unwrap();
+    list.revoke(Revocation::token("known", until))
+        .await
+        .unwrap();
     assert!(list.health().is_ok());
 
     server.kill();
@@ -182,7 +184,10 @@ async fn an_out_of_sync_feed_fails_closed_past_its_bound_and_recovers() {
         restarted.elapsed()
     );
     assert!(list.is_synced());
-    assert!(list.is_revoked(&token("known")).unwrap(), "kept what it knew");
+    assert!(
+        list.is_revoked(&token("known")).unwrap(),
+        "kept what it knew"
+    );
     assert!(!list.is_revoked(&token("other")).unwrap());
 }
 
@@ -193,10 +198,9 @@ async fn a_zero_horizon_or_a_sub_second_staleness_bound_is_refused() {
         .await
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Config);
-    let err = RedisRevocations::connect(
-        &base.with_revocation_stale_after(Duration::from_millis(500)),
-    )
-    .await
-    .unwrap_err();
+    let err =
+        RedisRevocations::connect(&base.with_revocation_stale_after(Duration::from_millis(500)))
+            .await
+            .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Config);
 }

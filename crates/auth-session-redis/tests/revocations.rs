@@ -73,7 +73,10 @@ async fn revocation_on_one_instance_is_seen_by_another() {
         session: Some(&key),
         ..Default::default()
     };
-    assert!(a.is_revoked(&probe).unwrap(), "the revoking instance knows at once");
+    assert!(
+        a.is_revoked(&probe).unwrap(),
+        "the revoking instance knows at once"
+    );
     wait_until("session revocation", Duration::from_secs(2), || {
         b.is_revoked(&probe).unwrap()
     })
@@ -99,7 +102,10 @@ async fn revocation_on_one_instance_is_seen_by_another() {
         issued_at: Some(before),
         ..Default::default()
     };
-    wait_until("watermark", Duration::from_secs(2), || b.is_revoked(&old).unwrap()).await;
+    wait_until("watermark", Duration::from_secs(2), || {
+        b.is_revoked(&old).unwrap()
+    })
+    .await;
     assert!(!b.is_revoked(&new).unwrap());
 }
 

@@ -116,11 +116,7 @@ fn world(absolute: Duration, ttl: Duration) -> World {
             let identity = session.identity().await?.expect("logged in");
             let access = issuer.issue(&identity).unwrap();
             let pair = tokens.start(&identity).await.unwrap();
-            Ok::<_, SessionError>(format!(
-                "{} {}",
-                access.as_str(),
-                pair.refresh.as_str()
-            ))
+            Ok::<_, SessionError>(format!("{} {}", access.as_str(), pair.refresh.as_str()))
         }
     };
     let app = Router::new()
@@ -220,7 +216,10 @@ async fn a_logout_flood_with_random_well_formed_cookies_publishes_nothing() {
             session: Some(&key),
             ..Default::default()
         };
-        assert!(!w.store.is_revoked(&probe).unwrap(), "a made-up session was revoked");
+        assert!(
+            !w.store.is_revoked(&probe).unwrap(),
+            "a made-up session was revoked"
+        );
     }
     assert!(
         matches!(feed.try_recv(), Err(broadcast::error::TryRecvError::Empty)),
@@ -236,11 +235,19 @@ async fn a_logout_flood_with_random_well_formed_cookies_publishes_nothing() {
 async fn anonymous_logout_everywhere_and_revoking_unknown_keys_publish_nothing() {
     let w = world(12 * HOUR, Duration::from_secs(900));
     let mut feed = w.store.subscribe();
-    let r = send(&w.app, post_req("/logout-everywhere", Some(&random_cookie()))).await;
+    let r = send(
+        &w.app,
+        post_req("/logout-everywhere", Some(&random_cookie())),
+    )
+    .await;
     assert_eq!((r.status, r.body.as_str()), (200, "0"));
     let cookie = w.login().await;
     let unknown = SessionId::generate().unwrap().key().to_hex();
-    let r = send(&w.app, post_req(&format!("/revoke/{unknown}"), Some(&cookie))).await;
+    let r = send(
+        &w.app,
+        post_req(&format!("/revoke/{unknown}"), Some(&cookie)),
+    )
+    .await;
     assert_eq!((r.status, r.body.as_str()), (200, "false"));
     assert!(
         matches!(feed.try_recv(), Err(broadcast::error::TryRecvError::Empty)),
@@ -258,7 +265,11 @@ async fn a_session_logout_still_revokes_its_refresh_family_after_the_absolute_ti
     send(&w.app, post_req("/logout", Some(&cookie))).await;
     // Past the session's 12 h, the old retention; the family lives 30 days.
     w.advance_and_prune(13 * HOUR).await;
-    let err = w.tokens.refresh(&refresh).await.expect_err("revoked family refreshed");
+    let err = w
+        .tokens
+        .refresh(&refresh)
+        .await
+        .expect_err("revoked family refreshed");
     assert_eq!(err.kind(), JwtErrorKind::Revoked);
 }
 
@@ -271,7 +282,11 @@ async fn logout_everywhere_still_revokes_refresh_families_after_the_absolute_tim
     let r = send(&w.app, post_req("/logout-everywhere", Some(&cookie))).await;
     assert_eq!((r.status, r.body.as_str()), (200, "1"));
     w.advance_and_prune(13 * HOUR).await;
-    let err = w.tokens.refresh(&refresh).await.expect_err("watermark forgotten");
+    let err = w
+        .tokens
+        .refresh(&refresh)
+        .await
+        .expect_err("watermark forgotten");
     assert_eq!(err.kind(), JwtErrorKind::Revoked);
 }
 
@@ -283,7 +298,10 @@ async fn a_session_logout_kills_an_access_token_that_outlives_the_session() {
     let (access, _) = w.mint(&cookie).await;
     send(&w.app, post_req("/logout", Some(&cookie))).await;
     w.advance_and_prune(HOUR + HOUR / 2).await;
-    let err = w.verifier.verify_sync(&access).expect_err("token outlived its revocation");
+    let err = w
+        .verifier
+        .verify_sync(&access)
+        .expect_err("token outlived its revocation");
     assert_eq!(err.kind(), JwtErrorKind::Revoked);
     // And through the layer: the bearer request is refused, not served.
     let r = send(
@@ -351,7 +369,9 @@ fn a_token_that_outlives_the_horizon_is_refused() {
         .build()
         .unwrap();
     let token = issuer.issue(&Identity::new("alice")).unwrap();
-    let err = verifier.verify_sync(token.as_str()).expect_err("a 2 h token on a 1 h list");
+    let err = verifier
+        .verify_sync(token.as_str())
+        .expect_err("a 2 h token on a 1 h list");
     assert_eq!(err.kind(), JwtErrorKind::InvalidClaim);
 }
 
@@ -368,18 +388,36 @@ async fn a_stale_revocation_list_fails_closed_for_cookies_and_tokens() {
             .body(axum::body::Body::empty())
             .unwrap()
     };
-    assert_eq!(send(&w.app, get_req("/me", Some(&cookie))).await.status, 200);
+    assert_eq!(
+        send(&w.app, get_req("/me", Some(&cookie))).await.status,
+        200
+    );
     assert_eq!(send(&w.app, bearer()).await.status, 200);
 
     w.stale.store(true, Ordering::SeqCst);
     let r = send(&w.app, get_req("/me", Some(&cookie))).await;
-    assert_eq!(r.status, 503, "cookie session served from a stale list: {}", r.body);
+    assert_eq!(
+        r.status, 503,
+        "cookie session served from a stale list: {}",
+        r.body
+    );
     let r = send(&w.app, bearer()).await;
-    assert_eq!(r.status, 503, "bearer token served from a stale list: {}", r.body);
-    let err = w.tokens.refresh("not-even-a-token").await.expect_err("invalid");
+    assert_eq!(
+        r.status, 503,
+        "bearer token served from a stale list: {}",
+        r.body
+    );
+    let err = w
+        .tokens
+        .refresh("not-even-a-token")
+        .await
+        .expect_err("invalid");
     assert_eq!(err.kind(), JwtErrorKind::RefreshTokenInvalid);
 
     w.stale.store(false, Ordering::SeqCst);
-    assert_eq!(send(&w.app, get_req("/me", Some(&cookie))).await.status, 200);
+    assert_eq!(
+        send(&w.app, get_req("/me", Some(&cookie))).await.status,
+        200
+    );
     assert_eq!(send(&w.app, bearer()).await.status, 200);
 }

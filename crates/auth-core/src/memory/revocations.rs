@@ -91,7 +91,10 @@ mod tests {
         let key = SessionKey::from_bytes([2; 32]);
         let twelve_hours = Duration::from_secs(12 * 3600);
         store
-            .revoke(Revocation::session(key, clock.now().saturating_add(twelve_hours)))
+            .revoke(Revocation::session(
+                key,
+                clock.now().saturating_add(twelve_hours),
+            ))
             .await
             .unwrap();
         let probe = RevocationProbe {
@@ -99,10 +102,22 @@ mod tests {
             ..Default::default()
         };
         clock.advance(twelve_hours + Duration::from_secs(3600));
-        store.revoke(Revocation::token("prune", clock.now())).await.unwrap();
-        assert!(store.is_revoked(&probe).unwrap(), "still revoked after 13 h");
+        store
+            .revoke(Revocation::token("prune", clock.now()))
+            .await
+            .unwrap();
+        assert!(
+            store.is_revoked(&probe).unwrap(),
+            "still revoked after 13 h"
+        );
         clock.advance(Duration::from_secs(30 * 24 * 3600));
-        store.revoke(Revocation::token("prune", clock.now())).await.unwrap();
-        assert!(!store.is_revoked(&probe).unwrap(), "forgotten after the horizon");
+        store
+            .revoke(Revocation::token("prune", clock.now()))
+            .await
+            .unwrap();
+        assert!(
+            !store.is_revoked(&probe).unwrap(),
+            "forgotten after the horizon"
+        );
     }
 }

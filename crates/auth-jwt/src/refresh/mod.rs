@@ -325,7 +325,6 @@ impl RefreshTokens {
         Ok(())
     }
 
-
     /// Revoke the family's session until no credential minted from it can still be valid.
     async fn revoke_session(&self, record: &FamilyRecord, now: Timestamp) -> Result<(), Error> {
         let inner = &*self.inner;

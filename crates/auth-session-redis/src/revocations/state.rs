@@ -90,7 +90,9 @@ impl State {
             return None;
         }
         let since = self.unsynced_since_ms.load(Ordering::Acquire);
-        Some(Duration::from_millis(self.elapsed_ms().saturating_sub(since)))
+        Some(Duration::from_millis(
+            self.elapsed_ms().saturating_sub(since),
+        ))
     }
 
     /// Log, once per outage, that the bound has passed and checks now fail closed.

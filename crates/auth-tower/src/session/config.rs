@@ -186,7 +186,8 @@ impl SessionLayerBuilder {
             ));
         }
         if let Some(revocations) = &self.revocations {
-            revocations.require_horizon("sessions (the absolute timeout)", self.absolute_timeout)?;
+            revocations
+                .require_horizon("sessions (the absolute timeout)", self.absolute_timeout)?;
         }
         let allowed_origins = self
             .allowed_origins
