@@ -1,0 +1,112 @@
+//! Logging in: a new session id on every login (session fixation defence).
+
+use super::{CREATE_ATTEMPTS, Phase, Session, State};
+use crate::session::SessionError;
+use crate::session::cookie::CookieAction;
+use auth_core::{
+    AuthMethod, Error, ErrorKind, Identity, SessionChanges, SessionId, SessionKey, SessionRecord,
+};
+
+impl Session {
+    /// Log `identity` in: the session gets a new id (session fixation defence), keeps its
+    /// values, and the response sends the new cookie. Logging in as a different subject than
+    /// the one logged in starts a new, empty session instead.
+    ///
+    /// # Errors
+    /// 503 if the store cannot be reached.
+    pub async fn login(&self, identity: Identity) -> Result<(), SessionError> {
+        let mut state = self.loaded().await?;
+        self.login_locked(&mut state, identity)
+            .await
+            .map_err(|e| self.err(e))
+    }
+
+    async fn login_locked(&self, state: &mut State, identity: Identity) -> Result<(), Error> {
+        let config = &self.inner.config;
+        let now = config.clock.now();
+        let identity = match identity.authenticated_at() {
+            Some(_) => identity,
+            None => identity.with_authenticated_at(now),
+        }
+        // The session key and expiry are derived when read; never stored in the identity.
+        .with_session(None)
+        .with_expires_at(None)
+        .with_method(AuthMethod::Session);
+        let subject = identity.subject().to_owned();
+
+        let mut changes = std::mem::take(&mut state.changes);
+        changes.identity = Some(Some(identity));
+        changes.touch = Some(auth_core::Touch {
+            last_seen_at: now,
+            idle_expires_at: now.saturating_add(config.idle_timeout),
+        });
+
+        let previous = std::mem::take(&mut state.phase);
+        let rotated = match previous {
+            Phase::Active { id, record } if record.subject().is_none_or(|s| s == subject) => {
+                self.rotate(&id.key(), &changes).await?
+            }
+            Phase::Active { id, .. } => {
+                // Another user logs in on this browser: nothing of the previous user's session
+                // may carry over.
+                config.store.delete(&id.key()).await?;
+                None
+            }
+            _ => None,
+        };
+        let (id, record) = match rotated {
+            Some(done) => done,
+            None => {
+                let mut record =
+                    SessionRecord::new(now, config.idle_timeout, config.absolute_timeout);
+                changes.apply_to(&mut record);
+                record.version = 0;
+                let id = self.create(&record).await?;
+                (id, record)
+            }
+        };
+        tracing::info!(target: "auth::session", session = ?id.key(), "logged in; session id rotated");
+        state.cookie = CookieAction::Set(id.clone());
+        state.phase = Phase::Active {
+            id,
+            record: Box::new(record),
+        };
+        Ok(())
+    }
+
+    async fn rotate(
+        &self,
+        old: &SessionKey,
+        changes: &SessionChanges,
+    ) -> Result<Option<(SessionId, SessionRecord)>, Error> {
+        for _ in 0..CREATE_ATTEMPTS {
+            let id = SessionId::generate()?;
+            match self
+                .inner
+                .config
+                .store
+                .rotate(old, &id.key(), changes)
+                .await
+            {
+                Ok(Some(record)) => return Ok(Some((id, record))),
+                Ok(None) => return Ok(None),
+                Err(e) if e.kind() == ErrorKind::Collision => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Err(Error::storage("could not find a free session id"))
+    }
+
+    /// Create `record` under a fresh id.
+    pub(crate) async fn create(&self, record: &SessionRecord) -> Result<SessionId, Error> {
+        for _ in 0..CREATE_ATTEMPTS {
+            let id = SessionId::generate()?;
+            match self.inner.config.store.create(&id.key(), record).await {
+                Ok(()) => return Ok(id),
+                Err(e) if e.kind() == ErrorKind::Collision => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Err(Error::storage("could not find a free session id"))
+    }
+}

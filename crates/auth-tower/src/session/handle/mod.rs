@@ -1,0 +1,181 @@
+//! [`Session`]: the per-request handle handlers use. It loads the session from the store only
+//! when first asked, buffers value changes, and leaves writing to the layer after the response.
+
+use super::config::SessionConfig;
+use super::cookie::CookieAction;
+use super::error::SessionError;
+use crate::rejection::Protocol;
+use auth_core::{
+    Error, Identity, Revocation, RevocationProbe, SessionChanges, SessionId, SessionKey,
+    SessionRecord, Timestamp,
+};
+use std::sync::Arc;
+use tokio::sync::{Mutex, MutexGuard};
+
+mod devices;
+mod login;
+mod logout;
+mod values;
+
+/// How many fresh ids to try when one collides (2^-256 odds: a collision means a broken RNG
+/// or a hostile store, and we give up rather than overwrite).
+const CREATE_ATTEMPTS: usize = 3;
+
+/// The session of the current request.
+///
+/// Get it from the request extensions (or as an axum extractor). Cheap to clone; clones share
+/// state. Reads load the session on first use (a request that never asks costs no store call);
+/// [`insert`](Self::insert) and [`remove`](Self::remove) are buffered and written after the
+/// response, only if something changed; [`login`](Self::login) and [`logout`](Self::logout)
+/// act at once, so their failures reach the handler.
+#[derive(Clone)]
+pub struct Session {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    config: Arc<SessionConfig>,
+    protocol: Protocol,
+    /// The id the request presented, if well-formed.
+    presented: Option<SessionId>,
+    state: Mutex<State>,
+}
+
+impl Session {
+    pub(super) fn config(&self) -> &SessionConfig {
+        &self.inner.config
+    }
+
+    pub(super) async fn lock_state(&self) -> MutexGuard<'_, State> {
+        self.inner.state.lock().await
+    }
+}
+
+#[derive(Default)]
+pub(super) struct State {
+    pub(super) phase: Phase,
+    /// Value changes not yet written.
+    pub(super) changes: SessionChanges,
+    /// What the response must do with the cookie.
+    pub(super) cookie: CookieAction,
+}
+
+#[derive(Default)]
+pub(super) enum Phase {
+    /// The store has not been asked yet.
+    #[default]
+    Unloaded,
+    /// No session in the store (no cookie, or an unknown or expired id): a fresh anonymous
+    /// one, created only if something is written.
+    Fresh,
+    /// A live session.
+    Active {
+        id: SessionId,
+        record: Box<SessionRecord>,
+    },
+    /// Logged out in this request: nothing more is written.
+    Ended,
+}
+
+impl Session {
+    pub(crate) fn new(
+        config: Arc<SessionConfig>,
+        protocol: Protocol,
+        presented: Option<SessionId>,
+    ) -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                config,
+                protocol,
+                presented,
+                state: Mutex::new(State::default()),
+            }),
+        }
+    }
+
+    #[cfg_attr(not(feature = "axum"), allow(dead_code))]
+    pub(crate) fn protocol(&self) -> Protocol {
+        self.inner.protocol
+    }
+
+    fn err(&self, error: Error) -> SessionError {
+        SessionError::new(error, self.inner.protocol, self.inner.config.style.clone())
+    }
+
+    /// Lock the state, loading the session from the store if that has not happened yet.
+    async fn loaded(&self) -> Result<MutexGuard<'_, State>, SessionError> {
+        let mut state = self.inner.state.lock().await;
+        if matches!(state.phase, Phase::Unloaded) {
+            state.phase = self.load().await.map_err(|e| self.err(e))?;
+        }
+        Ok(state)
+    }
+
+    async fn load(&self) -> Result<Phase, Error> {
+        let Some(id) = &self.inner.presented else {
+            return Ok(Phase::Fresh);
+        };
+        let config = &self.inner.config;
+        let key = id.key();
+        match config.store.load(&key).await? {
+            Some(record) if !record.is_expired(config.clock.now()) => {
+                if self.is_revoked(&key, &record)? {
+                    tracing::info!(target: "auth::session", session = ?key, "session revoked; treated as absent");
+                    // Best effort: the revocation alone already keeps it dead.
+                    let _ = config.store.delete(&key).await;
+                    return Ok(Phase::Fresh);
+                }
+                tracing::debug!(target: "auth::session", session = ?key, "session loaded");
+                Ok(Phase::Active {
+                    id: id.clone(),
+                    record: Box::new(record),
+                })
+            }
+            _ => {
+                tracing::debug!(target: "auth::session", session = ?key, "unknown or expired session id");
+                Ok(Phase::Fresh)
+            }
+        }
+    }
+
+    /// Whether the shared revocation list ends this session (in process, no I/O); an error
+    /// when the list cannot vouch for its answer (fail closed).
+    fn is_revoked(&self, key: &SessionKey, record: &SessionRecord) -> Result<bool, Error> {
+        let Some(revocations) = &self.inner.config.revocations else {
+            return Ok(false);
+        };
+        let identity = record.identity.as_ref();
+        revocations.is_revoked(&RevocationProbe {
+            session: Some(key),
+            token_id: None,
+            subject: identity.map(Identity::subject),
+            issued_at: identity.and_then(Identity::authenticated_at),
+        })
+    }
+
+    /// Publish a revocation, remembered for the list's horizon: as long as any credential
+    /// minted from a session (refresh families and access tokens included) could live.
+    ///
+    /// Only for something that existed: callers publish for a session they loaded live, or
+    /// one the store reports it really deleted, so an anonymous request can never grow the
+    /// shared list.
+    async fn publish(
+        &self,
+        target: impl FnOnce(Timestamp, Timestamp) -> Revocation,
+    ) -> Result<(), Error> {
+        let config = &self.inner.config;
+        let Some(revocations) = &config.revocations else {
+            return Ok(());
+        };
+        let now = config.clock.now();
+        revocations
+            .revoke(target(now, now.saturating_add(revocations.horizon())))
+            .await
+    }
+}
+
+impl std::fmt::Debug for Session {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Session").finish_non_exhaustive()
+    }
+}
