@@ -11,11 +11,9 @@ use auth_tower::{
     Identity, IdentityGuards, Rejection, RequireAuth, Session, SessionError, SessionLayer,
 };
 use axum::Router;
-use axum::body::Body;
 use axum::extract::Path;
 use axum::routing::{get, post};
 use common::{get as get_req, post as post_req, send};
-use http::Request;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -158,21 +156,21 @@ async fn grpc_gets_16_and_7() {
     let user = send(&app, post_req("/login/alice/user", None))
         .await
         .cookie_pair();
-    let grpc = |cookie: Option<&str>| {
-        let mut b = Request::get("/admin").header("content-type", "application/grpc");
-        if let Some(c) = cookie {
-            b = b.header("cookie", c);
-        }
-        b.body(Body::empty()).unwrap()
-    };
-    assert_eq!(
-        send(&app, grpc(None)).await.header("grpc-status"),
-        Some("16")
-    );
-    assert_eq!(
-        send(&app, grpc(Some(&user))).await.header("grpc-status"),
-        Some("7")
-    );
+    let grpc = |cookie: Option<&str>| common::grpc(get_req("/admin", cookie));
+    common::assert_grpc_refusal(&send(&app, grpc(None)).await, "16");
+    common::assert_grpc_refusal(&send(&app, grpc(Some(&user))).await, "7");
+}
+
+#[tokio::test]
+async fn http1_with_a_grpc_content_type_gets_an_http_refusal_from_guards() {
+    let clock = Arc::new(ManualClock::new());
+    let app = app(clock);
+    let user = send(&app, post_req("/login/alice/user", None))
+        .await
+        .cookie_pair();
+    let fake = |cookie: Option<&str>| common::fake_grpc_http1(get_req("/admin", cookie));
+    common::assert_http_refusal(&send(&app, fake(None)).await, 401);
+    common::assert_http_refusal(&send(&app, fake(Some(&user))).await, 403);
 }
 
 #[tokio::test]

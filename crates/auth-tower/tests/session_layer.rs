@@ -484,14 +484,11 @@ async fn store_failure_fails_closed_with_503() {
         "a logout that could not happen must not look done"
     );
     // gRPC callers get a trailers-only UNAVAILABLE.
-    let req = Request::get("/me")
-        .header("cookie", &cookie)
-        .header("content-type", "application/grpc")
-        .body(Body::empty())
-        .unwrap();
-    let r = send(&app, req).await;
-    assert_eq!(r.status, 200);
-    assert_eq!(r.header("grpc-status"), Some("14"));
+    let r = send(&app, common::grpc(get_req("/me", Some(&cookie)))).await;
+    common::assert_grpc_refusal(&r, "14");
+    // The same headers over HTTP/1.1 are not gRPC: a plain 503.
+    let r = send(&app, common::fake_grpc_http1(get_req("/me", Some(&cookie)))).await;
+    common::assert_http_refusal(&r, 503);
     store.set_down(false);
     assert_eq!(
         send(&app, get_req("/me", Some(&cookie))).await.body,
@@ -553,6 +550,22 @@ async fn cross_site_unsafe_requests_are_refused() {
         .body(Body::empty())
         .unwrap();
     assert_eq!(send(&app, req).await.status, 200, "own origin");
+}
+
+#[tokio::test]
+async fn http1_with_a_grpc_content_type_gets_an_http_refusal() {
+    let (_, _, app) = setup();
+    let r = send(&app, common::fake_grpc_http1(get_req("/me", None))).await;
+    common::assert_http_refusal(&r, 401);
+    let cross_site = Request::post("/login/alice")
+        .header("sec-fetch-site", "cross-site")
+        .body(Body::empty())
+        .unwrap();
+    let r = send(&app, common::fake_grpc_http1(cross_site)).await;
+    common::assert_http_refusal(&r, 403);
+    // Real gRPC (HTTP/2 + te: trailers) still gets its status.
+    let r = send(&app, common::grpc(get_req("/me", None))).await;
+    common::assert_grpc_refusal(&r, "16");
 }
 
 #[tokio::test]
