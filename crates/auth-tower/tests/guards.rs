@@ -182,3 +182,85 @@ async fn a_guard_without_an_auth_layer_says_so() {
     assert_eq!(r.status, 500);
     assert!(r.body.contains("missing auth layer"), "{}", r.body);
 }
+
+#[tokio::test]
+async fn step_up_refuses_an_authentication_time_in_the_future() {
+    // A clock far off or a forged value must not be "fresh" for as long as it stays ahead.
+    use auth_tower::guard::IdentityGuards;
+    let clock = ManualClock::new();
+    let now = clock.now();
+    let max_age = Duration::from_secs(600);
+    let ahead = Identity::new("alice")
+        .with_authenticated_at(now.saturating_add(Duration::from_secs(86_400)));
+    assert!(ahead.require_fresh(max_age, now).is_err());
+    let slightly_ahead =
+        Identity::new("alice").with_authenticated_at(now.saturating_add(Duration::from_secs(5)));
+    assert!(
+        slightly_ahead.require_fresh(max_age, now).is_ok(),
+        "clock skew"
+    );
+    let never = Identity::new("alice");
+    assert!(never.require_fresh(max_age, now).is_err(), "no login time");
+}
+
+/// Finding 6 of issue 9 through the guard: bearer tokens whose `auth_time` is missing (every
+/// token minted for an identity without a login time) used to count as a login at `iat`.
+#[cfg(feature = "jwt")]
+mod jwt_step_up {
+    use super::*;
+    use auth_tower::JwtLayer;
+    use auth_tower::jwt_core::{Algorithm, Issuer, Key, KeySet, SharedKeySet, Verifier};
+
+    #[tokio::test]
+    async fn step_up_refuses_a_bearer_token_without_auth_time() {
+        let clock = Arc::new(ManualClock::new());
+        let keys = SharedKeySet::new(
+            KeySet::single(Key::generate_hmac("k1", Algorithm::HS256).unwrap()).unwrap(),
+        );
+        let issuer = Issuer::builder("https://issuer.test", "api")
+            .keys(keys.clone())
+            .clock(clock.clone())
+            .build()
+            .unwrap();
+        let verifier = Verifier::builder("https://issuer.test", "api")
+            .keys(keys)
+            .clock(clock.clone())
+            .build()
+            .unwrap();
+        let app = Router::new()
+            .route("/delete-account", post(|| async { "deleted" }))
+            .route_layer(
+                RequireAuth::identity()
+                    .fresh_within(Duration::from_secs(600))
+                    .with_clock(clock.clone()),
+            )
+            .layer(JwtLayer::new(verifier));
+        let call = |token: &str| {
+            http::Request::post("/delete-account")
+                .header("authorization", format!("Bearer {token}"))
+                .body(axum::body::Body::empty())
+                .unwrap()
+        };
+
+        // Minted just now, but for an identity with no login time (a refresh, a service).
+        let no_auth_time = issuer.issue(&Identity::new("alice")).unwrap();
+        let r = send(&app, call(no_auth_time.as_str())).await;
+        assert_eq!(r.status, 401, "{}", r.body);
+        assert!(
+            r.header("www-authenticate")
+                .unwrap()
+                .contains("error=\"insufficient_user_authentication\"")
+        );
+
+        // Minted just now for a login an hour ago: stale.
+        let old_login = Identity::new("alice")
+            .with_authenticated_at(clock.now().saturating_sub(Duration::from_secs(3600)));
+        let r = send(&app, call(issuer.issue(&old_login).unwrap().as_str())).await;
+        assert_eq!(r.status, 401, "{}", r.body);
+
+        // A recent login passes.
+        let fresh = Identity::new("alice").with_authenticated_at(clock.now());
+        let r = send(&app, call(issuer.issue(&fresh).unwrap().as_str())).await;
+        assert_eq!((r.status, r.body.as_str()), (200, "deleted"));
+    }
+}
