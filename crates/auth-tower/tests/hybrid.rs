@@ -239,3 +239,27 @@ async fn a_session_only_handler_refuses_bearer_requests_with_403() {
     assert_eq!(r.status, 403, "{}", r.body);
     assert!(r.body.contains("needs a session cookie"), "{}", r.body);
 }
+
+#[tokio::test]
+async fn cross_site_origin_scheme_counts_for_the_session_cookie() {
+    // This world's session cookie is the insecure development one: its own origin is http.
+    let w = world();
+    let cookie = login_cookie(&w.app).await;
+    let post = |origin: &str| {
+        req(
+            "POST",
+            "/change",
+            &[
+                ("origin", origin),
+                ("host", "app.example"),
+                ("cookie", &cookie),
+            ],
+        )
+    };
+    assert_eq!(send(&w.app, post("https://app.example")).await.status, 403);
+    assert_eq!(
+        send(&w.app, post("http://app.example:80")).await.status,
+        200
+    );
+    assert_eq!(send(&w.app, post("http://app.example")).await.status, 200);
+}

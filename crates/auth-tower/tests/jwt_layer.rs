@@ -339,3 +339,50 @@ async fn token_from_a_named_cookie() {
     .await;
     assert_eq!((r.status, r.body.as_str()), (200, "bob"));
 }
+
+#[tokio::test]
+async fn token_cookie_cross_site_check_compares_scheme_host_and_port() {
+    let w = world();
+    let layer = JwtLayer::new(w.verifier.clone())
+        .with_cookie("access_token")
+        .with_allowed_origin("https://front.example:443")
+        .unwrap();
+    let app = Router::new()
+        .route(
+            "/me",
+            axum::routing::post(|who: Identity| async move { who.subject().to_owned() }),
+        )
+        .layer(layer);
+    let alice = w.issuer.issue(&Identity::new("alice")).unwrap();
+    let cookie = format!("access_token={}", alice.as_str());
+    let cases = [
+        ("http://app.example", 403),
+        ("https://app.example:8443", 403),
+        ("http://front.example", 403),
+        ("https://app.example", 200),
+        ("https://front.example", 200),
+    ];
+    for (origin, status) in cases {
+        let r = send(
+            &app,
+            cookie_req(
+                "POST",
+                &cookie,
+                &[("origin", origin), ("host", "app.example")],
+            ),
+        )
+        .await;
+        assert_eq!(r.status, status, "{origin}: {}", r.body);
+    }
+    for bad in [
+        "https://front.example/",
+        "*",
+        "https://u@front.example",
+        "file://x",
+    ] {
+        let err = JwtLayer::new(w.verifier.clone())
+            .with_allowed_origin(bad)
+            .unwrap_err();
+        assert_eq!(err.kind(), auth_core::ErrorKind::Config, "{bad:?}");
+    }
+}
