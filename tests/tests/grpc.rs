@@ -337,6 +337,7 @@ async fn server_wide_layer_answers_trailers_only() {
     assert_eq!(res.headers()["content-type"], "application/grpc");
     assert_eq!(res.headers()["grpc-status"], "16");
     assert_eq!(res.headers()["grpc-message"], "authentication required");
+    assert_eq!(res.headers()["cache-control"], "no-store");
     assert!(res.bytes().await.unwrap().is_empty());
 
     // And through tonic.

@@ -249,3 +249,39 @@ async fn jwks_serves_the_es256_public_key() {
     let a = post_json(&base, "nowhere", &json!({})).await;
     assert_eq!(a.status, 404);
 }
+
+/// The attack of issue 9 finding 3: `curl -H 'content-type: application/grpc'` over HTTP/1.1
+/// used to get `200 OK` with `grpc-status: 16`, which nginx `auth_request` or Traefik
+/// ForwardAuth (they copy the client's headers and allow any 2xx) read as "allowed".
+#[tokio::test]
+async fn a_grpc_content_type_over_http1_never_turns_a_refusal_into_a_2xx() {
+    let (_server, base) = start().await;
+    let bob = login(&base, "bob", "builder").await.pair();
+    let cases = [
+        (None, 401),
+        (Some("Bearer not.a.jwt".to_owned()), 401),
+        (Some(format!("Bearer {}", bob.access)), 403),
+    ];
+    for (authorization, status) in cases {
+        for ct in ["application/grpc", "application/grpc+proto"] {
+            let mut req = client()
+                .get(format!("{base}/api/reports"))
+                .header("content-type", ct)
+                .header("te", "trailers");
+            if let Some(a) = &authorization {
+                req = req.header("authorization", a);
+            }
+            let res = req.send().await.unwrap();
+            assert_eq!(res.version(), reqwest::Version::HTTP_11);
+            assert_eq!(res.status().as_u16(), status, "{ct} {authorization:?}");
+            assert!(res.headers().get("grpc-status").is_none());
+            assert_eq!(res.headers()["cache-control"], "no-store");
+            assert!(
+                res.headers()
+                    .get("www-authenticate")
+                    .is_some_and(|v| v.to_str().unwrap().starts_with("Bearer realm=\"jwt-api\"")),
+                "an HTTP challenge"
+            );
+        }
+    }
+}

@@ -11,11 +11,9 @@ use auth_tower::{
     Identity, IdentityGuards, Rejection, RequireAuth, Session, SessionError, SessionLayer,
 };
 use axum::Router;
-use axum::body::Body;
 use axum::extract::Path;
 use axum::routing::{get, post};
 use common::{get as get_req, post as post_req, send};
-use http::Request;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -158,21 +156,21 @@ async fn grpc_gets_16_and_7() {
     let user = send(&app, post_req("/login/alice/user", None))
         .await
         .cookie_pair();
-    let grpc = |cookie: Option<&str>| {
-        let mut b = Request::get("/admin").header("content-type", "application/grpc");
-        if let Some(c) = cookie {
-            b = b.header("cookie", c);
-        }
-        b.body(Body::empty()).unwrap()
-    };
-    assert_eq!(
-        send(&app, grpc(None)).await.header("grpc-status"),
-        Some("16")
-    );
-    assert_eq!(
-        send(&app, grpc(Some(&user))).await.header("grpc-status"),
-        Some("7")
-    );
+    let grpc = |cookie: Option<&str>| common::grpc(get_req("/admin", cookie));
+    common::assert_grpc_refusal(&send(&app, grpc(None)).await, "16");
+    common::assert_grpc_refusal(&send(&app, grpc(Some(&user))).await, "7");
+}
+
+#[tokio::test]
+async fn http1_with_a_grpc_content_type_gets_an_http_refusal_from_guards() {
+    let clock = Arc::new(ManualClock::new());
+    let app = app(clock);
+    let user = send(&app, post_req("/login/alice/user", None))
+        .await
+        .cookie_pair();
+    let fake = |cookie: Option<&str>| common::fake_grpc_http1(get_req("/admin", cookie));
+    common::assert_http_refusal(&send(&app, fake(None)).await, 401);
+    common::assert_http_refusal(&send(&app, fake(Some(&user))).await, 403);
 }
 
 #[tokio::test]
@@ -183,4 +181,86 @@ async fn a_guard_without_an_auth_layer_says_so() {
     let r = send(&app, get_req("/x", None)).await;
     assert_eq!(r.status, 500);
     assert!(r.body.contains("missing auth layer"), "{}", r.body);
+}
+
+#[tokio::test]
+async fn step_up_refuses_an_authentication_time_in_the_future() {
+    // A clock far off or a forged value must not be "fresh" for as long as it stays ahead.
+    use auth_tower::guard::IdentityGuards;
+    let clock = ManualClock::new();
+    let now = clock.now();
+    let max_age = Duration::from_secs(600);
+    let ahead = Identity::new("alice")
+        .with_authenticated_at(now.saturating_add(Duration::from_secs(86_400)));
+    assert!(ahead.require_fresh(max_age, now).is_err());
+    let slightly_ahead =
+        Identity::new("alice").with_authenticated_at(now.saturating_add(Duration::from_secs(5)));
+    assert!(
+        slightly_ahead.require_fresh(max_age, now).is_ok(),
+        "clock skew"
+    );
+    let never = Identity::new("alice");
+    assert!(never.require_fresh(max_age, now).is_err(), "no login time");
+}
+
+/// Finding 6 of issue 9 through the guard: bearer tokens whose `auth_time` is missing (every
+/// token minted for an identity without a login time) used to count as a login at `iat`.
+#[cfg(feature = "jwt")]
+mod jwt_step_up {
+    use super::*;
+    use auth_tower::JwtLayer;
+    use auth_tower::jwt_core::{Algorithm, Issuer, Key, KeySet, SharedKeySet, Verifier};
+
+    #[tokio::test]
+    async fn step_up_refuses_a_bearer_token_without_auth_time() {
+        let clock = Arc::new(ManualClock::new());
+        let keys = SharedKeySet::new(
+            KeySet::single(Key::generate_hmac("k1", Algorithm::HS256).unwrap()).unwrap(),
+        );
+        let issuer = Issuer::builder("https://issuer.test", "api")
+            .keys(keys.clone())
+            .clock(clock.clone())
+            .build()
+            .unwrap();
+        let verifier = Verifier::builder("https://issuer.test", "api")
+            .keys(keys)
+            .clock(clock.clone())
+            .build()
+            .unwrap();
+        let app = Router::new()
+            .route("/delete-account", post(|| async { "deleted" }))
+            .route_layer(
+                RequireAuth::identity()
+                    .fresh_within(Duration::from_secs(600))
+                    .with_clock(clock.clone()),
+            )
+            .layer(JwtLayer::new(verifier));
+        let call = |token: &str| {
+            http::Request::post("/delete-account")
+                .header("authorization", format!("Bearer {token}"))
+                .body(axum::body::Body::empty())
+                .unwrap()
+        };
+
+        // Minted just now, but for an identity with no login time (a refresh, a service).
+        let no_auth_time = issuer.issue(&Identity::new("alice")).unwrap();
+        let r = send(&app, call(no_auth_time.as_str())).await;
+        assert_eq!(r.status, 401, "{}", r.body);
+        assert!(
+            r.header("www-authenticate")
+                .unwrap()
+                .contains("error=\"insufficient_user_authentication\"")
+        );
+
+        // Minted just now for a login an hour ago: stale.
+        let old_login = Identity::new("alice")
+            .with_authenticated_at(clock.now().saturating_sub(Duration::from_secs(3600)));
+        let r = send(&app, call(issuer.issue(&old_login).unwrap().as_str())).await;
+        assert_eq!(r.status, 401, "{}", r.body);
+
+        // A recent login passes.
+        let fresh = Identity::new("alice").with_authenticated_at(clock.now());
+        let r = send(&app, call(issuer.issue(&fresh).unwrap().as_str())).await;
+        assert_eq!((r.status, r.body.as_str()), (200, "deleted"));
+    }
 }

@@ -201,20 +201,32 @@ async fn cross_site_protection_applies_to_cookies_only() {
 #[tokio::test]
 async fn grpc_requests_get_grpc_statuses() {
     let w = world();
-    let r = send(
-        &w.app,
-        req(
-            "POST",
-            "/me",
-            &[
-                ("content-type", "application/grpc"),
-                ("authorization", "Bearer x.y.z"),
-            ],
-        ),
-    )
-    .await;
-    assert_eq!(r.status, 200);
-    assert_eq!(r.header("grpc-status"), Some("16"));
+    let bad = || req("POST", "/me", &[("authorization", "Bearer x.y.z")]);
+    let r = send(&w.app, common::grpc(bad())).await;
+    common::assert_grpc_refusal(&r, "16");
+    let r = send(&w.app, common::grpc(req("POST", "/me", &[]))).await;
+    common::assert_grpc_refusal(&r, "16");
+}
+
+#[tokio::test]
+async fn http1_with_a_grpc_content_type_gets_an_http_refusal_from_hybrid() {
+    let w = world();
+    let bad = req("GET", "/me", &[("authorization", "Bearer x.y.z")]);
+    let r = send(&w.app, common::fake_grpc_http1(bad)).await;
+    common::assert_http_refusal(&r, 401);
+    let r = send(&w.app, common::fake_grpc_http1(req("GET", "/me", &[]))).await;
+    common::assert_http_refusal(&r, 401);
+    let cookie = login_cookie(&w.app).await;
+    let bearer_only = req("POST", "/login", &[("authorization", "Bearer x.y.z")]);
+    let r = send(&w.app, common::fake_grpc_http1(bearer_only)).await;
+    assert_ne!(r.status / 100, 2, "never a 2xx");
+    let cross_site = req(
+        "POST",
+        "/change",
+        &[("cookie", &cookie), ("sec-fetch-site", "cross-site")],
+    );
+    let r = send(&w.app, common::fake_grpc_http1(cross_site)).await;
+    common::assert_http_refusal(&r, 403);
 }
 
 #[tokio::test]
@@ -226,4 +238,28 @@ async fn a_session_only_handler_refuses_bearer_requests_with_403() {
     let r = send(&app, req("POST", "/login", &[("authorization", &bearer)])).await;
     assert_eq!(r.status, 403, "{}", r.body);
     assert!(r.body.contains("needs a session cookie"), "{}", r.body);
+}
+
+#[tokio::test]
+async fn cross_site_origin_scheme_counts_for_the_session_cookie() {
+    // This world's session cookie is the insecure development one: its own origin is http.
+    let w = world();
+    let cookie = login_cookie(&w.app).await;
+    let post = |origin: &str| {
+        req(
+            "POST",
+            "/change",
+            &[
+                ("origin", origin),
+                ("host", "app.example"),
+                ("cookie", &cookie),
+            ],
+        )
+    };
+    assert_eq!(send(&w.app, post("https://app.example")).await.status, 403);
+    assert_eq!(
+        send(&w.app, post("http://app.example:80")).await.status,
+        200
+    );
+    assert_eq!(send(&w.app, post("http://app.example")).await.status, 200);
 }

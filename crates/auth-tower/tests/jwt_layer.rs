@@ -157,23 +157,46 @@ async fn grpc_requests_get_grpc_statuses() {
             axum::routing::post(|who: Identity| async move { who.subject().to_owned() }),
         )
         .layer(JwtLayer::new(w.verifier.clone()));
-    let grpc = |auth: &[&str]| {
-        let mut b = Request::post("/pkg.Svc/Call").header("content-type", "application/grpc");
+    let call = |auth: &[&str]| {
+        let mut b = Request::post("/pkg.Svc/Call");
         for v in auth {
             b = b.header("authorization", *v);
         }
         b.body(Body::empty()).unwrap()
     };
+    let grpc = |auth: &[&str]| common::grpc(call(auth));
     let r = send(&app, grpc(&[])).await;
-    assert_eq!((r.status, r.header("grpc-status")), (200, Some("16")));
+    common::assert_grpc_refusal(&r, "16");
     let r = send(&app, grpc(&["Bearer x.y.z"])).await;
-    assert_eq!(r.header("grpc-status"), Some("16"));
+    common::assert_grpc_refusal(&r, "16");
     let r = send(&app, grpc(&["Bearer a", "Bearer b"])).await;
-    assert_eq!(
-        r.header("grpc-status"),
-        Some("3"),
-        "INVALID_ARGUMENT for a malformed request"
+    common::assert_grpc_refusal(&r, "3");
+
+    // The same calls over HTTP/1.1 are HTTP requests, whatever their content type says.
+    let fake = |auth: &[&str]| common::fake_grpc_http1(call(auth));
+    common::assert_http_refusal(&send(&app, fake(&[])).await, 401);
+    common::assert_http_refusal(&send(&app, fake(&["Bearer x.y.z"])).await, 401);
+    common::assert_http_refusal(&send(&app, fake(&["Bearer a", "Bearer b"])).await, 400);
+}
+
+#[tokio::test]
+async fn http1_with_a_grpc_content_type_gets_an_http_refusal_from_jwt() {
+    let w = world();
+    let required = app(JwtLayer::new(w.verifier.clone()));
+    let me = |auth: Option<&str>| {
+        let mut b = Request::get("/me");
+        if let Some(v) = auth {
+            b = b.header("authorization", v);
+        }
+        common::fake_grpc_http1(b.body(Body::empty()).unwrap())
+    };
+    common::assert_http_refusal(&send(&required, me(None)).await, 401);
+    common::assert_http_refusal(
+        &send(&required, me(Some("Bearer bad.token.here"))).await,
+        401,
     );
+    let optional = app(JwtLayer::new(w.verifier.clone()).optional());
+    common::assert_http_refusal(&send(&optional, me(None)).await, 401);
 }
 
 #[tokio::test]
@@ -315,4 +338,51 @@ async fn token_from_a_named_cookie() {
     )
     .await;
     assert_eq!((r.status, r.body.as_str()), (200, "bob"));
+}
+
+#[tokio::test]
+async fn token_cookie_cross_site_check_compares_scheme_host_and_port() {
+    let w = world();
+    let layer = JwtLayer::new(w.verifier.clone())
+        .with_cookie("access_token")
+        .with_allowed_origin("https://front.example:443")
+        .unwrap();
+    let app = Router::new()
+        .route(
+            "/me",
+            axum::routing::post(|who: Identity| async move { who.subject().to_owned() }),
+        )
+        .layer(layer);
+    let alice = w.issuer.issue(&Identity::new("alice")).unwrap();
+    let cookie = format!("access_token={}", alice.as_str());
+    let cases = [
+        ("http://app.example", 403),
+        ("https://app.example:8443", 403),
+        ("http://front.example", 403),
+        ("https://app.example", 200),
+        ("https://front.example", 200),
+    ];
+    for (origin, status) in cases {
+        let r = send(
+            &app,
+            cookie_req(
+                "POST",
+                &cookie,
+                &[("origin", origin), ("host", "app.example")],
+            ),
+        )
+        .await;
+        assert_eq!(r.status, status, "{origin}: {}", r.body);
+    }
+    for bad in [
+        "https://front.example/",
+        "*",
+        "https://u@front.example",
+        "file://x",
+    ] {
+        let err = JwtLayer::new(w.verifier.clone())
+            .with_allowed_origin(bad)
+            .unwrap_err();
+        assert_eq!(err.kind(), auth_core::ErrorKind::Config, "{bad:?}");
+    }
 }

@@ -484,14 +484,11 @@ async fn store_failure_fails_closed_with_503() {
         "a logout that could not happen must not look done"
     );
     // gRPC callers get a trailers-only UNAVAILABLE.
-    let req = Request::get("/me")
-        .header("cookie", &cookie)
-        .header("content-type", "application/grpc")
-        .body(Body::empty())
-        .unwrap();
-    let r = send(&app, req).await;
-    assert_eq!(r.status, 200);
-    assert_eq!(r.header("grpc-status"), Some("14"));
+    let r = send(&app, common::grpc(get_req("/me", Some(&cookie)))).await;
+    common::assert_grpc_refusal(&r, "14");
+    // The same headers over HTTP/1.1 are not gRPC: a plain 503.
+    let r = send(&app, common::fake_grpc_http1(get_req("/me", Some(&cookie)))).await;
+    common::assert_http_refusal(&r, 503);
     store.set_down(false);
     assert_eq!(
         send(&app, get_req("/me", Some(&cookie))).await.body,
@@ -553,6 +550,130 @@ async fn cross_site_unsafe_requests_are_refused() {
         .body(Body::empty())
         .unwrap();
     assert_eq!(send(&app, req).await.status, 200, "own origin");
+}
+
+/// Issue 9 finding 7: without `Sec-Fetch-Site` the `Origin` used to be compared by host only,
+/// so `http://app.example` (any page on the plain-http origin, or a network attacker's
+/// injection there) passed as the https app's own origin.
+#[tokio::test]
+async fn cross_site_origin_must_match_scheme_host_and_port() {
+    let (_, _, app) = setup(); // Secure cookies: the app's own origin is https
+    let post = |origin: &str, host: &str| {
+        Request::post("/login/alice")
+            .header("origin", origin)
+            .header("host", host)
+            .body(Body::empty())
+            .unwrap()
+    };
+    let cases = [
+        ("http://app.example", "app.example", 403),
+        ("http://app.example:443", "app.example", 403),
+        ("https://app.example:8443", "app.example", 403),
+        ("https://app.example", "app.example:8443", 403),
+        ("https://app.example.evil", "app.example", 403),
+        ("https://app.example", "app.example", 200),
+        ("https://APP.Example", "app.example", 200),
+        ("https://app.example", "app.example:443", 200),
+        ("https://app.example:8443", "APP.example:8443", 200),
+    ];
+    for (origin, host, status) in cases {
+        let r = send(&app, post(origin, host)).await;
+        assert_eq!(r.status, status, "Origin {origin}, Host {host}: {}", r.body);
+    }
+}
+
+#[tokio::test]
+async fn allowed_origins_match_with_default_ports_normalised() {
+    let layer = SessionLayer::builder(MemoryStore::new())
+        .with_allowed_origin("https://front.example:443")
+        .with_allowed_origin("HTTP://Other.Example:80")
+        .with_allowed_origin("https://[::1]:8443")
+        .build()
+        .unwrap();
+    let app = routes().layer(layer);
+    let post = |origin: &str, cross_site: bool| {
+        let mut b = Request::post("/login/alice")
+            .header("origin", origin)
+            .header("host", "app.example");
+        if cross_site {
+            b = b.header("sec-fetch-site", "cross-site");
+        }
+        b.body(Body::empty()).unwrap()
+    };
+    let cases = [
+        ("https://front.example", 200),
+        ("https://FRONT.example", 200),
+        ("http://other.example", 200),
+        ("https://[::1]:8443", 200),
+        ("http://front.example", 403),
+        ("https://front.example:8443", 403),
+        ("https://other.example", 403),
+        ("https://[::1]", 403),
+        ("null", 403),
+    ];
+    for (origin, status) in cases {
+        for cross_site in [false, true] {
+            let r = send(&app, post(origin, cross_site)).await;
+            assert_eq!(
+                r.status, status,
+                "{origin} cross_site={cross_site}: {}",
+                r.body
+            );
+        }
+    }
+}
+
+#[test]
+fn allowed_origins_that_can_never_match_are_refused_at_build_time() {
+    for bad in [
+        "https://front.example/",
+        "https://front.example/app",
+        "https://front.example?x=1",
+        "https://front.example#top",
+        "https://user:pass@front.example",
+        "https://user@front.example",
+        "*",
+        "https://*.example.com",
+        "ftp://front.example",
+        "ws://front.example",
+        "null",
+        "front.example",
+        "//front.example",
+        "https://",
+        "https://front.example:0",
+        "https://front.example:65536",
+        "https://front.example:",
+        "https://front.example:8o",
+        " https://front.example",
+        "https://front.example ",
+        "https://fr ont.example",
+        "https://bücher.example",
+        "https://[::1",
+        "",
+    ] {
+        let err = SessionLayer::builder(MemoryStore::new())
+            .with_allowed_origin(bad)
+            .build()
+            .unwrap_err();
+        assert_eq!(err.kind(), auth_core::ErrorKind::Config, "{bad:?}");
+        assert!(err.to_string().contains("origin"), "{bad:?}: {err}");
+    }
+}
+
+#[tokio::test]
+async fn http1_with_a_grpc_content_type_gets_an_http_refusal() {
+    let (_, _, app) = setup();
+    let r = send(&app, common::fake_grpc_http1(get_req("/me", None))).await;
+    common::assert_http_refusal(&r, 401);
+    let cross_site = Request::post("/login/alice")
+        .header("sec-fetch-site", "cross-site")
+        .body(Body::empty())
+        .unwrap();
+    let r = send(&app, common::fake_grpc_http1(cross_site)).await;
+    common::assert_http_refusal(&r, 403);
+    // Real gRPC (HTTP/2 + te: trailers) still gets its status.
+    let r = send(&app, common::grpc(get_req("/me", None))).await;
+    common::assert_grpc_refusal(&r, "16");
 }
 
 #[tokio::test]

@@ -77,6 +77,18 @@ fn unavailable(message: impl Into<std::borrow::Cow<'static, str>>) -> Error {
     Error::new(ErrorKind::Unavailable, message)
 }
 
+/// `url` as it may be logged or shown: without user info (`user:pass@`), query or fragment,
+/// where identity providers and proxies put credentials and API keys.
+pub(super) fn redacted(url: &Url) -> String {
+    let mut shown = url.clone();
+    // Both only fail for URLs that cannot have user info (no host), which we never accept.
+    let _ = shown.set_username("");
+    let _ = shown.set_password(None);
+    shown.set_query(None);
+    shown.set_fragment(None);
+    shown.into()
+}
+
 /// GET the document, refusing anything but a `200` of at most `max_bytes`.
 pub(super) async fn fetch(client: &Client, url: &Url, max_bytes: usize) -> Result<Fetched, Error> {
     let mut response = client
@@ -84,7 +96,8 @@ pub(super) async fn fetch(client: &Client, url: &Url, max_bytes: usize) -> Resul
         .header(ACCEPT, "application/jwk-set+json, application/json")
         .send()
         .await
-        .map_err(|e| unavailable("the JWKS request failed").with_source(e))?;
+        // `without_url`: reqwest's message would repeat the URL, user info and query included.
+        .map_err(|e| unavailable("the JWKS request failed").with_source(e.without_url()))?;
     if response.status() != StatusCode::OK {
         return Err(unavailable(format!(
             "the JWKS endpoint answered {} (redirects to other origins are not followed)",
@@ -103,7 +116,7 @@ pub(super) async fn fetch(client: &Client, url: &Url, max_bytes: usize) -> Resul
     while let Some(chunk) = response
         .chunk()
         .await
-        .map_err(|e| unavailable("the JWKS response broke off").with_source(e))?
+        .map_err(|e| unavailable("the JWKS response broke off").with_source(e.without_url()))?
     {
         if body.len() + chunk.len() > max_bytes {
             return Err(too_large());
@@ -116,6 +129,32 @@ pub(super) async fn fetch(client: &Client, url: &Url, max_bytes: usize) -> Resul
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn redacted_urls_have_no_userinfo_query_or_fragment() {
+        let cases = [
+            (
+                "https://user:pass@idp.example/jwks?api_key=k#f",
+                "https://idp.example/jwks",
+            ),
+            (
+                "https://user@idp.example:8443/jwks",
+                "https://idp.example:8443/jwks",
+            ),
+            ("https://:pass@idp.example/", "https://idp.example/"),
+            (
+                "http://127.0.0.1:8080/a/b?x=1&y=2",
+                "http://127.0.0.1:8080/a/b",
+            ),
+            (
+                "https://idp.example/.well-known/jwks.json",
+                "https://idp.example/.well-known/jwks.json",
+            ),
+        ];
+        for (url, shown) in cases {
+            assert_eq!(redacted(&parse_url(url).unwrap()), shown, "{url}");
+        }
+    }
 
     #[test]
     fn url_policy() {

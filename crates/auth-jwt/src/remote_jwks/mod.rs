@@ -44,6 +44,8 @@ pub struct RemoteJwks {
 
 pub(crate) struct Shared {
     url: Url,
+    /// `url` without user info or query ([`fetch::redacted`]): what logs and `Debug` show.
+    shown_url: String,
     client: Client,
     config: RemoteJwksConfig,
     keys: SharedKeySet,
@@ -84,6 +86,7 @@ impl RemoteJwks {
             .map_err(|_| Error::config("RemoteJwks::new must run inside a tokio runtime"))?;
         let stop = Arc::new(Notify::new());
         let shared = Arc::new(Shared {
+            shown_url: fetch::redacted(&url),
             url,
             client,
             config,
@@ -189,7 +192,7 @@ impl Shared {
             .clamp(self.config.min_ttl, self.config.max_ttl);
         tracing::info!(
             target: "auth_jwt::jwks",
-            url = %self.url,
+            url = %self.shown_url,
             keys = set.len(),
             skipped,
             ttl_secs = ttl.as_secs(),
@@ -227,7 +230,7 @@ impl Shared {
                 state.refresh_at = Some(now.saturating_add(backoff));
                 tracing::warn!(
                     target: "auth_jwt::jwks",
-                    url = %self.url,
+                    url = %self.shown_url,
                     error = %e,
                     failures = state.failures,
                     "JWKS fetch failed; keeping the last good keys"
@@ -261,7 +264,7 @@ impl Shared {
             drop(state);
             tracing::error!(
                 target: "auth_jwt::jwks",
-                url = %self.url,
+                url = %self.shown_url,
                 "JWKS keys expired past the stale-if-error window; verification fails closed"
             );
             self.keys.replace(KeySet::empty());
@@ -312,7 +315,7 @@ impl Drop for Shared {
 impl fmt::Debug for RemoteJwks {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("RemoteJwks")
-            .field("url", &self.shared.url.as_str())
+            .field("url", &self.shared.shown_url)
             .field("keys", &self.shared.keys)
             .field("available", &self.is_available())
             .finish()

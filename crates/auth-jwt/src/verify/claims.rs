@@ -239,6 +239,14 @@ pub(crate) fn check(payload: &[u8], profile: &Profile, now: Timestamp) -> Result
             "the token was issued in the future",
         ));
     }
+    // A login cannot follow the token it is in. An `auth_time` ahead of `iat` would pass every
+    // step-up check for as long as it stays ahead (forever, if far enough), so it is refused.
+    if auth_time.is_some_and(|at| at > iat.saturating_add(profile.leeway)) {
+        return Err(err(
+            ErrorKind::InvalidClaim,
+            "`auth_time` is later than the token's `iat`",
+        ));
+    }
     let mut valid_until = exp;
     if let Some(max_age) = profile.max_age {
         let too_old_at = iat.saturating_add(max_age);
@@ -271,10 +279,14 @@ pub(crate) fn check(payload: &[u8], profile: &Profile, now: Timestamp) -> Result
     let mut identity = Identity::new(subject)
         .with_session(session)
         .with_method(AuthMethod::Jwt)
-        .with_authenticated_at(auth_time.unwrap_or(iat))
         .with_expires_at(Some(exp))
         .with_roles(roles)
         .with_scopes(scopes);
+    // No fallback to `iat`: that is when the token was minted (a refresh mints a new one every
+    // few minutes), not when the user logged in. Without `auth_time`, a step-up check fails.
+    if let Some(at) = auth_time {
+        identity = identity.with_authenticated_at(at);
+    }
     for (name, value) in raw.extra {
         identity = identity.with_claim(name, value);
     }

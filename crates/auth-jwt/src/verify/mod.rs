@@ -4,7 +4,13 @@
 //! The checks, in order: size limit; the cache (a hit still re-checks expiry, the key and
 //! revocation); the JWS shape and header rules ([`crate::jws`]); `typ` is `at+jwt`; the key by
 //! `kid` with its pinned algorithm; the signature; the claim profile (`iss`, `aud`, `exp`,
-//! `nbf`, `iat`, types); revocation of the `jti`, the `sid` and the subject watermark.
+//! `nbf`, `iat`, `auth_time`, types); revocation of the `jti`, the `sid` and the subject
+//! watermark.
+//!
+//! The identity's [`authenticated_at`](auth_core::Identity::authenticated_at) is the token's
+//! `auth_time`, never `iat` (when the token was minted, e.g. by a refresh): a token without
+//! `auth_time` passes no step-up check. An `auth_time` later than `iat` plus the leeway is
+//! refused as [`InvalidClaim`](crate::ErrorKind::InvalidClaim).
 
 mod bearer;
 mod builder;

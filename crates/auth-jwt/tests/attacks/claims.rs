@@ -168,3 +168,113 @@ fn wrong_missing_or_empty_aud() {
         "aud contains ours"
     );
 }
+
+/// Finding 6 of issue 9: `authenticated_at` used to fall back to `iat`, so every refreshed
+/// token (a fresh `iat`) passed a step-up check as if the user had just logged in.
+#[test]
+fn a_token_without_auth_time_has_no_authentication_time() {
+    let w = World::new(Algorithm::HS256);
+    let who = w.verifier.verify_sync(&w.good_token()).unwrap();
+    assert_eq!(
+        who.authenticated_at(),
+        None,
+        "`iat` is when the token was minted, not when the user logged in"
+    );
+    let mut claims = w.claims();
+    claims["auth_time"] = json!(w.now() - 3600);
+    let who = w
+        .verifier
+        .verify_sync(&w.token(&w.header(), &claims))
+        .unwrap();
+    assert_eq!(
+        who.authenticated_at(),
+        Some(auth_core::Timestamp::from_unix_seconds(w.now() - 3600))
+    );
+}
+
+/// A login cannot happen after the token it is in was issued: an `auth_time` later than
+/// `iat` (beyond the leeway) would look fresh to a step-up check for as long as it is ahead.
+#[test]
+fn auth_time_later_than_iat_plus_leeway_is_refused() {
+    let w = World::with_verifier(Algorithm::HS256, |b| b.leeway(Duration::from_secs(30)));
+    let now = w.now();
+    for ahead in [31, 3600, 10 * 365 * 24 * 3600] {
+        let mut claims = w.claims();
+        claims["auth_time"] = json!(now + ahead);
+        assert_eq!(
+            w.kind(&w.token(&w.header(), &claims)),
+            ErrorKind::InvalidClaim,
+            "auth_time = iat + {ahead}s"
+        );
+    }
+    // Huge and fractional values are judged the same way.
+    let mut claims = w.claims();
+    claims["auth_time"] = json!(1e300);
+    assert_eq!(
+        w.kind(&w.token(&w.header(), &claims)),
+        ErrorKind::InvalidClaim
+    );
+    claims["auth_time"] = json!(now as f64 + 30.5);
+    assert_eq!(
+        w.kind(&w.token(&w.header(), &claims)),
+        ErrorKind::InvalidClaim
+    );
+    // Within the leeway (two clocks a little apart) and any time before `iat` is fine.
+    for at in [now + 30, now, now - 86_400] {
+        let mut claims = w.claims();
+        claims["auth_time"] = json!(at);
+        assert!(
+            w.verifier
+                .verify_sync(&w.token(&w.header(), &claims))
+                .is_ok(),
+            "auth_time = {at}"
+        );
+    }
+}
+
+/// Our own tokens: the issuer writes the identity's `auth_time`, and a refresh keeps the
+/// login's, so a refreshed token never looks like a new login.
+#[tokio::test]
+async fn issued_and_refreshed_tokens_keep_the_logins_auth_time() {
+    use auth_core::{Clock, Revocations};
+    use auth_jwt::{Identity, MemoryRefreshStore, RefreshTokens};
+    use std::sync::Arc;
+
+    let w = World::new(Algorithm::HS256);
+    let login = w.clock.now();
+    let who = w
+        .verifier
+        .verify_sync(
+            w.issuer
+                .issue(&Identity::new("alice").with_authenticated_at(login))
+                .unwrap()
+                .as_str(),
+        )
+        .unwrap();
+    assert_eq!(who.authenticated_at(), Some(login));
+    let who = w
+        .verifier
+        .verify_sync(w.issuer.issue(&Identity::new("alice")).unwrap().as_str())
+        .unwrap();
+    assert_eq!(who.authenticated_at(), None, "no login time, no auth_time");
+
+    let tokens = RefreshTokens::builder(
+        w.issuer.clone(),
+        Arc::new(MemoryRefreshStore::new()),
+        Arc::new(w.store.clone()) as Arc<dyn Revocations>,
+        b"refresh-secret-refresh-secret-32",
+    )
+    .clock(w.clock.clone())
+    .build()
+    .unwrap();
+    let mut pair = tokens
+        .start(&Identity::new("alice").with_authenticated_at(login))
+        .await
+        .unwrap();
+    for _ in 0..3 {
+        w.clock.advance(Duration::from_secs(500));
+        pair = tokens.refresh(pair.refresh.as_str()).await.unwrap();
+        let who = w.verifier.verify_sync(pair.access.as_str()).unwrap();
+        assert_eq!(who.authenticated_at(), Some(login), "the login's, not now");
+    }
+}

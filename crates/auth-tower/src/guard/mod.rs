@@ -44,7 +44,8 @@ pub trait IdentityGuards {
     /// The 403 rejection.
     fn require_scope(&self, scope: &str) -> Result<(), Rejection>;
     /// 401 `insufficient_user_authentication` unless the subject authenticated within
-    /// `max_age` of `now`.
+    /// `max_age` of `now` (an identity without an authentication time, such as a bearer token
+    /// without `auth_time`, never is; a time more than `max_age` ahead of `now` is not either).
     ///
     /// # Errors
     /// The 401 rejection.
@@ -75,8 +76,13 @@ impl IdentityGuards for Identity {
     }
 
     fn require_fresh(&self, max_age: Duration, now: Timestamp) -> Result<(), Rejection> {
+        // Fresh: within `max_age` of now, on either side. A time ahead of now is clock skew at
+        // best; bounding it by `max_age` too means no value (a clock far off, a forged claim)
+        // stays fresh for longer than the window. No time at all is never fresh.
+        let fresh =
+            |at: Timestamp| now.duration_since(at) <= max_age && at.duration_since(now) <= max_age;
         match self.authenticated_at() {
-            Some(at) if now.duration_since(at) <= max_age => Ok(()),
+            Some(at) if fresh(at) => Ok(()),
             _ => Err(Rejection::new(
                 RejectionKind::StaleAuthentication,
                 format!(

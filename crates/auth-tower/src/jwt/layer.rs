@@ -1,7 +1,7 @@
 //! [`JwtLayer`]: the tower layer for bearer JWTs.
 
 use super::service::JwtService;
-use crate::cross_site::{CrossSitePolicy, normalize_origin};
+use crate::cross_site::{CrossSitePolicy, Origin};
 use crate::rejection::{ErrorBody, Style};
 use auth_jwt::Verifier;
 use std::sync::Arc;
@@ -90,12 +90,16 @@ impl JwtLayer {
     }
 
     /// Trust unsafe requests from `origin` (`https://app.example.com`) when the token came
-    /// from the cookie.
+    /// from the cookie. Compared by scheme, host (any ASCII case) and port (`:443` the same as
+    /// none for https). The layer's own origin is the `Host` header's with https, so for a
+    /// plain-http development setup allow `http://localhost:PORT` here.
     ///
     /// # Errors
-    /// [`ErrorKind::Config`](auth_core::ErrorKind::Config) for a malformed origin.
+    /// [`ErrorKind::Config`](auth_core::ErrorKind::Config) for an origin no browser can send:
+    /// a path (even a trailing `/`), a query, a fragment, user info, `*`, a scheme other than
+    /// http or https, a bad port.
     pub fn with_allowed_origin(self, origin: &str) -> Result<Self, auth_core::Error> {
-        let origin = normalize_origin(origin)?;
+        let origin = Origin::allowed(origin)?;
         Ok(self.map(|c| c.cross_site.allowed_origins.push(origin)))
     }
 

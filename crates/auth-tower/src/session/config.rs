@@ -1,6 +1,6 @@
 //! Session configuration, validated once when the layer is built.
 
-use crate::cross_site::{CrossSitePolicy, normalize_origin};
+use crate::cross_site::{CrossSitePolicy, Origin, Scheme};
 use crate::rejection::{ErrorBody, Style};
 use auth_core::{Clock, Error, Revocations, SessionStore, SystemClock};
 use std::sync::Arc;
@@ -121,7 +121,10 @@ impl SessionLayerBuilder {
     }
 
     /// Also accept unsafe cross-site requests whose `Origin` is `origin`
-    /// (`scheme://host[:port]`), e.g. a front end served from another origin.
+    /// (`scheme://host[:port]`), e.g. a front end served from another origin. Compared by
+    /// scheme, host (any ASCII case) and port (a default port the same as none); an origin no
+    /// browser can send (a path or trailing `/`, a query, user info, `*`, another scheme) makes
+    /// [`build`](Self::build) fail.
     pub fn with_allowed_origin(mut self, origin: impl Into<String>) -> Self {
         self.allowed_origins.push(origin.into());
         self
@@ -192,7 +195,7 @@ impl SessionLayerBuilder {
         let allowed_origins = self
             .allowed_origins
             .iter()
-            .map(|o| normalize_origin(o))
+            .map(|o| Origin::allowed(o))
             .collect::<Result<Vec<_>, _>>()?;
         if !self.secure {
             tracing::warn!(
@@ -218,6 +221,12 @@ impl SessionLayerBuilder {
             touch_interval: self.touch_interval,
             cross_site: CrossSitePolicy {
                 enabled: self.cross_site_enabled,
+                // A Secure cookie only travels over https, so the origin it was set for is https.
+                own_scheme: if self.secure {
+                    Scheme::Https
+                } else {
+                    Scheme::Http
+                },
                 allowed_origins,
             },
             style: self.style,

@@ -160,3 +160,50 @@ pub fn post(uri: &str, cookie: Option<&str>) -> Request<Body> {
     }
     b.body(Body::empty()).unwrap()
 }
+
+/// `req` as a real gRPC call sends it: HTTP/2, `content-type: application/grpc`, `te: trailers`
+/// (what tonic's client puts on every call).
+pub fn grpc(mut req: Request<Body>) -> Request<Body> {
+    *req.version_mut() = http::Version::HTTP_2;
+    let headers = req.headers_mut();
+    headers.insert(
+        http::header::CONTENT_TYPE,
+        http::HeaderValue::from_static("application/grpc"),
+    );
+    headers.insert(http::header::TE, http::HeaderValue::from_static("trailers"));
+    req
+}
+
+/// `req` over HTTP/1.1 with the headers a forward-auth proxy copies from a client that claims
+/// gRPC (`content-type: application/grpc`, even `te: trailers`).
+pub fn fake_grpc_http1(mut req: Request<Body>) -> Request<Body> {
+    *req.version_mut() = http::Version::HTTP_11;
+    let headers = req.headers_mut();
+    headers.insert(
+        http::header::CONTENT_TYPE,
+        http::HeaderValue::from_static("application/grpc"),
+    );
+    headers.insert(http::header::TE, http::HeaderValue::from_static("trailers"));
+    req
+}
+
+/// An HTTP refusal with `status`: never a 2xx carrying `grpc-status`, and `no-store`.
+#[track_caller]
+pub fn assert_http_refusal(r: &Reply, status: u16) {
+    assert_eq!(r.status, status, "{}", r.body);
+    assert_eq!(
+        r.header("grpc-status"),
+        None,
+        "an HTTP refusal has no grpc-status"
+    );
+    assert_ne!(r.header("content-type"), Some("application/grpc"));
+    assert_eq!(r.header("cache-control"), Some("no-store"));
+}
+
+/// A gRPC trailers-only refusal with `code`, `no-store`.
+#[track_caller]
+pub fn assert_grpc_refusal(r: &Reply, code: &str) {
+    assert_eq!(r.status, 200, "trailers-only");
+    assert_eq!(r.header("grpc-status"), Some(code));
+    assert_eq!(r.header("cache-control"), Some("no-store"));
+}

@@ -5,19 +5,33 @@
 //! say where a request comes from in `Sec-Fetch-Site` and `Origin`; we refuse unsafe methods
 //! (anything but `GET`, `HEAD`, `OPTIONS`) unless:
 //! - `Sec-Fetch-Site` is `same-origin` or `none` (typed in the address bar, a bookmark), or
-//! - `Origin` is the request's own origin (its host matches `Host` / the URI authority), or
+//! - `Origin` is the request's own origin: the layer's scheme (https with `Secure` cookies,
+//!   the default; http with the insecure development cookie) and the host and port of `Host`
+//!   / the URI authority, or
 //! - `Origin` is in the configured allow list (for a separate front-end origin).
+//!
+//! Origins are compared as scheme, host and port (see [`Origin`]): the host without regard to
+//! ASCII case, a default port (`:443` for https, `:80` for http) the same as none. So
+//! `Origin: http://app.example` is not the https app `app.example`, and an allowed
+//! `https://front.example:443` matches the `https://front.example` browsers send. An allowed
+//! origin that no browser could ever send (a path or trailing `/`, a query, a fragment, user
+//! info, `*`, a scheme other than http/https, a bad port) is refused when the layer is built.
 //!
 //! A request with neither header is let through: it does not come from a browser (curl, a
 //! server, a mobile app), and browsers that would send cookies cross-site send `Origin` on
-//! unsafe methods. Refusals are 403.
+//! unsafe methods. An `Origin` that is not an http(s) origin (`null`, from a sandboxed frame
+//! or a `file:` page) is refused. Refusals are 403.
 //!
 //! # Deployment caveat
 //! Behind a proxy that rewrites `Host`, allow your public origin explicitly with
-//! `with_allowed_origin("https://app.example.com")`. Safe methods are never checked, so keep
-//! state changes off `GET`.
+//! `with_allowed_origin("https://app.example.com")`; the same for a plain-http origin in
+//! development when the layer assumes https. Safe methods are never checked, so keep state
+//! changes off `GET`.
 
-use auth_core::Error;
+mod origin;
+
+pub(crate) use origin::{Origin, Scheme};
+
 use http::header::{HOST, ORIGIN};
 use http::{Method, Request};
 
@@ -28,14 +42,17 @@ const SEC_FETCH_SITE: &str = "sec-fetch-site";
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct CrossSitePolicy {
     pub(crate) enabled: bool,
-    /// Normalized `scheme://host[:port]`, lower case.
-    pub(crate) allowed_origins: Vec<String>,
+    /// The scheme of the layer's own origin (the `Host` header has none).
+    pub(crate) own_scheme: Scheme,
+    /// Origins trusted besides our own.
+    pub(crate) allowed_origins: Vec<Origin>,
 }
 
 impl Default for CrossSitePolicy {
     fn default() -> Self {
         Self {
             enabled: true,
+            own_scheme: Scheme::Https,
             allowed_origins: Vec::new(),
         }
     }
@@ -66,71 +83,50 @@ impl CrossSitePolicy {
             return Ok(());
         }
         let headers = req.headers();
-        let origin = headers.get(ORIGIN).and_then(|v| v.to_str().ok());
-        let allowed = |o: &str| {
-            self.allowed_origins
-                .iter()
-                .any(|a| a.eq_ignore_ascii_case(o))
-        };
+        let origin_header = headers.get(ORIGIN);
+        // Not UTF-8 or not an http(s) origin ("null"): never ours, never allowed.
+        let origin = origin_header
+            .and_then(|v| v.to_str().ok())
+            .and_then(|o| Origin::parse(o).ok());
+        let allowed = origin
+            .as_ref()
+            .is_some_and(|o| self.allowed_origins.contains(o));
         if let Some(site) = headers.get(SEC_FETCH_SITE) {
             let site = site.as_bytes();
             if site.eq_ignore_ascii_case(b"same-origin") || site.eq_ignore_ascii_case(b"none") {
                 return Ok(());
             }
-            return match origin {
-                Some(o) if allowed(o) => Ok(()),
-                _ => Err(CrossSiteRefusal::FetchMetadata),
+            return if allowed {
+                Ok(())
+            } else {
+                Err(CrossSiteRefusal::FetchMetadata)
             };
         }
-        let Some(origin) = origin else {
+        if origin_header.is_none() {
             return Ok(());
-        };
-        if allowed(origin) || is_same_origin(origin, req) {
+        }
+        if allowed || origin.is_some_and(|o| self.is_own(&o, req)) {
             return Ok(());
         }
         Err(CrossSiteRefusal::Origin)
+    }
+
+    /// Whether `origin` is the request's own: our scheme, and the host and port of the URI
+    /// authority or the `Host` header.
+    fn is_own<B>(&self, origin: &Origin, req: &Request<B>) -> bool {
+        let authority = req
+            .uri()
+            .authority()
+            .map(|a| a.as_str())
+            .or_else(|| req.headers().get(HOST).and_then(|h| h.to_str().ok()));
+        authority
+            .and_then(|a| Origin::with_authority(self.own_scheme, a).ok())
+            .is_some_and(|own| own == *origin)
     }
 }
 
 fn is_safe(method: &Method) -> bool {
     matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
-}
-
-/// Whether `origin`'s host[:port] is the request's own authority.
-fn is_same_origin<B>(origin: &str, req: &Request<B>) -> bool {
-    let Some((_, host)) = origin.split_once("://") else {
-        return false; // "null" and other opaque origins are never same-origin
-    };
-    let own = req
-        .uri()
-        .authority()
-        .map(|a| a.as_str())
-        .or_else(|| req.headers().get(HOST).and_then(|h| h.to_str().ok()));
-    own.is_some_and(|own| !own.is_empty() && own.eq_ignore_ascii_case(host))
-}
-
-/// Normalize an allow-list entry to `scheme://host[:port]`, refusing anything else.
-pub(crate) fn normalize_origin(origin: &str) -> Result<String, Error> {
-    let bad = || {
-        Error::config(format!(
-            "allowed origin {origin:?} must be scheme://host[:port] with no path, e.g. https://app.example.com"
-        ))
-    };
-    let uri: http::Uri = origin.parse().map_err(|_| bad())?;
-    let scheme = uri.scheme_str().ok_or_else(bad)?;
-    let authority = uri.authority().ok_or_else(bad)?;
-    if !matches!(scheme, "http" | "https")
-        || authority.as_str().contains('@')
-        || !matches!(uri.path(), "" | "/")
-        || uri.query().is_some()
-        || origin.ends_with('/')
-    {
-        return Err(bad());
-    }
-    Ok(format!(
-        "{scheme}://{}",
-        authority.as_str().to_ascii_lowercase()
-    ))
 }
 
 #[cfg(test)]
@@ -152,7 +148,8 @@ mod tests {
     fn decisions() {
         let p = CrossSitePolicy {
             enabled: true,
-            allowed_origins: vec![normalize_origin("https://front.test").unwrap()],
+            own_scheme: Scheme::Http,
+            allowed_origins: vec![Origin::allowed("https://front.test").unwrap()],
         };
         let ok = |m, h: &[(&str, &str)]| p.check(&req(m, h));
         assert_eq!(ok("GET", &[("sec-fetch-site", "cross-site")]), Ok(()));
@@ -204,7 +201,7 @@ mod tests {
         );
         let off = CrossSitePolicy {
             enabled: false,
-            allowed_origins: vec![],
+            ..CrossSitePolicy::default()
         };
         assert_eq!(
             off.check(&req("POST", &[("origin", "https://evil.test")])),
@@ -213,20 +210,45 @@ mod tests {
     }
 
     #[test]
-    fn allow_list_entries_are_validated() {
-        assert_eq!(
-            normalize_origin("https://A.example.com:8443").unwrap(),
-            "https://a.example.com:8443"
+    fn own_origin_is_scheme_host_and_port() {
+        let https = CrossSitePolicy::default();
+        let ok = |p: &CrossSitePolicy, origin: &str, host: &str| {
+            let req = Request::post("/x")
+                .header(HOST, host)
+                .header(ORIGIN, origin)
+                .body(())
+                .unwrap();
+            p.check(&req).is_ok()
+        };
+        assert!(ok(&https, "https://app.test", "app.test"));
+        assert!(ok(&https, "https://app.test", "app.test:443"));
+        assert!(ok(&https, "https://app.test:443", "APP.test"));
+        assert!(!ok(&https, "http://app.test", "app.test"), "scheme ignored");
+        assert!(!ok(&https, "http://app.test:443", "app.test:443"));
+        assert!(!ok(&https, "https://app.test:8443", "app.test"));
+        assert!(
+            !ok(&https, "https://app.test", "bad host"),
+            "unparsable Host"
         );
-        for bad in [
-            "a.example.com",
-            "https://a.example.com/",
-            "https://a/path",
-            "ftp://a",
-            "https://u@a",
-            "",
-        ] {
-            assert!(normalize_origin(bad).is_err(), "accepted {bad:?}");
-        }
+        let http = CrossSitePolicy {
+            own_scheme: Scheme::Http,
+            ..CrossSitePolicy::default()
+        };
+        assert!(ok(&http, "http://app.test", "app.test:80"));
+        assert!(!ok(&http, "https://app.test", "app.test"));
+    }
+
+    #[test]
+    fn an_origin_header_that_is_not_an_origin_is_refused() {
+        let p = CrossSitePolicy::default();
+        let req = Request::post("/x")
+            .header(HOST, "app.test")
+            .header(
+                ORIGIN,
+                http::HeaderValue::from_bytes(b"https://app.test\xff").unwrap(),
+            )
+            .body(())
+            .unwrap();
+        assert_eq!(p.check(&req), Err(CrossSiteRefusal::Origin));
     }
 }
