@@ -43,8 +43,11 @@
 //! about 440 bytes (measured by `tests/memory.rs`).
 //!
 //! Expiry is judged by the configured [`Clock`](auth_core::Clock), passed to every script as an
-//! argument (never Redis `TIME`): `load` returns `None` for an expired session even if Redis
-//! has not dropped it yet. Give every instance a synchronised clock.
+//! argument: `load` returns `None` for an expired session even if Redis has not dropped it yet.
+//! Give every instance a synchronised clock. Pruning shared state (subject index entries,
+//! revocations) is bounded by Redis' own clock (`TIME`): a script prunes at the earlier of the
+//! caller's time and the server's, so one instance whose clock runs ahead cannot erase what
+//! the others still rely on.
 //!
 //! # What is atomic
 //! Every write is a Lua script. On a **single Redis** each operation is one script that
