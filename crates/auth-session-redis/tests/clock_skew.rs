@@ -136,3 +136,48 @@ async fn an_index_entry_survives_a_write_from_an_instance_a_day_ahead() {
     );
     assert!(store.load(&live).await.unwrap().is_none());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refresh_family_survives_a_refresh_from_an_instance_a_day_ahead() {
+    use auth_core::refresh::{FamilyId, FamilyRecord, RefreshStore, RotateRequest, Rotation};
+    use auth_session_redis::RedisRefreshStore;
+    if !common::redis_ready().await {
+        return;
+    }
+    let prefix = common::unique_prefix();
+    let _cleanup = common::Cleanup::new(&common::redis_url(), &prefix);
+    let (right, ahead) = clocks();
+    let store = RedisRefreshStore::connect(&config(&prefix, right.clone()))
+        .await
+        .unwrap();
+    let family = FamilyId::from_bytes(*common::new_key().as_bytes());
+    let record = FamilyRecord {
+        identity: Identity::new("skew-refresh"),
+        created_at: right.now(),
+        expires_at: right.now().saturating_add(DAY * 30),
+    };
+    // Its first token is live for another hour.
+    let hour = right.now().saturating_add(Duration::from_secs(3600));
+    store.create(&family, &record, hour).await.unwrap();
+    let request = |now: auth_core::Timestamp| RotateRequest {
+        family,
+        generation: 0,
+        now,
+        grace: Duration::from_secs(10),
+        max_repeats: 1,
+        next_expires_at: now.saturating_add(Duration::from_secs(3600)),
+    };
+    // By the skewed clock the token expired: refused (liveness is the caller's clock)...
+    assert_eq!(
+        store.rotate(&request(ahead.now())).await.unwrap(),
+        Rotation::NotFound
+    );
+    // ...but the family is still there for everyone else.
+    assert!(
+        matches!(
+            store.rotate(&request(right.now())).await.unwrap(),
+            Rotation::Rotated { generation: 1, .. }
+        ),
+        "the skewed instance erased a live refresh family"
+    );
+}

@@ -126,7 +126,9 @@ pub enum Rotation {
 /// [`rotate`](Self::rotate), given `g = request.generation`, `now = request.now`:
 /// 1. no family, or `now >= record.expires_at` → [`Rotation::NotFound`];
 /// 2. `g == generation`: if `now >= live_expires_at`, delete the family →
-///    [`Rotation::NotFound`]; else `generation += 1`, `rotated_at = now`,
+///    [`Rotation::NotFound`] (a store shared by several instances deletes an expired family
+///    only once its own clock agrees, so that a caller whose clock runs ahead cannot erase a
+///    family that is live for the others; it answers `NotFound` either way); else `generation += 1`, `rotated_at = now`,
 ///    `live_expires_at = min(request.next_expires_at, record.expires_at)`, `repeats = 0` →
 ///    [`Rotation::Rotated`];
 /// 3. `g + 1 == generation` and `now - rotated_at <= grace`: if

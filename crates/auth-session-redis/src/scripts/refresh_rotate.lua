@@ -8,17 +8,26 @@
 local now, g = tonumber(ARGV[1]), tonumber(ARGV[2])
 local grace, nxt, max_rep = tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
 local h = redis.call('HMGET', KEYS[1], 'rec', 'gen', 'rot', 'live', 'end', 'rep')
+-- Forget the family once it expired at `deadline` by Redis' clock (TIME) as well as the
+-- caller's: an instance whose clock runs ahead sees it expired, but must not erase a family
+-- that is live for every other instance.
+local function forget_after(deadline)
+  local t = redis.call('TIME')
+  if tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) >= deadline then
+    redis.call('DEL', KEYS[1])
+  end
+end
 if not h[1] then
   return {0}
 end
 local gen, rot, live, fend = tonumber(h[2]), tonumber(h[3]), tonumber(h[4]), tonumber(h[5])
 if now >= fend then
-  redis.call('DEL', KEYS[1])
+  forget_after(fend)
   return {0}
 end
 if g == gen then
   if now >= live then
-    redis.call('DEL', KEYS[1])
+    forget_after(live)
     return {0}
   end
   local new_live = math.min(nxt, fend)
