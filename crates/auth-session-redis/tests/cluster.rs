@@ -8,14 +8,15 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)]
 
 mod common;
+#[path = "cluster/rotation.rs"]
+mod rotation;
 
 use auth_core::{
-    Clock, ErrorKind, Identity, ManualClock, Revocation, RevocationProbe, Revocations,
-    SessionChanges, SessionKey, SessionRecord, SessionStore, SystemClock,
+    Clock, Identity, ManualClock, Revocation, RevocationProbe, Revocations, SessionChanges,
+    SessionRecord, SessionStore, SystemClock,
 };
 use auth_session_redis::{RedisConfig, RedisRevocations, RedisStore};
 use common::server::{RedisServer, free_port, redis_server_available};
-use sha2::{Digest, Sha256};
 use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -116,7 +117,7 @@ fn conformance_and_revocations_on_a_three_master_cluster() {
         sessions_spread_over_every_master(&nodes).await;
         identity_changes_and_races(&nodes).await;
         revocations_cross_nodes(&nodes).await;
-        rotation_failure_never_brings_back_a_logged_out_session(&nodes).await;
+        rotation::rotation_failure_never_brings_back_a_logged_out_session(&nodes).await;
     });
     drop(cluster);
 }
@@ -249,160 +250,4 @@ async fn revocations_cross_nodes(nodes: &[String]) {
     .await
     .unwrap();
     assert_eq!(late.len(), 100, "snapshot loaded from the cluster");
-}
-
-/// The index of the node (in `nodes`) that owns `key`'s slot: the others answer MOVED.
-async fn owner(nodes: &[String], key: &str) -> usize {
-    for (i, url) in nodes.iter().enumerate() {
-        let mut conn = common::raw(url).await;
-        let reply: redis::RedisResult<i64> =
-            redis::cmd("EXISTS").arg(key).query_async(&mut conn).await;
-        if reply.is_ok() {
-            return i;
-        }
-    }
-    panic!("no node owns {key}");
-}
-
-/// Keep one node busy (a script spinning on TIME) for `d`: every command sent to it meanwhile
-/// waits, so a caller with a shorter timeout sees a real failure.
-async fn hold_busy(url: String, d: Duration) {
-    let mut conn = redis::Client::open(url)
-        .unwrap()
-        .get_multiplexed_async_connection_with_config(
-            &redis::AsyncConnectionConfig::new().set_response_timeout(Some(d * 4)),
-        )
-        .await
-        .unwrap();
-    let _: i64 = redis::Script::new(
-        "local t = redis.call('TIME') \
-         local stop = tonumber(t[1]) * 1000000 + tonumber(t[2]) + tonumber(ARGV[1]) \
-         repeat t = redis.call('TIME') until tonumber(t[1]) * 1000000 + tonumber(t[2]) >= stop \
-         return 1",
-    )
-    .arg(d.as_micros() as u64)
-    .invoke_async(&mut conn)
-    .await
-    .unwrap();
-}
-
-/// A rotation takes the old session, then writes the subject index (another slot, here on a
-/// node held busy so the write times out), then puts the old session back. A logout that
-/// deleted the old session in between must win: the restore must not bring it back.
-async fn rotation_failure_never_brings_back_a_logged_out_session(nodes: &[String]) {
-    let prefix = common::unique_prefix();
-    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-    let config = RedisConfig::cluster(nodes.to_vec())
-        .with_key_prefix(prefix.clone())
-        .with_clock(clock.clone())
-        .with_timeout(Duration::from_millis(300));
-    let store = Arc::new(RedisStore::connect(&config).await.unwrap());
-    let subject = "rotator";
-    let digest: String = Sha256::digest(subject.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
-    let index = format!("{prefix}u:{{{digest}}}");
-    let index_node = owner(nodes, &index).await;
-    let session_key = |k: &SessionKey| format!("{prefix}s:{{{}}}", k.to_hex());
-    // Sessions on the other nodes, so only the index write meets the busy node.
-    let pick = async || loop {
-        let k = common::new_key();
-        let node = owner(nodes, &session_key(&k)).await;
-        if node != index_node {
-            return (k, node);
-        }
-    };
-
-    let login = || {
-        let mut r = SessionRecord::new(
-            clock.now(),
-            Duration::from_secs(60),
-            Duration::from_secs(600),
-        );
-        r.identity = Some(Identity::new(subject));
-        r
-    };
-    let promote = SessionChanges {
-        identity: Some(Some(Identity::new(subject).with_role("admin"))),
-        ..SessionChanges::default()
-    };
-
-    // An index key of the wrong type: the index write fails, the old session is put back.
-    let mut ix_conn = common::raw(&nodes[index_node]).await;
-    let _: () = redis::cmd("SET")
-        .arg(&index)
-        .arg("not a zset")
-        .query_async(&mut ix_conn)
-        .await
-        .unwrap();
-    let (old, _) = pick().await;
-    let (new, _) = pick().await;
-    // (A login of an anonymous session: a session with a subject could not be created.)
-    let mut anonymous = login();
-    anonymous.identity = None;
-    store.create(&old, &anonymous).await.unwrap();
-    let err = store.rotate(&old, &new, &promote).await.unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::Storage, "{err}");
-    assert_eq!(
-        store.load(&old).await.unwrap(),
-        Some(anonymous),
-        "restored as it was"
-    );
-    assert!(store.load(&new).await.unwrap().is_none());
-    let _: () = redis::cmd("DEL")
-        .arg(&index)
-        .query_async(&mut ix_conn)
-        .await
-        .unwrap();
-
-    // The index's node held busy, so the index write times out while a logout comes in.
-    for logout in [false, true] {
-        let (old, old_node) = pick().await;
-        let (new, _) = pick().await;
-        let r = login();
-        store.create(&old, &r).await.unwrap();
-
-        let busy = tokio::spawn(hold_busy(
-            nodes[index_node].clone(),
-            Duration::from_millis(1500),
-        ));
-        tokio::time::sleep(Duration::from_millis(100)).await;
-        let rotation = {
-            let (store, promote) = (store.clone(), promote.clone());
-            tokio::spawn(async move { store.rotate(&old, &new, &promote).await })
-        };
-        if logout {
-            // Once the rotation has taken the old session, log it out.
-            let mut raw = common::raw(&nodes[old_node]).await;
-            let start = Instant::now();
-            loop {
-                let exists: i64 = redis::cmd("EXISTS")
-                    .arg(session_key(&old))
-                    .query_async(&mut raw)
-                    .await
-                    .unwrap();
-                if exists == 0 {
-                    break;
-                }
-                assert!(start.elapsed() < Duration::from_secs(1), "never taken");
-                tokio::time::sleep(Duration::from_millis(1)).await;
-            }
-            store.delete(&old).await.unwrap();
-        }
-        let err = rotation.await.unwrap().unwrap_err();
-        assert_eq!(err.kind(), ErrorKind::Unavailable, "{err}");
-        busy.await.unwrap();
-        assert!(store.load(&new).await.unwrap().is_none(), "no new session");
-        let back = store.load(&old).await.unwrap();
-        if logout {
-            assert!(
-                back.is_none(),
-                "a session logged out during a failed rotation came back"
-            );
-        } else {
-            assert_eq!(back, Some(r), "a failed rotation keeps the user logged in");
-        }
-    }
-    println!("cluster: rotation failure vs logout ok");
 }
