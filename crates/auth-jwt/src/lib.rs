@@ -48,9 +48,9 @@ pub use issue::{AccessToken, DEFAULT_ACCESS_TTL, Issuer, IssuerBuilder};
 pub use jwks::{DEFAULT_JWKS_MAX_AGE, JWKS_CONTENT_TYPE, JwksService};
 pub use keys::{Key, KeySet, KeySetBuilder, MAX_KID_LEN, SharedKeySet};
 pub use refresh::{
-    DEFAULT_FAMILY_LIFETIME, DEFAULT_GRACE, DEFAULT_REFRESH_TTL, FamilyId, FamilyRecord,
-    MemoryRefreshStore, RefreshStore, RefreshToken, RefreshTokens, RefreshTokensBuilder,
-    RotateRequest, Rotation, TokenPair,
+    DEFAULT_FAMILY_LIFETIME, DEFAULT_GRACE, DEFAULT_GRACE_REPEATS, DEFAULT_REFRESH_TTL, FamilyId,
+    FamilyRecord, MemoryRefreshStore, RefreshStore, RefreshToken, RefreshTokens,
+    RefreshTokensBuilder, RotateRequest, Rotation, TokenPair,
 };
 pub use verify::{
     DEFAULT_CACHE_CAPACITY, DEFAULT_LEEWAY, Verifier, VerifierBuilder, bearer_token, require_scope,

@@ -95,8 +95,93 @@ async fn a_repeat_inside_the_grace_window_gets_the_same_successor() {
 }
 
 #[tokio::test]
-async fn concurrent_refreshes_from_one_client_all_get_the_same_successor() {
+async fn a_second_repeat_inside_the_grace_window_is_reuse_and_revokes_the_family() {
     let s = setup();
+    let first = s.tokens.start(&Identity::new("alice")).await.unwrap();
+    let client = s.tokens.refresh(first.refresh.as_str()).await.unwrap();
+    // One repeat (the default) is a client refreshing twice at once: the same successor.
+    let repeat = s.tokens.refresh(first.refresh.as_str()).await.unwrap();
+    assert_eq!(repeat.refresh.as_str(), client.refresh.as_str());
+    // A third presentation, still inside the window, is someone else holding the token.
+    s.w.clock.advance(Duration::from_secs(1));
+    assert_eq!(
+        err_kind(s.tokens.refresh(first.refresh.as_str()).await),
+        ErrorKind::RefreshTokenReused
+    );
+    assert!(s.families.is_empty(), "the family is deleted");
+    for access in [&first.access, &client.access, &repeat.access] {
+        assert_eq!(
+            err_kind(s.w.verifier.verify_sync(access.as_str())),
+            ErrorKind::Revoked
+        );
+    }
+    assert_eq!(
+        err_kind(s.tokens.refresh(client.refresh.as_str()).await),
+        ErrorKind::RefreshTokenInvalid
+    );
+}
+
+/// A `tracing` writer that keeps everything written, for looking at the logs.
+#[derive(Clone, Default)]
+struct Captured(Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn each_repeat_is_logged_at_warn_with_the_family_never_the_token() {
+    let logs = Captured::default();
+    let writer = logs.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::WARN)
+        .with_ansi(false)
+        .with_writer(move || writer.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let s = setup();
+    let first = s.tokens.start(&Identity::new("alice")).await.unwrap();
+    let client = s.tokens.refresh(first.refresh.as_str()).await.unwrap();
+    s.tokens.refresh(first.refresh.as_str()).await.unwrap();
+    let text = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
+    let line = text
+        .lines()
+        .find(|l| l.contains("presented again inside the grace window"))
+        .unwrap_or_else(|| panic!("no warning for the repeat in {text:?}"));
+    assert!(line.contains("WARN"), "{line}");
+    assert!(line.contains("family=FamilyId("), "{line}");
+    assert!(line.contains("repeats=1"), "{line}");
+    for secret in [first.refresh.as_str(), client.refresh.as_str()] {
+        assert!(!text.contains(secret), "a refresh token was logged: {text}");
+    }
+}
+
+#[tokio::test]
+async fn concurrent_refreshes_from_one_client_all_get_the_same_successor() {
+    let w = World::new(Algorithm::ES256);
+    // A client that fires up to 8 refreshes at once is allowed 7 repeats.
+    let tokens = RefreshTokens::builder(
+        w.issuer.clone(),
+        Arc::new(MemoryRefreshStore::new()),
+        Arc::new(w.store.clone()),
+        SECRET,
+    )
+    .clock(w.clock.clone())
+    .grace_repeats(7)
+    .build()
+    .unwrap();
+    let s = Setup {
+        families: MemoryRefreshStore::new(),
+        tokens,
+        w,
+    };
     let first = s.tokens.start(&Identity::new("alice")).await.unwrap();
     let token = first.refresh.as_str();
     let results = futures_join((0..8).map(|_| {

@@ -162,3 +162,48 @@ async fn rotation_grace_reuse_and_family_revocation_across_instances() {
         after.kind()
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_grace_repeat_limit_holds_across_instances() {
+    let clock = Arc::new(ManualClock::new());
+    let Some((config, _cleanup)) = config(clock.clone()).await else {
+        return;
+    };
+    let keys = SharedKeySet::new(KeySet::single(key_for(Algorithm::ES256, "k1")).unwrap());
+    let issuer = Issuer::builder(ISS, AUD)
+        .keys(keys)
+        .clock(clock.clone())
+        .build()
+        .unwrap();
+    // Two instances on one Redis, default limit: one repeat in all.
+    let instance = async || {
+        RefreshTokens::builder(
+            issuer.clone(),
+            Arc::new(RedisRefreshStore::connect(&config).await.unwrap()),
+            Arc::new(RedisRevocations::connect(&config).await.unwrap()),
+            SECRET,
+        )
+        .clock(clock.clone())
+        .build()
+        .unwrap()
+    };
+    let (a, b) = (instance().await, instance().await);
+
+    let first = a.start(&Identity::new("alice")).await.unwrap();
+    let second = a.refresh(first.refresh.as_str()).await.unwrap();
+    let repeat = b.refresh(first.refresh.as_str()).await.unwrap();
+    assert_eq!(repeat.refresh.as_str(), second.refresh.as_str());
+    // The repeat on B counts on A too: one more, anywhere, is reuse.
+    clock.advance(Duration::from_secs(1));
+    let reused = a.refresh(first.refresh.as_str()).await.unwrap_err();
+    assert_eq!(reused.kind(), ErrorKind::RefreshTokenReused);
+    let after = b.refresh(second.refresh.as_str()).await.unwrap_err();
+    assert!(
+        matches!(
+            after.kind(),
+            ErrorKind::RefreshTokenInvalid | ErrorKind::Revoked
+        ),
+        "the family is revoked: {:?}",
+        after.kind()
+    );
+}

@@ -3,6 +3,7 @@
 //! | key | type | hash tag | holds |
 //! |---|---|---|---|
 //! | `{prefix}s:{<session key hex>}` | HASH | the session key | one session |
+//! | `{prefix}sr:{<session key hex>}` | STRING | the session key | Cluster only: a session a rotation has taken and may put back (short-lived; a delete removes it) |
 //! | `{prefix}u:{<sha256(subject) hex>}` | ZSET | the subject digest | a subject's session keys, scored by absolute expiry |
 //! | `{prefix}rev` | ZSET | none (one key) | revocations (JSON target), scored by expiry |
 //! | `{prefix}rev:feed` | pub/sub channel | | revocations as they happen (JSON) |
@@ -47,6 +48,12 @@ impl Keys {
     /// The HASH holding one session.
     pub(crate) fn session(&self, key: &SessionKey) -> String {
         format!("{}s:{{{}}}", self.prefix, key.to_hex())
+    }
+
+    /// The marker a cluster rotation leaves while it may still put the session back; in the
+    /// session's slot, so a delete can remove it in the same script.
+    pub(crate) fn rotation_marker(&self, key: &SessionKey) -> String {
+        format!("{}sr:{{{}}}", self.prefix, key.to_hex())
     }
 
     /// The HASH of the session an index member stands for.
@@ -97,6 +104,11 @@ mod tests {
         let keys = Keys::new("app:").unwrap();
         let k = SessionKey::from_bytes([0xab; 32]);
         assert_eq!(keys.session(&k), format!("app:s:{{{}}}", "ab".repeat(32)));
+        assert_eq!(
+            keys.rotation_marker(&k),
+            format!("app:sr:{{{}}}", "ab".repeat(32)),
+            "same hash tag as the session"
+        );
         let ix = keys.subject("user {42}");
         assert!(ix.starts_with("app:u:{") && ix.ends_with('}') && ix.len() == 7 + 64 + 1);
         assert!(!ix.contains("42"), "subjects are digested");

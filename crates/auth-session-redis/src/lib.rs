@@ -26,6 +26,7 @@
 //! | key | type | contents |
 //! |---|---|---|
 //! | `{prefix}s:{<key hex>}` | HASH | one session: `created`, `seen`, `idle`, `abs`, `ver`, `ident` (identity JSON), `sub` (subject), and one `v:<name>` field of JSON per value |
+//! | `{prefix}sr:{<key hex>}` | STRING | Cluster only: a session a rotation has taken and may put back if it fails (30 s; a delete removes it, so a logout wins) |
 //! | `{prefix}u:{<sha256(subject) hex>}` | ZSET | the subject's session keys, scored by absolute expiry |
 //! | `{prefix}rev` | ZSET | revocation targets (JSON), scored by expiry |
 //! | `{prefix}rev:feed` | channel | each revocation (JSON) as it happens |
@@ -43,8 +44,11 @@
 //! about 440 bytes (measured by `tests/memory.rs`).
 //!
 //! Expiry is judged by the configured [`Clock`](auth_core::Clock), passed to every script as an
-//! argument (never Redis `TIME`): `load` returns `None` for an expired session even if Redis
-//! has not dropped it yet. Give every instance a synchronised clock.
+//! argument: `load` returns `None` for an expired session even if Redis has not dropped it yet.
+//! Give every instance a synchronised clock. Pruning shared state (subject index entries,
+//! revocations) is bounded by Redis' own clock (`TIME`): a script prunes at the earlier of the
+//! caller's time and the server's, so one instance whose clock runs ahead cannot erase what
+//! the others still rely on.
 //!
 //! # What is atomic
 //! Every write is a Lua script. On a **single Redis** each operation is one script that

@@ -13,8 +13,9 @@ use redis::Value;
 use std::fmt;
 
 /// A [`RefreshStore`] on Redis or Redis Cluster: `{prefix}rf:{<family hex>}` is a HASH with
-/// the family record (JSON), the live generation, when it became live and when it expires; the
-/// key expires (`PEXPIREAT`) at the family's absolute end.
+/// the family record (JSON), the live generation, when it became live, when it expires and how
+/// often the previous token was presented again since (so the grace-window repeat limit holds
+/// across instances); the key expires (`PEXPIREAT`) at the family's absolute end.
 ///
 /// ```no_run
 /// use auth_session_redis::{RedisConfig, RedisRefreshStore};
@@ -119,7 +120,8 @@ impl RefreshStore for RedisRefreshStore {
             .arg(millis(request.now))
             .arg(request.generation)
             .arg(grace)
-            .arg(millis(request.next_expires_at));
+            .arg(millis(request.next_expires_at))
+            .arg(request.max_repeats);
         let reply: Vec<Value> = self.backend.invoke("refresh rotate", &inv).await?;
         let code = int_at(&reply, 0)?;
         let generation = |i| {
@@ -149,6 +151,9 @@ impl RefreshStore for RedisRefreshStore {
                         record,
                         generation,
                         expires_at,
+                        repeats: u32::try_from(int_at(&reply, 4)?).map_err(|_| {
+                            error::corrupt("refresh rotate", "repeat count out of range")
+                        })?,
                     }
                 }
             }

@@ -8,6 +8,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)]
 
 mod common;
+#[path = "cluster/rotation.rs"]
+mod rotation;
 
 use auth_core::{
     Clock, Identity, ManualClock, Revocation, RevocationProbe, Revocations, SessionChanges,
@@ -115,6 +117,7 @@ fn conformance_and_revocations_on_a_three_master_cluster() {
         sessions_spread_over_every_master(&nodes).await;
         identity_changes_and_races(&nodes).await;
         revocations_cross_nodes(&nodes).await;
+        rotation::rotation_failure_never_brings_back_a_logged_out_session(&nodes).await;
     });
     drop(cluster);
 }

@@ -98,6 +98,13 @@ async fn save_racing_delete_stays_deleted() {
     }
 }
 
+/// Sleep `d` and move the store's clock by as much: pruning follows Redis' clock, so these
+/// expiries must really pass.
+async fn pass(clock: &ManualClock, d: Duration) {
+    tokio::time::sleep(d).await;
+    clock.advance(d);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn subject_index_holds_no_stale_entries_after_expiry() {
     let Some((clock, store)) = setup().await else {
@@ -108,7 +115,7 @@ async fn subject_index_holds_no_stale_entries_after_expiry() {
     let ix = index_key(&store.prefix, subject);
 
     let mut short = logged_in(&clock, subject);
-    short.idle_expires_at = clock.now().saturating_add(Duration::from_secs(60));
+    short.idle_expires_at = clock.now().saturating_add(Duration::from_millis(800));
     let short_key = common::new_key();
     store.create(&short_key, &short).await.unwrap();
     let deleted = common::new_key();
@@ -129,7 +136,7 @@ async fn subject_index_holds_no_stale_entries_after_expiry() {
         "delete unindexes"
     );
 
-    clock.advance(Duration::from_secs(61));
+    pass(&clock, Duration::from_millis(900)).await;
     let listed: Vec<_> = store
         .list_subject(subject)
         .await
@@ -142,20 +149,37 @@ async fn subject_index_holds_no_stale_entries_after_expiry() {
     assert_eq!(
         members,
         vec![kept.to_hex()],
-        "listing pruned the expired entry"
+        "listing pruned the entry of the session Redis dropped"
     );
     let ttl: i64 = raw.pttl(&ix).await.unwrap();
     assert!(ttl > 0, "the index itself expires (pttl {ttl})");
 
-    // Past the absolute expiry, the next index write drops the entry by its score.
-    clock.advance(ABSOLUTE);
+    // Past its absolute expiry (by Redis' clock too), the next index write drops an entry by
+    // its score, without any listing.
+    let brief_key = common::new_key();
+    let mut brief = SessionRecord::new(clock.now(), IDLE, Duration::from_millis(500));
+    brief.identity = Some(Identity::new(subject));
+    store.create(&brief_key, &brief).await.unwrap();
+    pass(&clock, Duration::from_millis(600)).await;
     let fresh = common::new_key();
     store
         .create(&fresh, &logged_in(&clock, subject))
         .await
         .unwrap();
-    let members: Vec<String> = raw.zrange(&ix, 0, -1).await.unwrap();
-    assert_eq!(members, vec![fresh.to_hex()]);
+    let mut members: Vec<String> = raw.zrange(&ix, 0, -1).await.unwrap();
+    members.sort();
+    let mut expected = vec![kept.to_hex(), fresh.to_hex()];
+    expected.sort();
+    assert_eq!(members, expected, "pruned by score at the index write");
+
+    // Our clock alone moving past every expiry prunes nothing: Redis' clock says they live.
+    clock.advance(ABSOLUTE);
+    let late = common::new_key();
+    store
+        .create(&late, &logged_in(&clock, subject))
+        .await
+        .unwrap();
+    assert_eq!(raw.zcard::<_, usize>(&ix).await.unwrap(), 3);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -24,7 +24,16 @@ fn request(f: FamilyId, generation: u64, now: Timestamp) -> RotateRequest {
         generation,
         now,
         grace: Duration::from_secs(10),
+        max_repeats: 1,
         next_expires_at: now.saturating_add(Duration::from_secs(100)),
+    }
+}
+
+/// `request` allowing `max_repeats` repeats.
+fn repeat_request(f: FamilyId, generation: u64, now: Timestamp, max_repeats: u32) -> RotateRequest {
+    RotateRequest {
+        max_repeats,
+        ..request(f, generation, now)
     }
 }
 
@@ -76,9 +85,10 @@ pub async fn refresh_store_conformance(store: &dyn RefreshStore, t0: Timestamp) 
         Rotation::Repeated {
             record: record.clone(),
             generation: 1,
-            expires_at: at(t0, 101)
+            expires_at: at(t0, 101),
+            repeats: 1,
         },
-        "a repeat inside the grace window returns the same successor"
+        "a repeat inside the grace window returns the same successor, counted"
     );
     assert!(matches!(
         rotate(f, 1, at(t0, 12)).await,
@@ -113,14 +123,17 @@ pub async fn refresh_store_conformance(store: &dyn RefreshStore, t0: Timestamp) 
         Rotation::Reused { .. }
     ));
 
-    // The live token expires (idle): not found, and the family is gone.
+    repeats_are_limited_and_counted(store, &record, t0).await;
+
+    // The live token expires (idle): not found, and stays so. (Whether the family is deleted
+    // at once depends on the store's clock too: see the contract.)
     let f = family(3);
     store
         .create(&f, &record, at(t0, 50))
         .await
         .expect("the store failed");
     assert_eq!(rotate(f, 0, at(t0, 50)).await, Rotation::NotFound);
-    assert_eq!(store.delete(&f).await.expect("the store failed"), None);
+    assert_eq!(rotate(f, 0, at(t0, 51)).await, Rotation::NotFound);
 
     // The successor's expiry is capped by the family's end; the family ends absolutely.
     let f = family(4);
@@ -169,4 +182,79 @@ pub async fn refresh_store_conformance(store: &dyn RefreshStore, t0: Timestamp) 
         Rotation::NotFound,
         "unknown family"
     );
+}
+
+/// Inside the grace window the previous token gets its successor again at most
+/// `max_repeats` times (counted in the family, reset by each rotation); one more is reuse.
+async fn repeats_are_limited_and_counted(
+    store: &dyn RefreshStore,
+    record: &FamilyRecord,
+    t0: Timestamp,
+) {
+    let rotate = |f, g, now, max| async move {
+        store
+            .rotate(&repeat_request(f, g, now, max))
+            .await
+            .expect("the store failed")
+    };
+    let repeats = |r: &Rotation| match r {
+        Rotation::Repeated { repeats, .. } => Some(*repeats),
+        _ => None,
+    };
+
+    let f = family(8);
+    store
+        .create(&f, record, at(t0, 100))
+        .await
+        .expect("the store failed");
+    rotate(f, 0, at(t0, 1), 2).await;
+    assert_eq!(repeats(&rotate(f, 0, at(t0, 2), 2).await), Some(1));
+    assert_eq!(repeats(&rotate(f, 0, at(t0, 3), 2).await), Some(2));
+    assert_eq!(
+        rotate(f, 0, at(t0, 4), 2).await,
+        Rotation::Reused {
+            record: record.clone()
+        },
+        "a repeat beyond the limit, inside the grace window, is reuse"
+    );
+    assert_eq!(
+        rotate(f, 1, at(t0, 5), 2).await,
+        Rotation::NotFound,
+        "the family was deleted"
+    );
+
+    // The count starts again with every rotation.
+    let f = family(9);
+    store
+        .create(&f, record, at(t0, 100))
+        .await
+        .expect("the store failed");
+    rotate(f, 0, at(t0, 1), 1).await;
+    assert_eq!(repeats(&rotate(f, 0, at(t0, 2), 1).await), Some(1));
+    assert!(matches!(
+        rotate(f, 1, at(t0, 3), 1).await,
+        Rotation::Rotated { generation: 2, .. }
+    ));
+    assert_eq!(
+        repeats(&rotate(f, 1, at(t0, 4), 1).await),
+        Some(1),
+        "the count is reset by a rotation"
+    );
+    assert!(matches!(
+        rotate(f, 1, at(t0, 5), 1).await,
+        Rotation::Reused { .. }
+    ));
+
+    // No repeats allowed: the first one is reuse.
+    let f = family(10);
+    store
+        .create(&f, record, at(t0, 100))
+        .await
+        .expect("the store failed");
+    rotate(f, 0, at(t0, 1), 0).await;
+    assert!(matches!(
+        rotate(f, 0, at(t0, 2), 0).await,
+        Rotation::Reused { .. }
+    ));
+    assert_eq!(store.delete(&f).await.expect("the store failed"), None);
 }

@@ -12,6 +12,8 @@ struct State {
     generation: u64,
     rotated_at: Timestamp,
     live_expires_at: Timestamp,
+    /// Repeats of the previous token since the last rotation.
+    repeats: u32,
 }
 
 #[derive(Debug, Default)]
@@ -88,6 +90,7 @@ impl RefreshStore for MemoryRefreshStore {
                 generation: 0,
                 rotated_at: record.created_at,
                 live_expires_at: first_expires_at.min(record.expires_at),
+                repeats: 0,
             },
         );
         Ok(())
@@ -109,6 +112,7 @@ impl RefreshStore for MemoryRefreshStore {
             state.generation += 1;
             state.rotated_at = now;
             state.live_expires_at = request.next_expires_at.min(state.record.expires_at);
+            state.repeats = 0;
             return Ok(Rotation::Rotated {
                 record: state.record.clone(),
                 generation: state.generation,
@@ -117,13 +121,17 @@ impl RefreshStore for MemoryRefreshStore {
         }
         if presented.checked_add(1) == Some(state.generation)
             && now.duration_since(state.rotated_at) <= request.grace
+            && state.repeats < request.max_repeats
         {
+            state.repeats += 1;
             return Ok(Rotation::Repeated {
                 record: state.record.clone(),
                 generation: state.generation,
                 expires_at: state.live_expires_at,
+                repeats: state.repeats,
             });
         }
+        // Older generations, and a repeat beyond the limit, are reuse.
         if presented < state.generation {
             let state = families.remove(&request.family);
             return Ok(state.map_or(Rotation::NotFound, |s| Rotation::Reused {

@@ -67,6 +67,10 @@ pub struct RotateRequest {
     /// How long after a rotation the previous token may be presented again and get the same
     /// successor (concurrent refreshes from one client).
     pub grace: Duration,
+    /// How many times the previous token may be presented again inside the grace window; one
+    /// more is treated as reuse. The count is kept with the family, so it holds across
+    /// instances.
+    pub max_repeats: u32,
     /// When the successor would expire if this request rotates (capped by the family's end).
     pub next_expires_at: Timestamp,
 }
@@ -84,8 +88,9 @@ pub enum Rotation {
         /// When the live token expires.
         expires_at: Timestamp,
     },
-    /// The presented token was rotated less than `grace` ago: nothing changed, and the live
-    /// generation (its successor) is returned again.
+    /// The presented token was rotated less than `grace` ago and has been repeated no more
+    /// than `max_repeats` times: the live generation (its successor) is returned again, and the
+    /// repeat is counted.
     Repeated {
         /// The family.
         record: FamilyRecord,
@@ -93,9 +98,13 @@ pub enum Rotation {
         generation: u64,
         /// When the live token expires.
         expires_at: Timestamp,
+        /// How many times the previous token has been repeated since the rotation, this one
+        /// included (1 for the first repeat), on every instance.
+        repeats: u32,
     },
     /// The presented token was rotated before and is presented again outside the grace
-    /// window: the family has been deleted; the caller revokes its session.
+    /// window, or inside it once more than `max_repeats` allows: the family has been deleted;
+    /// the caller revokes its session.
     Reused {
         /// The deleted family.
         record: FamilyRecord,
@@ -110,17 +119,21 @@ pub enum Rotation {
 ///
 /// # Contract (a Redis implementation is one HASH per family and one Lua script per method)
 /// State per family: the [`FamilyRecord`], the live `generation` (starts at 0), `rotated_at`
-/// (when it became live) and `live_expires_at`; the whole family expires at
-/// `record.expires_at` (`PEXPIREAT`).
+/// (when it became live), `live_expires_at` and `repeats` (how often the previous token was
+/// presented again since, starts at 0); the whole family expires at `record.expires_at`
+/// (`PEXPIREAT`).
 ///
 /// [`rotate`](Self::rotate), given `g = request.generation`, `now = request.now`:
 /// 1. no family, or `now >= record.expires_at` → [`Rotation::NotFound`];
 /// 2. `g == generation`: if `now >= live_expires_at`, delete the family →
-///    [`Rotation::NotFound`]; else `generation += 1`, `rotated_at = now`,
-///    `live_expires_at = min(request.next_expires_at, record.expires_at)` →
+///    [`Rotation::NotFound`] (a store shared by several instances deletes an expired family
+///    only once its own clock agrees, so that a caller whose clock runs ahead cannot erase a
+///    family that is live for the others; it answers `NotFound` either way); else `generation += 1`, `rotated_at = now`,
+///    `live_expires_at = min(request.next_expires_at, record.expires_at)`, `repeats = 0` →
 ///    [`Rotation::Rotated`];
-/// 3. `g + 1 == generation` and `now - rotated_at <= grace` → [`Rotation::Repeated`] (no
-///    change);
+/// 3. `g + 1 == generation` and `now - rotated_at <= grace`: if
+///    `repeats < request.max_repeats`, `repeats += 1` → [`Rotation::Repeated`] (with the new
+///    count); else delete the family → [`Rotation::Reused`];
 /// 4. `g < generation` → delete the family → [`Rotation::Reused`];
 /// 5. otherwise (`g > generation`) → [`Rotation::NotFound`].
 #[async_trait]

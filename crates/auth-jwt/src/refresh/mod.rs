@@ -7,7 +7,8 @@
 //! holds a stolen copy, so the family is deleted and its session revoked through
 //! [`Revocations`], which also kills every access token minted from it (they carry its `sid`).
 //! A second use within a short grace window (a client refreshing twice concurrently) gets the
-//! same successor instead.
+//! same successor instead, a limited number of times (default once, counted in the family so
+//! the limit holds across instances, each repeat logged at warn); one more is reuse.
 
 mod token;
 
@@ -34,6 +35,8 @@ pub const DEFAULT_REFRESH_TTL: Duration = Duration::from_secs(14 * 24 * 3600);
 pub const DEFAULT_FAMILY_LIFETIME: Duration = Duration::from_secs(30 * 24 * 3600);
 /// Default window in which a rotated token may be presented again for the same successor.
 pub const DEFAULT_GRACE: Duration = Duration::from_secs(10);
+/// Default number of times a rotated token may be presented again inside the grace window.
+pub const DEFAULT_GRACE_REPEATS: u32 = 1;
 
 /// An access token and the refresh token that goes with it.
 #[derive(Debug, Clone)]
@@ -75,6 +78,7 @@ struct Inner {
     ttl: Duration,
     lifetime: Duration,
     grace: Duration,
+    grace_repeats: u32,
 }
 
 /// Builds [`RefreshTokens`]; see [`RefreshTokens::builder`].
@@ -88,6 +92,7 @@ pub struct RefreshTokensBuilder {
     ttl: Duration,
     lifetime: Duration,
     grace: Duration,
+    grace_repeats: u32,
 }
 
 impl RefreshTokensBuilder {
@@ -106,6 +111,30 @@ impl RefreshTokensBuilder {
     /// The reuse grace window (default 10 s; at most 1 minute; zero turns it off).
     pub fn grace(mut self, grace: Duration) -> Self {
         self.grace = grace;
+        self
+    }
+
+    /// How many times a rotated token may be presented again inside the grace window and get
+    /// the same successor (default 1: two concurrent refreshes from one client). One more
+    /// presentation is reuse: the family is revoked. Each repeat is logged at warn with the
+    /// family (never the token) and counted in the family's state, shared by every instance;
+    /// zero makes any repeat reuse.
+    ///
+    /// ```
+    /// # use auth_jwt::{Algorithm, Issuer, Key, KeySet, MemoryRefreshStore, RefreshTokens, SharedKeySet};
+    /// # use auth_core::MemoryStore;
+    /// # use std::sync::Arc;
+    /// # let keys = SharedKeySet::new(KeySet::single(Key::generate_hmac("k1", Algorithm::HS256)?)?);
+    /// # let issuer = Issuer::builder("https://auth.example", "api").keys(keys).build()?;
+    /// // A client known to fire up to three refreshes at once.
+    /// let tokens = RefreshTokens::builder(issuer, Arc::new(MemoryRefreshStore::new()),
+    ///     Arc::new(MemoryStore::new()), &[42u8; 32])
+    ///     .grace_repeats(2)
+    ///     .build()?;
+    /// # Ok::<(), auth_jwt::Error>(())
+    /// ```
+    pub fn grace_repeats(mut self, repeats: u32) -> Self {
+        self.grace_repeats = repeats;
         self
     }
 
@@ -150,6 +179,7 @@ impl RefreshTokensBuilder {
                 ttl: self.ttl,
                 lifetime: self.lifetime,
                 grace: self.grace,
+                grace_repeats: self.grace_repeats,
             }),
         })
     }
@@ -187,6 +217,7 @@ impl RefreshTokens {
             ttl: DEFAULT_REFRESH_TTL,
             lifetime: DEFAULT_FAMILY_LIFETIME,
             grace: DEFAULT_GRACE,
+            grace_repeats: DEFAULT_GRACE_REPEATS,
         }
     }
 
@@ -238,6 +269,7 @@ impl RefreshTokens {
             generation,
             now,
             grace: inner.grace,
+            max_repeats: inner.grace_repeats,
             next_expires_at: now.saturating_add(inner.ttl),
         };
         let (record, generation, expires_at) = match inner.store.rotate(&request).await? {
@@ -245,12 +277,24 @@ impl RefreshTokens {
                 record,
                 generation,
                 expires_at,
-            }
-            | Rotation::Repeated {
+            } => (record, generation, expires_at),
+            Rotation::Repeated {
                 record,
                 generation,
                 expires_at,
-            } => (record, generation, expires_at),
+                repeats,
+            } => {
+                // Expected from a client refreshing concurrently, but also what a thief racing
+                // the client looks like: leave a trace.
+                tracing::warn!(
+                    target: "auth_jwt::refresh",
+                    ?family,
+                    repeats,
+                    limit = inner.grace_repeats,
+                    "rotated refresh token presented again inside the grace window"
+                );
+                (record, generation, expires_at)
+            }
             Rotation::Reused { record } => {
                 tracing::warn!(
                     target: "auth_jwt::refresh",
@@ -349,6 +393,7 @@ impl fmt::Debug for RefreshTokens {
             .field("ttl", &self.inner.ttl)
             .field("lifetime", &self.inner.lifetime)
             .field("grace", &self.inner.grace)
+            .field("grace_repeats", &self.inner.grace_repeats)
             .finish_non_exhaustive()
     }
 }
@@ -359,6 +404,7 @@ impl fmt::Debug for RefreshTokensBuilder {
             .field("ttl", &self.ttl)
             .field("lifetime", &self.lifetime)
             .field("grace", &self.grace)
+            .field("grace_repeats", &self.grace_repeats)
             .finish_non_exhaustive()
     }
 }

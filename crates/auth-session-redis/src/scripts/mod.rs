@@ -24,6 +24,10 @@ pub(crate) static ROTATE: LazyLock<Script> =
 /// Read and delete a session (the first step of a cluster rotation).
 #[cfg_attr(not(feature = "cluster"), allow(dead_code))]
 pub(crate) static TAKE: LazyLock<Script> = LazyLock::new(|| with_prelude(include_str!("take.lua")));
+/// Put a taken session back unless it was deleted meanwhile (a failed cluster rotation).
+#[cfg_attr(not(feature = "cluster"), allow(dead_code))]
+pub(crate) static RESTORE: LazyLock<Script> =
+    LazyLock::new(|| with_prelude(include_str!("restore.lua")));
 /// Add or remove index members on their own.
 pub(crate) static INDEX: LazyLock<Script> =
     LazyLock::new(|| with_prelude(include_str!("index.lua")));

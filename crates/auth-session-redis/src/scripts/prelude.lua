@@ -1,6 +1,8 @@
 -- Helpers shared by every session script (prepended by scripts/mod.rs).
--- Times are integer milliseconds since the Unix epoch from the caller's clock (never TIME),
--- so that expiry is judged by the store's clock.
+-- Times are integer milliseconds since the Unix epoch from the caller's clock, so that
+-- whether a session is live is judged by the store's configured clock. Pruning shared state
+-- (index entries other instances rely on) is bounded by the server's clock instead: see
+-- prune_time.
 
 local function int(x)
   return string.format('%d', x)
@@ -36,10 +38,21 @@ local function chunked(cmd, key, list, first, last, step)
   end
 end
 
+-- The time up to which shared state may be pruned: the caller's `now`, but never later than
+-- Redis' own clock (TIME), so that an instance whose clock runs ahead cannot erase entries
+-- that every other instance still needs. (A caller whose clock lags prunes less; the next
+-- writer with a right clock, or the key's own expiry, catches up.) Redis 5+ replicates
+-- script effects, so calling TIME before writing is allowed, on a Cluster node too.
+local function prune_time(now)
+  local t = redis.call('TIME')
+  local server = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+  return math.min(now, server)
+end
+
 -- Forget index entries whose session is past its absolute expiry, and let the index key
 -- expire with its last entry, so an index never outlives its sessions.
 local function index_prune(ix, now)
-  redis.call('ZREMRANGEBYSCORE', ix, '-inf', now)
+  redis.call('ZREMRANGEBYSCORE', ix, '-inf', int(prune_time(now)))
   local last = redis.call('ZRANGE', ix, -1, -1, 'WITHSCORES')
   if last[2] then
     redis.call('PEXPIREAT', ix, int(tonumber(last[2])))

@@ -4,6 +4,7 @@
 if redis.call('EXISTS', KEYS[1]) == 1 then
   return 0
 end
-redis.call('HSET', KEYS[1], 'rec', ARGV[1], 'gen', 0, 'rot', 0, 'live', ARGV[2], 'end', ARGV[3])
+redis.call('HSET', KEYS[1], 'rec', ARGV[1], 'gen', 0, 'rot', 0, 'live', ARGV[2], 'end', ARGV[3],
+  'rep', 0)
 redis.call('PEXPIREAT', KEYS[1], ARGV[3])
 return 1

@@ -180,7 +180,8 @@ pub(super) async fn delete(
 ) -> Result<DeleteReply, Error> {
     const WHAT: &str = "delete session";
     let mut inv = scripts::DELETE.prepare_invoke();
-    inv.key(s.keys.session(key));
+    inv.key(s.keys.session(key))
+        .key(s.keys.rotation_marker(key));
     if let Some(index) = index {
         inv.key(index);
     }
@@ -235,16 +236,58 @@ pub(super) async fn rotate(
     })
 }
 
-/// Read and delete a live session in one step (the first step of a cluster rotation).
+/// How long a cluster rotation may still put a taken session back. A rotation's later steps
+/// take at most a few command timeouts; a restore after this is refused (the user is logged
+/// out: the safe side).
+#[cfg(feature = "cluster")]
+const ROTATION_MARKER_MILLIS: u64 = 30_000;
+
+/// Read and delete a live session in one step (the first step of a cluster rotation), leaving
+/// the marker [`restore`] needs.
 #[cfg(feature = "cluster")]
 pub(super) async fn take(s: &RedisStore, key: &SessionKey) -> Result<Option<SessionRecord>, Error> {
     let mut inv = scripts::TAKE.prepare_invoke();
-    inv.key(s.keys.session(key)).arg(millis(s.now()));
+    inv.key(s.keys.session(key))
+        .key(s.keys.rotation_marker(key))
+        .arg(millis(s.now()))
+        .arg(ROTATION_MARKER_MILLIS);
     let fields: Option<Vec<String>> = s.backend.invoke("take session", &inv).await?;
     match fields {
         Some(fields) => codec::decode_record(fields),
         None => Ok(None),
     }
+}
+
+/// The reply of the `restore` script.
+#[cfg(feature = "cluster")]
+pub(super) enum RestoreReply {
+    Restored,
+    /// Deleted (logged out) since it was taken, or taken too long ago: it stays gone.
+    Deleted,
+    /// A live session holds the key.
+    Taken,
+}
+
+/// Put a session [`take`] took back, unless a delete came in between (one step).
+#[cfg(feature = "cluster")]
+pub(super) async fn restore(
+    s: &RedisStore,
+    key: &SessionKey,
+    record: &SessionRecord,
+) -> Result<RestoreReply, Error> {
+    const WHAT: &str = "restore session";
+    let mut inv = scripts::RESTORE.prepare_invoke();
+    inv.key(s.keys.session(key))
+        .key(s.keys.rotation_marker(key))
+        .arg(millis(s.now()))
+        .arg(codec::encode_record(record)?);
+    let reply: i64 = s.backend.invoke(WHAT, &inv).await?;
+    Ok(match reply {
+        0 => RestoreReply::Deleted,
+        1 => RestoreReply::Restored,
+        2 => RestoreReply::Taken,
+        _ => return Err(error::corrupt(WHAT, "unexpected script reply")),
+    })
 }
 
 /// Add or remove index members (and prune the index) on its own.

@@ -4,15 +4,19 @@
 //! - the index never misses a live session of its subject: an entry is added *before* the
 //!   session exists under that subject, and removed only *after* it no longer does;
 //! - an old session key is dead before a rotated one exists (a failure in between logs the
-//!   user out, it never leaves both keys usable).
+//!   user out, it never leaves both keys usable);
+//! - a rotation that fails after taking the old session puts it back only if nothing deleted
+//!   it meanwhile (take leaves a marker in the session's slot, delete removes it, restore
+//!   needs it): a logout during a rotation stays a logout.
 //!
 //! What a failure between steps can leave behind is an index entry with no matching session;
 //! listings check every entry against its session, and entries go at their absolute expiry.
 
-use super::calls::{self, DeleteReply, Guard, IndexOp, SaveReply};
+use super::calls::{self, DeleteReply, Guard, IndexOp, RestoreReply, SaveReply};
 use super::{RedisStore, collision};
 use crate::error::TARGET;
 use crate::keys::member;
+use crate::scripts;
 use auth_core::{Error, Identity, SaveOutcome, SessionChanges, SessionKey, SessionRecord};
 use futures_util::future::try_join_all;
 
@@ -132,12 +136,31 @@ pub(super) async fn rotate(
     Ok(Some(record))
 }
 
-/// Put a taken session back after a rotation failed before the new key existed. Its index
-/// entry was never removed.
+/// Load the restore script on every node now. It is only needed when a rotation fails, often
+/// because a node is slow or down, and loading a script on a Cluster needs every node: loaded
+/// on demand then, the restore would fail too. Best effort (a restart empties a node's script
+/// cache; the restore then fails, which logs the user out: the safe side).
+pub(super) async fn preload(s: &RedisStore) {
+    let loaded = s
+        .backend
+        .run("load restore script", |mut c| async move {
+            scripts::RESTORE.load_async(&mut c).await
+        })
+        .await;
+    if let Err(e) = loaded {
+        tracing::debug!(target: TARGET, error = %e, "restore script not preloaded");
+    }
+}
+
+/// Put a taken session back after a rotation failed before the new key existed, unless it was
+/// deleted (logged out) meanwhile: a delete wins. Its index entry was never removed.
 async fn restore(s: &RedisStore, key: &SessionKey, record: &SessionRecord) {
-    match calls::create(s, key, record, None).await {
-        Ok(true) => {}
-        Ok(false) => {
+    match calls::restore(s, key, record).await {
+        Ok(RestoreReply::Restored) => {}
+        Ok(RestoreReply::Deleted) => {
+            tracing::debug!(target: TARGET, "rotation: old session deleted meanwhile; not restored")
+        }
+        Ok(RestoreReply::Taken) => {
             tracing::warn!(target: TARGET, "rotation: old key taken meanwhile; session dropped")
         }
         Err(e) => {

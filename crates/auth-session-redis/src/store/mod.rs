@@ -52,11 +52,16 @@ impl RedisStore {
     pub async fn connect(config: &RedisConfig) -> Result<Self, Error> {
         let keys = config.keys()?;
         let backend = config.connect().await?;
-        Ok(Self {
+        let store = Self {
             backend,
             keys,
             clock: config.clock(),
-        })
+        };
+        #[cfg(feature = "cluster")]
+        if store.backend.is_cluster() {
+            cluster::preload(&store).await;
+        }
+        Ok(store)
     }
 
     /// Use a connection the application already has (a

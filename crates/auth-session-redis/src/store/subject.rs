@@ -3,7 +3,7 @@
 //! The index may hold entries that no longer stand for a live session of the subject (a session
 //! that expired, or on a Cluster one whose index update has not happened yet). Each entry is
 //! checked against its session, so such entries are never listed; the ones that can never
-//! become live again are pruned on the way.
+//! become live again (no session left behind them) are pruned on the way.
 
 use super::RedisStore;
 use super::calls::{self, IndexOp};
@@ -36,8 +36,11 @@ pub(super) async fn list(s: &RedisStore, subject: &str) -> Result<Vec<SessionEnt
             {
                 entries.push(SessionEntry { key, record });
             }
-            // Expired sessions never come back: prune them everywhere.
-            (_, Some(record)) if record.is_expired(now) => stale.push(member),
+            // Expired by our clock, but Redis still holds it: not listed, and not pruned here
+            // either, since an instance whose clock runs ahead would erase live entries. Redis
+            // drops the session at its expiry by its own clock; its entry goes after that
+            // (below on a single Redis), or by its score.
+            (_, Some(record)) if record.is_expired(now) => {}
             // On a single Redis every write changes session and index together, so an entry
             // without a matching session is stale. On a Cluster it may be a session that is
             // being created or re-assigned right now (the index is written first): leave it;
