@@ -118,7 +118,7 @@ impl RefreshTokensBuilder {
     /// the same successor (default 1: two concurrent refreshes from one client). One more
     /// presentation is reuse: the family is revoked. Each repeat is logged at warn with the
     /// family (never the token) and counted in the family's state, shared by every instance;
-    /// zero makes any repeat reuse.
+    /// zero makes any repeat reuse; at most 16.
     ///
     /// ```
     /// # use auth_jwt::{Algorithm, Issuer, Key, KeySet, MemoryRefreshStore, RefreshTokens, SharedKeySet};
@@ -148,7 +148,7 @@ impl RefreshTokensBuilder {
     ///
     /// # Errors
     /// [`ErrorKind::WeakKey`] for a secret under 32 bytes; [`ErrorKind::Config`] for a grace
-    /// window over a minute, a zero lifetime, or a revocation list whose
+    /// window over a minute, more than 16 grace repeats, a zero lifetime, or a revocation list whose
     /// [horizon](Revocations::horizon) is shorter than the family lifetime or the access-token
     /// lifetime (it would forget a revoked family while its tokens still work).
     pub fn build(self) -> Result<RefreshTokens, Error> {
@@ -160,6 +160,11 @@ impl RefreshTokensBuilder {
         }
         if self.ttl.is_zero() || self.lifetime.is_zero() {
             return Err(Error::config("refresh lifetimes must not be zero"));
+        }
+        if self.grace_repeats > MAX_GRACE_REPEATS {
+            return Err(Error::config(format!(
+                "more than {MAX_GRACE_REPEATS} grace repeats per rotation is refused: each one hands the same successor to whoever presents the old token"
+            )));
         }
         // Reuse detection and logout revoke the family's session; the list must remember that
         // until the family and every access token minted from it have expired.
@@ -190,6 +195,9 @@ impl RefreshTokensBuilder {
 fn access_horizon(issuer: &Issuer) -> Duration {
     issuer.ttl().saturating_add(Duration::from_secs(300))
 }
+
+/// The most repeats of one refresh token inside the grace window that can be configured.
+const MAX_GRACE_REPEATS: u32 = 16;
 
 fn random_family() -> Result<FamilyId, Error> {
     let mut bytes = [0u8; 32];
