@@ -109,7 +109,9 @@ async fn login(shared: &Shared, username: &str, password: &str) -> Result<Respon
         .start(&identity)
         .await
         .map_err(|e| grant_error(&e))?;
-    tracing::info!(target: "auth::tokens", subject = identity.subject(), "logged in");
+    // The subject is personal data: at debug only, never at info (review finding 10).
+    tracing::info!(target: "auth::tokens", "logged in");
+    tracing::debug!(target: "auth::tokens", subject = identity.subject(), "logged in as");
     Ok(response::tokens(&pair))
 }
 
@@ -168,7 +170,8 @@ async fn logout_everywhere(shared: &Shared, headers: &HeaderMap) -> Result<Respo
         .revoke_subject(identity.subject())
         .await
         .map_err(|e| Refusal::OAuth(grant_error(&e)))?;
-    tracing::info!(target: "auth::tokens", subject = identity.subject(), "logged out everywhere");
+    tracing::info!(target: "auth::tokens", "logged out everywhere");
+    tracing::debug!(target: "auth::tokens", subject = identity.subject(), "logged out everywhere");
     Ok(response::no_content())
 }
 

@@ -7,6 +7,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 mod grants;
+mod logging;
 mod logout;
 mod setup;
 mod world;
