@@ -97,7 +97,7 @@ async fn failures_on_one_instance_lock_the_key_on_another() {
         .with_free_failures(3)
         .with_base_delay(Duration::from_secs(5));
     let key = ThrottleKey::account("bob");
-    for _ in 0..3 {
+    for _ in 0..4 {
         a.record_failure(&key, &policy).await.unwrap();
     }
     let v = b.check(&key, &policy).await.unwrap();

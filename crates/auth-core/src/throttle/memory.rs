@@ -66,7 +66,7 @@ impl Table {
 /// # tokio_test_block_on(async {
 /// let store = MemoryThrottle::new();
 /// let key = ThrottleKey::account("alice");
-/// let policy = ThrottlePolicy::per_account().with_free_failures(1);
+/// let policy = ThrottlePolicy::per_account().with_free_failures(0);
 /// assert!(store.check(&key, &policy).await?.is_allowed());
 /// store.record_failure(&key, &policy).await?;
 /// assert!(store.check(&key, &policy).await?.retry_after().is_some());

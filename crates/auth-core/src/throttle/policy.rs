@@ -60,9 +60,9 @@ impl Default for ThrottleState {
 
 /// How a throttle answers repeated failed logins on one key.
 ///
-/// The first `free_failures - 1` failures cost nothing. From the `free_failures`-th on, each
-/// failure locks the key for `base_delay`, doubling with every further failure, never more
-/// than `max_delay`: the lock is always time-bounded. Attempts refused while locked are not
+/// The first `free_failures` failures cost nothing. Each further failure locks the key: for
+/// `base_delay`, doubling with every further failure, never more than `max_delay`, so the
+/// lock is always time-bounded. Attempts refused while locked are not
 /// failures and do not extend the lock. A key with no failure for `forget_after` after its
 /// lock ended is forgotten (its count starts again from zero); a success resets an account.
 ///
@@ -74,9 +74,9 @@ impl Default for ThrottleState {
 /// use auth_core::throttle::ThrottlePolicy;
 /// use std::time::Duration;
 /// let p = ThrottlePolicy::per_account();
-/// assert_eq!(p.delay_after(4), Duration::ZERO);
-/// assert_eq!(p.delay_after(5), Duration::from_secs(1));
-/// assert_eq!(p.delay_after(7), Duration::from_secs(4));
+/// assert_eq!(p.delay_after(5), Duration::ZERO);
+/// assert_eq!(p.delay_after(6), Duration::from_secs(1));
+/// assert_eq!(p.delay_after(8), Duration::from_secs(4));
 /// assert_eq!(p.delay_after(100), Duration::from_secs(15 * 60));
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -89,8 +89,8 @@ pub struct ThrottlePolicy {
 }
 
 impl ThrottlePolicy {
-    /// The default per account: backoff from the 5th failure, 1 s doubling up to 15 minutes,
-    /// forgotten after an hour without failures.
+    /// The default per account: 5 free failures, then 1 s doubling at each failure up to 15
+    /// minutes; forgotten an hour after the lock ends.
     pub const fn per_account() -> Self {
         Self {
             free_failures: 5,
@@ -100,8 +100,8 @@ impl ThrottlePolicy {
         }
     }
 
-    /// The default per client address: backoff from the 20th failure (many users may share
-    /// one address behind a NAT), 1 s doubling up to 15 minutes, forgotten after an hour.
+    /// The default per client address: 20 free failures (many users may share one address
+    /// behind a NAT), then the same as per account.
     pub const fn per_address() -> Self {
         Self {
             free_failures: 20,
@@ -109,7 +109,7 @@ impl ThrottlePolicy {
         }
     }
 
-    /// The failure from which a key waits (at least 1).
+    /// How many failures cost nothing (0: the first failure locks).
     pub const fn with_free_failures(mut self, n: u32) -> Self {
         self.free_failures = n;
         self
@@ -156,12 +156,9 @@ impl ThrottlePolicy {
     /// Refuse a policy that cannot work.
     ///
     /// # Errors
-    /// [`ErrorKind::Config`](crate::ErrorKind::Config) for zero free failures, a zero base
-    /// delay or forget period, or a cap below the base delay.
+    /// [`ErrorKind::Config`](crate::ErrorKind::Config) for a zero base delay or forget
+    /// period, or a cap below the base delay.
     pub fn validate(&self) -> Result<(), Error> {
-        if self.free_failures == 0 {
-            return Err(Error::config("a throttle needs at least one free failure"));
-        }
         if self.base_delay.is_zero() || self.forget_after.is_zero() {
             return Err(Error::config(
                 "a throttle's base delay and forget period must be above zero",
@@ -175,13 +172,13 @@ impl ThrottlePolicy {
         Ok(())
     }
 
-    /// The lock earned by the `failures`-th failure: zero below `free_failures`, then
-    /// `base_delay * 2^(failures - free_failures)`, at most `max_delay`.
+    /// The lock earned by the `failures`-th failure: zero up to `free_failures`, then
+    /// `base_delay * 2^(failures - free_failures - 1)`, at most `max_delay`.
     pub fn delay_after(&self, failures: u32) -> Duration {
-        if failures < self.free_failures {
+        if failures <= self.free_failures {
             return Duration::ZERO;
         }
-        let doublings = failures - self.free_failures;
+        let doublings = failures - self.free_failures - 1;
         if doublings >= 32 {
             return self.max_delay;
         }
@@ -249,9 +246,11 @@ mod tests {
     fn backoff_doubles_from_the_free_failures_on() {
         let p = policy();
         let delays: Vec<u128> = (1..=7).map(|n| p.delay_after(n).as_millis()).collect();
-        assert_eq!(delays, [0, 0, 100, 200, 400, 800, 1000]);
+        assert_eq!(delays, [0, 0, 0, 100, 200, 400, 800]);
+        assert_eq!(p.delay_after(8), 1000 * MS);
         let t0 = Timestamp::from_unix_millis(1_000_000);
         let mut s = ThrottleState::default();
+        assert_eq!(p.fail(&mut s, t0), Verdict::Allowed);
         assert_eq!(p.fail(&mut s, t0), Verdict::Allowed);
         assert_eq!(p.fail(&mut s, t0), Verdict::Allowed);
         assert_eq!(p.fail(&mut s, t0), Verdict::RetryAfter(100 * MS));
@@ -288,14 +287,14 @@ mod tests {
         let p = policy();
         let t0 = Timestamp::from_unix_millis(0);
         let mut s = ThrottleState::default();
-        for _ in 0..3 {
+        for _ in 0..4 {
             p.fail(&mut s, t0);
         }
         for ms in [10, 50, 99] {
             let v = p.check(&mut s, t0.saturating_add(ms * MS));
             assert_eq!(v, Verdict::RetryAfter((100 - ms) * MS));
         }
-        assert_eq!(s.failures, 3);
+        assert_eq!(s.failures, 4);
     }
 
     #[test]
@@ -303,7 +302,7 @@ mod tests {
         let p = policy();
         let t0 = Timestamp::from_unix_millis(0);
         let mut s = ThrottleState::default();
-        for _ in 0..3 {
+        for _ in 0..4 {
             p.fail(&mut s, t0);
         }
         let t1 = t0.saturating_add(100 * MS);
@@ -325,7 +324,7 @@ mod tests {
         let t0 = Timestamp::from_unix_millis(0);
         let mut s = ThrottleState::default();
         assert_eq!(p.expires_at(&s, t0), t0.saturating_add(5000 * MS));
-        for _ in 0..4 {
+        for _ in 0..5 {
             p.fail(&mut s, t0);
         }
         assert_eq!(p.expires_at(&s, t0), t0.saturating_add(5200 * MS));
@@ -335,7 +334,8 @@ mod tests {
     fn unworkable_policies_are_refused() {
         assert!(ThrottlePolicy::per_account().validate().is_ok());
         assert!(ThrottlePolicy::per_address().validate().is_ok());
-        assert!(policy().with_free_failures(0).validate().is_err());
+        assert!(policy().with_free_failures(0).validate().is_ok());
+        assert_eq!(policy().with_free_failures(0).delay_after(1), 100 * MS);
         assert!(policy().with_base_delay(Duration::ZERO).validate().is_err());
         assert!(
             policy()

@@ -13,10 +13,10 @@ local h = redis.call('HMGET', KEYS[1], 'f', 'u')
 local f, u = tonumber(h[1]) or 0, tonumber(h[2]) or 0
 
 local function delay(n)
-  if n < free then
+  if n <= free then
     return 0
   end
-  local d = n - free
+  local d = n - free - 1
   if d >= 32 then
     return cap
   end
