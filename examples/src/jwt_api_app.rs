@@ -13,7 +13,7 @@ use auth_tower::jwt_core::{
     Verifier,
 };
 use auth_tower::redis::{RedisConfig, RedisRefreshStore, RedisRevocations};
-use auth_tower::tokens::TokenEndpoints;
+use auth_tower::tokens::{LoginAttempt, TokenEndpoints};
 use auth_tower::{Identity, JwtLayer, MemoryStore, RequireAuth, Revocations};
 use axum::routing::get;
 use axum::{Json, Router};
@@ -186,10 +186,10 @@ pub fn router(
         .merge(endpoints.router()))
 }
 
-async fn check_credentials(user: String, password: String) -> Result<Option<Identity>, Infallible> {
+async fn check_credentials(login: LoginAttempt) -> Result<Option<Identity>, Infallible> {
     Ok(USERS
         .iter()
-        .find(|(u, p, _)| *u == user && *p == password)
+        .find(|(u, p, _)| *u == login.username() && *p == login.password())
         .map(|(u, _, scopes)| Identity::new(*u).with_scopes(scopes.iter().copied())))
 }
 

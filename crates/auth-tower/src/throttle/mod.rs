@@ -56,7 +56,7 @@
 //! cap after each failure; a refused attempt is not a failure, and when the lock ends the next
 //! attempt (the victim's right password, from any address with no failures) goes through.
 
-mod client;
+pub(crate) mod client;
 
 use crate::rejection::{Rejection, RejectionKind};
 use auth_core::Error;
@@ -118,6 +118,10 @@ impl LoginThrottle {
                 source: b.source,
             }),
         }
+    }
+
+    pub(crate) fn client_source(&self) -> ClientSource {
+        self.inner.source.clone()
     }
 
     /// The client address of a request, as this throttle reads it (the connection's, or the

@@ -10,4 +10,5 @@ mod grants;
 mod logging;
 mod logout;
 mod setup;
+mod throttle;
 mod world;
