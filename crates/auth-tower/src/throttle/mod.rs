@@ -120,6 +120,9 @@ impl LoginThrottle {
         }
     }
 
+    /// Where this throttle reads client addresses from (the token endpoints give the same to
+    /// the credential check).
+    #[cfg(feature = "jwt")]
     pub(crate) fn client_source(&self) -> ClientSource {
         self.inner.source.clone()
     }
