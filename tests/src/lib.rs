@@ -18,7 +18,8 @@ pub struct TestServer {
 }
 
 impl TestServer {
-    /// Serve `app` on 127.0.0.1 on a free port.
+    /// Serve `app` on 127.0.0.1 on a free port, with each connection's address in the request
+    /// extensions (`ConnectInfo<SocketAddr>`), as the examples serve.
     ///
     /// # Panics
     /// If no loopback port can be bound.
@@ -27,6 +28,7 @@ impl TestServer {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let task = tokio::spawn(async move {
+            let app = app.into_make_service_with_connect_info::<SocketAddr>();
             let _ = axum::serve(listener, app).await;
         });
         Self { addr, task }
