@@ -131,6 +131,21 @@ impl CookieJar {
     }
 }
 
+/// A client whose connections come from `local` (any of 127.0.0.0/8 on Linux), so a server
+/// sees distinct client addresses; otherwise like [`client`].
+///
+/// # Panics
+/// If the client cannot be built.
+#[allow(clippy::unwrap_used)]
+pub fn client_from(local: std::net::IpAddr) -> reqwest::Client {
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .local_address(local)
+        .build()
+        .unwrap()
+}
+
 /// A client that does not follow redirects (so tests see each `Set-Cookie`).
 ///
 /// # Panics

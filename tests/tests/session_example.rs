@@ -300,7 +300,10 @@ async fn repeated_wrong_passwords_on_the_login_form_get_429_with_retry_after() {
     assert_eq!(res.status(), 429, "throttled, even with the right password");
     assert_eq!(res.headers()["retry-after"], "1");
     assert_eq!(res.headers()["cache-control"], "no-store");
-    assert!(jar.get(COOKIE).is_none(), "no session for a throttled login");
+    assert!(
+        jar.get(COOKIE).is_none(),
+        "no session for a throttled login"
+    );
     tokio::time::sleep(std::time::Duration::from_millis(1_050)).await;
     let res = jar
         .send(server.form("/login", "username=bob&password=builder"))
