@@ -14,13 +14,12 @@
 //! `into_make_service_with_connect_info::<SocketAddr>()` so the address is known
 //! ([`crate::support::serve`] does).
 
-use auth_tower::core::throttle::{MemoryThrottle, ThrottlePolicy, ThrottleStore};
 use auth_tower::jwt_core::{
     Algorithm, Issuer, Key, KeySet, MemoryRefreshStore, RefreshStore, RefreshTokens, SharedKeySet,
     Verifier,
 };
 use auth_tower::redis::{RedisConfig, RedisRefreshStore, RedisRevocations, RedisThrottle};
-use auth_tower::throttle::LoginThrottle;
+use auth_tower::throttle::{LoginThrottle, MemoryThrottle, ThrottlePolicy, ThrottleStore};
 use auth_tower::tokens::{LoginAttempt, TokenEndpoints};
 use auth_tower::{Identity, JwtLayer, MemoryStore, RequireAuth, Revocations};
 use axum::routing::get;

@@ -6,7 +6,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use auth_tower::core::throttle::ThrottlePolicy;
+use auth_tower::throttle::ThrottlePolicy;
 use e2e::tokens::{Answer, login_from};
 use e2e::{TestServer, redis_for_test};
 use examples::jwt_api_app::{self, Keys, Options, Stores};

@@ -25,7 +25,8 @@
 #[cfg(feature = "test-util")]
 mod conformance;
 mod key;
-#[cfg(feature = "memory")]
+// Not behind `memory`: the token endpoints throttle by default, so the default store is
+// always there (it is a bounded map and a clock, nothing more).
 mod memory;
 mod policy;
 mod store;
@@ -33,7 +34,6 @@ mod store;
 #[cfg(feature = "test-util")]
 pub use conformance::throttle_store_conformance;
 pub use key::{ThrottleKey, ThrottleKeyKind};
-#[cfg(feature = "memory")]
 pub use memory::{DEFAULT_CAPACITY, MemoryThrottle};
 pub use policy::{ThrottlePolicy, ThrottleState, Verdict};
 pub use store::ThrottleStore;

@@ -60,7 +60,6 @@ pub(crate) mod client;
 
 use crate::rejection::{Rejection, RejectionKind};
 use auth_core::Error;
-use auth_core::throttle::{MemoryThrottle, ThrottleKey, ThrottlePolicy, ThrottleStore, Verdict};
 use client::ClientSource;
 use http::HeaderName;
 use http::request::Parts;
@@ -69,7 +68,12 @@ use std::future::Future;
 use std::net::IpAddr;
 use std::sync::Arc;
 
-pub use auth_core::throttle;
+/// The policy, keys and store trait (from `auth-core`), for configuring a throttle or writing
+/// a store.
+pub use auth_core::throttle::{
+    MemoryThrottle, ThrottleKey, ThrottleKeyKind, ThrottlePolicy, ThrottleState, ThrottleStore,
+    Verdict,
+};
 
 const TARGET: &str = "auth::throttle";
 
@@ -273,7 +277,7 @@ impl ThrottledAttempt {
 /// Builds a [`LoginThrottle`]; see [`LoginThrottle::builder`].
 ///
 /// ```
-/// use auth_tower::throttle::{LoginThrottle, throttle::ThrottlePolicy};
+/// use auth_tower::throttle::{LoginThrottle, ThrottlePolicy};
 /// use std::time::Duration;
 /// let throttle = LoginThrottle::builder()
 ///     .with_account_policy(ThrottlePolicy::per_account().with_max_delay(Duration::from_secs(300)))
