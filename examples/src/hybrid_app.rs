@@ -15,7 +15,7 @@ use crate::support::{LOGIN_FORM, escape, page, sign_in_failed};
 use auth_tower::jwt_core::{
     Issuer, MemoryRefreshStore, RefreshStore, RefreshTokens, SharedKeySet, Verifier,
 };
-use auth_tower::tokens::TokenEndpoints;
+use auth_tower::tokens::{LoginAttempt, TokenEndpoints};
 use auth_tower::{
     ErrorBody, HybridLayer, Identity, JwtLayer, MemoryStore, RequireAuth, Revocations, Session,
     SessionError, SessionLayer, SessionStore,
@@ -122,8 +122,8 @@ pub fn router(
     let endpoints = TokenEndpoints::builder(
         refresh,
         verifier.clone(),
-        |username: String, password: String| async move {
-            Ok::<_, std::convert::Infallible>(check_credentials(&username, &password))
+        |login: LoginAttempt| async move {
+            Ok::<_, std::convert::Infallible>(check_credentials(login.username(), login.password()))
         },
     )
     .build()?;

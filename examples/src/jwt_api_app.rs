@@ -6,14 +6,21 @@
 //!
 //! Stores are in memory ([`Stores::memory`]) or on Redis ([`Stores::redis`]); two instances
 //! on the same Redis (same key prefix) with the same [`Keys`] are one service: a logout on one
-//! is refused on the other within milliseconds (the `revocation` example measures it).
+//! is refused on the other within milliseconds (the `revocation` example measures it), and
+//! failed logins on one count on the other (the login throttle's counts are in the store too).
+//!
+//! Logins are throttled per account and per client address ([`Options::account_throttle`],
+//! [`Options::address_throttle`]); serve the router with
+//! `into_make_service_with_connect_info::<SocketAddr>()` so the address is known
+//! ([`crate::support::serve`] does).
 
 use auth_tower::jwt_core::{
     Algorithm, Issuer, Key, KeySet, MemoryRefreshStore, RefreshStore, RefreshTokens, SharedKeySet,
     Verifier,
 };
-use auth_tower::redis::{RedisConfig, RedisRefreshStore, RedisRevocations};
-use auth_tower::tokens::TokenEndpoints;
+use auth_tower::redis::{RedisConfig, RedisRefreshStore, RedisRevocations, RedisThrottle};
+use auth_tower::throttle::{LoginThrottle, MemoryThrottle, ThrottlePolicy, ThrottleStore};
+use auth_tower::tokens::{LoginAttempt, TokenEndpoints};
 use auth_tower::{Identity, JwtLayer, MemoryStore, RequireAuth, Revocations};
 use axum::routing::get;
 use axum::{Json, Router};
@@ -90,11 +97,12 @@ impl Keys {
     }
 }
 
-/// Where refresh families and revocations live. Cheap to clone.
+/// Where refresh families, revocations and failed-login counts live. Cheap to clone.
 #[derive(Clone, Debug)]
 pub struct Stores {
     refresh: Arc<dyn RefreshStore>,
     revocations: Arc<dyn Revocations>,
+    throttle: Arc<dyn ThrottleStore>,
 }
 
 impl Stores {
@@ -103,11 +111,12 @@ impl Stores {
         Self {
             refresh: Arc::new(MemoryRefreshStore::new()),
             revocations: Arc::new(MemoryStore::new()),
+            throttle: Arc::new(MemoryThrottle::new()),
         }
     }
 
-    /// On Redis at `url`, under `prefix` (instances sharing both share families and
-    /// revocations).
+    /// On Redis at `url`, under `prefix` (instances sharing both share families,
+    /// revocations and failed-login counts).
     ///
     /// # Errors
     /// If the URL or prefix is refused or Redis cannot be reached.
@@ -116,6 +125,7 @@ impl Stores {
         Ok(Self {
             refresh: Arc::new(RedisRefreshStore::connect(&config).await?),
             revocations: Arc::new(RedisRevocations::connect(&config).await?),
+            throttle: Arc::new(RedisThrottle::connect(&config).await?),
         })
     }
 }
@@ -130,6 +140,11 @@ pub struct Options {
     /// How long a login's refresh family lives (default 30 days); revocations are remembered
     /// this long, so short-lived demos and tests keep it short.
     pub family_lifetime: Duration,
+    /// Failed logins per account (default [`ThrottlePolicy::per_account`]: 5 free, then 1 s
+    /// doubling up to 15 minutes).
+    pub account_throttle: ThrottlePolicy,
+    /// Failed logins per client address (default [`ThrottlePolicy::per_address`]: 20 free).
+    pub address_throttle: ThrottlePolicy,
 }
 
 impl Default for Options {
@@ -138,6 +153,8 @@ impl Default for Options {
             access_ttl: Duration::from_secs(15 * 60),
             refresh_grace: Duration::from_secs(10),
             family_lifetime: Duration::from_secs(30 * 24 * 3600),
+            account_throttle: ThrottlePolicy::per_account(),
+            address_throttle: ThrottlePolicy::per_address(),
         }
     }
 }
@@ -168,8 +185,14 @@ pub fn router(
     .grace(options.refresh_grace)
     .family_lifetime(options.family_lifetime)
     .build()?;
+    let throttle = LoginThrottle::builder()
+        .with_store(stores.throttle.clone())
+        .with_account_policy(options.account_throttle)
+        .with_address_policy(options.address_throttle)
+        .build()?;
     let endpoints = TokenEndpoints::builder(tokens, verifier.clone(), check_credentials)
         .realm(REALM)
+        .throttle(throttle)
         .build()?;
 
     let reports = Router::new()
@@ -186,10 +209,10 @@ pub fn router(
         .merge(endpoints.router()))
 }
 
-async fn check_credentials(user: String, password: String) -> Result<Option<Identity>, Infallible> {
+async fn check_credentials(login: LoginAttempt) -> Result<Option<Identity>, Infallible> {
     Ok(USERS
         .iter()
-        .find(|(u, p, _)| *u == user && *p == password)
+        .find(|(u, p, _)| *u == login.username() && *p == login.password())
         .map(|(u, _, scopes)| Identity::new(*u).with_scopes(scopes.iter().copied())))
 }
 

@@ -1,10 +1,16 @@
 //! A small web app on cookie sessions: a login form, a page with the user and a per-session
 //! counter, a "your sessions" page with revoke buttons, logout and logout everywhere.
+//!
+//! The login form is throttled per account and per client address with a [`LoginThrottle`]
+//! (asked before the password is checked): in memory by default, on Redis with
+//! [`router_with_throttle`] and a `RedisThrottle`.
 
 use crate::support::{LOGIN_FORM, escape, page, sign_in_failed};
+use auth_tower::throttle::LoginThrottle;
 use auth_tower::{Identity, Session, SessionError, SessionKey, SessionLayer, SessionStore};
-use axum::extract::{Form, Path};
+use axum::extract::{Form, Path, State};
 use axum::http::StatusCode;
+use axum::http::request::Parts;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -13,8 +19,15 @@ use serde::Deserialize;
 /// The demo users: (user id, password). A real app checks a password hash.
 const USERS: &[(&str, &str)] = &[("alice", "wonderland"), ("bob", "builder")];
 
-/// The app's routes behind a session layer built from `sessions`.
+/// The app's routes behind a session layer built from `sessions`, logins throttled in this
+/// process's memory.
 pub fn router(sessions: SessionLayer) -> Router {
+    router_with_throttle(sessions, LoginThrottle::new())
+}
+
+/// The app's routes behind a session layer built from `sessions`, logins throttled by
+/// `throttle` (give every instance the same shared store).
+pub fn router_with_throttle(sessions: SessionLayer, throttle: LoginThrottle) -> Router {
     Router::new()
         .route("/", get(home))
         .route("/login", post(login))
@@ -25,6 +38,7 @@ pub fn router(sessions: SessionLayer) -> Router {
         .route("/api/me", get(me))
         .route("/api/counter", get(counter))
         .layer(sessions)
+        .with_state(throttle)
 }
 
 /// The session layer the example uses on `store`. `insecure_dev_cookie` drops `Secure` and the
@@ -82,16 +96,27 @@ fn check_credentials(c: &Credentials) -> Option<Identity> {
         .map(|(u, _)| Identity::new(*u).with_role("user"))
 }
 
+/// The throttle is asked first: a throttled login (429 with `Retry-After`) never reaches the
+/// password check, a wrong password counts for the account and the address, a right one
+/// resets the account.
 async fn login(
+    State(throttle): State<LoginThrottle>,
     session: Session,
+    parts: Parts,
     Form(credentials): Form<Credentials>,
 ) -> Result<Response, SessionError> {
-    match check_credentials(&credentials) {
-        Some(identity) => {
+    let checked = throttle
+        .attempt(&parts, &credentials.username, async {
+            check_credentials(&credentials)
+        })
+        .await;
+    match checked {
+        Ok(Some(identity)) => {
             session.login(identity).await?;
             Ok(Redirect::to("/").into_response())
         }
-        None => Ok(sign_in_failed()),
+        Ok(None) => Ok(sign_in_failed()),
+        Err(refusal) => Ok(refusal.into_response()),
     }
 }
 

@@ -3,6 +3,7 @@
 use axum::Router;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
+use std::net::SocketAddr;
 
 /// The boxed error the example binaries return.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
@@ -17,7 +18,9 @@ pub fn init_tracing() {
         .init();
 }
 
-/// Serve `app` on 127.0.0.1 (port `PORT`, else `default_port`) until Ctrl-C.
+/// Serve `app` on 127.0.0.1 (port `PORT`, else `default_port`) until Ctrl-C, with each
+/// connection's address in the request extensions (`ConnectInfo<SocketAddr>`), which the
+/// login throttle counts failures by.
 ///
 /// # Errors
 /// If the port cannot be bound or serving fails.
@@ -25,11 +28,14 @@ pub async fn serve(app: Router, name: &str, default_port: &str) -> Result<(), Bo
     let port = std::env::var("PORT").unwrap_or_else(|_| default_port.into());
     let listener = tokio::net::TcpListener::bind(format!("127.0.0.1:{port}")).await?;
     tracing::info!("{name} example on http://{}", listener.local_addr()?);
-    axum::serve(listener, app)
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await?;
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await?;
     Ok(())
 }
 

@@ -5,7 +5,7 @@
 use auth_tower::jwt_core::{
     Algorithm, Issuer, Key, KeySet, MemoryRefreshStore, RefreshTokens, SharedKeySet, Verifier,
 };
-use auth_tower::tokens::TokenEndpoints;
+use auth_tower::tokens::{LoginAttempt, TokenEndpoints};
 use auth_tower::{Identity, MemoryStore};
 use axum::Router;
 use axum::body::Body;
@@ -37,7 +37,7 @@ fn app() -> &'static (Router, tokio::runtime::Runtime) {
         .build()
         .expect("refresh tokens");
         // No password is right: whatever the fuzzer sends must not log in.
-        let endpoints = TokenEndpoints::builder(tokens, verifier, |_: String, _: String| async {
+        let endpoints = TokenEndpoints::builder(tokens, verifier, |_: LoginAttempt| async {
             Ok::<Option<Identity>, std::io::Error>(None)
         })
         .build()

@@ -18,7 +18,8 @@ pub struct TestServer {
 }
 
 impl TestServer {
-    /// Serve `app` on 127.0.0.1 on a free port.
+    /// Serve `app` on 127.0.0.1 on a free port, with each connection's address in the request
+    /// extensions (`ConnectInfo<SocketAddr>`), as the examples serve.
     ///
     /// # Panics
     /// If no loopback port can be bound.
@@ -27,6 +28,7 @@ impl TestServer {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let task = tokio::spawn(async move {
+            let app = app.into_make_service_with_connect_info::<SocketAddr>();
             let _ = axum::serve(listener, app).await;
         });
         Self { addr, task }
@@ -127,6 +129,21 @@ impl CookieJar {
     pub fn get(&self, name: &str) -> Option<&str> {
         self.cookies.get(name).map(String::as_str)
     }
+}
+
+/// A client whose connections come from `local` (any of 127.0.0.0/8 on Linux), so a server
+/// sees distinct client addresses; otherwise like [`client`].
+///
+/// # Panics
+/// If the client cannot be built.
+#[allow(clippy::unwrap_used)]
+pub fn client_from(local: std::net::IpAddr) -> reqwest::Client {
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .local_address(local)
+        .build()
+        .unwrap()
 }
 
 /// A client that does not follow redirects (so tests see each `Set-Cookie`).

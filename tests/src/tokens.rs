@@ -1,7 +1,8 @@
 //! A client for the token endpoints of the `jwt-api` example: log in, refresh, log out, call
 //! the API with a bearer token.
 
-use crate::client;
+use crate::{client, client_from};
+use std::net::IpAddr;
 use std::time::Duration;
 
 /// An access token and its refresh token, as a login or refresh returned them.
@@ -88,6 +89,23 @@ pub async fn login(base: &str, username: &str, password: &str) -> Answer {
         base,
         "login",
         &serde_json::json!({"username": username, "password": password}),
+    )
+    .await
+}
+
+/// Log in from the loopback address `local` (e.g. `127.0.0.2`): the server sees it as the
+/// client address.
+///
+/// # Panics
+/// If `local` is not an IP address.
+#[allow(clippy::expect_used)]
+pub async fn login_from(base: &str, local: &str, username: &str, password: &str) -> Answer {
+    let local: IpAddr = local.parse().expect("an IP address");
+    send(
+        client_from(local)
+            .post(format!("{base}/auth/login"))
+            .header("content-type", "application/json")
+            .body(serde_json::json!({"username": username, "password": password}).to_string()),
     )
     .await
 }

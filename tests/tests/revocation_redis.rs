@@ -43,6 +43,7 @@ async fn instances(url: &str, test: &str) -> Pair {
         access_ttl: Duration::from_secs(60),
         family_lifetime: Duration::from_secs(120),
         refresh_grace: Duration::ZERO,
+        ..Options::default()
     };
     let mut servers = Vec::new();
     for _ in 0..2 {

@@ -283,3 +283,30 @@ fn http_response_with_cookie(name: &str, value: &str) -> Response {
         .unwrap();
     Response::from(res)
 }
+
+#[tokio::test]
+async fn repeated_wrong_passwords_on_the_login_form_get_429_with_retry_after() {
+    let server = start().await;
+    let mut jar = CookieJar::new();
+    for i in 0..6 {
+        let res = jar
+            .send(server.form("/login", "username=bob&password=nope"))
+            .await;
+        assert_eq!(res.status(), 401, "try {i}: a wrong password");
+    }
+    let res = jar
+        .send(server.form("/login", "username=bob&password=builder"))
+        .await;
+    assert_eq!(res.status(), 429, "throttled, even with the right password");
+    assert_eq!(res.headers()["retry-after"], "1");
+    assert_eq!(res.headers()["cache-control"], "no-store");
+    assert!(
+        jar.get(COOKIE).is_none(),
+        "no session for a throttled login"
+    );
+    tokio::time::sleep(std::time::Duration::from_millis(1_050)).await;
+    let res = jar
+        .send(server.form("/login", "username=bob&password=builder"))
+        .await;
+    assert_eq!(res.status(), 303, "in once the lock has passed");
+}

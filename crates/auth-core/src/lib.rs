@@ -1,6 +1,6 @@
 //! The vocabulary of tower authentication: who a request is from ([`Identity`]), server-side
 //! sessions ([`SessionId`], [`SessionKey`], [`SessionRecord`], [`SessionStore`]), revocation
-//! ([`Revocations`]), time ([`Clock`]) and the one error type ([`Error`]).
+//! ([`Revocations`]), login throttling ([`throttle`]), time ([`Clock`]) and the one error type ([`Error`]).
 //!
 //! This crate knows nothing of HTTP, Redis or JWT. The in-memory store ([`MemoryStore`],
 //! feature `memory`, on by default) is the embedded default; other stores live in their own
@@ -23,6 +23,7 @@ mod memory;
 pub mod conformance;
 
 pub mod refresh;
+pub mod throttle;
 
 #[cfg(feature = "axum")]
 pub mod extract;

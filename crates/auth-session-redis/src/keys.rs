@@ -7,11 +7,13 @@
 //! | `{prefix}u:{<sha256(subject) hex>}` | ZSET | the subject digest | a subject's session keys, scored by absolute expiry |
 //! | `{prefix}rev` | ZSET | none (one key) | revocations (JSON target), scored by expiry |
 //! | `{prefix}rev:feed` | pub/sub channel | | revocations as they happen (JSON) |
+//! | `{prefix}th:account:{<digest hex>}`, `{prefix}th:address:{<digest hex>}` | HASH | the digest | one login-throttle count (failures, locked until) |
 //!
 //! The braces are Redis Cluster hash tags: a session and everything stored in it live in one
 //! slot, a subject's index lives in another. Subjects are digested so that neither a user id
 //! that contains braces nor one that is personal data ends up in a key name.
 
+use auth_core::throttle::ThrottleKey;
 use auth_core::{Error, SessionKey};
 use sha2::{Digest, Sha256};
 use std::fmt::Write as _;
@@ -77,6 +79,17 @@ impl Keys {
     /// The HASH holding one refresh-token family.
     pub(crate) fn refresh_family(&self, family_hex: &str) -> String {
         format!("{}rf:{{{family_hex}}}", self.prefix)
+    }
+
+    /// The HASH counting failed logins for one throttle key (a digest: never a username or
+    /// an address in clear).
+    pub(crate) fn throttle(&self, key: &ThrottleKey) -> String {
+        format!(
+            "{}th:{}:{{{}}}",
+            self.prefix,
+            key.kind().as_str(),
+            key.to_hex()
+        )
     }
 
     /// The ZSET of revocations.

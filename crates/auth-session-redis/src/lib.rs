@@ -9,6 +9,9 @@
 //! - [`RedisRefreshStore`] implements [`RefreshStore`](auth_core::refresh::RefreshStore): refresh-token
 //!   families (one HASH each, one Lua script per operation) for `auth-jwt`'s rotating refresh
 //!   tokens with reuse detection.
+//! - [`RedisThrottle`] implements [`ThrottleStore`](auth_core::throttle::ThrottleStore):
+//!   failed-login counts shared by every instance (one script per step, by the server's
+//!   clock), for `auth-tower`'s `LoginThrottle`.
 //! - [`RedisConfig`] says where Redis is (URL, or cluster seed nodes), the key prefix, the
 //!   per-command timeout (default 500 ms) and the clock.
 //!
@@ -30,6 +33,7 @@
 //! | `{prefix}u:{<sha256(subject) hex>}` | ZSET | the subject's session keys, scored by absolute expiry |
 //! | `{prefix}rev` | ZSET | revocation targets (JSON), scored by expiry |
 //! | `{prefix}rev:feed` | channel | each revocation (JSON) as it happens |
+//! | `{prefix}th:account:{<digest hex>}`, `{prefix}th:address:{<digest hex>}` | HASH | a login-throttle count: `f` failures, `u` locked until (ms); expires when the policy forgets it |
 //!
 //! Sessions are keyed by [`SessionKey`](auth_core::SessionKey) (the SHA-256 of the secret id),
 //! so a dump of Redis holds no usable session id. A session key expires in Redis (`PEXPIREAT`)
@@ -48,7 +52,8 @@
 //! Give every instance a synchronised clock. Pruning shared state (subject index entries,
 //! revocations) is bounded by Redis' own clock (`TIME`): a script prunes at the earlier of the
 //! caller's time and the server's, so one instance whose clock runs ahead cannot erase what
-//! the others still rely on.
+//! the others still rely on. Login-throttle locks go by Redis `TIME` alone
+//! ([`RedisThrottle`]), so a skewed instance can neither shorten nor extend them.
 //!
 //! # What is atomic
 //! Every write is a Lua script. On a **single Redis** each operation is one script that
@@ -101,6 +106,7 @@ mod refresh;
 mod revocations;
 mod scripts;
 mod store;
+mod throttle;
 
 pub use auth_core::{Revocations, SessionStore};
 pub use config::{DEFAULT_REVOCATION_STALE_AFTER, DEFAULT_TIMEOUT, RedisConfig};
@@ -108,6 +114,7 @@ pub use conn::RedisConnection;
 pub use refresh::RedisRefreshStore;
 pub use revocations::RedisRevocations;
 pub use store::RedisStore;
+pub use throttle::RedisThrottle;
 
 /// The `redis` crate this one is built on, for [`RedisStore::with_connection`].
 pub use redis;

@@ -25,6 +25,8 @@
 //!   [`IdentityGuards`] are the same checks inside handlers.
 //! - `tokens::TokenEndpoints` (features `jwt` + `axum`): login, refresh, logout, logout
 //!   everywhere and the JWKS, as a router.
+//! - [`throttle::LoginThrottle`] (feature `axum`): brute-force protection per account and
+//!   per client address, on by default in the token endpoints, one call in a session login.
 //! - `grpc` (feature `tonic`): `IdentityExt` for tonic handlers, `BearerLayer` for clients.
 //!
 //! Every refusal goes through one renderer ([`rejection`]): 401 / 403 / 400 / 503 with RFC
@@ -45,6 +47,8 @@ pub mod jwt;
 mod macros;
 pub mod rejection;
 pub mod session;
+#[cfg(feature = "axum")]
+pub mod throttle;
 #[cfg(all(feature = "jwt", feature = "axum"))]
 pub mod tokens;
 
@@ -72,7 +76,7 @@ pub use auth_core::{
 pub mod redis {
     pub use auth_session_redis::{
         DEFAULT_TIMEOUT, RedisConfig, RedisConnection, RedisRefreshStore, RedisRevocations,
-        RedisStore,
+        RedisStore, RedisThrottle,
     };
 }
 

@@ -5,23 +5,31 @@
 //! here because the example serves plain http on loopback; set `SECURE_COOKIE=1` behind TLS.
 
 use auth_tower::MemoryStore;
-use auth_tower::redis::{RedisConfig, RedisStore};
+use auth_tower::redis::{RedisConfig, RedisStore, RedisThrottle};
+use auth_tower::throttle::LoginThrottle;
 use examples::session_app;
+use std::sync::Arc;
 
 #[tokio::main]
 async fn main() -> Result<(), examples::support::BoxError> {
     examples::support::init_tracing();
     let secure = std::env::var("SECURE_COOKIE").is_ok_and(|v| v == "1");
-    let layer = match std::env::var("REDIS_URL") {
+    let (layer, throttle) = match std::env::var("REDIS_URL") {
         Ok(url) => {
             let config = RedisConfig::new(url).with_key_prefix("session-example:");
-            tracing::info!("sessions in Redis");
-            session_app::session_layer(RedisStore::connect(&config).await?, !secure)?
+            tracing::info!("sessions and failed-login counts in Redis");
+            let throttle = LoginThrottle::builder()
+                .with_store(Arc::new(RedisThrottle::connect(&config).await?))
+                .build()?;
+            let store = RedisStore::connect(&config).await?;
+            (session_app::session_layer(store, !secure)?, throttle)
         }
         Err(_) => {
             tracing::info!("sessions in memory (set REDIS_URL to use Redis)");
-            session_app::session_layer(MemoryStore::new(), !secure)?
+            let layer = session_app::session_layer(MemoryStore::new(), !secure)?;
+            (layer, LoginThrottle::new())
         }
     };
-    examples::support::serve(session_app::router(layer), "session", "3000").await
+    let app = session_app::router_with_throttle(layer, throttle);
+    examples::support::serve(app, "session", "3000").await
 }

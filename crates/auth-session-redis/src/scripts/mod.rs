@@ -46,3 +46,6 @@ pub(crate) static REFRESH_ROTATE: LazyLock<Script> =
 /// Delete a refresh-token family, returning its record.
 pub(crate) static REFRESH_DELETE: LazyLock<Script> =
     LazyLock::new(|| Script::new(include_str!("refresh_delete.lua")));
+/// One step (check or fail) of a login throttle on one key, by the server's clock.
+pub(crate) static THROTTLE: LazyLock<Script> =
+    LazyLock::new(|| Script::new(include_str!("throttle.lua")));

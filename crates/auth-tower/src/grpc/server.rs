@@ -76,7 +76,7 @@ impl<T> IdentityExt for tonic::Request<T> {
 impl From<Rejection> for Status {
     fn from(rejection: Rejection) -> Self {
         let code = Code::from_i32(i32::from(rejection.kind().grpc_code()));
-        Status::new(code, rejection.description())
+        Status::new(code, rejection.grpc_message())
     }
 }
 

@@ -52,8 +52,8 @@ impl ErrorBody {
 
     /// A JSON body, `{"error": "...", "error_description": "..."}`, with the RFC 6750 error
     /// code where there is one (`invalid_token`, `invalid_request`, `insufficient_scope`,
-    /// `insufficient_user_authentication`), else `unauthenticated`, `forbidden`,
-    /// `temporarily_unavailable` or `server_error`.
+    /// `insufficient_user_authentication`), else `unauthenticated`, `forbidden`, `slow_down`
+    /// (429, a throttled login), `temporarily_unavailable` or `server_error`.
     pub fn json() -> Self {
         Self::new(|rejection, head| {
             head.headers
@@ -63,6 +63,7 @@ impl ErrorBody {
                 .bearer_error()
                 .unwrap_or(match rejection.kind() {
                     RejectionKind::Unauthenticated => "unauthenticated",
+                    RejectionKind::TooManyRequests => "slow_down",
                     RejectionKind::Unavailable => "temporarily_unavailable",
                     RejectionKind::Internal => "server_error",
                     _ => "forbidden",

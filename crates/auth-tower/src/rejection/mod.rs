@@ -1,6 +1,7 @@
-//! The one place where every refusal becomes a response: HTTP 401/403/400/503 with the right
-//! `WWW-Authenticate`, or, for gRPC requests (HTTP/2 only, see [`Protocol::of`]), a
-//! trailers-only response with `grpc-status`. Every refusal is `Cache-Control: no-store`.
+//! The one place where every refusal becomes a response: HTTP 401/403/400/429/503 with the
+//! right `WWW-Authenticate` (and `Retry-After`), or, for gRPC requests (HTTP/2 only, see
+//! [`Protocol::of`]), a trailers-only response with `grpc-status`. Every refusal is
+//! `Cache-Control: no-store`.
 
 mod error_body;
 mod style;
@@ -9,10 +10,11 @@ pub use error_body::ErrorBody;
 pub(crate) use style::Style;
 
 use crate::body::RejectionBody;
-use http::header::{CACHE_CONTROL, CONTENT_TYPE, HeaderValue, TE, WWW_AUTHENTICATE};
+use http::header::{CACHE_CONTROL, CONTENT_TYPE, HeaderValue, RETRY_AFTER, TE, WWW_AUTHENTICATE};
 use http::{Request, Response, StatusCode, Version};
 use std::borrow::Cow;
 use std::fmt;
+use std::time::Duration;
 
 /// Why a request was refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -31,6 +33,9 @@ pub enum RejectionKind {
     StaleAuthentication,
     /// Refused for a reason other than credentials, e.g. a cross-site request (403).
     Forbidden,
+    /// Too many failed logins for this account or from this address: wait (429 with
+    /// `Retry-After`; gRPC RESOURCE_EXHAUSTED).
+    TooManyRequests,
     /// A store that authentication needs could not be reached (503). Fail closed.
     Unavailable,
     /// A server-side fault, e.g. a value that cannot be serialized (500).
@@ -46,18 +51,20 @@ impl RejectionKind {
             }
             Self::InvalidRequest => StatusCode::BAD_REQUEST,
             Self::InsufficientScope | Self::Forbidden => StatusCode::FORBIDDEN,
+            Self::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
             Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
     /// The gRPC status code (UNAUTHENTICATED 16, PERMISSION_DENIED 7, INVALID_ARGUMENT 3,
-    /// UNAVAILABLE 14, INTERNAL 13).
+    /// RESOURCE_EXHAUSTED 8, UNAVAILABLE 14, INTERNAL 13).
     pub const fn grpc_code(self) -> u8 {
         match self {
             Self::Unauthenticated | Self::InvalidToken | Self::StaleAuthentication => 16,
             Self::InvalidRequest => 3,
             Self::InsufficientScope | Self::Forbidden => 7,
+            Self::TooManyRequests => 8,
             Self::Unavailable => 14,
             Self::Internal => 13,
         }
@@ -81,6 +88,7 @@ impl RejectionKind {
 pub struct Rejection {
     kind: RejectionKind,
     description: Cow<'static, str>,
+    retry_after: Option<Duration>,
 }
 
 impl Rejection {
@@ -89,7 +97,26 @@ impl Rejection {
         Self {
             kind,
             description: description.into(),
+            retry_after: None,
         }
+    }
+
+    /// Tell the client when to try again: an HTTP `Retry-After` in whole seconds (rounded up,
+    /// at least 1), and the same in the gRPC `grpc-message`.
+    #[must_use]
+    pub fn with_retry_after(mut self, wait: Duration) -> Self {
+        self.retry_after = Some(wait);
+        self
+    }
+
+    /// When the client may try again, if the refusal says.
+    pub fn retry_after(&self) -> Option<Duration> {
+        self.retry_after
+    }
+
+    /// [`retry_after`](Self::retry_after) in whole seconds, rounded up, at least 1.
+    pub fn retry_after_seconds(&self) -> Option<u64> {
+        self.retry_after.map(retry_after_seconds)
     }
 
     /// The kind.
@@ -141,6 +168,9 @@ impl Rejection {
         if let Some(challenge) = self.challenge(realm) {
             headers.insert(WWW_AUTHENTICATE, challenge);
         }
+        if let Some(seconds) = self.retry_after_seconds() {
+            headers.insert(RETRY_AFTER, HeaderValue::from(seconds));
+        }
         res
     }
 
@@ -160,6 +190,14 @@ impl Rejection {
         HeaderValue::from_str(&value).ok()
     }
 
+    /// The gRPC status message: the description, and when to retry if the refusal says.
+    pub(crate) fn grpc_message(&self) -> String {
+        match self.retry_after_seconds() {
+            Some(seconds) => format!("{}; retry after {seconds} s", self.description),
+            None => self.description.to_string(),
+        }
+    }
+
     fn render_grpc<B: RejectionBody>(&self) -> Response<B> {
         // Trailers-only: status 200, and grpc-status / grpc-message in the headers. Only ever
         // for real gRPC (see `Protocol::of`); `no-store` so no cache keeps it either way.
@@ -171,11 +209,17 @@ impl Rejection {
             "grpc-status",
             HeaderValue::from(u16::from(self.kind.grpc_code())),
         );
-        if let Ok(message) = HeaderValue::from_str(&percent_encode_grpc(&self.description)) {
+        if let Ok(message) = HeaderValue::from_str(&percent_encode_grpc(&self.grpc_message())) {
             headers.insert("grpc-message", message);
         }
         res
     }
+}
+
+/// A wait as `Retry-After` seconds: rounded up, at least 1 (0 would invite an immediate retry).
+pub(crate) fn retry_after_seconds(wait: Duration) -> u64 {
+    let up = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+    up.max(1)
 }
 
 /// The default plain-text body: `Unauthorized: <description>`.
@@ -438,5 +482,41 @@ mod tests {
             .body(())
             .unwrap();
         assert_eq!(Protocol::of(&plain), Protocol::Http);
+    }
+
+    #[test]
+    fn too_many_requests_is_429_with_retry_after_over_http() {
+        let r: Response<String> =
+            Rejection::new(RejectionKind::TooManyRequests, "too many failed logins")
+                .with_retry_after(Duration::from_millis(2_001))
+                .render(Protocol::Http, "app");
+        assert_eq!(r.status(), 429);
+        assert_eq!(r.headers()[RETRY_AFTER], "3");
+        assert_eq!(r.headers()[CACHE_CONTROL], "no-store");
+        assert_eq!(
+            www(&r),
+            None,
+            "no challenge: the credentials are not the problem"
+        );
+        assert!(r.body().contains("too many failed logins"));
+        let r: Response<String> = Rejection::new(RejectionKind::TooManyRequests, "wait")
+            .with_retry_after(Duration::from_millis(1))
+            .render(Protocol::Http, "app");
+        assert_eq!(r.headers()[RETRY_AFTER], "1", "never 0");
+    }
+
+    #[test]
+    fn too_many_requests_is_resource_exhausted_over_grpc() {
+        let r: Response<String> =
+            Rejection::new(RejectionKind::TooManyRequests, "too many failed logins")
+                .with_retry_after(Duration::from_secs(4))
+                .render(Protocol::Grpc, "app");
+        assert_eq!(r.status(), 200, "trailers-only");
+        assert_eq!(r.headers()["grpc-status"], "8");
+        assert_eq!(
+            r.headers()["grpc-message"],
+            "too many failed logins; retry after 4 s"
+        );
+        assert!(r.headers().get(RETRY_AFTER).is_none());
     }
 }

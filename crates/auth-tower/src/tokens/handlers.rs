@@ -1,15 +1,18 @@
 //! What each token endpoint does.
 
 use super::Shared;
+use super::credentials::LoginAttempt;
 use super::params::{self, Accepts, Grant};
 use super::response::{self, OAuthError};
 use crate::jwt::rejection_for;
-use crate::rejection::Protocol;
+use crate::rejection::{Protocol, Rejection, RejectionKind};
 use auth_core::{AuthMethod, Identity};
 use auth_jwt::ErrorKind;
 use axum::extract::Request;
 use axum::response::{IntoResponse, Response};
 use http::HeaderMap;
+use http::request::Parts;
+use std::time::Duration;
 use tracing::Instrument;
 
 /// The endpoints, for routing and for the `endpoint` field of the tracing span.
@@ -85,19 +88,48 @@ async fn answer(shared: &Shared, endpoint: Endpoint, req: Request) -> Result<Res
         .grant(accepts)?;
     match (endpoint, grant) {
         (Endpoint::Logout, Grant::RefreshToken(token)) => logout(shared, &token).await,
-        (_, Grant::Password { username, password }) => login(shared, &username, &password).await,
+        (_, Grant::Password { username, password }) => {
+            login(shared, parts, username, password).await
+        }
         (_, Grant::RefreshToken(token)) => refresh(shared, &token).await,
     }
     .map_err(Refusal::OAuth)
 }
 
-async fn login(shared: &Shared, username: &str, password: &str) -> Result<Response, OAuthError> {
-    let identity = match shared.credentials.check(username, password).await {
-        Ok(Some(identity)) => identity,
+/// A password login: throttled first (a throttled attempt never reaches the credential
+/// check), then checked, then its outcome counted.
+async fn login(
+    shared: &Shared,
+    parts: Parts,
+    username: String,
+    password: String,
+) -> Result<Response, OAuthError> {
+    let client = shared.client_source.client_addr(&parts);
+    let attempt = match &shared.throttle {
+        Some(throttle) => Some(
+            throttle
+                .begin(client, &username)
+                .await
+                .map_err(|r| throttle_refusal(&r))?,
+        ),
+        None => None,
+    };
+    let login = LoginAttempt::new(username, password, client, parts);
+    let identity = match shared.credentials.check(login).await {
+        Ok(Some(identity)) => {
+            if let Some(attempt) = attempt {
+                attempt.succeeded().await;
+            }
+            identity
+        }
         Ok(None) => {
+            if let Some(attempt) = attempt {
+                attempt.failed().await;
+            }
             tracing::info!(target: "auth::tokens", "login refused: wrong username or password");
             return Err(OAuthError::invalid_grant("invalid username or password"));
         }
+        // The check could not be made: nothing is counted either way.
         Err(e) => {
             tracing::error!(target: "auth::tokens", error = %e, "the credential check failed");
             return Err(OAuthError::unavailable());
@@ -109,8 +141,20 @@ async fn login(shared: &Shared, username: &str, password: &str) -> Result<Respon
         .start(&identity)
         .await
         .map_err(|e| grant_error(&e))?;
-    tracing::info!(target: "auth::tokens", subject = identity.subject(), "logged in");
+    // The subject is personal data: at debug only, never at info (review finding 10).
+    tracing::info!(target: "auth::tokens", "logged in");
+    tracing::debug!(target: "auth::tokens", subject = identity.subject(), "logged in as");
     Ok(response::tokens(&pair))
+}
+
+/// The token endpoints' answer to a throttle refusal: 429 `slow_down`, or 503.
+fn throttle_refusal(refusal: &Rejection) -> OAuthError {
+    match refusal.kind() {
+        RejectionKind::TooManyRequests => {
+            OAuthError::slow_down(refusal.retry_after().unwrap_or(Duration::from_secs(1)))
+        }
+        _ => OAuthError::unavailable(),
+    }
 }
 
 /// A bearer identity, authenticated now unless the application said when.
@@ -168,7 +212,8 @@ async fn logout_everywhere(shared: &Shared, headers: &HeaderMap) -> Result<Respo
         .revoke_subject(identity.subject())
         .await
         .map_err(|e| Refusal::OAuth(grant_error(&e)))?;
-    tracing::info!(target: "auth::tokens", subject = identity.subject(), "logged out everywhere");
+    tracing::info!(target: "auth::tokens", "logged out everywhere");
+    tracing::debug!(target: "auth::tokens", subject = identity.subject(), "logged out everywhere");
     Ok(response::no_content())
 }
 

@@ -19,13 +19,25 @@
 //! - tokens: `{"access_token": "...", "token_type": "Bearer", "expires_in": 900, "refresh_token": "..."}`;
 //! - errors: `{"error": "...", "error_description": "..."}`: 400 `invalid_request` (a malformed,
 //!   oversized or missing body or member, a repeated form parameter, another content type),
-//!   400 `unsupported_grant_type`, 400 `invalid_grant` (wrong username or password; a refresh
+//!   400 `unsupported_grant_type`, 429 `slow_down` with `Retry-After` (too many failed logins
+//!   for this account or from this address: see [`throttle`](TokenEndpointsBuilder::throttle)),
+//!   400 `invalid_grant` (wrong username or password; a refresh
 //!   token that is forged, expired, revoked or already used: reuse revokes the whole family
 //!   and its access tokens), 503 `temporarily_unavailable` (a store or the credential check
 //!   failed: fail closed);
 //! - logout everywhere without a valid bearer token answers like [`JwtLayer`](crate::JwtLayer):
 //!   401 with `WWW-Authenticate: Bearer realm="app"` (and `error="invalid_token"` for a bad
 //!   token), 400 `invalid_request` for two `Authorization` headers.
+//!
+//! Password logins (`/login`, and `/token` with `grant_type=password`) are throttled by
+//! default with a [`LoginThrottle`] per account and per client address (5 free failures per
+//! account, 20 per address, then a lock of 1 s doubling up to 15 minutes; a success resets the
+//! account): the client address is the connection's, so serve the app with
+//! `into_make_service_with_connect_info::<SocketAddr>()` (without it only accounts are
+//! counted), or name a trusted proxy's header on the throttle. A throttled login never reaches
+//! [`CheckCredentials`], which gets the request's parts with the credentials
+//! ([`LoginAttempt`]). Several instances count together only on a shared store
+//! ([`TokenEndpointsBuilder::throttle`]).
 //!
 //! Logout with an unknown or invalid refresh token is a 204 too (RFC 7009 §2.2): the token does
 //! not work either way. Every request runs in an `auth.tokens` span with the `endpoint` and the
@@ -35,7 +47,7 @@
 //! use auth_tower::jwt_core::{
 //!     Algorithm, Issuer, Key, KeySet, MemoryRefreshStore, RefreshTokens, SharedKeySet, Verifier,
 //! };
-//! use auth_tower::tokens::TokenEndpoints;
+//! use auth_tower::tokens::{LoginAttempt, TokenEndpoints};
 //! use auth_tower::{Identity, JwtLayer, MemoryStore, Revocations};
 //! use axum::{Router, routing::get};
 //! use std::sync::Arc;
@@ -51,10 +63,11 @@
 //!     .build()?;
 //! let tokens = RefreshTokens::builder(issuer, Arc::new(MemoryRefreshStore::new()), revocations, &[7; 32])
 //!     .build()?;
-//! let endpoints = TokenEndpoints::builder(tokens, verifier.clone(), |user: String, password: String| async move {
-//!     Ok::<_, std::io::Error>((user == "alice" && password == "wonderland").then(|| Identity::new("alice")))
+//! let endpoints = TokenEndpoints::builder(tokens, verifier.clone(), |login: LoginAttempt| async move {
+//!     let ok = login.username() == "alice" && login.password() == "wonderland";
+//!     Ok::<_, std::io::Error>(ok.then(|| Identity::new("alice")))
 //! })
-//! .build()?;
+//! .build()?; // password logins are throttled per account and per client address by default
 //!
 //! let app: Router = Router::new()
 //!     .route("/api/me", get(|who: Identity| async move { who.subject().to_owned() }))
@@ -69,8 +82,10 @@ mod handlers;
 mod params;
 mod response;
 
-pub use credentials::CheckCredentials;
+pub use credentials::{CheckCredentials, LoginAttempt};
 
+use crate::throttle::LoginThrottle;
+use crate::throttle::client::ClientSource;
 use auth_core::{Clock, Error, SystemClock};
 use auth_jwt::{JwksService, RefreshTokens, Verifier};
 use axum::Router;
@@ -96,6 +111,10 @@ struct Shared {
     clock: Arc<dyn Clock>,
     realm: String,
     body_limit: usize,
+    /// `None`: not throttled (turned off by the application).
+    throttle: Option<LoginThrottle>,
+    /// Where the client address given to the credential check comes from (the throttle's).
+    client_source: ClientSource,
 }
 
 /// The token endpoints, ready to be merged into an axum app with [`router`](Self::router).
@@ -125,6 +144,7 @@ impl TokenEndpoints {
             body_limit: DEFAULT_BODY_LIMIT,
             prefix: DEFAULT_PREFIX.to_owned(),
             jwks_path: Some(DEFAULT_JWKS_PATH.to_owned()),
+            throttle: Some(LoginThrottle::new()),
         }
     }
 
@@ -173,6 +193,7 @@ impl fmt::Debug for TokenEndpoints {
             .field("jwks_path", &self.jwks_path)
             .field("realm", &self.shared.realm)
             .field("body_limit", &self.shared.body_limit)
+            .field("throttle", &self.shared.throttle)
             .finish_non_exhaustive()
     }
 }
@@ -188,6 +209,7 @@ pub struct TokenEndpointsBuilder {
     body_limit: usize,
     prefix: String,
     jwks_path: Option<String>,
+    throttle: Option<LoginThrottle>,
 }
 
 impl TokenEndpointsBuilder {
@@ -230,6 +252,35 @@ impl TokenEndpointsBuilder {
         self
     }
 
+    /// Throttle password logins with `throttle` (default: [`LoginThrottle::new`], in memory,
+    /// per account and per connection address). Give every instance of a service the same
+    /// shared store so they count together:
+    ///
+    /// ```no_run
+    /// # use auth_tower::tokens::TokenEndpointsBuilder;
+    /// use auth_tower::redis::{RedisConfig, RedisThrottle};
+    /// use auth_tower::throttle::LoginThrottle;
+    /// use std::sync::Arc;
+    /// # async fn run(endpoints: TokenEndpointsBuilder) -> Result<(), auth_tower::Error> {
+    /// let config = RedisConfig::new("redis://127.0.0.1:6379/").with_key_prefix("myapp:");
+    /// let throttle = LoginThrottle::builder()
+    ///     .with_store(Arc::new(RedisThrottle::connect(&config).await?))
+    ///     .build()?;
+    /// let endpoints = endpoints.throttle(throttle).build()?;
+    /// # Ok(()) }
+    /// ```
+    pub fn throttle(mut self, throttle: LoginThrottle) -> Self {
+        self.throttle = Some(throttle);
+        self
+    }
+
+    /// Do not throttle logins (only if something in front of the endpoints already does:
+    /// unthrottled, a password can be guessed as fast as the endpoint answers).
+    pub fn without_throttle(mut self) -> Self {
+        self.throttle = None;
+        self
+    }
+
     /// Build.
     ///
     /// # Errors
@@ -259,6 +310,12 @@ impl TokenEndpointsBuilder {
                 clock: self.clock,
                 realm: self.realm,
                 body_limit: self.body_limit,
+                client_source: self
+                    .throttle
+                    .as_ref()
+                    .map(LoginThrottle::client_source)
+                    .unwrap_or_default(),
+                throttle: self.throttle,
             }),
             prefix: self.prefix,
             jwks_path: self.jwks_path,
@@ -282,6 +339,7 @@ impl fmt::Debug for TokenEndpointsBuilder {
             .field("jwks_path", &self.jwks_path)
             .field("realm", &self.realm)
             .field("body_limit", &self.body_limit)
+            .field("throttle", &self.throttle)
             .finish_non_exhaustive()
     }
 }

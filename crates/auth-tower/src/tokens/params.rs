@@ -31,13 +31,25 @@ impl fmt::Debug for Params {
     }
 }
 
-/// What a token request asks for.
-#[derive(Debug)]
+/// What a token request asks for. `Debug` shows neither the password nor the refresh token.
 pub(super) enum Grant {
     /// `grant_type=password`.
     Password { username: String, password: String },
     /// `grant_type=refresh_token`.
     RefreshToken(String),
+}
+
+impl fmt::Debug for Grant {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Password { .. } => f
+                .debug_struct("Password")
+                .field("username", &"<redacted>")
+                .field("password", &"<redacted>")
+                .finish(),
+            Self::RefreshToken(_) => f.debug_tuple("RefreshToken").field(&"<redacted>").finish(),
+        }
+    }
 }
 
 /// Which grants an endpoint takes.
@@ -128,5 +140,23 @@ impl Format {
                 "the body must be application/json or application/x-www-form-urlencoded",
             ))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn grant_debug_redacts_the_password() {
+        let grant = Grant::Password {
+            username: "alice".to_owned(),
+            password: "hunter2-wonderland".to_owned(),
+        };
+        let shown = format!("{grant:?}");
+        assert!(!shown.contains("hunter2-wonderland"), "{shown}");
+        assert!(shown.contains("<redacted>"), "{shown}");
+        let shown = format!("{:?}", Grant::RefreshToken("rt-secret-value".to_owned()));
+        assert!(!shown.contains("rt-secret-value"), "{shown}");
     }
 }

@@ -4,8 +4,9 @@ use auth_jwt::TokenPair;
 use axum::body::Body;
 use axum::response::{IntoResponse, Response};
 use http::StatusCode;
-use http::header::{CACHE_CONTROL, CONTENT_TYPE, HeaderValue, PRAGMA};
+use http::header::{CACHE_CONTROL, CONTENT_TYPE, HeaderValue, PRAGMA, RETRY_AFTER};
 use std::borrow::Cow;
+use std::time::Duration;
 
 /// `200` with the pair as `{"access_token","token_type","expires_in","refresh_token"}`.
 pub(super) fn tokens(pair: &TokenPair) -> Response {
@@ -54,6 +55,8 @@ pub(super) struct OAuthError {
     status: StatusCode,
     code: &'static str,
     description: Cow<'static, str>,
+    /// `Retry-After`, in whole seconds.
+    retry_after: Option<u64>,
 }
 
 impl OAuthError {
@@ -66,7 +69,23 @@ impl OAuthError {
             status,
             code,
             description: description.into(),
+            retry_after: None,
         }
+    }
+
+    /// 429 `slow_down` with `Retry-After`: too many failed logins for this account or from
+    /// this address. `slow_down` (RFC 8628 §3.5, registered for the token endpoint) means
+    /// "ask less often", which is what the client must do; `temporarily_unavailable` already
+    /// means a failure on our side here (503), and a throttled client must not read it as one.
+    pub(super) fn slow_down(wait: Duration) -> Self {
+        let seconds = crate::rejection::retry_after_seconds(wait);
+        let mut e = Self::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "slow_down",
+            format!("too many failed logins; try again in {seconds} s"),
+        );
+        e.retry_after = Some(seconds);
+        e
     }
 
     /// 400 `invalid_request`: the request is malformed.
@@ -114,12 +133,17 @@ impl OAuthError {
 
 impl IntoResponse for OAuthError {
     fn into_response(self) -> Response {
-        json(
+        let mut res = json(
             self.status,
             &serde_json::json!({
                 "error": self.code,
                 "error_description": self.description,
             }),
-        )
+        );
+        if let Some(seconds) = self.retry_after {
+            res.headers_mut()
+                .insert(RETRY_AFTER, HeaderValue::from(seconds));
+        }
+        res
     }
 }

@@ -7,6 +7,8 @@
 #[path = "../common/mod.rs"]
 mod common;
 mod grants;
+mod logging;
 mod logout;
 mod setup;
+mod throttle;
 mod world;

@@ -4,7 +4,7 @@ use crate::common::send;
 use crate::world::*;
 use auth_core::Timestamp;
 use auth_tower::Identity;
-use auth_tower::tokens::TokenEndpoints;
+use auth_tower::tokens::{LoginAttempt, TokenEndpoints};
 use serde_json::Value;
 use serde_json::json;
 
@@ -112,8 +112,9 @@ async fn a_closure_checks_credentials_and_its_realm_is_used() {
     let endpoints = TokenEndpoints::builder(
         w.tokens.clone(),
         w.verifier.clone(),
-        |user: String, password: String| async move {
-            Ok::<_, std::io::Error>((user == "carol" && password == "secret").then(|| {
+        |login: LoginAttempt| async move {
+            let ok = login.username() == "carol" && login.password() == "secret";
+            Ok::<_, std::io::Error>(ok.then(|| {
                 Identity::new("carol").with_authenticated_at(Timestamp::from_unix_seconds(42))
             }))
         },

@@ -8,7 +8,7 @@ use auth_core::{Error, ManualClock, MemoryStore, Revocation, RevocationProbe, Ti
 use auth_tower::jwt_core::{
     Algorithm, Issuer, Key, KeySet, MemoryRefreshStore, RefreshTokens, SharedKeySet, Verifier,
 };
-use auth_tower::tokens::{CheckCredentials, TokenEndpoints, TokenEndpointsBuilder};
+use auth_tower::tokens::{CheckCredentials, LoginAttempt, TokenEndpoints, TokenEndpointsBuilder};
 use auth_tower::{Identity, JwtLayer, Revocations};
 use axum::Router;
 use axum::body::Body;
@@ -85,15 +85,11 @@ pub(crate) struct Users {
 impl CheckCredentials for Users {
     type Error = std::io::Error;
 
-    async fn check(
-        &self,
-        username: &str,
-        password: &str,
-    ) -> Result<Option<Identity>, std::io::Error> {
+    async fn check(&self, login: LoginAttempt) -> Result<Option<Identity>, std::io::Error> {
         if self.down.load(Ordering::SeqCst) {
             return Err(std::io::Error::other("user database unreachable"));
         }
-        Ok(match (username, password) {
+        Ok(match (login.username(), login.password()) {
             ("alice", "wonderland") => Some(Identity::new("alice").with_scope("reports:read")),
             ("bob", "builder") => Some(Identity::new("bob")),
             _ => None,

@@ -1,0 +1,244 @@
+//! [`MemoryThrottle`]: throttle counts in this process's memory, bounded in size.
+
+use super::{ThrottleKey, ThrottlePolicy, ThrottleState, ThrottleStore, Verdict};
+use crate::{Clock, Error, SystemClock, Timestamp};
+use async_trait::async_trait;
+use std::collections::{BTreeSet, HashMap};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+/// The number of keys a [`MemoryThrottle`] holds by default.
+pub const DEFAULT_CAPACITY: usize = 100_000;
+
+#[derive(Debug, Default)]
+struct Table {
+    keys: HashMap<ThrottleKey, (ThrottleState, Timestamp)>,
+    /// (expires_at, key) for every key: expiry pops from the front, so the work is
+    /// proportional to what expires.
+    expiry: BTreeSet<(Timestamp, ThrottleKey)>,
+}
+
+impl Table {
+    fn prune(&mut self, now: Timestamp) {
+        while let Some(&(at, key)) = self.expiry.first() {
+            if at > now {
+                break;
+            }
+            self.expiry.pop_first();
+            self.keys.remove(&key);
+        }
+    }
+
+    fn get(&self, key: &ThrottleKey) -> ThrottleState {
+        self.keys.get(key).map(|(s, _)| *s).unwrap_or_default()
+    }
+
+    fn remove(&mut self, key: &ThrottleKey) {
+        if let Some((_, at)) = self.keys.remove(key) {
+            self.expiry.remove(&(at, *key));
+        }
+    }
+
+    fn put(&mut self, key: ThrottleKey, state: ThrottleState, expires_at: Timestamp, cap: usize) {
+        self.remove(&key);
+        // Full: drop the key that would expire first (the least locked one).
+        while self.keys.len() >= cap {
+            match self.expiry.pop_first() {
+                Some((_, victim)) => {
+                    self.keys.remove(&victim);
+                }
+                None => break,
+            }
+        }
+        self.expiry.insert((expires_at, key));
+        self.keys.insert(key, (state, expires_at));
+    }
+}
+
+/// A [`ThrottleStore`] in memory: for one instance (several instances each count on their
+/// own; share a Redis store across instances). Cheap to clone (clones share the counts).
+///
+/// At most `capacity` keys are held (default [`DEFAULT_CAPACITY`], about 100 bytes each).
+/// When full, the key that would expire first is dropped: a flood of random usernames cannot
+/// grow memory, at the price of forgetting the least-locked keys first.
+///
+/// ```
+/// use auth_core::throttle::{MemoryThrottle, ThrottleKey, ThrottlePolicy, ThrottleStore};
+/// # tokio_test_block_on(async {
+/// let store = MemoryThrottle::new();
+/// let key = ThrottleKey::account("alice");
+/// let policy = ThrottlePolicy::per_account().with_free_failures(0);
+/// assert!(store.check(&key, &policy).await?.is_allowed());
+/// store.record_failure(&key, &policy).await?;
+/// assert!(store.check(&key, &policy).await?.retry_after().is_some());
+/// store.reset(&key).await?;
+/// assert!(store.check(&key, &policy).await?.is_allowed());
+/// # Ok::<(), auth_core::Error>(()) });
+/// # fn tokio_test_block_on<F: std::future::Future>(f: F) -> F::Output {
+/// #     tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(f)
+/// # }
+/// ```
+#[derive(Debug, Clone)]
+pub struct MemoryThrottle {
+    table: Arc<Mutex<Table>>,
+    clock: Arc<dyn Clock>,
+    capacity: usize,
+}
+
+impl Default for MemoryThrottle {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl MemoryThrottle {
+    /// An empty store on the system clock, holding at most [`DEFAULT_CAPACITY`] keys.
+    pub fn new() -> Self {
+        Self {
+            table: Arc::default(),
+            clock: Arc::new(SystemClock),
+            capacity: DEFAULT_CAPACITY,
+        }
+    }
+
+    /// Judge locks and expiry by `clock` (a `ManualClock` in tests).
+    #[must_use]
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// Hold at most `capacity` keys (at least 1).
+    #[must_use]
+    pub fn with_capacity(mut self, capacity: usize) -> Self {
+        self.capacity = capacity.max(1);
+        self
+    }
+
+    /// How many keys are held (expired ones not yet pruned included).
+    pub fn len(&self) -> usize {
+        self.lock().keys.len()
+    }
+
+    /// Whether no keys are held.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Table> {
+        self.table.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn step(
+        &self,
+        key: &ThrottleKey,
+        policy: &ThrottlePolicy,
+        f: impl FnOnce(&ThrottlePolicy, &mut ThrottleState, Timestamp) -> Verdict,
+    ) -> Verdict {
+        let now = self.clock.now();
+        let mut table = self.lock();
+        table.prune(now);
+        let before = table.get(key);
+        let mut state = before;
+        let verdict = f(policy, &mut state, now);
+        if state != before {
+            let expires_at = policy.expires_at(&state, now);
+            table.put(*key, state, expires_at, self.capacity);
+        }
+        verdict
+    }
+}
+
+#[async_trait]
+impl ThrottleStore for MemoryThrottle {
+    async fn check(&self, key: &ThrottleKey, policy: &ThrottlePolicy) -> Result<Verdict, Error> {
+        Ok(self.step(key, policy, ThrottlePolicy::check))
+    }
+
+    async fn record_failure(
+        &self,
+        key: &ThrottleKey,
+        policy: &ThrottlePolicy,
+    ) -> Result<Verdict, Error> {
+        Ok(self.step(key, policy, ThrottlePolicy::fail))
+    }
+
+    async fn reset(&self, key: &ThrottleKey) -> Result<(), Error> {
+        self.lock().remove(key);
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ManualClock;
+    use std::time::Duration;
+
+    fn policy() -> ThrottlePolicy {
+        ThrottlePolicy::per_account()
+            .with_free_failures(2)
+            .with_base_delay(Duration::from_secs(1))
+            .with_max_delay(Duration::from_secs(8))
+            .with_forget_after(Duration::from_secs(60))
+    }
+
+    #[tokio::test]
+    async fn the_memory_store_passes_the_conformance_suite() {
+        super::super::throttle_store_conformance(Arc::new(MemoryThrottle::new())).await;
+    }
+
+    #[tokio::test]
+    async fn keys_are_forgotten_after_the_lock_and_the_forget_period() {
+        let clock = Arc::new(ManualClock::new());
+        let store = MemoryThrottle::new().with_clock(clock.clone());
+        let key = ThrottleKey::account("alice");
+        store.record_failure(&key, &policy()).await.unwrap();
+        store.record_failure(&key, &policy()).await.unwrap();
+        assert_eq!(store.len(), 1);
+        clock.advance(Duration::from_secs(61));
+        // Pruned on the next call: the count starts again from zero.
+        let v = store.record_failure(&key, &policy()).await.unwrap();
+        assert!(v.is_allowed(), "{v:?}");
+        assert_eq!(store.len(), 1);
+    }
+
+    #[tokio::test]
+    async fn the_store_stays_within_its_capacity() {
+        let clock = Arc::new(ManualClock::new());
+        let store = MemoryThrottle::new()
+            .with_clock(clock.clone())
+            .with_capacity(100);
+        let victim = ThrottleKey::account("victim");
+        for _ in 0..5 {
+            store.record_failure(&victim, &policy()).await.unwrap();
+        }
+        for i in 0..1000 {
+            let key = ThrottleKey::account(&format!("spray-{i}"));
+            store.record_failure(&key, &policy()).await.unwrap();
+            clock.advance(Duration::from_millis(1));
+        }
+        assert_eq!(store.len(), 100);
+        // The most-locked key is the last to go.
+        assert!(
+            store
+                .check(&victim, &policy())
+                .await
+                .unwrap()
+                .retry_after()
+                .is_some()
+        );
+    }
+
+    #[tokio::test]
+    async fn a_reset_forgets_the_account() {
+        let store = MemoryThrottle::new();
+        let key = ThrottleKey::account("alice");
+        for _ in 0..3 {
+            store.record_failure(&key, &policy()).await.unwrap();
+        }
+        assert!(!store.check(&key, &policy()).await.unwrap().is_allowed());
+        store.reset(&key).await.unwrap();
+        assert!(store.is_empty());
+        assert!(store.check(&key, &policy()).await.unwrap().is_allowed());
+    }
+}

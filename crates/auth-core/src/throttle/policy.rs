@@ -1,0 +1,356 @@
+//! [`ThrottlePolicy`]: free failures, then exponential backoff with a cap; the state machine
+//! every store runs atomically per key.
+
+use crate::{Error, Timestamp};
+use std::time::Duration;
+
+/// The answer of a throttle: go ahead, or wait.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    /// The attempt may go ahead.
+    Allowed,
+    /// Refused: try again after this long (never zero).
+    RetryAfter(Duration),
+}
+
+impl Verdict {
+    /// How long to wait, if refused.
+    pub const fn retry_after(self) -> Option<Duration> {
+        match self {
+            Self::Allowed => None,
+            Self::RetryAfter(d) => Some(d),
+        }
+    }
+
+    /// Whether the attempt may go ahead.
+    pub const fn is_allowed(self) -> bool {
+        matches!(self, Self::Allowed)
+    }
+
+    /// The stricter of two verdicts (the longer wait).
+    #[must_use]
+    pub fn max(self, other: Self) -> Self {
+        match (self.retry_after(), other.retry_after()) {
+            (Some(a), Some(b)) => Self::RetryAfter(a.max(b)),
+            (Some(_), None) => self,
+            _ => other,
+        }
+    }
+}
+
+/// What a store keeps per key: failures since the last reset (or since the key was
+/// forgotten), and until when attempts are refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ThrottleState {
+    /// Failures counted.
+    pub failures: u32,
+    /// Attempts before this time are refused.
+    pub locked_until: Timestamp,
+}
+
+impl Default for ThrottleState {
+    /// No failures, not locked.
+    fn default() -> Self {
+        Self {
+            failures: 0,
+            locked_until: Timestamp::UNIX_EPOCH,
+        }
+    }
+}
+
+/// How a throttle answers repeated failed logins on one key.
+///
+/// The first `free_failures` failures cost nothing. Each further failure locks the key: for
+/// `base_delay`, doubling with every further failure, never more than `max_delay`, so the
+/// lock is always time-bounded. Attempts refused while locked are not
+/// failures and do not extend the lock. A key with no failure for `forget_after` after its
+/// lock ended is forgotten (its count starts again from zero); a success resets an account.
+///
+/// While a key is in backoff, an allowed attempt reserves the next lock at once (as if it
+/// failed), so concurrent attempts cannot all slip through the moment a lock ends: one goes
+/// ahead, the rest wait. A success clears the reservation with the reset.
+///
+/// ```
+/// use auth_core::throttle::ThrottlePolicy;
+/// use std::time::Duration;
+/// let p = ThrottlePolicy::per_account();
+/// assert_eq!(p.delay_after(5), Duration::ZERO);
+/// assert_eq!(p.delay_after(6), Duration::from_secs(1));
+/// assert_eq!(p.delay_after(8), Duration::from_secs(4));
+/// assert_eq!(p.delay_after(100), Duration::from_secs(15 * 60));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[must_use]
+pub struct ThrottlePolicy {
+    free_failures: u32,
+    base_delay: Duration,
+    max_delay: Duration,
+    forget_after: Duration,
+}
+
+impl ThrottlePolicy {
+    /// The default per account: 5 free failures, then 1 s doubling at each failure up to 15
+    /// minutes; forgotten an hour after the lock ends.
+    pub const fn per_account() -> Self {
+        Self {
+            free_failures: 5,
+            base_delay: Duration::from_secs(1),
+            max_delay: Duration::from_secs(15 * 60),
+            forget_after: Duration::from_secs(3600),
+        }
+    }
+
+    /// The default per client address: 20 free failures (many users may share one address
+    /// behind a NAT), then the same as per account.
+    pub const fn per_address() -> Self {
+        Self {
+            free_failures: 20,
+            ..Self::per_account()
+        }
+    }
+
+    /// How many failures cost nothing (0: the first failure locks).
+    pub const fn with_free_failures(mut self, n: u32) -> Self {
+        self.free_failures = n;
+        self
+    }
+
+    /// The first wait (above zero).
+    pub const fn with_base_delay(mut self, d: Duration) -> Self {
+        self.base_delay = d;
+        self
+    }
+
+    /// The longest wait, whatever the count (at least `base_delay`).
+    pub const fn with_max_delay(mut self, d: Duration) -> Self {
+        self.max_delay = d;
+        self
+    }
+
+    /// How long after its lock ends a key without a new failure is forgotten (above zero).
+    pub const fn with_forget_after(mut self, d: Duration) -> Self {
+        self.forget_after = d;
+        self
+    }
+
+    /// See [`with_free_failures`](Self::with_free_failures).
+    pub const fn free_failures(&self) -> u32 {
+        self.free_failures
+    }
+
+    /// See [`with_base_delay`](Self::with_base_delay).
+    pub const fn base_delay(&self) -> Duration {
+        self.base_delay
+    }
+
+    /// See [`with_max_delay`](Self::with_max_delay).
+    pub const fn max_delay(&self) -> Duration {
+        self.max_delay
+    }
+
+    /// See [`with_forget_after`](Self::with_forget_after).
+    pub const fn forget_after(&self) -> Duration {
+        self.forget_after
+    }
+
+    /// Refuse a policy that cannot work.
+    ///
+    /// # Errors
+    /// [`ErrorKind::Config`](crate::ErrorKind::Config) for a zero base delay or forget
+    /// period, or a cap below the base delay.
+    pub fn validate(&self) -> Result<(), Error> {
+        if self.base_delay.is_zero() || self.forget_after.is_zero() {
+            return Err(Error::config(
+                "a throttle's base delay and forget period must be above zero",
+            ));
+        }
+        if self.max_delay < self.base_delay {
+            return Err(Error::config(
+                "a throttle's max delay must be at least its base delay",
+            ));
+        }
+        Ok(())
+    }
+
+    /// The lock earned by the `failures`-th failure: zero up to `free_failures`, then
+    /// `base_delay * 2^(failures - free_failures - 1)`, at most `max_delay`.
+    pub fn delay_after(&self, failures: u32) -> Duration {
+        if failures <= self.free_failures {
+            return Duration::ZERO;
+        }
+        let doublings = failures - self.free_failures - 1;
+        if doublings >= 32 {
+            return self.max_delay;
+        }
+        self.base_delay
+            .checked_mul(1u32 << doublings)
+            .map_or(self.max_delay, |d| d.min(self.max_delay))
+    }
+
+    /// May an attempt go ahead at `now`? Refused while locked; an allowed attempt on a key in
+    /// backoff reserves the lock its failure would earn. Changes `state` in place.
+    pub fn check(&self, state: &mut ThrottleState, now: Timestamp) -> Verdict {
+        if state.locked_until > now {
+            return Verdict::RetryAfter(state.locked_until.duration_since(now));
+        }
+        let reserve = self.delay_after(state.failures.saturating_add(1));
+        if !reserve.is_zero() {
+            state.locked_until = now.saturating_add(reserve);
+        }
+        Verdict::Allowed
+    }
+
+    /// Record a failure at `now`; the verdict for the next attempt.
+    pub fn fail(&self, state: &mut ThrottleState, now: Timestamp) -> Verdict {
+        state.failures = state.failures.saturating_add(1);
+        let lock = now.saturating_add(self.delay_after(state.failures));
+        state.locked_until = state.locked_until.max(lock);
+        if state.locked_until > now {
+            Verdict::RetryAfter(state.locked_until.duration_since(now))
+        } else {
+            Verdict::Allowed
+        }
+    }
+
+    /// When a key in `state` may be forgotten: `forget_after` after its lock ends (or after
+    /// `now`, if it is not locked).
+    pub fn expires_at(&self, state: &ThrottleState, now: Timestamp) -> Timestamp {
+        state
+            .locked_until
+            .max(now)
+            .saturating_add(self.forget_after)
+    }
+}
+
+impl Default for ThrottlePolicy {
+    fn default() -> Self {
+        Self::per_account()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MS: Duration = Duration::from_millis(1);
+
+    fn policy() -> ThrottlePolicy {
+        ThrottlePolicy::per_account()
+            .with_free_failures(3)
+            .with_base_delay(100 * MS)
+            .with_max_delay(1000 * MS)
+            .with_forget_after(5000 * MS)
+    }
+
+    #[test]
+    fn backoff_doubles_from_the_free_failures_on() {
+        let p = policy();
+        let delays: Vec<u128> = (1..=7).map(|n| p.delay_after(n).as_millis()).collect();
+        assert_eq!(delays, [0, 0, 0, 100, 200, 400, 800]);
+        assert_eq!(p.delay_after(8), 1000 * MS);
+        let t0 = Timestamp::from_unix_millis(1_000_000);
+        let mut s = ThrottleState::default();
+        assert_eq!(p.fail(&mut s, t0), Verdict::Allowed);
+        assert_eq!(p.fail(&mut s, t0), Verdict::Allowed);
+        assert_eq!(p.fail(&mut s, t0), Verdict::Allowed);
+        assert_eq!(p.fail(&mut s, t0), Verdict::RetryAfter(100 * MS));
+        assert_eq!(
+            p.check(&mut s, t0.saturating_add(40 * MS)),
+            Verdict::RetryAfter(60 * MS)
+        );
+    }
+
+    #[test]
+    fn the_lock_is_capped_whatever_the_count() {
+        let p = policy();
+        assert_eq!(p.delay_after(u32::MAX), 1000 * MS);
+        assert_eq!(p.delay_after(40), 1000 * MS);
+        let huge = policy().with_max_delay(Duration::MAX);
+        assert_eq!(huge.delay_after(u32::MAX), Duration::MAX);
+        let t = Timestamp::from_unix_millis(0);
+        let mut s = ThrottleState {
+            failures: u32::MAX - 1,
+            locked_until: t,
+        };
+        assert_eq!(p.fail(&mut s, t), Verdict::RetryAfter(1000 * MS));
+        assert_eq!(
+            p.fail(&mut s, t),
+            Verdict::RetryAfter(1000 * MS),
+            "saturates"
+        );
+        // After the cap has passed, an attempt goes ahead.
+        assert!(p.check(&mut s, t.saturating_add(1000 * MS)).is_allowed());
+    }
+
+    #[test]
+    fn refused_attempts_do_not_extend_the_lock() {
+        let p = policy();
+        let t0 = Timestamp::from_unix_millis(0);
+        let mut s = ThrottleState::default();
+        for _ in 0..4 {
+            p.fail(&mut s, t0);
+        }
+        for ms in [10, 50, 99] {
+            let v = p.check(&mut s, t0.saturating_add(ms * MS));
+            assert_eq!(v, Verdict::RetryAfter((100 - ms) * MS));
+        }
+        assert_eq!(s.failures, 4);
+    }
+
+    #[test]
+    fn an_allowed_attempt_in_backoff_reserves_the_next_lock() {
+        let p = policy();
+        let t0 = Timestamp::from_unix_millis(0);
+        let mut s = ThrottleState::default();
+        for _ in 0..4 {
+            p.fail(&mut s, t0);
+        }
+        let t1 = t0.saturating_add(100 * MS);
+        assert!(p.check(&mut s, t1).is_allowed());
+        assert_eq!(
+            p.check(&mut s, t1),
+            Verdict::RetryAfter(200 * MS),
+            "a concurrent attempt waits"
+        );
+        // Before any backoff, checks reserve nothing.
+        let mut fresh = ThrottleState::default();
+        assert!(p.check(&mut fresh, t0).is_allowed());
+        assert_eq!(fresh, ThrottleState::default());
+    }
+
+    #[test]
+    fn a_key_expires_after_its_lock_plus_the_forget_period() {
+        let p = policy();
+        let t0 = Timestamp::from_unix_millis(0);
+        let mut s = ThrottleState::default();
+        assert_eq!(p.expires_at(&s, t0), t0.saturating_add(5000 * MS));
+        for _ in 0..5 {
+            p.fail(&mut s, t0);
+        }
+        assert_eq!(p.expires_at(&s, t0), t0.saturating_add(5200 * MS));
+    }
+
+    #[test]
+    fn unworkable_policies_are_refused() {
+        assert!(ThrottlePolicy::per_account().validate().is_ok());
+        assert!(ThrottlePolicy::per_address().validate().is_ok());
+        assert!(policy().with_free_failures(0).validate().is_ok());
+        assert_eq!(policy().with_free_failures(0).delay_after(1), 100 * MS);
+        assert!(policy().with_base_delay(Duration::ZERO).validate().is_err());
+        assert!(
+            policy()
+                .with_forget_after(Duration::ZERO)
+                .validate()
+                .is_err()
+        );
+        assert!(policy().with_max_delay(10 * MS).validate().is_err());
+        assert_eq!(
+            Verdict::Allowed.max(Verdict::RetryAfter(MS)),
+            Verdict::RetryAfter(MS)
+        );
+        assert_eq!(
+            Verdict::RetryAfter(2 * MS).max(Verdict::RetryAfter(MS)),
+            Verdict::RetryAfter(2 * MS)
+        );
+    }
+}

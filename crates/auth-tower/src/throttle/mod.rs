@@ -1,0 +1,353 @@
+//! [`LoginThrottle`]: brute-force protection for logins, per account and per client address,
+//! with exponential backoff; refusals are `429` with `Retry-After` (gRPC RESOURCE_EXHAUSTED).
+//!
+//! [`TokenEndpoints`](crate::tokens::TokenEndpoints) use one by default. A session login
+//! handler asks it before checking a password, in one call ([`LoginThrottle::attempt`]):
+//!
+//! ```
+//! use auth_tower::throttle::LoginThrottle;
+//! use auth_tower::{Identity, Session, SessionError};
+//! use axum::extract::{Form, State};
+//! use axum::response::{IntoResponse, Redirect, Response};
+//! use http::request::Parts;
+//!
+//! #[derive(serde::Deserialize)]
+//! struct Credentials { username: String, password: String }
+//!
+//! async fn login(
+//!     State(throttle): State<LoginThrottle>,
+//!     session: Session,
+//!     parts: Parts, // before the body: the client address and headers
+//!     Form(c): Form<Credentials>,
+//! ) -> Result<Response, SessionError> {
+//!     let checked = throttle
+//!         .attempt(&parts, &c.username, async {
+//!             (c.username == "alice" && c.password == "wonderland").then(|| Identity::new("alice"))
+//!         })
+//!         .await;
+//!     match checked {
+//!         Ok(Some(identity)) => {
+//!             session.login(identity).await?;
+//!             Ok(Redirect::to("/").into_response())
+//!         }
+//!         Ok(None) => Ok((http::StatusCode::UNAUTHORIZED, "wrong user or password").into_response()),
+//!         Err(refusal) => Ok(refusal.into_response()), // 429 + Retry-After, or 503
+//!     }
+//! }
+//! # let _ = axum::Router::<LoginThrottle>::new().route("/login", axum::routing::post(login));
+//! ```
+//!
+//! # Defaults
+//! Counts live in memory ([`MemoryThrottle`], per instance); give every instance the same
+//! shared store (`auth_tower::redis::RedisThrottle`) with [`LoginThrottleBuilder::with_store`]
+//! so they count together. Per account ([`ThrottlePolicy::per_account`]): 5 free failures,
+//! then a lock of 1 s doubling at each further failure, at most 15 minutes. Per client address
+//! ([`ThrottlePolicy::per_address`]): the same after 20 free failures. Counts are forgotten an
+//! hour after the last lock ends; a successful login resets its account (never its address,
+//! or an attacker's own account would reset the address they guess from).
+//!
+//! The client address is the connection's: serve the app with
+//! `into_make_service_with_connect_info::<SocketAddr>()`, or no address is known and only the
+//! account is counted. Behind a reverse proxy every connection comes from the proxy: name the
+//! header it sets with [`LoginThrottleBuilder::with_client_ip_header`] (no header is trusted by
+//! default, since any client can send one).
+//!
+//! An attacker can hold a victim's account locked only while failing at it, for at most the
+//! cap after each failure; a refused attempt is not a failure, and when the lock ends the next
+//! attempt (the victim's right password, from any address with no failures) goes through.
+
+pub(crate) mod client;
+
+use crate::rejection::{Rejection, RejectionKind};
+use auth_core::Error;
+use client::ClientSource;
+use http::HeaderName;
+use http::request::Parts;
+use std::fmt;
+use std::future::Future;
+use std::net::IpAddr;
+use std::sync::Arc;
+
+/// The policy, keys and store trait (from `auth-core`), for configuring a throttle or writing
+/// a store.
+pub use auth_core::throttle::{
+    MemoryThrottle, ThrottleKey, ThrottleKeyKind, ThrottlePolicy, ThrottleState, ThrottleStore,
+    Verdict,
+};
+
+const TARGET: &str = "auth::throttle";
+
+/// Brute-force protection for a login: see the [module docs](self). Cheap to clone.
+#[derive(Clone)]
+pub struct LoginThrottle {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    store: Arc<dyn ThrottleStore>,
+    account: ThrottlePolicy,
+    address: ThrottlePolicy,
+    source: ClientSource,
+}
+
+impl Default for LoginThrottle {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl LoginThrottle {
+    /// The defaults: in memory, the default policies, the connection's address.
+    pub fn new() -> Self {
+        Self::from_builder(Self::builder())
+    }
+
+    /// A throttle to configure.
+    pub fn builder() -> LoginThrottleBuilder {
+        LoginThrottleBuilder {
+            store: None,
+            account: ThrottlePolicy::per_account(),
+            address: ThrottlePolicy::per_address(),
+            source: ClientSource::Connection,
+            bad_header: false,
+        }
+    }
+
+    fn from_builder(b: LoginThrottleBuilder) -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                store: b.store.unwrap_or_else(|| Arc::new(MemoryThrottle::new())),
+                account: b.account,
+                address: b.address,
+                source: b.source,
+            }),
+        }
+    }
+
+    /// Where this throttle reads client addresses from (the token endpoints give the same to
+    /// the credential check).
+    #[cfg(feature = "jwt")]
+    pub(crate) fn client_source(&self) -> ClientSource {
+        self.inner.source.clone()
+    }
+
+    /// The client address of a request, as this throttle reads it (the connection's, or the
+    /// trusted header's); `None` if it cannot be known.
+    pub fn client_addr(&self, parts: &Parts) -> Option<IpAddr> {
+        self.inner.source.client_addr(parts)
+    }
+
+    /// Ask before checking a password for `username`, run `check` if allowed, and record its
+    /// outcome: `Some` resets the account, `None` counts a failure for the account and the
+    /// client address.
+    ///
+    /// # Errors
+    /// The refusal to answer with (render it in the request's protocol, or return it from an
+    /// axum handler): [`RejectionKind::TooManyRequests`] with a retry delay, or
+    /// [`RejectionKind::Unavailable`] if the store failed (fail closed). `check` is not run.
+    pub async fn attempt<T, F>(
+        &self,
+        parts: &Parts,
+        username: &str,
+        check: F,
+    ) -> Result<Option<T>, Rejection>
+    where
+        F: Future<Output = Option<T>>,
+    {
+        let attempt = self.begin(self.client_addr(parts), username).await?;
+        let outcome = check.await;
+        if outcome.is_some() {
+            attempt.succeeded().await;
+        } else {
+            attempt.failed().await;
+        }
+        Ok(outcome)
+    }
+
+    /// The two-step form of [`attempt`](Self::attempt), for a check that can itself fail:
+    /// ask for an attempt by `username` from `client`, then report its outcome with
+    /// [`ThrottledAttempt::succeeded`] or [`ThrottledAttempt::failed`] (dropping it records
+    /// nothing, e.g. when the user database was down).
+    ///
+    /// # Errors
+    /// As for [`attempt`](Self::attempt).
+    pub async fn begin(
+        &self,
+        client: Option<IpAddr>,
+        username: &str,
+    ) -> Result<ThrottledAttempt, Rejection> {
+        let account = ThrottleKey::account(username);
+        let address = client.map(ThrottleKey::address);
+        let inner = &self.inner;
+        let by_account = inner.store.check(&account, &inner.account).await;
+        let by_address = match &address {
+            Some(key) => inner.store.check(key, &inner.address).await.map(Some),
+            None => Ok(None),
+        };
+        let verdict = match (by_account, by_address) {
+            (Ok(a), Ok(c)) => {
+                if let Some(wait) = a.retry_after() {
+                    tracing::info!(target: TARGET, key = "account", wait_ms = millis(wait), "login throttled");
+                }
+                if let Some(wait) = c.and_then(Verdict::retry_after) {
+                    tracing::info!(target: TARGET, key = "address", wait_ms = millis(wait), "login throttled");
+                }
+                a.max(c.unwrap_or(Verdict::Allowed))
+            }
+            (Err(e), _) | (_, Err(e)) => {
+                tracing::error!(target: TARGET, error = %e, "the login throttle's store failed");
+                return Err(Rejection::new(
+                    RejectionKind::Unavailable,
+                    "login temporarily unavailable",
+                ));
+            }
+        };
+        match verdict {
+            Verdict::Allowed => Ok(ThrottledAttempt {
+                throttle: self.clone(),
+                account,
+                address,
+            }),
+            Verdict::RetryAfter(wait) => Err(Rejection::new(
+                RejectionKind::TooManyRequests,
+                "too many failed logins; try again later",
+            )
+            .with_retry_after(wait)),
+        }
+    }
+}
+
+fn millis(d: std::time::Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+}
+
+impl fmt::Debug for LoginThrottle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("LoginThrottle")
+            .field("store", &self.inner.store)
+            .field("account", &self.inner.account)
+            .field("address", &self.inner.address)
+            .field("client_address", &self.inner.source)
+            .finish()
+    }
+}
+
+/// An allowed login attempt, waiting for its outcome; see [`LoginThrottle::begin`].
+#[derive(Debug)]
+#[must_use = "report the outcome with succeeded() or failed()"]
+pub struct ThrottledAttempt {
+    throttle: LoginThrottle,
+    account: ThrottleKey,
+    address: Option<ThrottleKey>,
+}
+
+impl ThrottledAttempt {
+    /// The password was right: reset the account's count (a store failure is logged; the
+    /// login stands).
+    pub async fn succeeded(self) {
+        let inner = &self.throttle.inner;
+        if let Err(e) = inner.store.reset(&self.account).await {
+            tracing::warn!(target: TARGET, error = %e, "could not reset the account's login throttle");
+        }
+    }
+
+    /// The password was wrong: count a failure for the account and the client address (a
+    /// store failure is logged; the login is refused anyway).
+    pub async fn failed(self) {
+        let inner = &self.throttle.inner;
+        let a = inner
+            .store
+            .record_failure(&self.account, &inner.account)
+            .await;
+        let c = match &self.address {
+            Some(key) => inner
+                .store
+                .record_failure(key, &inner.address)
+                .await
+                .map(Some),
+            None => Ok(None),
+        };
+        for e in [a.err(), c.err()].into_iter().flatten() {
+            tracing::warn!(target: TARGET, error = %e, "could not count a failed login");
+        }
+        tracing::debug!(target: TARGET, "failed login counted");
+    }
+}
+
+/// Builds a [`LoginThrottle`]; see [`LoginThrottle::builder`].
+///
+/// ```
+/// use auth_tower::throttle::{LoginThrottle, ThrottlePolicy};
+/// use std::time::Duration;
+/// let throttle = LoginThrottle::builder()
+///     .with_account_policy(ThrottlePolicy::per_account().with_max_delay(Duration::from_secs(300)))
+///     .with_client_ip_header("x-forwarded-for") // only behind a proxy that sets it
+///     .build()?;
+/// # Ok::<(), auth_tower::Error>(())
+/// ```
+#[must_use]
+pub struct LoginThrottleBuilder {
+    store: Option<Arc<dyn ThrottleStore>>,
+    account: ThrottlePolicy,
+    address: ThrottlePolicy,
+    source: ClientSource,
+    /// An invalid header name was given (refused by `build`).
+    bad_header: bool,
+}
+
+impl LoginThrottleBuilder {
+    /// Where counts live (default: a [`MemoryThrottle`] for this instance). Give every
+    /// instance of a service the same shared store.
+    pub fn with_store(mut self, store: Arc<dyn ThrottleStore>) -> Self {
+        self.store = Some(store);
+        self
+    }
+
+    /// The policy per account (default [`ThrottlePolicy::per_account`]).
+    pub fn with_account_policy(mut self, policy: ThrottlePolicy) -> Self {
+        self.account = policy;
+        self
+    }
+
+    /// The policy per client address (default [`ThrottlePolicy::per_address`]).
+    pub fn with_address_policy(mut self, policy: ThrottlePolicy) -> Self {
+        self.address = policy;
+        self
+    }
+
+    /// Read the client address from the rightmost entry of header `name`, which a trusted
+    /// reverse proxy sets (e.g. `x-forwarded-for`, `x-real-ip`); without it, the
+    /// connection's address. Only for an app every request reaches through that proxy: any
+    /// client can send the header, and the proxy must append to (or overwrite) it.
+    pub fn with_client_ip_header(mut self, name: &str) -> Self {
+        match HeaderName::try_from(name) {
+            Ok(name) => self.source = ClientSource::Header(name),
+            Err(_) => self.bad_header = true,
+        }
+        self
+    }
+
+    /// Build.
+    ///
+    /// # Errors
+    /// [`ErrorKind::Config`](auth_core::ErrorKind::Config) for an unworkable policy or an
+    /// invalid header name.
+    pub fn build(self) -> Result<LoginThrottle, Error> {
+        if self.bad_header {
+            return Err(Error::config("the client address header name is invalid"));
+        }
+        self.account.validate()?;
+        self.address.validate()?;
+        Ok(LoginThrottle::from_builder(self))
+    }
+}
+
+impl fmt::Debug for LoginThrottleBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("LoginThrottleBuilder")
+            .field("account", &self.account)
+            .field("address", &self.address)
+            .field("client_address", &self.source)
+            .finish_non_exhaustive()
+    }
+}

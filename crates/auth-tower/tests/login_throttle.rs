@@ -1,0 +1,207 @@
+//! `LoginThrottle` as a session login handler uses it: per account and per address, the
+//! refusal (429 + `Retry-After`, gRPC RESOURCE_EXHAUSTED), reset on success, time-bounded
+//! locks, and fail-closed on a store failure.
+
+#![cfg(all(feature = "axum", feature = "memory"))]
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use async_trait::async_trait;
+use auth_core::throttle::{MemoryThrottle, ThrottleKey, ThrottlePolicy, ThrottleStore, Verdict};
+use auth_core::{Error, ManualClock};
+use auth_tower::throttle::LoginThrottle;
+use auth_tower::{Protocol, RejectionKind};
+use axum::extract::ConnectInfo;
+use http::request::Parts;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+fn from(addr: &str) -> Parts {
+    let (mut parts, ()) = http::Request::post("/login").body(()).unwrap().into_parts();
+    parts.extensions.insert(ConnectInfo(
+        format!("{addr}:40000").parse::<SocketAddr>().unwrap(),
+    ));
+    parts
+}
+
+fn throttle(clock: &Arc<ManualClock>) -> LoginThrottle {
+    LoginThrottle::builder()
+        .with_store(Arc::new(MemoryThrottle::new().with_clock(clock.clone())))
+        .build()
+        .unwrap()
+}
+
+async fn try_login(
+    t: &LoginThrottle,
+    parts: &Parts,
+    user: &str,
+    password: &str,
+) -> Result<bool, auth_tower::Rejection> {
+    t.attempt(parts, user, async { (password == "right").then_some(()) })
+        .await
+        .map(|o| o.is_some())
+}
+
+#[tokio::test]
+async fn the_sixth_failure_locks_the_account_and_refusals_are_429_with_retry_after() {
+    let clock = Arc::new(ManualClock::new());
+    let t = throttle(&clock);
+    for _ in 0..6 {
+        assert_eq!(
+            try_login(&t, &from("10.0.0.1"), "alice", "wrong").await,
+            Ok(false)
+        );
+    }
+    let refusal = try_login(&t, &from("10.0.0.1"), "alice", "right")
+        .await
+        .unwrap_err();
+    assert_eq!(refusal.kind(), RejectionKind::TooManyRequests);
+    assert_eq!(refusal.retry_after(), Some(Duration::from_secs(1)));
+    let http: http::Response<String> = refusal.render(Protocol::Http, "app");
+    assert_eq!(http.status(), 429);
+    assert_eq!(http.headers()["retry-after"], "1");
+    let grpc: http::Response<String> = refusal.render(Protocol::Grpc, "app");
+    assert_eq!(grpc.headers()["grpc-status"], "8", "RESOURCE_EXHAUSTED");
+    // Even the right password waits; a refused attempt runs no check and counts nothing.
+    let ran = std::sync::atomic::AtomicBool::new(false);
+    let r = t
+        .attempt(&from("10.0.0.2"), "ALICE", async {
+            ran.store(true, std::sync::atomic::Ordering::SeqCst);
+            Some(())
+        })
+        .await;
+    assert!(r.is_err() && !ran.load(std::sync::atomic::Ordering::SeqCst));
+    // Another account is not affected.
+    assert_eq!(
+        try_login(&t, &from("10.0.0.1"), "bob", "right").await,
+        Ok(true)
+    );
+}
+
+#[tokio::test]
+async fn the_right_password_from_a_fresh_address_passes_once_the_capped_lock_ends() {
+    let clock = Arc::new(ManualClock::new());
+    let t = throttle(&clock);
+    // An attacker fails 200 times, waiting out each lock.
+    for i in 0..200 {
+        match try_login(&t, &from("203.0.113.9"), "victim", "wrong").await {
+            Ok(ok) => assert!(!ok),
+            Err(refusal) => {
+                let wait = refusal.retry_after().unwrap();
+                assert!(
+                    wait <= Duration::from_secs(15 * 60),
+                    "capped at try {i}: {wait:?}"
+                );
+                clock.advance(wait);
+            }
+        }
+    }
+    clock.advance(Duration::from_secs(15 * 60));
+    assert_eq!(
+        try_login(&t, &from("198.51.100.1"), "victim", "right").await,
+        Ok(true),
+        "the victim gets in once the lock (at most the cap) has passed"
+    );
+    // The success reset the account: the next failure is free again.
+    assert_eq!(
+        try_login(&t, &from("198.51.100.1"), "victim", "wrong").await,
+        Ok(false)
+    );
+    assert_eq!(
+        try_login(&t, &from("198.51.100.1"), "victim", "right").await,
+        Ok(true)
+    );
+}
+
+#[tokio::test]
+async fn an_address_spraying_many_accounts_is_throttled_and_a_success_does_not_reset_it() {
+    let clock = Arc::new(ManualClock::new());
+    let t = throttle(&clock);
+    for i in 0..21 {
+        let r = try_login(&t, &from("192.0.2.7"), &format!("user{i}"), "wrong").await;
+        assert_eq!(r, Ok(false), "try {i}");
+    }
+    let refusal = try_login(&t, &from("192.0.2.7"), "user99", "right")
+        .await
+        .unwrap_err();
+    assert_eq!(refusal.kind(), RejectionKind::TooManyRequests);
+    clock.advance(Duration::from_secs(1));
+    // The attacker's own account logs in, but the address keeps its count.
+    assert_eq!(
+        try_login(&t, &from("192.0.2.7"), "mallory", "right").await,
+        Ok(true)
+    );
+    let r = try_login(&t, &from("192.0.2.7"), "user100", "wrong").await;
+    assert!(
+        r.is_err(),
+        "the reservation of the allowed attempt still holds: {r:?}"
+    );
+    // Other addresses are not affected.
+    assert_eq!(
+        try_login(&t, &from("192.0.2.8"), "user100", "right").await,
+        Ok(true)
+    );
+}
+
+#[tokio::test]
+async fn a_forwarded_header_is_trusted_only_when_named() {
+    let clock = Arc::new(ManualClock::new());
+    let plain = throttle(&clock);
+    let mut parts = from("127.0.0.1");
+    parts
+        .headers
+        .insert("x-forwarded-for", "6.6.6.6, 203.0.113.5".parse().unwrap());
+    assert_eq!(
+        plain.client_addr(&parts),
+        Some("127.0.0.1".parse().unwrap())
+    );
+    let proxied = LoginThrottle::builder()
+        .with_client_ip_header("X-Forwarded-For")
+        .build()
+        .unwrap();
+    assert_eq!(
+        proxied.client_addr(&parts),
+        Some("203.0.113.5".parse().unwrap())
+    );
+    assert!(
+        LoginThrottle::builder()
+            .with_client_ip_header("bad header")
+            .build()
+            .is_err()
+    );
+    let e = LoginThrottle::builder()
+        .with_account_policy(ThrottlePolicy::per_account().with_base_delay(Duration::ZERO))
+        .build()
+        .unwrap_err();
+    assert_eq!(e.kind(), auth_core::ErrorKind::Config);
+}
+
+#[derive(Debug)]
+struct Down;
+
+#[async_trait]
+impl ThrottleStore for Down {
+    async fn check(&self, _: &ThrottleKey, _: &ThrottlePolicy) -> Result<Verdict, Error> {
+        Err(Error::unavailable("throttle store down"))
+    }
+    async fn record_failure(&self, _: &ThrottleKey, _: &ThrottlePolicy) -> Result<Verdict, Error> {
+        Err(Error::unavailable("throttle store down"))
+    }
+    async fn reset(&self, _: &ThrottleKey) -> Result<(), Error> {
+        Err(Error::unavailable("throttle store down"))
+    }
+}
+
+#[tokio::test]
+async fn a_failing_store_fails_closed() {
+    let t = LoginThrottle::builder()
+        .with_store(Arc::new(Down))
+        .build()
+        .unwrap();
+    let refusal = try_login(&t, &from("10.0.0.1"), "alice", "right")
+        .await
+        .unwrap_err();
+    assert_eq!(refusal.kind(), RejectionKind::Unavailable);
+    let r: http::Response<String> = refusal.render(Protocol::Http, "app");
+    assert_eq!(r.status(), 503);
+}
