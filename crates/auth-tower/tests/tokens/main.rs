@@ -7,7 +7,6 @@
 #[path = "../common/mod.rs"]
 mod common;
 mod grants;
-mod logging;
 mod logout;
 mod setup;
 mod throttle;
