@@ -76,13 +76,17 @@ fn ours_jwt() -> Router {
     let keys = SharedKeySet::new(
         KeySet::single(Key::generate("k1", Algorithm::ES256).expect("key")).expect("keys"),
     );
-    let issuer = Issuer::builder("https://bench", "api")
-        .keys(keys.clone())
+    let issuer = Issuer::builder()
+        .with_issuer("https://bench")
+        .with_audience("api")
+        .with_keys(keys.clone())
         .build()
         .expect("issuer");
-    let verifier = Verifier::builder("https://bench", "api")
-        .keys(keys)
-        .revocations(std::sync::Arc::new(MemoryStore::new()))
+    let verifier = Verifier::builder()
+        .with_issuer("https://bench")
+        .with_audience("api")
+        .with_keys(keys)
+        .with_revocations(std::sync::Arc::new(MemoryStore::new()))
         .build()
         .expect("verifier");
     let token = issuer

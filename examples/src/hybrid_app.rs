@@ -105,12 +105,16 @@ pub fn router(
     refresh_secret: &[u8],
     insecure_dev_cookie: bool,
 ) -> Result<Router, Box<dyn std::error::Error + Send + Sync>> {
-    let issuer = Issuer::builder(ISSUER, AUDIENCE)
-        .keys(keys.clone())
+    let issuer = Issuer::builder()
+        .with_issuer(ISSUER)
+        .with_audience(AUDIENCE)
+        .with_keys(keys.clone())
         .build()?;
-    let verifier = Verifier::builder(ISSUER, AUDIENCE)
-        .keys(keys)
-        .revocations(backends.revocations.clone())
+    let verifier = Verifier::builder()
+        .with_issuer(ISSUER)
+        .with_audience(AUDIENCE)
+        .with_keys(keys)
+        .with_revocations(backends.revocations.clone())
         .build()?;
     let refresh = RefreshTokens::builder(
         issuer.clone(),
@@ -138,7 +142,9 @@ pub fn router(
     .build()?;
     let hybrid = HybridLayer::new(
         sessions,
-        JwtLayer::new(verifier).with_error_body(ErrorBody::json()),
+        JwtLayer::builder(verifier)
+            .with_error_body(ErrorBody::json())
+            .build()?,
     );
 
     let pages = Router::new()
@@ -152,7 +158,7 @@ pub fn router(
         .route("/api/notes", get(notes))
         .route_layer(
             RequireAuth::identity()
-                .scope("notes:read")
+                .with_scope("notes:read")
                 .with_error_body(ErrorBody::json()),
         )
         .route("/api/me", get(me))

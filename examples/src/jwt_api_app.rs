@@ -15,8 +15,7 @@
 //! ([`crate::support::serve`] does).
 
 use auth_tower::jwt_core::{
-    Algorithm, Issuer, Key, KeySet, MemoryRefreshStore, RefreshStore, RefreshTokens, SharedKeySet,
-    Verifier,
+    Algorithm, Issuer, Key, MemoryRefreshStore, RefreshStore, RefreshTokens, SharedKeySet, Verifier,
 };
 use auth_tower::redis::{RedisConfig, RedisRefreshStore, RedisRevocations, RedisThrottle};
 use auth_tower::throttle::{LoginThrottle, MemoryThrottle, ThrottlePolicy, ThrottleStore};
@@ -70,10 +69,7 @@ impl Keys {
         getrandom::fill(&mut secret)
             .map_err(|e| format!("the OS random number generator failed: {e}"))?;
         Ok(Self {
-            signing: SharedKeySet::new(KeySet::single(Key::generate(
-                "es256-1",
-                Algorithm::ES256,
-            )?)?),
+            signing: SharedKeySet::from(Key::generate("es256-1", Algorithm::ES256)?),
             refresh_secret: secret.into(),
         })
     }
@@ -87,11 +83,7 @@ impl Keys {
         refresh_secret: &[u8],
     ) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
         Ok(Self {
-            signing: SharedKeySet::new(KeySet::single(Key::from_pem(
-                "es256-1",
-                Algorithm::ES256,
-                pem,
-            )?)?),
+            signing: SharedKeySet::from(Key::from_pem("es256-1", Algorithm::ES256, pem)?),
             refresh_secret: refresh_secret.into(),
         })
     }
@@ -168,13 +160,17 @@ pub fn router(
     stores: &Stores,
     options: &Options,
 ) -> Result<Router, Box<dyn std::error::Error + Send + Sync>> {
-    let issuer = Issuer::builder(ISSUER, AUDIENCE)
-        .keys(keys.signing.clone())
-        .ttl(options.access_ttl)
+    let issuer = Issuer::builder()
+        .with_issuer(ISSUER)
+        .with_audience(AUDIENCE)
+        .with_keys(keys.signing.clone())
+        .with_ttl(options.access_ttl)
         .build()?;
-    let verifier = Verifier::builder(ISSUER, AUDIENCE)
-        .keys(keys.signing.clone())
-        .revocations(stores.revocations.clone())
+    let verifier = Verifier::builder()
+        .with_issuer(ISSUER)
+        .with_audience(AUDIENCE)
+        .with_keys(keys.signing.clone())
+        .with_revocations(stores.revocations.clone())
         .build()?;
     let tokens = RefreshTokens::builder(
         issuer,
@@ -182,8 +178,8 @@ pub fn router(
         stores.revocations.clone(),
         &keys.refresh_secret,
     )
-    .grace(options.refresh_grace)
-    .family_lifetime(options.family_lifetime)
+    .with_grace(options.refresh_grace)
+    .with_family_lifetime(options.family_lifetime)
     .build()?;
     let throttle = LoginThrottle::builder()
         .with_store(stores.throttle.clone())
@@ -191,21 +187,21 @@ pub fn router(
         .with_address_policy(options.address_throttle)
         .build()?;
     let endpoints = TokenEndpoints::builder(tokens, verifier.clone(), check_credentials)
-        .realm(REALM)
-        .throttle(throttle)
+        .with_realm(REALM)
+        .with_throttle(throttle)
         .build()?;
 
     let reports = Router::new()
         .route("/api/reports", get(reports))
         .route_layer(
             RequireAuth::identity()
-                .scope("reports:read")
+                .with_scope("reports:read")
                 .with_realm(REALM),
         );
     Ok(Router::new()
         .route("/api/me", get(me))
         .merge(reports)
-        .layer(JwtLayer::new(verifier).with_realm(REALM))
+        .layer(JwtLayer::builder(verifier).with_realm(REALM).build()?)
         .merge(endpoints.router()))
 }
 

@@ -17,19 +17,28 @@ fn app() -> &'static (Router, Router, tokio::runtime::Runtime) {
     APP.get_or_init(|| {
         let key = Key::generate_hmac("k1", Algorithm::HS256).expect("key");
         let keys = SharedKeySet::new(KeySet::single(key).expect("keys"));
-        let verifier = Verifier::builder("https://issuer.fuzz", "api")
-            .keys(keys)
+        let verifier = Verifier::builder()
+            .with_issuer("https://issuer.fuzz")
+            .with_audience("api")
+            .with_keys(keys)
             .build()
             .expect("verifier");
-        let sessions = SessionLayer::builder(MemoryStore::new()).build().expect("sessions");
+        let sessions = SessionLayer::builder(MemoryStore::new())
+            .build()
+            .expect("sessions");
         let handler = get(|who: Option<Identity>| async move { who.is_some().to_string() });
         let hybrid = Router::new()
             .route("/", handler.clone())
             .layer(HybridLayer::new(sessions, JwtLayer::new(verifier.clone())));
-        let cookie = Router::new()
-            .route("/", handler)
-            .layer(JwtLayer::new(verifier).with_cookie("at"));
-        let rt = tokio::runtime::Builder::new_current_thread().build().expect("runtime");
+        let cookie = Router::new().route("/", handler).layer(
+            JwtLayer::builder(verifier)
+                .with_cookie("at")
+                .build()
+                .expect("a valid cookie name"),
+        );
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .expect("runtime");
         (hybrid, cookie, rt)
     })
 }
@@ -50,10 +59,13 @@ fuzz_target!(|data: &[u8]| {
     let Ok(req) = builder.body(Body::empty()) else {
         return;
     };
-    let res = rt.block_on(router.clone().oneshot(req)).expect("infallible");
+    let res = rt
+        .block_on(router.clone().oneshot(req))
+        .expect("infallible");
     let status = res.status().as_u16();
     assert!(
-        matches!(status, 400 | 401) || (status == 200 && res.headers().get("content-length").is_some()),
+        matches!(status, 400 | 401)
+            || (status == 200 && res.headers().get("content-length").is_some()),
         "unexpected status {status}"
     );
     if status == 200 {

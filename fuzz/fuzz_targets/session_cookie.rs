@@ -16,19 +16,32 @@ fn app() -> &'static (Router, MemoryStore, tokio::runtime::Runtime) {
         let store = MemoryStore::new();
         let layer = SessionLayer::builder(store.clone()).build().expect("layer");
         let router = Router::new()
-            .route("/", get(|who: Option<Identity>| async move { who.is_some().to_string() }))
+            .route(
+                "/",
+                get(|who: Option<Identity>| async move { who.is_some().to_string() }),
+            )
             .layer(layer);
-        let rt = tokio::runtime::Builder::new_current_thread().build().expect("runtime");
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .expect("runtime");
         (router, store, rt)
     })
 }
 
 fuzz_target!(|data: &[u8]| {
     let (router, store, rt) = app();
-    let Ok(req) = http::Request::get("/").header("cookie", data).body(Body::empty()) else {
+    let Ok(req) = http::Request::get("/")
+        .header("cookie", data)
+        .body(Body::empty())
+    else {
         return;
     };
-    let res = rt.block_on(router.clone().oneshot(req)).expect("infallible");
+    let res = rt
+        .block_on(router.clone().oneshot(req))
+        .expect("infallible");
     assert_eq!(res.status(), 200);
-    assert!(store.is_empty(), "a read-only request never writes a session");
+    assert!(
+        store.is_empty(),
+        "a read-only request never writes a session"
+    );
 });

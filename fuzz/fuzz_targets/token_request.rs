@@ -19,13 +19,17 @@ fn app() -> &'static (Router, tokio::runtime::Runtime) {
         let key = Key::generate_hmac("k1", Algorithm::HS256).expect("key");
         let keys = SharedKeySet::new(KeySet::single(key).expect("keys"));
         let revocations = Arc::new(MemoryStore::new());
-        let issuer = Issuer::builder("https://issuer.fuzz", "api")
-            .keys(keys.clone())
+        let issuer = Issuer::builder()
+            .with_issuer("https://issuer.fuzz")
+            .with_audience("api")
+            .with_keys(keys.clone())
             .build()
             .expect("issuer");
-        let verifier = Verifier::builder("https://issuer.fuzz", "api")
-            .keys(keys)
-            .revocations(revocations.clone())
+        let verifier = Verifier::builder()
+            .with_issuer("https://issuer.fuzz")
+            .with_audience("api")
+            .with_keys(keys)
+            .with_revocations(revocations.clone())
             .build()
             .expect("verifier");
         let tokens = RefreshTokens::builder(
@@ -42,7 +46,9 @@ fn app() -> &'static (Router, tokio::runtime::Runtime) {
         })
         .build()
         .expect("endpoints");
-        let rt = tokio::runtime::Builder::new_current_thread().build().expect("runtime");
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .expect("runtime");
         (endpoints.router(), rt)
     })
 }
@@ -74,7 +80,9 @@ fuzz_target!(|data: &[u8]| {
     else {
         return;
     };
-    let res = rt.block_on(router.clone().oneshot(req)).expect("infallible");
+    let res = rt
+        .block_on(router.clone().oneshot(req))
+        .expect("infallible");
     let status = res.status().as_u16();
     match path {
         // RFC 7009: logging out with an unknown token is a success that changes nothing.

@@ -250,7 +250,7 @@ async fn bearer_layer_refreshes_before_expiry_once_for_concurrent_calls() {
     }
     // Refresh when less than 3 s remains; capped at half the lifetime, so 1.5 to 2 s.
     let bearer = BearerLayer::builder(Share(source.clone()))
-        .refresh_margin(Duration::from_secs(3), 50)
+        .with_refresh_margin(Duration::from_secs(3), 50)
         .build();
     let greeter = Client::new(bearer.layer(server.channel().await));
 

@@ -4,15 +4,14 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use auth_tower::jwt_core::{Algorithm, Key, KeySet, SharedKeySet};
+use auth_tower::jwt_core::{Algorithm, Key, SharedKeySet};
 use e2e::{CookieJar, TestServer, client};
 use examples::hybrid_app::{self, Backends};
 use reqwest::Response;
 use serde_json::Value;
 
 async fn start() -> TestServer {
-    let keys =
-        SharedKeySet::new(KeySet::single(Key::generate("k1", Algorithm::ES256).unwrap()).unwrap());
+    let keys = SharedKeySet::from(Key::generate("k1", Algorithm::ES256).unwrap());
     let app = hybrid_app::router(&Backends::memory(), keys, &[9; 32], false).unwrap();
     TestServer::start(app).await
 }
@@ -221,8 +220,7 @@ async fn on_redis_a_session_bound_token_dies_with_the_web_session() {
         .as_nanos();
     let prefix = format!("e2e-hybrid:{}-{nanos}:", std::process::id());
     let backends = Backends::redis(&url, &prefix).await.unwrap();
-    let keys =
-        SharedKeySet::new(KeySet::single(Key::generate("k1", Algorithm::ES256).unwrap()).unwrap());
+    let keys = SharedKeySet::from(Key::generate("k1", Algorithm::ES256).unwrap());
     let app = hybrid_app::router(&backends, keys, &[9; 32], false).unwrap();
     let server = TestServer::start(app).await;
 

@@ -6,7 +6,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use auth_tower::core::SessionId;
-use auth_tower::jwt_core::{Algorithm, Key, KeySet, SharedKeySet};
+use auth_tower::jwt_core::{Algorithm, Key, SharedKeySet};
 use e2e::{CookieJar, TestServer};
 use examples::hybrid_app::{self, Backends};
 use futures_util::StreamExt as _;
@@ -25,8 +25,7 @@ async fn a_random_cookie_logout_flood_leaves_the_revocation_set_empty_and_publis
         .as_nanos();
     let prefix = format!("e2e-flood:{}-{nanos}:", std::process::id());
     let backends = Backends::redis(&url, &prefix).await.unwrap();
-    let keys =
-        SharedKeySet::new(KeySet::single(Key::generate("k1", Algorithm::ES256).unwrap()).unwrap());
+    let keys = SharedKeySet::from(Key::generate("k1", Algorithm::ES256).unwrap());
     let app = hybrid_app::router(&backends, keys, &[9; 32], false).unwrap();
     let server = TestServer::start(app).await;
 

@@ -34,7 +34,7 @@ fn main() {
         .build()
         .unwrap();
     let clock = Arc::new(ManualClock::new());
-    let store = MemoryStore::with_clock(clock.clone());
+    let store = MemoryStore::builder().with_clock(clock.clone()).build();
     let before = rss_bytes();
     let start = Instant::now();
     rt.block_on(async {

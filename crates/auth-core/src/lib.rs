@@ -41,4 +41,4 @@ pub use session::{
 pub use time::{Clock, ManualClock, SystemClock, Timestamp};
 
 #[cfg(feature = "memory")]
-pub use memory::MemoryStore;
+pub use memory::{MemoryStore, MemoryStoreBuilder};

@@ -2,6 +2,6 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-auth_core::session_store_conformance!(
-    |clock| async move { auth_core::MemoryStore::with_clock(clock) }
-);
+auth_core::session_store_conformance!(|clock| async move {
+    auth_core::MemoryStore::builder().with_clock(clock).build()
+});

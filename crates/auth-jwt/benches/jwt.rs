@@ -10,7 +10,7 @@
 #![allow(clippy::print_stdout)] // a benchmark's job is to print its table
 
 use auth_core::{Identity, MemoryStore, Revocations, SessionKey};
-use auth_jwt::{Algorithm, Issuer, Key, KeySet, SharedKeySet, Verifier};
+use auth_jwt::{Algorithm, Issuer, Key, SharedKeySet, Verifier};
 use std::error::Error;
 use std::hint::black_box;
 use std::path::Path;
@@ -86,13 +86,19 @@ fn main() -> Result<(), Box<dyn Error>> {
         if !only.is_empty() && !only.iter().any(|o| o.eq_ignore_ascii_case(alg.as_str())) {
             continue;
         }
-        let keys = SharedKeySet::new(KeySet::single(key(alg)?)?);
-        let issuer = Issuer::builder(ISS, AUD).keys(keys.clone()).build()?;
+        let keys = SharedKeySet::from(key(alg)?);
+        let issuer = Issuer::builder()
+            .with_issuer(ISS)
+            .with_audience(AUD)
+            .with_keys(keys.clone())
+            .build()?;
         let build = |capacity| {
-            Verifier::builder(ISS, AUD)
-                .keys(keys.clone())
-                .revocations(revocations.clone())
-                .cache_capacity(capacity)
+            Verifier::builder()
+                .with_issuer(ISS)
+                .with_audience(AUD)
+                .with_keys(keys.clone())
+                .with_revocations(revocations.clone())
+                .with_cache_capacity(capacity)
                 .build()
         };
         let (uncached, cached) = (build(0)?, build(10_000)?);

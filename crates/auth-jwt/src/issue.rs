@@ -94,20 +94,33 @@ pub struct IssuerBuilder {
 }
 
 impl IssuerBuilder {
-    /// The keys to sign with (their current signing key at the time of each issue).
-    pub fn keys(mut self, keys: impl Into<SharedKeySet>) -> Self {
+    /// The issuer to name in every token: the `iss` value (required).
+    pub fn with_issuer(mut self, issuer: impl Into<String>) -> Self {
+        self.issuer = issuer.into();
+        self
+    }
+
+    /// The audience every token is meant for: the `aud` value (required).
+    pub fn with_audience(mut self, audience: impl Into<String>) -> Self {
+        self.audience = audience.into();
+        self
+    }
+
+    /// The keys to sign with (their current signing key at the time of each issue): one
+    /// [`Key`](crate::Key), a [`KeySet`](crate::KeySet) or a [`SharedKeySet`].
+    pub fn with_keys(mut self, keys: impl Into<SharedKeySet>) -> Self {
         self.keys = Some(keys.into());
         self
     }
 
     /// The access-token lifetime (default 15 minutes; 1 second to 24 hours).
-    pub fn ttl(mut self, ttl: Duration) -> Self {
+    pub fn with_ttl(mut self, ttl: Duration) -> Self {
         self.ttl = ttl;
         self
     }
 
     /// The clock (default: the system clock).
-    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
         self.clock = clock;
         self
     }
@@ -119,11 +132,13 @@ impl IssuerBuilder {
     /// signing key, or a lifetime out of range.
     pub fn build(self) -> Result<Issuer, Error> {
         if self.issuer.is_empty() || self.audience.is_empty() {
-            return Err(Error::config("the issuer and audience must not be empty"));
+            return Err(Error::config(
+                "an issuer needs an issuer name and an audience (with_issuer, with_audience)",
+            ));
         }
         let keys = self
             .keys
-            .ok_or_else(|| Error::config("an issuer needs keys"))?;
+            .ok_or_else(|| Error::config("an issuer needs keys (with_keys)"))?;
         if keys.load().signing_key().is_none() {
             return Err(Error::config("the key set has no signing key"));
         }
@@ -145,11 +160,12 @@ impl IssuerBuilder {
 }
 
 impl Issuer {
-    /// A builder for tokens from `issuer` (the `iss`) meant for `audience` (the `aud`).
-    pub fn builder(issuer: impl Into<String>, audience: impl Into<String>) -> IssuerBuilder {
+    /// A builder; name the issuer, the audience and the keys, then
+    /// [`build`](IssuerBuilder::build).
+    pub fn builder() -> IssuerBuilder {
         IssuerBuilder {
-            issuer: issuer.into(),
-            audience: audience.into(),
+            issuer: String::new(),
+            audience: String::new(),
             keys: None,
             ttl: DEFAULT_ACCESS_TTL,
             clock: Arc::new(SystemClock),

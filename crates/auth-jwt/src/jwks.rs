@@ -26,7 +26,7 @@ pub const DEFAULT_JWKS_MAX_AGE: Duration = Duration::from_secs(300);
 /// ```
 /// use auth_jwt::{Algorithm, JwksService, Key, KeySet, SharedKeySet};
 /// # let pem = include_bytes!("../tests/keys/ec256.pem");
-/// let keys = SharedKeySet::new(KeySet::single(Key::from_pem("k1", Algorithm::ES256, pem)?)?);
+/// let keys = SharedKeySet::from(Key::from_pem("k1", Algorithm::ES256, pem)?);
 /// let response = JwksService::new(keys).response();
 /// assert_eq!(response.status(), 200);
 /// // With axum: Router::new().route_service("/.well-known/jwks.json", JwksService::new(keys))
@@ -50,7 +50,7 @@ impl JwksService {
 
     /// How long clients may cache the document (default 5 minutes). Keep it shorter than the
     /// time between publishing a new key and signing with it.
-    pub fn max_age(mut self, max_age: Duration) -> Self {
+    pub fn with_max_age(mut self, max_age: Duration) -> Self {
         self.cache_control = cache_control(max_age);
         self
     }

@@ -38,7 +38,7 @@ struct Ours {
 fn ours() -> Ours {
     let mut set = KeySet::builder();
     for (alg, kid) in ALGS {
-        set = set.verify_only(kid_key(alg, kid));
+        set = set.with_verify_only_key(kid_key(alg, kid));
     }
     let set = set.build().unwrap();
     let jwks: Value = serde_json::from_slice(&set.jwks_json()).unwrap();
@@ -47,15 +47,25 @@ fn ours() -> Ours {
         3,
         "the HMAC secret is not published"
     );
-    let verifier = Verifier::builder(ISS, AUD).keys(set).build().unwrap();
+    let verifier = Verifier::builder()
+        .with_issuer(ISS)
+        .with_audience(AUD)
+        .with_keys(set)
+        .build()
+        .unwrap();
     let session = SessionKey::from_bytes([0x5e; 32]);
     let who = Identity::new("our-user")
         .with_session(Some(session))
         .with_scope("read");
     let mut tokens = serde_json::Map::new();
     for (alg, kid) in ALGS {
-        let keys = SharedKeySet::new(KeySet::single(kid_key(alg, kid)).unwrap());
-        let issuer = Issuer::builder(ISS, AUD).keys(keys).build().unwrap();
+        let keys = SharedKeySet::from(kid_key(alg, kid));
+        let issuer = Issuer::builder()
+            .with_issuer(ISS)
+            .with_audience(AUD)
+            .with_keys(keys)
+            .build()
+            .unwrap();
         tokens.insert(
             alg.as_str().into(),
             issuer.issue(&who).unwrap().into_string().into(),

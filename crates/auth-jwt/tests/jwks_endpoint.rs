@@ -13,9 +13,11 @@ fn jwks_service_publishes_public_keys() {
     use tower_service::Service as _;
     let keys = SharedKeySet::new(
         KeySet::builder()
-            .signing(Key::from_pem("ec", Algorithm::ES256, &pem("ec256.pem")).unwrap())
-            .verify_only(Key::hmac("h", Algorithm::HS256, HS256_SECRET).unwrap())
-            .verify_only(Key::from_pem("rsa", Algorithm::RS256, &pem("rsa2048_pub.pem")).unwrap())
+            .with_signing_key(Key::from_pem("ec", Algorithm::ES256, &pem("ec256.pem")).unwrap())
+            .with_verify_only_key(Key::hmac("h", Algorithm::HS256, HS256_SECRET).unwrap())
+            .with_verify_only_key(
+                Key::from_pem("rsa", Algorithm::RS256, &pem("rsa2048_pub.pem")).unwrap(),
+            )
             .build()
             .unwrap(),
     );

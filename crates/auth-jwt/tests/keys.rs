@@ -284,12 +284,12 @@ fn jwks_with_private_members_or_duplicate_kids_is_refused() {
         assert_eq!(kind(KeySet::from_jwks(bad)), ErrorKind::InvalidKeySet);
     }
     let built = KeySet::builder()
-        .signing(Key::hmac("same", Algorithm::HS256, &[1; 32]).unwrap())
-        .verify_only(Key::hmac("same", Algorithm::HS256, &[2; 32]).unwrap())
+        .with_signing_key(Key::hmac("same", Algorithm::HS256, &[1; 32]).unwrap())
+        .with_verify_only_key(Key::hmac("same", Algorithm::HS256, &[2; 32]).unwrap())
         .build();
     assert_eq!(kind(built), ErrorKind::DuplicateKeyId);
     let verify_only_signer = KeySet::builder()
-        .signing(Key::from_jwk(&public.to_string()).unwrap())
+        .with_signing_key(Key::from_jwk(&public.to_string()).unwrap())
         .build();
     assert_eq!(kind(verify_only_signer), ErrorKind::Config);
 }
@@ -307,13 +307,17 @@ fn debug_output_never_shows_key_material() {
 #[test]
 fn rotation_keeps_old_tokens_valid_until_their_key_is_dropped() {
     let a = || Key::from_pem("2025-01", Algorithm::ES256, &pem("ec256.pem")).unwrap();
-    let keys = SharedKeySet::new(KeySet::single(a()).unwrap());
-    let issuer = Issuer::builder(ISS, AUD)
-        .keys(keys.clone())
+    let keys = SharedKeySet::from(a());
+    let issuer = Issuer::builder()
+        .with_issuer(ISS)
+        .with_audience(AUD)
+        .with_keys(keys.clone())
         .build()
         .unwrap();
-    let verifier = Verifier::builder(ISS, AUD)
-        .keys(keys.clone())
+    let verifier = Verifier::builder()
+        .with_issuer(ISS)
+        .with_audience(AUD)
+        .with_keys(keys.clone())
         .build()
         .unwrap();
     let old = issuer.issue(&Identity::new("u")).unwrap();
@@ -322,8 +326,8 @@ fn rotation_keeps_old_tokens_valid_until_their_key_is_dropped() {
     let b = Key::from_pem("2025-02", Algorithm::EdDSA, &pem("ed25519.pem")).unwrap();
     keys.replace(
         KeySet::builder()
-            .signing(b)
-            .verify_only(a())
+            .with_signing_key(b)
+            .with_verify_only_key(a())
             .build()
             .unwrap(),
     );
@@ -356,13 +360,17 @@ fn generated_keys_sign_verify_and_publish() {
         Algorithm::ES384,
         Algorithm::EdDSA,
     ] {
-        let keys = SharedKeySet::new(KeySet::single(Key::generate("g1", alg).unwrap()).unwrap());
-        let issuer = Issuer::builder("https://iss", "api")
-            .keys(keys.clone())
+        let keys = SharedKeySet::from(Key::generate("g1", alg).unwrap());
+        let issuer = Issuer::builder()
+            .with_issuer("https://iss")
+            .with_audience("api")
+            .with_keys(keys.clone())
             .build()
             .unwrap();
-        let verifier = Verifier::builder("https://iss", "api")
-            .keys(keys.clone())
+        let verifier = Verifier::builder()
+            .with_issuer("https://iss")
+            .with_audience("api")
+            .with_keys(keys.clone())
             .build()
             .unwrap();
         let token = issuer.issue(&Identity::new("u")).unwrap();

@@ -30,10 +30,10 @@ fn setup() -> Setup {
         Arc::new(w.store.clone()),
         SECRET,
     )
-    .clock(w.clock.clone())
-    .ttl(Duration::from_secs(3600))
-    .family_lifetime(Duration::from_secs(24 * 3600))
-    .grace(Duration::from_secs(10))
+    .with_clock(w.clock.clone())
+    .with_ttl(Duration::from_secs(3600))
+    .with_family_lifetime(Duration::from_secs(24 * 3600))
+    .with_grace(Duration::from_secs(10))
     .build()
     .unwrap();
     Setup {
@@ -131,8 +131,8 @@ async fn concurrent_refreshes_from_one_client_all_get_the_same_successor() {
         Arc::new(w.store.clone()),
         SECRET,
     )
-    .clock(w.clock.clone())
-    .grace_repeats(7)
+    .with_clock(w.clock.clone())
+    .with_grace_repeats(7)
     .build()
     .unwrap();
     let s = Setup {
@@ -368,7 +368,7 @@ async fn configuration_is_checked_when_built() {
             Arc::new(w.store.clone()),
             secret,
         )
-        .grace(grace)
+        .with_grace(grace)
         .build()
     };
     assert_eq!(

@@ -26,10 +26,10 @@ fn setup() -> Setup {
         Arc::new(w.store.clone()),
         SECRET,
     )
-    .clock(w.clock.clone())
-    .ttl(Duration::from_secs(3600))
-    .family_lifetime(Duration::from_secs(24 * 3600))
-    .grace(Duration::from_secs(10))
+    .with_clock(w.clock.clone())
+    .with_ttl(Duration::from_secs(3600))
+    .with_family_lifetime(Duration::from_secs(24 * 3600))
+    .with_grace(Duration::from_secs(10))
     .build()
     .unwrap();
     Setup { tokens }

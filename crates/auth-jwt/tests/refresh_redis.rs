@@ -10,9 +10,9 @@
 
 mod common;
 
-use auth_core::{Clock, ManualClock, Revocations, SystemClock};
+use auth_core::{Clock, ManualClock, SystemClock};
 use auth_jwt::{
-    Algorithm, ErrorKind, Identity, Issuer, KeySet, RefreshTokens, SharedKeySet, Verifier,
+    Algorithm, ErrorKind, Identity, Issuer, RefreshTokens, SharedKeySet, Verifier,
     refresh_store_conformance,
 };
 use auth_session_redis::{RedisConfig, RedisRefreshStore, RedisRevocations, redis};
@@ -83,19 +83,23 @@ async fn rotation_grace_reuse_and_family_revocation_across_instances() {
         return;
     };
 
-    let keys = SharedKeySet::new(KeySet::single(key_for(Algorithm::ES256, "k1")).unwrap());
-    let issuer = Issuer::builder(ISS, AUD)
-        .keys(keys.clone())
-        .clock(clock.clone())
+    let keys = SharedKeySet::from(key_for(Algorithm::ES256, "k1"));
+    let issuer = Issuer::builder()
+        .with_issuer(ISS)
+        .with_audience(AUD)
+        .with_keys(keys.clone())
+        .with_clock(clock.clone())
         .build()
         .unwrap();
     // Instance A refreshes; instance B only verifies, with its own revocation feed.
     let revocations_a = RedisRevocations::connect(&config).await.unwrap();
     let revocations_b = RedisRevocations::connect(&config).await.unwrap();
-    let verifier_b = Verifier::builder(ISS, AUD)
-        .keys(keys)
-        .clock(clock.clone())
-        .revocations(Arc::new(revocations_b.clone()) as Arc<dyn Revocations>)
+    let verifier_b = Verifier::builder()
+        .with_issuer(ISS)
+        .with_audience(AUD)
+        .with_keys(keys)
+        .with_clock(clock.clone())
+        .with_revocations(revocations_b.clone())
         .build()
         .unwrap();
     let tokens = RefreshTokens::builder(
@@ -104,8 +108,8 @@ async fn rotation_grace_reuse_and_family_revocation_across_instances() {
         Arc::new(revocations_a),
         SECRET,
     )
-    .clock(clock.clone())
-    .grace(Duration::from_secs(10))
+    .with_clock(clock.clone())
+    .with_grace(Duration::from_secs(10))
     .build()
     .unwrap();
 
@@ -169,10 +173,12 @@ async fn the_grace_repeat_limit_holds_across_instances() {
     let Some((config, _cleanup)) = config(clock.clone()).await else {
         return;
     };
-    let keys = SharedKeySet::new(KeySet::single(key_for(Algorithm::ES256, "k1")).unwrap());
-    let issuer = Issuer::builder(ISS, AUD)
-        .keys(keys)
-        .clock(clock.clone())
+    let keys = SharedKeySet::from(key_for(Algorithm::ES256, "k1"));
+    let issuer = Issuer::builder()
+        .with_issuer(ISS)
+        .with_audience(AUD)
+        .with_keys(keys)
+        .with_clock(clock.clone())
         .build()
         .unwrap();
     // Two instances on one Redis, default limit: one repeat in all.
@@ -183,7 +189,7 @@ async fn the_grace_repeat_limit_holds_across_instances() {
             Arc::new(RedisRevocations::connect(&config).await.unwrap()),
             SECRET,
         )
-        .clock(clock.clone())
+        .with_clock(clock.clone())
         .build()
         .unwrap()
     };

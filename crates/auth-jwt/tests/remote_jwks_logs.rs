@@ -18,18 +18,17 @@ use std::sync::Arc;
 use std::time::Duration;
 
 fn config(clock: Arc<dyn Clock>) -> RemoteJwksConfig {
-    let mut c = RemoteJwksConfig::default();
-    c.clock = clock;
-    c.min_ttl = Duration::from_secs(1);
-    c.retry_interval = Duration::from_millis(200);
-    c.timeout = Duration::from_secs(3);
-    c
+    RemoteJwksConfig::default()
+        .with_clock(clock)
+        .with_min_ttl(Duration::from_secs(1))
+        .with_retry_interval(Duration::from_millis(200))
+        .with_timeout(Duration::from_secs(3))
 }
 
 /// A JWKS document with one public key.
 fn jwks() -> Vec<u8> {
     KeySet::builder()
-        .verify_only(key_for(Algorithm::ES256, "es"))
+        .with_verify_only_key(key_for(Algorithm::ES256, "es"))
         .build()
         .unwrap()
         .jwks_json()

@@ -86,7 +86,7 @@ pub use auth_jwt as jwt_core;
 #[cfg(feature = "jwt")]
 pub use hybrid::HybridLayer;
 #[cfg(feature = "jwt")]
-pub use jwt::JwtLayer;
+pub use jwt::{JwtLayer, JwtLayerBuilder};
 
 pub use body::RejectionBody;
 pub use guard::{IdentityGuards, RequireAuth};

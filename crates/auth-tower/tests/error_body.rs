@@ -6,7 +6,7 @@
 mod common;
 
 use auth_core::MemoryStore;
-use auth_tower::jwt_core::{Algorithm, Issuer, Key, KeySet, SharedKeySet, Verifier};
+use auth_tower::jwt_core::{Algorithm, Issuer, Key, SharedKeySet, Verifier};
 use auth_tower::{ErrorBody, Identity, JwtLayer, RequireAuth, SessionLayer};
 use axum::Router;
 use axum::body::Body;
@@ -15,12 +15,14 @@ use common::send;
 use http::Request;
 
 fn keys() -> SharedKeySet {
-    SharedKeySet::new(KeySet::single(Key::generate_hmac("k1", Algorithm::HS256).unwrap()).unwrap())
+    SharedKeySet::from(Key::generate_hmac("k1", Algorithm::HS256).unwrap())
 }
 
 fn verifier(keys: &SharedKeySet) -> Verifier {
-    Verifier::builder("https://issuer.test", "api")
-        .keys(keys.clone())
+    Verifier::builder()
+        .with_issuer("https://issuer.test")
+        .with_audience("api")
+        .with_keys(keys.clone())
         .build()
         .unwrap()
 }
@@ -43,7 +45,12 @@ fn get_with(path: &str, headers: &[(&str, &str)]) -> Request<Body> {
 #[tokio::test]
 async fn json_body_keeps_status_and_challenge() {
     let keys = keys();
-    let app = me().layer(JwtLayer::new(verifier(&keys)).with_error_body(ErrorBody::json()));
+    let app = me().layer(
+        JwtLayer::builder(verifier(&keys))
+            .with_error_body(ErrorBody::json())
+            .build()
+            .unwrap(),
+    );
     let r = send(&app, get_with("/me", &[("authorization", "Bearer a.b.c")])).await;
     assert_eq!(r.status, 401);
     assert!(
@@ -67,7 +74,12 @@ async fn json_body_keeps_status_and_challenge() {
 #[tokio::test]
 async fn grpc_refusals_ignore_the_body() {
     let keys = keys();
-    let app = me().layer(JwtLayer::new(verifier(&keys)).with_error_body(ErrorBody::json()));
+    let app = me().layer(
+        JwtLayer::builder(verifier(&keys))
+            .with_error_body(ErrorBody::json())
+            .build()
+            .unwrap(),
+    );
     let r = send(&app, common::grpc(get_with("/me", &[]))).await;
     common::assert_grpc_refusal(&r, "16");
     assert_eq!(r.header("content-type"), Some("application/grpc"));
@@ -81,7 +93,7 @@ async fn login_redirect_for_pages_and_plain_403_otherwise() {
         .route("/admin", get(|| async { "admin" }))
         .route_layer(
             RequireAuth::identity()
-                .role("admin")
+                .with_role("admin")
                 .with_error_body(ErrorBody::redirect_to_login("/login?next=%2Fadmin")),
         )
         .layer(
@@ -100,8 +112,10 @@ async fn login_redirect_for_pages_and_plain_403_otherwise() {
 #[tokio::test]
 async fn session_layer_and_guard_bodies() {
     let keys = keys();
-    let issuer = Issuer::builder("https://issuer.test", "api")
-        .keys(keys.clone())
+    let issuer = Issuer::builder()
+        .with_issuer("https://issuer.test")
+        .with_audience("api")
+        .with_keys(keys.clone())
         .build()
         .unwrap();
     let html = ErrorBody::new(|rejection, head| {
@@ -134,7 +148,7 @@ async fn session_layer_and_guard_bodies() {
     let app = me()
         .route_layer(
             RequireAuth::identity()
-                .scope("reports:read")
+                .with_scope("reports:read")
                 .with_error_body(html),
         )
         .layer(JwtLayer::new(verifier(&keys)));

@@ -20,12 +20,12 @@ use std::time::Duration;
 fn app(clock: Arc<ManualClock>) -> Router {
     let admin = Router::new()
         .route("/admin", get(|| async { "admin area" }))
-        .route_layer(RequireAuth::identity().role("admin"));
+        .route_layer(RequireAuth::identity().with_role("admin"));
     let sensitive = Router::new()
         .route("/delete-account", post(|| async { "deleted" }))
         .route_layer(
             RequireAuth::identity()
-                .fresh_within(Duration::from_secs(600))
+                .with_fresh_login_within(Duration::from_secs(600))
                 .with_clock(clock.clone()),
         );
     let members = Router::new()
@@ -56,7 +56,7 @@ fn app(clock: Arc<ManualClock>) -> Router {
         .merge(members)
         .merge(handler_checked)
         .layer(
-            SessionLayer::builder(MemoryStore::with_clock(clock.clone()))
+            SessionLayer::builder(MemoryStore::builder().with_clock(clock.clone()).build())
                 .with_clock(clock)
                 .build()
                 .unwrap(),
@@ -209,29 +209,31 @@ async fn step_up_refuses_an_authentication_time_in_the_future() {
 mod jwt_step_up {
     use super::*;
     use auth_tower::JwtLayer;
-    use auth_tower::jwt_core::{Algorithm, Issuer, Key, KeySet, SharedKeySet, Verifier};
+    use auth_tower::jwt_core::{Algorithm, Issuer, Key, SharedKeySet, Verifier};
 
     #[tokio::test]
     async fn step_up_refuses_a_bearer_token_without_auth_time() {
         let clock = Arc::new(ManualClock::new());
-        let keys = SharedKeySet::new(
-            KeySet::single(Key::generate_hmac("k1", Algorithm::HS256).unwrap()).unwrap(),
-        );
-        let issuer = Issuer::builder("https://issuer.test", "api")
-            .keys(keys.clone())
-            .clock(clock.clone())
+        let keys = SharedKeySet::from(Key::generate_hmac("k1", Algorithm::HS256).unwrap());
+        let issuer = Issuer::builder()
+            .with_issuer("https://issuer.test")
+            .with_audience("api")
+            .with_keys(keys.clone())
+            .with_clock(clock.clone())
             .build()
             .unwrap();
-        let verifier = Verifier::builder("https://issuer.test", "api")
-            .keys(keys)
-            .clock(clock.clone())
+        let verifier = Verifier::builder()
+            .with_issuer("https://issuer.test")
+            .with_audience("api")
+            .with_keys(keys)
+            .with_clock(clock.clone())
             .build()
             .unwrap();
         let app = Router::new()
             .route("/delete-account", post(|| async { "deleted" }))
             .route_layer(
                 RequireAuth::identity()
-                    .fresh_within(Duration::from_secs(600))
+                    .with_fresh_login_within(Duration::from_secs(600))
                     .with_clock(clock.clone()),
             )
             .layer(JwtLayer::new(verifier));

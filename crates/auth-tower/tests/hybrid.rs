@@ -6,15 +6,14 @@
 
 mod common;
 
-use auth_core::{MemoryStore, Revocations};
-use auth_tower::jwt_core::{Algorithm, Issuer, Key, KeySet, SharedKeySet, Verifier};
+use auth_core::MemoryStore;
+use auth_tower::jwt_core::{Algorithm, Issuer, Key, SharedKeySet, Verifier};
 use auth_tower::{HybridLayer, Identity, JwtLayer, RequireAuth, Session, SessionLayer};
 use axum::Router;
 use axum::body::Body;
 use axum::routing::{get, post};
 use common::send;
 use http::Request;
-use std::sync::Arc;
 
 struct World {
     issuer: Issuer,
@@ -23,16 +22,18 @@ struct World {
 
 fn world() -> World {
     let store = MemoryStore::new();
-    let keys = SharedKeySet::new(
-        KeySet::single(Key::generate_hmac("k1", Algorithm::HS256).unwrap()).unwrap(),
-    );
-    let issuer = Issuer::builder("https://issuer.test", "api")
-        .keys(keys.clone())
+    let keys = SharedKeySet::from(Key::generate_hmac("k1", Algorithm::HS256).unwrap());
+    let issuer = Issuer::builder()
+        .with_issuer("https://issuer.test")
+        .with_audience("api")
+        .with_keys(keys.clone())
         .build()
         .unwrap();
-    let verifier = Verifier::builder("https://issuer.test", "api")
-        .keys(keys)
-        .revocations(Arc::new(store.clone()) as Arc<dyn Revocations>)
+    let verifier = Verifier::builder()
+        .with_issuer("https://issuer.test")
+        .with_audience("api")
+        .with_keys(keys)
+        .with_revocations(store.clone())
         .build()
         .unwrap();
     let sessions = SessionLayer::builder(store.clone())

@@ -7,7 +7,7 @@
 mod common;
 
 use auth_core::{Clock, ManualClock, MemoryStore, Revocation, Revocations, SessionKey};
-use auth_tower::jwt_core::{Algorithm, Issuer, Key, KeySet, SharedKeySet, Verifier};
+use auth_tower::jwt_core::{Algorithm, Issuer, Key, SharedKeySet, Verifier};
 use auth_tower::{Identity, JwtLayer};
 use axum::Router;
 use axum::body::Body;
@@ -26,19 +26,21 @@ struct World {
 
 fn world() -> World {
     let clock = Arc::new(ManualClock::new());
-    let revocations = MemoryStore::with_clock(clock.clone());
-    let keys = SharedKeySet::new(
-        KeySet::single(Key::generate_hmac("k1", Algorithm::HS256).unwrap()).unwrap(),
-    );
-    let issuer = Issuer::builder("https://issuer.test", "api")
-        .keys(keys.clone())
-        .clock(clock.clone())
+    let revocations = MemoryStore::builder().with_clock(clock.clone()).build();
+    let keys = SharedKeySet::from(Key::generate_hmac("k1", Algorithm::HS256).unwrap());
+    let issuer = Issuer::builder()
+        .with_issuer("https://issuer.test")
+        .with_audience("api")
+        .with_keys(keys.clone())
+        .with_clock(clock.clone())
         .build()
         .unwrap();
-    let verifier = Verifier::builder("https://issuer.test", "api")
-        .keys(keys)
-        .clock(clock.clone())
-        .revocations(Arc::new(revocations.clone()) as Arc<dyn Revocations>)
+    let verifier = Verifier::builder()
+        .with_issuer("https://issuer.test")
+        .with_audience("api")
+        .with_keys(keys)
+        .with_clock(clock.clone())
+        .with_revocations(revocations.clone())
         .build()
         .unwrap();
     World {
@@ -94,7 +96,10 @@ async fn valid_token_yields_the_identity() {
 #[tokio::test]
 async fn every_refusal_is_rendered_exactly() {
     let w = world();
-    let app = app(JwtLayer::new(w.verifier.clone()).with_realm("api"));
+    let app = app(JwtLayer::builder(w.verifier.clone())
+        .with_realm("api")
+        .build()
+        .unwrap());
     let token = w.issuer.issue(&Identity::new("alice")).unwrap();
 
     let r = send(&app, with_auth("/me", &[])).await;
@@ -195,14 +200,20 @@ async fn http1_with_a_grpc_content_type_gets_an_http_refusal_from_jwt() {
         &send(&required, me(Some("Bearer bad.token.here"))).await,
         401,
     );
-    let optional = app(JwtLayer::new(w.verifier.clone()).optional());
+    let optional = app(JwtLayer::builder(w.verifier.clone())
+        .with_anonymous_access()
+        .build()
+        .unwrap());
     common::assert_http_refusal(&send(&optional, me(None)).await, 401);
 }
 
 #[tokio::test]
 async fn optional_mode_lets_anonymous_through_but_never_a_bad_token() {
     let w = world();
-    let app = app(JwtLayer::new(w.verifier.clone()).optional());
+    let app = app(JwtLayer::builder(w.verifier.clone())
+        .with_anonymous_access()
+        .build()
+        .unwrap());
     assert_eq!(send(&app, with_auth("/maybe", &[])).await.body, "anonymous");
     let r = send(&app, with_auth("/maybe", &["Bearer bad.token.here"])).await;
     assert_eq!(r.status, 401, "an invalid token is not silently ignored");
@@ -239,7 +250,7 @@ async fn scope_guard_on_bearer_identities() {
     let w = world();
     let app = Router::new()
         .route("/orders", get(|| async { "orders" }))
-        .route_layer(RequireAuth::identity().scope("orders:read"))
+        .route_layer(RequireAuth::identity().with_scope("orders:read"))
         .layer(JwtLayer::new(w.verifier.clone()));
     let without = w.issuer.issue(&Identity::new("alice")).unwrap();
     let with = w
@@ -285,7 +296,12 @@ async fn token_from_a_named_cookie() {
             get(|who: Identity| async move { who.subject().to_owned() })
                 .post(|who: Identity| async move { who.subject().to_owned() }),
         )
-        .layer(JwtLayer::new(w.verifier.clone()).with_cookie("access_token"));
+        .layer(
+            JwtLayer::builder(w.verifier.clone())
+                .with_cookie("access_token")
+                .build()
+                .unwrap(),
+        );
     let alice = w.issuer.issue(&Identity::new("alice")).unwrap();
     let bob = w.issuer.issue(&Identity::new("bob")).unwrap();
     let cookie = format!("theme=dark; access_token={}", alice.as_str());
@@ -343,9 +359,10 @@ async fn token_from_a_named_cookie() {
 #[tokio::test]
 async fn token_cookie_cross_site_check_compares_scheme_host_and_port() {
     let w = world();
-    let layer = JwtLayer::new(w.verifier.clone())
+    let layer = JwtLayer::builder(w.verifier.clone())
         .with_cookie("access_token")
         .with_allowed_origin("https://front.example:443")
+        .build()
         .unwrap();
     let app = Router::new()
         .route(
@@ -380,9 +397,30 @@ async fn token_cookie_cross_site_check_compares_scheme_host_and_port() {
         "https://u@front.example",
         "file://x",
     ] {
-        let err = JwtLayer::new(w.verifier.clone())
+        let err = JwtLayer::builder(w.verifier.clone())
             .with_allowed_origin(bad)
+            .build()
             .unwrap_err();
         assert_eq!(err.kind(), auth_core::ErrorKind::Config, "{bad:?}");
     }
+}
+
+/// Issue 10: `with_cookie` never validated its name; it now follows the session cookie's rules,
+/// checked in `build()`.
+#[test]
+fn a_token_cookie_name_is_validated_when_built() {
+    let w = world();
+    for bad in ["", "a b", "x;y", "é", "__Host-"] {
+        let err = JwtLayer::builder(w.verifier.clone())
+            .with_cookie(bad)
+            .build()
+            .unwrap_err();
+        assert_eq!(err.kind(), auth_core::ErrorKind::Config, "{bad:?}");
+    }
+    assert!(
+        JwtLayer::builder(w.verifier.clone())
+            .with_cookie("access_token")
+            .build()
+            .is_ok()
+    );
 }

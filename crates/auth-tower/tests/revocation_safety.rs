@@ -15,7 +15,7 @@ use auth_core::{
     SessionId, SessionKey,
 };
 use auth_tower::jwt_core::{
-    Algorithm, ErrorKind as JwtErrorKind, Issuer, Key, KeySet, MemoryRefreshStore, RefreshTokens,
+    Algorithm, ErrorKind as JwtErrorKind, Issuer, Key, MemoryRefreshStore, RefreshTokens,
     SharedKeySet, Verifier,
 };
 use auth_tower::{HybridLayer, Identity, JwtLayer, Session, SessionError, SessionLayer};
@@ -71,26 +71,28 @@ struct World {
 /// also the revocation list (behind the `Stale` switch).
 fn world(absolute: Duration, ttl: Duration) -> World {
     let clock = Arc::new(ManualClock::new());
-    let store = MemoryStore::with_clock(clock.clone());
+    let store = MemoryStore::builder().with_clock(clock.clone()).build();
     let stale = Arc::new(AtomicBool::new(false));
     let list: Arc<dyn Revocations> = Arc::new(Stale {
         inner: store.clone(),
         stale: stale.clone(),
     });
-    let keys = SharedKeySet::new(
-        KeySet::single(Key::generate_hmac("k1", Algorithm::HS256).unwrap()).unwrap(),
-    );
-    let issuer = Issuer::builder("https://issuer.test", "api")
-        .keys(keys.clone())
-        .ttl(ttl)
-        .clock(clock.clone())
+    let keys = SharedKeySet::from(Key::generate_hmac("k1", Algorithm::HS256).unwrap());
+    let issuer = Issuer::builder()
+        .with_issuer("https://issuer.test")
+        .with_audience("api")
+        .with_keys(keys.clone())
+        .with_ttl(ttl)
+        .with_clock(clock.clone())
         .build()
         .unwrap();
-    let verifier = Verifier::builder("https://issuer.test", "api")
-        .keys(keys)
-        .revocations(list.clone())
-        .clock(clock.clone())
-        .cache_capacity(0)
+    let verifier = Verifier::builder()
+        .with_issuer("https://issuer.test")
+        .with_audience("api")
+        .with_keys(keys)
+        .with_revocations(list.clone())
+        .with_clock(clock.clone())
+        .with_cache_capacity(0)
         .build()
         .unwrap();
     let tokens = RefreshTokens::builder(
@@ -99,7 +101,7 @@ fn world(absolute: Duration, ttl: Duration) -> World {
         list.clone(),
         &[9; 32],
     )
-    .clock(clock.clone())
+    .with_clock(clock.clone())
     .build()
     .unwrap();
     let sessions = SessionLayer::builder(store.clone())
@@ -154,7 +156,10 @@ fn world(absolute: Duration, ttl: Duration) -> World {
         )
         .layer(HybridLayer::new(
             sessions,
-            JwtLayer::new(verifier.clone()).optional(),
+            JwtLayer::builder(verifier.clone())
+                .with_anonymous_access()
+                .build()
+                .unwrap(),
         ));
     World {
         clock,
@@ -317,7 +322,7 @@ async fn a_session_logout_kills_an_access_token_that_outlives_the_session() {
 
 #[test]
 fn components_refuse_a_list_whose_horizon_is_shorter_than_what_they_guard() {
-    let list = MemoryStore::new().with_revocation_horizon(HOUR);
+    let list = MemoryStore::builder().with_revocation_horizon(HOUR).build();
     let err = SessionLayer::builder(MemoryStore::new())
         .with_revocations(list.clone())
         .build()
@@ -325,11 +330,11 @@ fn components_refuse_a_list_whose_horizon_is_shorter_than_what_they_guard() {
     assert_eq!(err.kind(), ErrorKind::Config);
     assert!(err.to_string().contains("revocation list"), "{err}");
 
-    let keys = SharedKeySet::new(
-        KeySet::single(Key::generate_hmac("k1", Algorithm::HS256).unwrap()).unwrap(),
-    );
-    let issuer = Issuer::builder("https://issuer.test", "api")
-        .keys(keys.clone())
+    let keys = SharedKeySet::from(Key::generate_hmac("k1", Algorithm::HS256).unwrap());
+    let issuer = Issuer::builder()
+        .with_issuer("https://issuer.test")
+        .with_audience("api")
+        .with_keys(keys.clone())
         .build()
         .unwrap();
     let shared: Arc<dyn Revocations> = Arc::new(list);
@@ -343,10 +348,12 @@ fn components_refuse_a_list_whose_horizon_is_shorter_than_what_they_guard() {
     .expect_err("30-day families on a 1 h list");
     assert_eq!(err.kind(), JwtErrorKind::Config);
 
-    let err = Verifier::builder("https://issuer.test", "api")
-        .keys(keys)
-        .revocations(shared)
-        .max_age(2 * HOUR)
+    let err = Verifier::builder()
+        .with_issuer("https://issuer.test")
+        .with_audience("api")
+        .with_keys(keys)
+        .with_revocations(shared)
+        .with_max_age(2 * HOUR)
         .build()
         .expect_err("2 h tokens on a 1 h list");
     assert_eq!(err.kind(), JwtErrorKind::Config);
@@ -354,18 +361,21 @@ fn components_refuse_a_list_whose_horizon_is_shorter_than_what_they_guard() {
 
 #[test]
 fn a_token_that_outlives_the_horizon_is_refused() {
-    let keys = SharedKeySet::new(
-        KeySet::single(Key::generate_hmac("k1", Algorithm::HS256).unwrap()).unwrap(),
-    );
-    let issuer = Issuer::builder("https://issuer.test", "api")
-        .keys(keys.clone())
-        .ttl(2 * HOUR)
+    let keys = SharedKeySet::from(Key::generate_hmac("k1", Algorithm::HS256).unwrap());
+    let issuer = Issuer::builder()
+        .with_issuer("https://issuer.test")
+        .with_audience("api")
+        .with_keys(keys.clone())
+        .with_ttl(2 * HOUR)
         .build()
         .unwrap();
-    let list: Arc<dyn Revocations> = Arc::new(MemoryStore::new().with_revocation_horizon(HOUR));
-    let verifier = Verifier::builder("https://issuer.test", "api")
-        .keys(keys)
-        .revocations(list)
+    let list: Arc<dyn Revocations> =
+        Arc::new(MemoryStore::builder().with_revocation_horizon(HOUR).build());
+    let verifier = Verifier::builder()
+        .with_issuer("https://issuer.test")
+        .with_audience("api")
+        .with_keys(keys)
+        .with_revocations(list)
         .build()
         .unwrap();
     let token = issuer.issue(&Identity::new("alice")).unwrap();

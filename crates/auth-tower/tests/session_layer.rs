@@ -105,7 +105,7 @@ fn routes() -> Router {
 
 fn setup() -> (Probe, Arc<ManualClock>, Router) {
     let clock = Arc::new(ManualClock::new());
-    let store = ProbeStore::new(MemoryStore::with_clock(clock.clone()));
+    let store = ProbeStore::new(MemoryStore::builder().with_clock(clock.clone()).build());
     let app = app_with(store.clone(), clock.clone(), true);
     (store, clock, app)
 }
@@ -215,7 +215,7 @@ async fn touch_is_throttled_and_idle_expiry_ends_the_session() {
 #[tokio::test]
 async fn absolute_timeout_ends_even_an_active_session() {
     let clock = Arc::new(ManualClock::new());
-    let store = ProbeStore::new(MemoryStore::with_clock(clock.clone()));
+    let store = ProbeStore::new(MemoryStore::builder().with_clock(clock.clone()).build());
     let layer = SessionLayer::builder(store)
         .with_clock(clock.clone())
         .with_idle_timeout(Duration::from_secs(600))
@@ -266,7 +266,7 @@ async fn a_request_racing_a_login_never_clears_the_new_cookie() {
     // id; A then writes. A's save finds its session gone: its changes are dropped, and its
     // response must not carry a Set-Cookie that would delete B's new cookie in the browser.
     let clock = Arc::new(ManualClock::new());
-    let store = ProbeStore::new(MemoryStore::with_clock(clock.clone()));
+    let store = ProbeStore::new(MemoryStore::builder().with_clock(clock.clone()).build());
     let loaded = Arc::new(tokio::sync::Notify::new());
     let release = Arc::new(tokio::sync::Notify::new());
     let layer = SessionLayer::builder(store)
@@ -384,7 +384,7 @@ async fn concurrent_requests_changing_different_values_both_land() {
     // and only then returns: the 32 saves race with identical starting records. A
     // whole-record save would keep one field; field-level saves keep all 32.
     let clock = Arc::new(ManualClock::new());
-    let store = ProbeStore::new(MemoryStore::with_clock(clock.clone()));
+    let store = ProbeStore::new(MemoryStore::builder().with_clock(clock.clone()).build());
     let barrier = Arc::new(tokio::sync::Barrier::new(32));
     let layer = SessionLayer::builder(store)
         .with_clock(clock)
@@ -695,7 +695,7 @@ async fn extractors_without_the_layer_say_what_is_missing() {
 #[tokio::test]
 async fn works_alongside_tower_cookies() {
     let (_, clock, _) = setup();
-    let store = ProbeStore::new(MemoryStore::with_clock(clock.clone()));
+    let store = ProbeStore::new(MemoryStore::builder().with_clock(clock.clone()).build());
     let layer = SessionLayer::builder(store)
         .with_clock(clock)
         .build()
@@ -731,7 +731,7 @@ fn app_with_revocations(store: MemoryStore, clock: Arc<ManualClock>) -> Router {
 async fn a_revoked_session_key_ends_the_cookie_session() {
     use auth_core::{Clock, Revocation, Revocations};
     let clock = Arc::new(ManualClock::new());
-    let store = MemoryStore::with_clock(clock.clone());
+    let store = MemoryStore::builder().with_clock(clock.clone()).build();
     let app = app_with_revocations(store.clone(), clock.clone());
     let cookie = send(&app, post_req("/login/alice", None))
         .await
@@ -778,7 +778,7 @@ async fn a_revoked_session_key_ends_the_cookie_session() {
 async fn logout_and_logout_everywhere_publish_revocations() {
     use auth_core::{Clock, RevocationProbe, Revocations};
     let clock = Arc::new(ManualClock::new());
-    let store = MemoryStore::with_clock(clock.clone());
+    let store = MemoryStore::builder().with_clock(clock.clone()).build();
     let mut feed = store.subscribe();
     let app = app_with_revocations(store.clone(), clock.clone());
     let cookie = send(&app, post_req("/login/alice", None))

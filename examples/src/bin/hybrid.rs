@@ -10,7 +10,7 @@
 //! `Secure` here because the example serves plain http on loopback (`SECURE_COOKIE=1` behind
 //! TLS).
 
-use auth_tower::jwt_core::{Algorithm, Key, KeySet, SharedKeySet};
+use auth_tower::jwt_core::{Algorithm, Key, SharedKeySet};
 use examples::hybrid_app::{self, Backends};
 
 #[tokio::main]
@@ -28,7 +28,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     };
     // A fresh key and refresh secret per run: tokens die with the process. Production loads
     // both from its secret store, the same on every instance.
-    let keys = SharedKeySet::new(KeySet::single(Key::generate("k1", Algorithm::ES256)?)?);
+    let keys = SharedKeySet::from(Key::generate("k1", Algorithm::ES256)?);
     let mut secret = [0u8; 32];
     getrandom::fill(&mut secret).map_err(|e| e.to_string())?;
     let secure = std::env::var("SECURE_COOKIE").is_ok_and(|v| v == "1");

@@ -35,7 +35,7 @@ pub use server::{AuthService, GreeterService};
 
 use auth_tower::grpc::BoxError;
 use auth_tower::jwt_core::{
-    Algorithm, Issuer, Key, KeySet, RefreshStore, RefreshTokens, SharedKeySet, Verifier,
+    Algorithm, Issuer, Key, RefreshStore, RefreshTokens, SharedKeySet, Verifier,
 };
 use auth_tower::{JwtLayer, Revocations};
 use std::future::Future;
@@ -83,14 +83,18 @@ impl GrpcApp {
     /// # Errors
     /// If a key cannot be made or a builder refuses its settings.
     pub fn new(config: Config) -> Result<Self, BoxError> {
-        let keys = SharedKeySet::new(KeySet::single(Key::generate_hmac("k1", Algorithm::HS256)?)?);
-        let issuer = Issuer::builder(ISSUER, AUDIENCE)
-            .keys(keys.clone())
-            .ttl(config.access_ttl)
+        let keys = SharedKeySet::from(Key::generate_hmac("k1", Algorithm::HS256)?);
+        let issuer = Issuer::builder()
+            .with_issuer(ISSUER)
+            .with_audience(AUDIENCE)
+            .with_keys(keys.clone())
+            .with_ttl(config.access_ttl)
             .build()?;
-        let verifier = Verifier::builder(ISSUER, AUDIENCE)
-            .keys(keys)
-            .revocations(config.revocations.clone())
+        let verifier = Verifier::builder()
+            .with_issuer(ISSUER)
+            .with_audience(AUDIENCE)
+            .with_keys(keys)
+            .with_revocations(config.revocations.clone())
             .build()?;
         let mut secret = [0u8; 32];
         getrandom::fill(&mut secret).map_err(|e| format!("the OS random generator failed: {e}"))?;

@@ -6,7 +6,7 @@
 //!
 //! ```ignore
 //! auth_core::session_store_conformance!(|clock| async move {
-//!     auth_core::MemoryStore::with_clock(clock)
+//!     auth_core::MemoryStore::builder().with_clock(clock).build()
 //! });
 //! ```
 //!

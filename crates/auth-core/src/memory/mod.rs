@@ -4,4 +4,4 @@ mod revocations;
 mod store;
 mod table;
 
-pub use store::MemoryStore;
+pub use store::{MemoryStore, MemoryStoreBuilder};

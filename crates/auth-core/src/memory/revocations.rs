@@ -58,7 +58,7 @@ mod tests {
     #[tokio::test]
     async fn revoke_is_seen_and_published_then_forgotten() {
         let clock = Arc::new(ManualClock::new());
-        let store = MemoryStore::with_clock(clock.clone());
+        let store = MemoryStore::builder().with_clock(clock.clone()).build();
         let mut feed = store.subscribe();
         let key = SessionKey::from_bytes([1; 32]);
         let until = clock.now().saturating_add(store.horizon());
@@ -86,8 +86,10 @@ mod tests {
     #[tokio::test]
     async fn a_session_revocation_outlives_its_given_expiry_up_to_the_horizon() {
         let clock = Arc::new(ManualClock::new());
-        let store = MemoryStore::with_clock(clock.clone())
-            .with_revocation_horizon(Duration::from_secs(30 * 24 * 3600));
+        let store = MemoryStore::builder()
+            .with_clock(clock.clone())
+            .with_revocation_horizon(Duration::from_secs(30 * 24 * 3600))
+            .build();
         let key = SessionKey::from_bytes([2; 32]);
         let twelve_hours = Duration::from_secs(12 * 3600);
         store

@@ -9,7 +9,6 @@ use crate::session::{
 use crate::time::{Clock, SystemClock};
 use async_trait::async_trait;
 use std::fmt;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock};
 use std::time::Duration;
 use tokio::sync::broadcast;
@@ -45,51 +44,76 @@ pub(super) struct Shared {
     pub(super) revocations: RwLock<RevocationSet>,
     pub(super) feed: broadcast::Sender<Revocation>,
     pub(super) clock: Arc<dyn Clock>,
-    /// The revocation horizon in milliseconds (shared by every clone).
-    revocation_horizon_ms: AtomicU64,
+    /// How long session and subject revocations are remembered.
+    revocation_horizon: Duration,
 }
 
-impl MemoryStore {
-    /// A store on the system clock.
-    pub fn new() -> Self {
-        Self::with_clock(Arc::new(SystemClock))
+/// Builds a [`MemoryStore`]; see [`MemoryStore::builder`].
+#[derive(Debug)]
+#[must_use]
+pub struct MemoryStoreBuilder {
+    clock: Arc<dyn Clock>,
+    revocation_horizon: Duration,
+}
+
+impl MemoryStoreBuilder {
+    /// The clock that judges expiry (default: the system clock; tests inject a
+    /// [`ManualClock`](crate::ManualClock)).
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
     }
 
-    /// A store on `clock` (tests inject a [`ManualClock`](crate::ManualClock)).
-    pub fn with_clock(clock: Arc<dyn Clock>) -> Self {
+    /// How long the store, as a revocation list, remembers session and subject revocations
+    /// (default [`DEFAULT_REVOCATION_HORIZON`](crate::DEFAULT_REVOCATION_HORIZON), 30 days): at
+    /// least the lifetime of the longest-lived credential it guards.
+    pub fn with_revocation_horizon(mut self, horizon: Duration) -> Self {
+        self.revocation_horizon = horizon;
+        self
+    }
+
+    /// The store.
+    pub fn build(self) -> MemoryStore {
         let (feed, _) = broadcast::channel(1024);
-        Self {
+        MemoryStore {
             shared: Arc::new(Shared {
                 sessions: Mutex::new(SessionTable::default()),
                 revocations: RwLock::new(RevocationSet::new()),
                 feed,
-                clock,
-                revocation_horizon_ms: AtomicU64::new(duration_ms(
-                    crate::revocation::DEFAULT_REVOCATION_HORIZON,
-                )),
+                clock: self.clock,
+                revocation_horizon: self.revocation_horizon,
             }),
         }
     }
+}
 
-    /// How long this store, as a revocation list, remembers session and subject revocations
-    /// (default [`DEFAULT_REVOCATION_HORIZON`](crate::DEFAULT_REVOCATION_HORIZON), 30 days): at
-    /// least the lifetime of the longest-lived credential it guards. Every clone shares it.
+impl MemoryStore {
+    /// A store on the system clock, with the default revocation horizon.
+    pub fn new() -> Self {
+        Self::builder().build()
+    }
+
+    /// A builder, to set the clock or the revocation horizon.
     ///
     /// ```
-    /// use auth_core::{MemoryStore, Revocations};
+    /// use auth_core::{ManualClock, MemoryStore, Revocations};
+    /// use std::sync::Arc;
     /// use std::time::Duration;
-    /// let store = MemoryStore::new().with_revocation_horizon(Duration::from_secs(90 * 24 * 3600));
+    /// let store = MemoryStore::builder()
+    ///     .with_clock(Arc::new(ManualClock::new()))
+    ///     .with_revocation_horizon(Duration::from_secs(90 * 24 * 3600))
+    ///     .build();
     /// assert_eq!(store.horizon(), Duration::from_secs(90 * 24 * 3600));
     /// ```
-    pub fn with_revocation_horizon(self, horizon: Duration) -> Self {
-        self.shared
-            .revocation_horizon_ms
-            .store(duration_ms(horizon), Ordering::Relaxed);
-        self
+    pub fn builder() -> MemoryStoreBuilder {
+        MemoryStoreBuilder {
+            clock: Arc::new(SystemClock),
+            revocation_horizon: crate::revocation::DEFAULT_REVOCATION_HORIZON,
+        }
     }
 
     pub(super) fn revocation_horizon(&self) -> Duration {
-        Duration::from_millis(self.shared.revocation_horizon_ms.load(Ordering::Relaxed))
+        self.shared.revocation_horizon
     }
 
     /// How many records are held (expired ones not yet evicted included).
@@ -129,10 +153,6 @@ impl MemoryStore {
         table.evict_expired(now, EVICT_PER_WRITE);
         (table, now)
     }
-}
-
-fn duration_ms(d: Duration) -> u64 {
-    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
 }
 
 impl Default for MemoryStore {
@@ -259,7 +279,7 @@ mod tests {
     #[tokio::test]
     async fn eviction_keeps_every_index_in_step() {
         let clock = Arc::new(ManualClock::new());
-        let store = MemoryStore::with_clock(clock.clone());
+        let store = MemoryStore::builder().with_clock(clock.clone()).build();
         for i in 0..100u64 {
             let mut r = SessionRecord::new(
                 clock.now(),

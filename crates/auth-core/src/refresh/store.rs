@@ -161,3 +161,25 @@ pub trait RefreshStore: Send + Sync + fmt::Debug + 'static {
     /// `Unavailable`/`Storage` on failure.
     async fn delete(&self, family: &FamilyId) -> Result<Option<FamilyRecord>, Error>;
 }
+
+/// A shared handle is a family store too, so one store can be handed around as
+/// `Arc<dyn RefreshStore>` or `Arc<MyStore>`.
+#[async_trait]
+impl<T: RefreshStore + ?Sized> RefreshStore for std::sync::Arc<T> {
+    async fn create(
+        &self,
+        family: &FamilyId,
+        record: &FamilyRecord,
+        first_expires_at: Timestamp,
+    ) -> Result<(), Error> {
+        (**self).create(family, record, first_expires_at).await
+    }
+
+    async fn rotate(&self, request: &RotateRequest) -> Result<Rotation, Error> {
+        (**self).rotate(request).await
+    }
+
+    async fn delete(&self, family: &FamilyId) -> Result<Option<FamilyRecord>, Error> {
+        (**self).delete(family).await
+    }
+}

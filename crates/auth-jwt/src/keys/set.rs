@@ -21,8 +21,8 @@ pub(crate) const MAX_JWKS_KEYS: usize = 100;
 /// ```
 /// use auth_jwt::{Algorithm, Key, KeySet};
 /// let set = KeySet::builder()
-///     .signing(Key::generate_hmac("2025-06", Algorithm::HS256)?)
-///     .verify_only(Key::generate_hmac("2025-05", Algorithm::HS256)?)
+///     .with_signing_key(Key::generate_hmac("2025-06", Algorithm::HS256)?)
+///     .with_verify_only_key(Key::generate_hmac("2025-05", Algorithm::HS256)?)
 ///     .build()?;
 /// assert_eq!(set.signing_key().map(|k| k.kid()), Some("2025-06"));
 /// assert!(set.get("2025-05").is_some());
@@ -47,7 +47,7 @@ pub struct KeySetBuilder {
 
 impl KeySetBuilder {
     /// The current signing key (it verifies too). A second call is a configuration error.
-    pub fn signing(mut self, key: Key) -> Self {
+    pub fn with_signing_key(mut self, key: Key) -> Self {
         if !key.can_sign() {
             self.error.get_or_insert(Error::config(
                 "the signing key must be a secret or a private key",
@@ -62,7 +62,7 @@ impl KeySetBuilder {
     }
 
     /// A key that verifies only: a previous signing key during rotation, or a public key.
-    pub fn verify_only(mut self, key: Key) -> Self {
+    pub fn with_verify_only_key(mut self, key: Key) -> Self {
         self.others.push(key);
         self
     }
@@ -81,6 +81,20 @@ impl KeySetBuilder {
     }
 }
 
+/// A set of one key, which signs if it can (the common case: one HMAC secret or one key pair).
+///
+/// ```
+/// use auth_jwt::{Algorithm, Key, KeySet};
+/// let set = KeySet::from(Key::generate_hmac("k1", Algorithm::HS256)?);
+/// assert_eq!(set.signing_key().map(|k| k.kid()), Some("k1"));
+/// # Ok::<(), auth_jwt::Error>(())
+/// ```
+impl From<Key> for KeySet {
+    fn from(key: Key) -> Self {
+        Self::of_one(key)
+    }
+}
+
 impl KeySet {
     /// A builder.
     pub fn builder() -> KeySetBuilder {
@@ -93,9 +107,9 @@ impl KeySet {
     /// As [`KeySetBuilder::build`].
     pub fn single(key: Key) -> Result<Self, Error> {
         if key.can_sign() {
-            Self::builder().signing(key).build()
+            Self::builder().with_signing_key(key).build()
         } else {
-            Self::builder().verify_only(key).build()
+            Self::builder().with_verify_only_key(key).build()
         }
     }
 
@@ -174,6 +188,19 @@ impl KeySet {
             }
         }
         Ok((Self::from_keys(keys, None)?, skipped))
+    }
+
+    /// A set of exactly one key, which signs if it can: one key cannot clash with another.
+    fn of_one(key: Key) -> Self {
+        let kid = key.kid_arc().clone();
+        let key = Arc::new(key);
+        let signing = key.can_sign().then(|| key.clone());
+        let jwks = jwks_document(key.public_jwk().into_iter());
+        Self {
+            keys: HashMap::from([(kid, key)]),
+            signing,
+            jwks,
+        }
     }
 
     fn from_keys(

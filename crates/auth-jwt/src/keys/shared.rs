@@ -13,10 +13,10 @@ use std::sync::Arc;
 /// ```
 /// use auth_jwt::{Algorithm, Key, KeySet, SharedKeySet};
 /// let a = || Key::hmac("a", Algorithm::HS256, &[1; 32]);
-/// let keys = SharedKeySet::new(KeySet::single(a()?)?);
+/// let keys = SharedKeySet::from(a()?);
 /// // Rotate: a new signing key, the old one kept to verify tokens it signed until they expire.
 /// let b = Key::hmac("b", Algorithm::HS256, &[2; 32])?;
-/// keys.replace(KeySet::builder().signing(b).verify_only(a()?).build()?);
+/// keys.replace(KeySet::builder().with_signing_key(b).with_verify_only_key(a()?).build()?);
 /// assert_eq!(keys.load().signing_key().map(|k| k.kid()), Some("b"));
 /// assert!(keys.load().get("a").is_some());
 /// # Ok::<(), auth_jwt::Error>(())
@@ -53,6 +53,21 @@ impl SharedKeySet {
 impl From<KeySet> for SharedKeySet {
     fn from(set: KeySet) -> Self {
         Self::new(set)
+    }
+}
+
+/// A shared set of one key, which signs if it can: what an issuer and a verifier of one
+/// service share in the common case.
+///
+/// ```
+/// use auth_jwt::{Algorithm, Key, SharedKeySet};
+/// let keys = SharedKeySet::from(Key::generate_hmac("k1", Algorithm::HS256)?);
+/// assert!(keys.load().get("k1").is_some());
+/// # Ok::<(), auth_jwt::Error>(())
+/// ```
+impl From<super::Key> for SharedKeySet {
+    fn from(key: super::Key) -> Self {
+        Self::new(KeySet::from(key))
     }
 }
 

@@ -54,8 +54,12 @@ pub struct TokenPair {
 /// use auth_core::{Identity, MemoryStore};
 /// use std::sync::Arc;
 /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
-/// let keys = SharedKeySet::new(KeySet::single(Key::generate_hmac("k1", Algorithm::HS256)?)?);
-/// let issuer = Issuer::builder("https://auth.example", "api").keys(keys).build()?;
+/// let keys = SharedKeySet::from(Key::generate_hmac("k1", Algorithm::HS256)?);
+/// let issuer = Issuer::builder()
+///     .with_issuer("https://auth.example")
+///     .with_audience("api")
+///     .with_keys(keys)
+///     .build()?;
 /// let tokens = RefreshTokens::builder(issuer, Arc::new(MemoryRefreshStore::new()),
 ///     Arc::new(MemoryStore::new()), &[42u8; 32]).build()?;
 /// let first = tokens.start(&Identity::new("user-42")).await?;
@@ -97,19 +101,19 @@ pub struct RefreshTokensBuilder {
 
 impl RefreshTokensBuilder {
     /// Idle lifetime: a refresh token unused this long expires (default 14 days).
-    pub fn ttl(mut self, ttl: Duration) -> Self {
+    pub fn with_ttl(mut self, ttl: Duration) -> Self {
         self.ttl = ttl;
         self
     }
 
     /// Absolute lifetime of a family, from login (default 30 days).
-    pub fn family_lifetime(mut self, lifetime: Duration) -> Self {
+    pub fn with_family_lifetime(mut self, lifetime: Duration) -> Self {
         self.lifetime = lifetime;
         self
     }
 
     /// The reuse grace window (default 10 s; at most 1 minute; zero turns it off).
-    pub fn grace(mut self, grace: Duration) -> Self {
+    pub fn with_grace(mut self, grace: Duration) -> Self {
         self.grace = grace;
         self
     }
@@ -124,22 +128,26 @@ impl RefreshTokensBuilder {
     /// # use auth_jwt::{Algorithm, Issuer, Key, KeySet, MemoryRefreshStore, RefreshTokens, SharedKeySet};
     /// # use auth_core::MemoryStore;
     /// # use std::sync::Arc;
-    /// # let keys = SharedKeySet::new(KeySet::single(Key::generate_hmac("k1", Algorithm::HS256)?)?);
-    /// # let issuer = Issuer::builder("https://auth.example", "api").keys(keys).build()?;
+    /// # let keys = SharedKeySet::from(Key::generate_hmac("k1", Algorithm::HS256)?);
+    /// # let issuer = Issuer::builder()
+    /// #     .with_issuer("https://auth.example")
+    /// #     .with_audience("api")
+    /// #     .with_keys(keys)
+    /// #     .build()?;
     /// // A client known to fire up to three refreshes at once.
     /// let tokens = RefreshTokens::builder(issuer, Arc::new(MemoryRefreshStore::new()),
     ///     Arc::new(MemoryStore::new()), &[42u8; 32])
-    ///     .grace_repeats(2)
+    ///     .with_grace_repeats(2)
     ///     .build()?;
     /// # Ok::<(), auth_jwt::Error>(())
     /// ```
-    pub fn grace_repeats(mut self, repeats: u32) -> Self {
+    pub fn with_grace_repeats(mut self, repeats: u32) -> Self {
         self.grace_repeats = repeats;
         self
     }
 
     /// The clock (default: the system clock).
-    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
         self.clock = clock;
         self
     }
@@ -212,14 +220,14 @@ impl RefreshTokens {
     /// secret as a signing key, and the same on every instance).
     pub fn builder(
         issuer: Issuer,
-        store: Arc<dyn RefreshStore>,
-        revocations: Arc<dyn Revocations>,
+        store: impl RefreshStore,
+        revocations: impl Revocations,
         secret: &[u8],
     ) -> RefreshTokensBuilder {
         RefreshTokensBuilder {
             issuer,
-            store,
-            revocations,
+            store: Arc::new(store),
+            revocations: Arc::new(revocations),
             minter: Minter::new(secret),
             clock: Arc::new(SystemClock),
             ttl: DEFAULT_REFRESH_TTL,

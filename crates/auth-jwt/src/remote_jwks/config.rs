@@ -8,39 +8,42 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// Limits and timings for a [`RemoteJwks`](super::RemoteJwks). Start from `default()` and
-/// change fields:
+/// Limits and timings for a [`RemoteJwks`](super::RemoteJwks): start from `default()` and
+/// change what you need; checked when the `RemoteJwks` is built.
 ///
 /// ```
-/// let mut config = auth_jwt::RemoteJwksConfig::default();
-/// config.unknown_kid_cooldown = std::time::Duration::from_secs(60);
+/// use std::time::Duration;
+/// let config = auth_jwt::RemoteJwksConfig::default()
+///     .with_unknown_kid_cooldown(Duration::from_secs(60))
+///     .with_stale_if_error(Duration::from_secs(2 * 3600));
+/// # let _ = config;
 /// ```
 #[derive(Clone)]
-#[non_exhaustive]
+#[must_use]
 pub struct RemoteJwksConfig {
     /// Connect and whole-request timeout (default 5 s).
-    pub timeout: Duration,
+    pub(crate) timeout: Duration,
     /// Lifetime of a response without `Cache-Control: max-age` (default 5 min).
-    pub default_ttl: Duration,
+    pub(crate) default_ttl: Duration,
     /// Shortest lifetime honoured, whatever the server says (default 1 min).
-    pub min_ttl: Duration,
+    pub(crate) min_ttl: Duration,
     /// Longest lifetime honoured (default 24 h).
-    pub max_ttl: Duration,
+    pub(crate) max_ttl: Duration,
     /// How long past their lifetime the last good keys keep being used while fetches fail
     /// (default 1 h); after that verification fails closed.
-    pub stale_if_error: Duration,
+    pub(crate) stale_if_error: Duration,
     /// At most one refetch per this interval for unknown `kid`s (default 30 s).
-    pub unknown_kid_cooldown: Duration,
+    pub(crate) unknown_kid_cooldown: Duration,
     /// First retry delay after a failed background fetch, doubling up to 5 min (default 10 s).
-    pub retry_interval: Duration,
+    pub(crate) retry_interval: Duration,
     /// Largest response accepted (default 256 KiB).
-    pub max_response_bytes: usize,
+    pub(crate) max_response_bytes: usize,
     /// Most keys in a document (default 64).
-    pub max_keys: usize,
+    pub(crate) max_keys: usize,
     /// The algorithm pinned to RSA keys that carry no `alg` (default RS256; `None` skips them).
-    pub default_rsa_algorithm: Option<Algorithm>,
+    pub(crate) default_rsa_algorithm: Option<Algorithm>,
     /// The clock for lifetimes and cooldowns (default: the system clock).
-    pub clock: Arc<dyn Clock>,
+    pub(crate) clock: Arc<dyn Clock>,
 }
 
 impl Default for RemoteJwksConfig {
@@ -62,6 +65,73 @@ impl Default for RemoteJwksConfig {
 }
 
 impl RemoteJwksConfig {
+    /// Connect and whole-request timeout (default 5 s).
+    pub fn with_timeout(mut self, value: Duration) -> Self {
+        self.timeout = value;
+        self
+    }
+
+    /// Lifetime of a response without `Cache-Control: max-age` (default 5 min).
+    pub fn with_default_ttl(mut self, value: Duration) -> Self {
+        self.default_ttl = value;
+        self
+    }
+
+    /// Shortest lifetime honoured, whatever the server says (default 1 min).
+    pub fn with_min_ttl(mut self, value: Duration) -> Self {
+        self.min_ttl = value;
+        self
+    }
+
+    /// Longest lifetime honoured (default 24 h).
+    pub fn with_max_ttl(mut self, value: Duration) -> Self {
+        self.max_ttl = value;
+        self
+    }
+
+    /// How long past their lifetime the last good keys keep being used while fetches fail
+    /// (default 1 h); after that verification fails closed.
+    pub fn with_stale_if_error(mut self, value: Duration) -> Self {
+        self.stale_if_error = value;
+        self
+    }
+
+    /// At most one refetch per this interval for unknown `kid`s (default 30 s).
+    pub fn with_unknown_kid_cooldown(mut self, value: Duration) -> Self {
+        self.unknown_kid_cooldown = value;
+        self
+    }
+
+    /// First retry delay after a failed background fetch, doubling up to 5 min (default 10 s).
+    pub fn with_retry_interval(mut self, value: Duration) -> Self {
+        self.retry_interval = value;
+        self
+    }
+
+    /// Largest response accepted (default 256 KiB).
+    pub fn with_max_response_bytes(mut self, value: usize) -> Self {
+        self.max_response_bytes = value;
+        self
+    }
+
+    /// Most keys in a document (default 64).
+    pub fn with_max_keys(mut self, value: usize) -> Self {
+        self.max_keys = value;
+        self
+    }
+
+    /// The algorithm pinned to RSA keys that carry no `alg` (default RS256; `None` skips them).
+    pub fn with_default_rsa_algorithm(mut self, value: impl Into<Option<Algorithm>>) -> Self {
+        self.default_rsa_algorithm = value.into();
+        self
+    }
+
+    /// The clock for lifetimes and cooldowns (default: the system clock).
+    pub fn with_clock(mut self, value: Arc<dyn Clock>) -> Self {
+        self.clock = value;
+        self
+    }
+
     pub(super) fn validate(&self) -> Result<(), Error> {
         if self.timeout.is_zero() || self.retry_interval.is_zero() {
             return Err(Error::config(

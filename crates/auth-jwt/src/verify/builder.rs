@@ -34,10 +34,10 @@ pub struct VerifierBuilder {
 }
 
 impl VerifierBuilder {
-    pub(super) fn new(issuer: String, audience: String) -> Self {
+    pub(super) fn new() -> Self {
         Self {
-            issuer,
-            audience,
+            issuer: String::new(),
+            audience: String::new(),
             keys: None,
             refresh: None,
             revocations: None,
@@ -49,8 +49,21 @@ impl VerifierBuilder {
         }
     }
 
-    /// The keys to verify with (a [`KeySet`](crate::KeySet) or a shared, swappable handle).
-    pub fn keys(mut self, keys: impl Into<SharedKeySet>) -> Self {
+    /// The issuer whose tokens are accepted: the exact `iss` value (required).
+    pub fn with_issuer(mut self, issuer: impl Into<String>) -> Self {
+        self.issuer = issuer.into();
+        self
+    }
+
+    /// The audience the tokens must be meant for: one of the `aud` values (required).
+    pub fn with_audience(mut self, audience: impl Into<String>) -> Self {
+        self.audience = audience.into();
+        self
+    }
+
+    /// The keys to verify with: one [`Key`](crate::Key), a [`KeySet`](crate::KeySet), or a
+    /// shared, swappable [`SharedKeySet`] (what rotation swaps).
+    pub fn with_keys(mut self, keys: impl Into<SharedKeySet>) -> Self {
         self.keys = Some(keys.into());
         self.refresh = None;
         self
@@ -59,7 +72,7 @@ impl VerifierBuilder {
     /// Verify with the keys of a remote JWKS; an unknown `kid` triggers a rate-limited refetch
     /// (through [`Verifier::verify`]).
     #[cfg(feature = "remote-jwks")]
-    pub fn remote_jwks(mut self, jwks: &crate::RemoteJwks) -> Self {
+    pub fn with_remote_jwks(mut self, jwks: &crate::RemoteJwks) -> Self {
         self.keys = Some(jwks.keys());
         self.refresh = Some(jwks.refresher());
         self
@@ -71,37 +84,37 @@ impl VerifierBuilder {
     /// [horizon](Revocations::horizon) is refused, since a revocation could be forgotten
     /// before it expires; and while the list cannot vouch for its answers (a feed out of sync
     /// for too long) verification fails with [`ErrorKind::Unavailable`](crate::ErrorKind::Unavailable).
-    pub fn revocations(mut self, revocations: Arc<dyn Revocations>) -> Self {
-        self.revocations = Some(revocations);
+    pub fn with_revocations(mut self, revocations: impl Revocations) -> Self {
+        self.revocations = Some(Arc::new(revocations));
         self
     }
 
     /// The clock (default: the system clock).
-    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
         self.clock = clock;
         self
     }
 
     /// Clock-skew allowance for `exp`, `nbf` and `iat` (default 30 s, at most 5 min).
-    pub fn leeway(mut self, leeway: Duration) -> Self {
+    pub fn with_leeway(mut self, leeway: Duration) -> Self {
         self.leeway = leeway;
         self
     }
 
     /// Refuse tokens whose `iat` is older than this (default: no limit beyond `exp`).
-    pub fn max_age(mut self, max_age: Duration) -> Self {
+    pub fn with_max_age(mut self, max_age: Duration) -> Self {
         self.max_age = Some(max_age);
         self
     }
 
     /// The longest token accepted, checked before any decoding (default 8 KiB).
-    pub fn max_token_len(mut self, bytes: usize) -> Self {
+    pub fn with_max_token_len(mut self, bytes: usize) -> Self {
         self.max_len = bytes;
         self
     }
 
     /// Entries in the verified-token cache (default 10 000; 0 turns the cache off).
-    pub fn cache_capacity(mut self, entries: usize) -> Self {
+    pub fn with_cache_capacity(mut self, entries: usize) -> Self {
         self.cache_capacity = entries;
         self
     }
@@ -109,16 +122,18 @@ impl VerifierBuilder {
     /// Build the verifier.
     ///
     /// # Errors
-    /// [`ErrorKind::Config`](crate::ErrorKind::Config) for an empty issuer or audience, no
+    /// [`ErrorKind::Config`](crate::ErrorKind::Config) for a missing or empty issuer or audience, no
     /// keys, a leeway over 5 minutes, a size limit under 256 bytes, or a maximum age longer
     /// than the revocation list's horizon.
     pub fn build(self) -> Result<Verifier, Error> {
         if self.issuer.is_empty() || self.audience.is_empty() {
-            return Err(Error::config("the issuer and audience must not be empty"));
+            return Err(Error::config(
+                "a verifier needs an issuer and an audience (with_issuer, with_audience)",
+            ));
         }
-        let keys = self
-            .keys
-            .ok_or_else(|| Error::config("a verifier needs keys (keys or remote_jwks)"))?;
+        let keys = self.keys.ok_or_else(|| {
+            Error::config("a verifier needs keys (with_keys or with_remote_jwks)")
+        })?;
         if self.leeway > MAX_LEEWAY {
             return Err(Error::config("a leeway over 5 minutes is refused"));
         }

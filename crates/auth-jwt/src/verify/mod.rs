@@ -47,9 +47,17 @@ pub(crate) trait KeyRefresh: Send + Sync + 'static {
 /// ```
 /// use auth_jwt::{Algorithm, Issuer, Key, KeySet, SharedKeySet, Verifier};
 /// use auth_core::Identity;
-/// let keys = SharedKeySet::new(KeySet::single(Key::generate_hmac("k1", Algorithm::HS256)?)?);
-/// let issuer = Issuer::builder("https://auth.example", "api").keys(keys.clone()).build()?;
-/// let verifier = Verifier::builder("https://auth.example", "api").keys(keys).build()?;
+/// let keys = SharedKeySet::from(Key::generate_hmac("k1", Algorithm::HS256)?);
+/// let issuer = Issuer::builder()
+///     .with_issuer("https://auth.example")
+///     .with_audience("api")
+///     .with_keys(keys.clone())
+///     .build()?;
+/// let verifier = Verifier::builder()
+///     .with_issuer("https://auth.example")
+///     .with_audience("api")
+///     .with_keys(keys)
+///     .build()?;
 /// let token = issuer.issue(&Identity::new("user-42").with_scope("orders:read"))?;
 /// let who = verifier.verify_sync(token.as_str())?;
 /// assert_eq!(who.subject(), "user-42");
@@ -96,9 +104,10 @@ fn is_access_token_type(typ: &str) -> bool {
 }
 
 impl Verifier {
-    /// A builder for tokens from `issuer` meant for `audience`.
-    pub fn builder(issuer: impl Into<String>, audience: impl Into<String>) -> VerifierBuilder {
-        VerifierBuilder::new(issuer.into(), audience.into())
+    /// A builder; name the issuer, the audience and the keys, then
+    /// [`build`](VerifierBuilder::build).
+    pub fn builder() -> VerifierBuilder {
+        VerifierBuilder::new()
     }
 
     pub(crate) fn from_inner(inner: Inner) -> Self {

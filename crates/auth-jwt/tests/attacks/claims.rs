@@ -7,7 +7,7 @@ use std::time::Duration;
 
 #[test]
 fn expired_on_or_after_exp_minus_leeway() {
-    let w = World::with_verifier(Algorithm::HS256, |b| b.leeway(Duration::from_secs(30)));
+    let w = World::with_verifier(Algorithm::HS256, |b| b.with_leeway(Duration::from_secs(30)));
     let now = w.now();
     let mut claims = w.claims();
     claims["iat"] = json!(now - 3600);
@@ -60,7 +60,9 @@ fn not_yet_valid() {
 
 #[test]
 fn iat_in_the_future_or_older_than_max_age() {
-    let w = World::with_verifier(Algorithm::HS256, |b| b.max_age(Duration::from_secs(300)));
+    let w = World::with_verifier(Algorithm::HS256, |b| {
+        b.with_max_age(Duration::from_secs(300))
+    });
     let now = w.now();
     let mut claims = w.claims();
     claims["iat"] = json!(now + 3600);
@@ -196,7 +198,7 @@ fn a_token_without_auth_time_has_no_authentication_time() {
 /// `iat` (beyond the leeway) would look fresh to a step-up check for as long as it is ahead.
 #[test]
 fn auth_time_later_than_iat_plus_leeway_is_refused() {
-    let w = World::with_verifier(Algorithm::HS256, |b| b.leeway(Duration::from_secs(30)));
+    let w = World::with_verifier(Algorithm::HS256, |b| b.with_leeway(Duration::from_secs(30)));
     let now = w.now();
     for ahead in [31, 3600, 10 * 365 * 24 * 3600] {
         let mut claims = w.claims();
@@ -264,7 +266,7 @@ async fn issued_and_refreshed_tokens_keep_the_logins_auth_time() {
         Arc::new(w.store.clone()) as Arc<dyn Revocations>,
         b"refresh-secret-refresh-secret-32",
     )
-    .clock(w.clock.clone())
+    .with_clock(w.clock.clone())
     .build()
     .unwrap();
     let mut pair = tokens

@@ -136,7 +136,7 @@ fn oversized_token_rejected_before_decoding() {
     claims["pad"] = json!("x".repeat(10_000));
     assert_eq!(w.kind(&w.token(&w.header(), &claims)), ErrorKind::TooLarge);
     // A smaller configured limit applies too.
-    let small = World::with_verifier(Algorithm::HS256, |b| b.max_token_len(300));
+    let small = World::with_verifier(Algorithm::HS256, |b| b.with_max_token_len(300));
     let mut claims = small.claims();
     claims["pad"] = json!("x".repeat(200));
     assert_eq!(

@@ -117,7 +117,7 @@ async fn opaque_refresh_token_as_access_token() {
         std::sync::Arc::new(w.store.clone()),
         &[5; 32],
     )
-    .clock(w.clock.clone())
+    .with_clock(w.clock.clone())
     .build()
     .unwrap();
     let pair = tokens.start(&Identity::new("u")).await.unwrap();

@@ -3,7 +3,7 @@
 
 #![allow(dead_code, unreachable_pub, clippy::unwrap_used)]
 
-use auth_core::{ManualClock, MemoryStore, Revocations, Timestamp};
+use auth_core::{ManualClock, MemoryStore, Timestamp};
 use auth_jwt::{Algorithm, ErrorKind, Issuer, Key, KeySet, SharedKeySet, Verifier};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -91,20 +91,24 @@ impl World {
         configure: impl FnOnce(auth_jwt::VerifierBuilder) -> auth_jwt::VerifierBuilder,
     ) -> Self {
         let clock = Arc::new(ManualClock::at(Timestamp::from_unix_seconds(T0)));
-        let store = MemoryStore::with_clock(clock.clone());
+        let store = MemoryStore::builder().with_clock(clock.clone()).build();
         let set = KeySet::single(key_for(alg, &format!("{alg}-key"))).unwrap();
         let key = set.signing_key().unwrap().clone();
         let keys = SharedKeySet::new(set);
-        let issuer = Issuer::builder(ISS, AUD)
-            .keys(keys.clone())
-            .clock(clock.clone())
+        let issuer = Issuer::builder()
+            .with_issuer(ISS)
+            .with_audience(AUD)
+            .with_keys(keys.clone())
+            .with_clock(clock.clone())
             .build()
             .unwrap();
         let verifier = configure(
-            Verifier::builder(ISS, AUD)
-                .keys(keys.clone())
-                .clock(clock.clone())
-                .revocations(Arc::new(store.clone()) as Arc<dyn Revocations>),
+            Verifier::builder()
+                .with_issuer(ISS)
+                .with_audience(AUD)
+                .with_keys(keys.clone())
+                .with_clock(clock.clone())
+                .with_revocations(store.clone()),
         )
         .build()
         .unwrap();

@@ -28,14 +28,19 @@ impl Idp {
     fn jwks(&self) -> Vec<u8> {
         let mut builder = KeySet::builder();
         for (kid, alg) in &self.keys {
-            builder = builder.verify_only(Self::key(kid, *alg));
+            builder = builder.with_verify_only_key(Self::key(kid, *alg));
         }
         builder.build().unwrap().jwks_json().to_vec()
     }
 
     fn token(kid: &str, alg: Algorithm) -> String {
-        let keys = SharedKeySet::new(KeySet::single(Self::key(kid, alg)).unwrap());
-        let issuer = Issuer::builder(ISS, AUD).keys(keys).build().unwrap();
+        let keys = SharedKeySet::from(Self::key(kid, alg));
+        let issuer = Issuer::builder()
+            .with_issuer(ISS)
+            .with_audience(AUD)
+            .with_keys(keys)
+            .build()
+            .unwrap();
         issuer
             .issue(&Identity::new("remote-user"))
             .unwrap()
@@ -44,17 +49,18 @@ impl Idp {
 }
 
 fn config(clock: Arc<dyn Clock>) -> RemoteJwksConfig {
-    let mut c = RemoteJwksConfig::default();
-    c.clock = clock;
-    c.min_ttl = Duration::from_secs(1);
-    c.retry_interval = Duration::from_millis(200);
-    c.timeout = Duration::from_secs(3);
-    c
+    RemoteJwksConfig::default()
+        .with_clock(clock)
+        .with_min_ttl(Duration::from_secs(1))
+        .with_retry_interval(Duration::from_millis(200))
+        .with_timeout(Duration::from_secs(3))
 }
 
 fn verifier(jwks: &RemoteJwks) -> Verifier {
-    Verifier::builder(ISS, AUD)
-        .remote_jwks(jwks)
+    Verifier::builder()
+        .with_issuer(ISS)
+        .with_audience(AUD)
+        .with_remote_jwks(jwks)
         .build()
         .unwrap()
 }
@@ -92,8 +98,7 @@ async fn unknown_kid_refetches_at_most_once_per_cooldown_with_one_fetch_in_fligh
     let server = Server::start().await;
     server.set("/jwks", Reply::jwks(two_keys().jwks(), 300));
     let clock = Arc::new(ManualClock::at(Timestamp::from_unix_seconds(T0)));
-    let mut c = config(clock.clone());
-    c.unknown_kid_cooldown = Duration::from_secs(30);
+    let c = config(clock.clone()).with_unknown_kid_cooldown(Duration::from_secs(30));
     let jwks = RemoteJwks::new(&server.url("/jwks"), c).unwrap();
     jwks.refresh().await.unwrap();
     let v = verifier(&jwks);
@@ -290,8 +295,7 @@ async fn url_policy_and_configuration() {
             "{bad}"
         );
     }
-    let mut zero = c();
-    zero.max_keys = 0;
+    let zero = c().with_max_keys(0);
     assert_eq!(
         RemoteJwks::new("https://idp.example/jwks", zero)
             .unwrap_err()
@@ -305,8 +309,7 @@ async fn url_policy_and_configuration() {
 async fn background_refresh_honours_max_age_and_stale_keys_expire() {
     let server = Server::start().await;
     server.set("/jwks", Reply::jwks(two_keys().jwks(), 1));
-    let mut c = config(Arc::new(auth_core::SystemClock));
-    c.stale_if_error = Duration::from_secs(1);
+    let c = config(Arc::new(auth_core::SystemClock)).with_stale_if_error(Duration::from_secs(1));
     let jwks = RemoteJwks::new(&server.url("/jwks"), c).unwrap();
     jwks.refresh().await.unwrap();
     let v = verifier(&jwks);

@@ -17,8 +17,12 @@
 //! use tonic::transport::Server;
 //!
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
-//! let keys = SharedKeySet::new(KeySet::single(Key::generate_hmac("k1", Algorithm::HS256)?)?);
-//! let verifier = Verifier::builder("https://issuer.example", "api").keys(keys).build()?;
+//! let keys = SharedKeySet::from(Key::generate_hmac("k1", Algorithm::HS256)?);
+//! let verifier = Verifier::builder()
+//!     .with_issuer("https://issuer.example")
+//!     .with_audience("api")
+//!     .with_keys(keys)
+//!     .build()?;
 //! let routes = Routes::default(); // add your services here
 //! Server::builder()
 //!     .layer(JwtLayer::new(verifier))

@@ -24,7 +24,7 @@ use tower_service::Service;
 /// # fn main() -> Result<(), auth_tower::Error> {
 /// let admin = Router::new()
 ///     .route("/admin/users", get(|| async { "users" }))
-///     .route_layer(RequireAuth::identity().role("admin").fresh_within(Duration::from_secs(600)));
+///     .route_layer(RequireAuth::identity().with_role("admin").with_fresh_login_within(Duration::from_secs(600)));
 /// let app: Router = Router::new()
 ///     .route("/", get(|| async { "public" }))
 ///     .merge(admin)
@@ -57,18 +57,18 @@ impl RequireAuth {
     }
 
     /// Also require `role` (403 without it).
-    pub fn role(self, role: impl Into<String>) -> Self {
-        self.with(Requirement::Role(role.into()))
+    pub fn with_role(self, role: impl Into<String>) -> Self {
+        self.require(Requirement::Role(role.into()))
     }
 
     /// Also require `scope` (403 without it).
-    pub fn scope(self, scope: impl Into<String>) -> Self {
-        self.with(Requirement::Scope(scope.into()))
+    pub fn with_scope(self, scope: impl Into<String>) -> Self {
+        self.require(Requirement::Scope(scope.into()))
     }
 
     /// Also require a login within `max_age` (step-up; 401 `insufficient_user_authentication`).
-    pub fn fresh_within(self, max_age: Duration) -> Self {
-        self.with(Requirement::FreshWithin(max_age))
+    pub fn with_fresh_login_within(self, max_age: Duration) -> Self {
+        self.require(Requirement::FreshWithin(max_age))
     }
 
     /// The clock for freshness (tests inject a `ManualClock`).
@@ -87,7 +87,7 @@ impl RequireAuth {
         self.map(|c| c.style.set_body(body))
     }
 
-    fn with(self, requirement: Requirement) -> Self {
+    fn require(self, requirement: Requirement) -> Self {
         self.map(|c| c.requirements.push(requirement))
     }
 

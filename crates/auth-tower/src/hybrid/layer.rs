@@ -23,10 +23,10 @@ use tower_layer::Layer;
 ///
 /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// let store = MemoryStore::new();
-/// let keys = SharedKeySet::new(KeySet::single(Key::generate_hmac("k1", Algorithm::HS256)?)?);
-/// let verifier = Verifier::builder("https://issuer.example", "api")
-///     .keys(keys)
-///     .revocations(std::sync::Arc::new(store.clone())) // one revocation list for both
+/// let keys = SharedKeySet::from(Key::generate_hmac("k1", Algorithm::HS256)?);
+/// let verifier = Verifier::builder().with_issuer("https://issuer.example").with_audience("api")
+///     .with_keys(keys)
+///     .with_revocations(std::sync::Arc::new(store.clone())) // one revocation list for both
 ///     .build()?;
 /// let sessions = SessionLayer::builder(store.clone()).with_revocations(store).build()?;
 ///

@@ -15,7 +15,7 @@ mod anonymous;
 pub(crate) mod layer;
 pub(crate) mod service;
 
-pub use layer::JwtLayer;
+pub use layer::{JwtLayer, JwtLayerBuilder};
 pub use service::JwtService;
 
 use crate::rejection::{Rejection, RejectionKind};

@@ -32,7 +32,7 @@ type BodyFn = dyn Fn(&Rejection, &mut Parts) -> String + Send + Sync;
 /// let pages = RequireAuth::identity().with_error_body(html);
 ///
 /// // RFC 6750-style JSON for an API.
-/// let api = RequireAuth::identity().scope("reports:read").with_error_body(ErrorBody::json());
+/// let api = RequireAuth::identity().with_scope("reports:read").with_error_body(ErrorBody::json());
 ///
 /// // Browsers that are not logged in go to the login page.
 /// let web = RequireAuth::identity().with_error_body(ErrorBody::redirect_to_login("/login"));

@@ -236,7 +236,7 @@ impl SessionLayerBuilder {
 }
 
 /// RFC 6265 cookie-name rules (an HTTP token), and no prefix of our own making.
-fn validate_cookie_name(name: &str) -> Result<(), Error> {
+pub(crate) fn validate_cookie_name(name: &str) -> Result<(), Error> {
     let token = |b: u8| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b);
     if name.is_empty() || name.len() > 64 || !name.bytes().all(token) {
         return Err(Error::config(format!(

@@ -23,12 +23,13 @@ mod layer;
 pub(crate) mod service;
 
 pub use crate::macros::ResponseFuture;
+#[cfg(all(feature = "axum", feature = "jwt"))]
+pub(crate) use config::validate_cookie_name;
 pub use config::{
     DEFAULT_ABSOLUTE_TIMEOUT, DEFAULT_COOKIE_NAME, DEFAULT_IDLE_TIMEOUT, DEFAULT_TOUCH_INTERVAL,
     SessionLayerBuilder,
 };
 pub use error::SessionError;
-#[cfg(all(feature = "axum", feature = "jwt"))]
 pub(crate) use extract::BearerRequest;
 #[cfg(feature = "axum")]
 pub use extract::NoSession;

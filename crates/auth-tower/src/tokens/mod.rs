@@ -54,12 +54,16 @@
 //!
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! // Production loads its keys and the refresh secret from a secret store.
-//! let keys = SharedKeySet::new(KeySet::single(Key::generate("k1", Algorithm::ES256)?)?);
+//! let keys = SharedKeySet::from(Key::generate("k1", Algorithm::ES256)?);
 //! let revocations: Arc<dyn Revocations> = Arc::new(MemoryStore::new());
-//! let issuer = Issuer::builder("https://api.example", "api").keys(keys.clone()).build()?;
-//! let verifier = Verifier::builder("https://api.example", "api")
-//!     .keys(keys)
-//!     .revocations(revocations.clone())
+//! let issuer = Issuer::builder()
+//!     .with_issuer("https://api.example")
+//!     .with_audience("api")
+//!     .with_keys(keys.clone())
+//!     .build()?;
+//! let verifier = Verifier::builder().with_issuer("https://api.example").with_audience("api")
+//!     .with_keys(keys)
+//!     .with_revocations(revocations.clone())
 //!     .build()?;
 //! let tokens = RefreshTokens::builder(issuer, Arc::new(MemoryRefreshStore::new()), revocations, &[7; 32])
 //!     .build()?;
@@ -215,14 +219,14 @@ pub struct TokenEndpointsBuilder {
 impl TokenEndpointsBuilder {
     /// The path prefix (default `/auth`): `""`, or a path starting with `/` and not ending
     /// with one, e.g. `/token-api` serves `/token-api/login`.
-    pub fn prefix(mut self, prefix: impl Into<String>) -> Self {
+    pub fn with_prefix(mut self, prefix: impl Into<String>) -> Self {
         self.prefix = prefix.into();
         self
     }
 
     /// Where the JWKS document is served (default `/.well-known/jwks.json`; not under the
     /// prefix).
-    pub fn jwks_path(mut self, path: impl Into<String>) -> Self {
+    pub fn with_jwks_path(mut self, path: impl Into<String>) -> Self {
         self.jwks_path = Some(path.into());
         self
     }
@@ -234,20 +238,20 @@ impl TokenEndpointsBuilder {
     }
 
     /// The largest request body read, in bytes (default 16 KiB).
-    pub fn body_limit(mut self, bytes: usize) -> Self {
+    pub fn with_body_limit(mut self, bytes: usize) -> Self {
         self.body_limit = bytes;
         self
     }
 
     /// The realm of `WWW-Authenticate` challenges (default `app`); use the same as the
     /// [`JwtLayer`](crate::JwtLayer)'s.
-    pub fn realm(mut self, realm: impl Into<String>) -> Self {
+    pub fn with_realm(mut self, realm: impl Into<String>) -> Self {
         self.realm = realm.into();
         self
     }
 
     /// The clock for the `authenticated_at` of a login (default: the system clock).
-    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
         self.clock = clock;
         self
     }
@@ -266,10 +270,10 @@ impl TokenEndpointsBuilder {
     /// let throttle = LoginThrottle::builder()
     ///     .with_store(Arc::new(RedisThrottle::connect(&config).await?))
     ///     .build()?;
-    /// let endpoints = endpoints.throttle(throttle).build()?;
+    /// let endpoints = endpoints.with_throttle(throttle).build()?;
     /// # Ok(()) }
     /// ```
-    pub fn throttle(mut self, throttle: LoginThrottle) -> Self {
+    pub fn with_throttle(mut self, throttle: LoginThrottle) -> Self {
         self.throttle = Some(throttle);
         self
     }

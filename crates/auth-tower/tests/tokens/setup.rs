@@ -32,9 +32,9 @@ async fn prefix_and_jwks_path_are_configurable() {
     let app = app_with(
         &w,
         &w.endpoints()
-            .prefix("/v1/oauth")
-            .jwks_path("/keys.json")
-            .body_limit(64)
+            .with_prefix("/v1/oauth")
+            .with_jwks_path("/keys.json")
+            .with_body_limit(64)
             .build()
             .unwrap(),
     );
@@ -74,7 +74,12 @@ async fn prefix_and_jwks_path_are_configurable() {
     .await;
     assert_oauth_error(&r, 400, "invalid_request");
 
-    let endpoints = w.endpoints().prefix("").without_jwks().build().unwrap();
+    let endpoints = w
+        .endpoints()
+        .with_prefix("")
+        .without_jwks()
+        .build()
+        .unwrap();
     assert_eq!(endpoints.prefix(), "");
     let app = app_with(&w, &endpoints);
     let r = send(
@@ -95,14 +100,14 @@ async fn prefix_and_jwks_path_are_configurable() {
 async fn bad_configuration_is_refused_when_built() {
     let w = world();
     for prefix in ["auth", "/auth/", "/", "/a/{x}", "/a/*rest", "/a b", "//a"] {
-        let e = w.endpoints().prefix(prefix).build().unwrap_err();
+        let e = w.endpoints().with_prefix(prefix).build().unwrap_err();
         assert_eq!(e.kind(), auth_core::ErrorKind::Config, "{prefix}");
     }
     for path in ["", "/", "jwks.json", "/{kid}"] {
-        let e = w.endpoints().jwks_path(path).build().unwrap_err();
+        let e = w.endpoints().with_jwks_path(path).build().unwrap_err();
         assert_eq!(e.kind(), auth_core::ErrorKind::Config, "{path}");
     }
-    let e = w.endpoints().body_limit(0).build().unwrap_err();
+    let e = w.endpoints().with_body_limit(0).build().unwrap_err();
     assert_eq!(e.kind(), auth_core::ErrorKind::Config);
 }
 
@@ -119,7 +124,7 @@ async fn a_closure_checks_credentials_and_its_realm_is_used() {
             }))
         },
     )
-    .realm("tokens")
+    .with_realm("tokens")
     .build()
     .unwrap();
     let app = app_with(&w, &endpoints);

@@ -66,7 +66,7 @@ async fn a_success_after_the_lock_resets_the_account() {
         .with_store(Arc::new(MemoryThrottle::new().with_clock(w.clock.clone())))
         .build()
         .unwrap();
-    let app = app_with(&w, &w.endpoints().throttle(throttle).build().unwrap());
+    let app = app_with(&w, &w.endpoints().with_throttle(throttle).build().unwrap());
     for _ in 0..6 {
         send(&app, login_from("10.0.0.1:1", "alice", "wrong")).await;
     }
@@ -141,7 +141,7 @@ async fn a_failing_throttle_store_fails_closed_with_503() {
         .with_store(Arc::new(Down))
         .build()
         .unwrap();
-    let app = app_with(&w, &w.endpoints().throttle(throttle).build().unwrap());
+    let app = app_with(&w, &w.endpoints().with_throttle(throttle).build().unwrap());
     let r = send(&app, login_from("10.0.0.1:1", "alice", "wonderland")).await;
     assert_oauth_error(&r, 503, "temporarily_unavailable");
 }
@@ -164,7 +164,7 @@ async fn check_credentials_gets_the_client_address_and_headers() {
             async { Ok::<_, std::io::Error>(None) }
         },
     )
-    .throttle(
+    .with_throttle(
         LoginThrottle::builder()
             .with_client_ip_header("x-forwarded-for")
             .build()

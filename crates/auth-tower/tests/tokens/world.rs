@@ -6,7 +6,7 @@ use async_trait::async_trait;
 use auth_core::refresh::{FamilyId, FamilyRecord, RefreshStore, RotateRequest, Rotation};
 use auth_core::{Error, ManualClock, MemoryStore, Revocation, RevocationProbe, Timestamp};
 use auth_tower::jwt_core::{
-    Algorithm, Issuer, Key, KeySet, MemoryRefreshStore, RefreshTokens, SharedKeySet, Verifier,
+    Algorithm, Issuer, Key, MemoryRefreshStore, RefreshTokens, SharedKeySet, Verifier,
 };
 use auth_tower::tokens::{CheckCredentials, LoginAttempt, TokenEndpoints, TokenEndpointsBuilder};
 use auth_tower::{Identity, JwtLayer, Revocations};
@@ -110,20 +110,23 @@ pub(crate) fn world() -> World {
     let clock = Arc::new(ManualClock::new());
     let stores_down = Arc::new(AtomicBool::new(false));
     let revocations: Arc<dyn Revocations> = Arc::new(Switch {
-        inner: MemoryStore::with_clock(clock.clone()),
+        inner: MemoryStore::builder().with_clock(clock.clone()).build(),
         down: stores_down.clone(),
     });
-    let keys =
-        SharedKeySet::new(KeySet::single(Key::generate("k1", Algorithm::ES256).unwrap()).unwrap());
-    let issuer = Issuer::builder("https://issuer.test", "api")
-        .keys(keys.clone())
-        .clock(clock.clone())
+    let keys = SharedKeySet::from(Key::generate("k1", Algorithm::ES256).unwrap());
+    let issuer = Issuer::builder()
+        .with_issuer("https://issuer.test")
+        .with_audience("api")
+        .with_keys(keys.clone())
+        .with_clock(clock.clone())
         .build()
         .unwrap();
-    let verifier = Verifier::builder("https://issuer.test", "api")
-        .keys(keys.clone())
-        .clock(clock.clone())
-        .revocations(revocations.clone())
+    let verifier = Verifier::builder()
+        .with_issuer("https://issuer.test")
+        .with_audience("api")
+        .with_keys(keys.clone())
+        .with_clock(clock.clone())
+        .with_revocations(revocations.clone())
         .build()
         .unwrap();
     let families = Arc::new(Switch {
@@ -131,8 +134,8 @@ pub(crate) fn world() -> World {
         down: stores_down.clone(),
     });
     let tokens = RefreshTokens::builder(issuer, families, revocations, SECRET)
-        .clock(clock.clone())
-        .grace(Duration::ZERO)
+        .with_clock(clock.clone())
+        .with_grace(Duration::ZERO)
         .build()
         .unwrap();
     World {
@@ -154,7 +157,7 @@ impl World {
                 down: self.users_down.clone(),
             },
         )
-        .clock(self.clock.clone())
+        .with_clock(self.clock.clone())
     }
 
     pub(crate) fn app(&self) -> Router {

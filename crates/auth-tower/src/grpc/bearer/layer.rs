@@ -77,14 +77,14 @@ impl BearerLayerBuilder {
     /// Refresh when less than `max(min, percent % of the token's lifetime)` remains (default
     /// 30 s and 10 %; `percent` is capped at 50). The margin is never more than half the
     /// lifetime, so a token shorter than twice `min` is still used for half its life.
-    pub fn refresh_margin(mut self, min: Duration, percent: u8) -> Self {
+    pub fn with_refresh_margin(mut self, min: Duration, percent: u8) -> Self {
         self.min_margin = min;
         self.percent = percent.min(50);
         self
     }
 
     /// The clock that decides when a token is due (default [`SystemClock`]).
-    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
         self.clock = clock;
         self
     }

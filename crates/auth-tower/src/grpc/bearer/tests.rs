@@ -60,7 +60,7 @@ fn setup(ttl: Duration, delay: Duration) -> (Arc<ManualClock>, Arc<Counter>, Bea
         }
     }
     let layer = BearerLayer::builder(Shared(counter.clone()))
-        .clock(clock.clone())
+        .with_clock(clock.clone())
         .build();
     (clock, counter, layer)
 }
