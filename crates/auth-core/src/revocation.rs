@@ -43,6 +43,7 @@ pub enum RevocationTarget {
 /// A revocation and how long it must be remembered: no later than the expiry of the
 /// longest-lived credential it can affect, so the set stays bounded.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Revocation {
     /// What is revoked.
     pub target: RevocationTarget,
@@ -51,6 +52,11 @@ pub struct Revocation {
 }
 
 impl Revocation {
+    /// Revoke `target` until `expires_at`.
+    pub fn new(target: RevocationTarget, expires_at: Timestamp) -> Self {
+        Self { target, expires_at }
+    }
+
     /// Revoke a session until `expires_at`.
     pub fn session(key: SessionKey, expires_at: Timestamp) -> Self {
         Self {

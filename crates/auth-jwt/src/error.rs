@@ -300,9 +300,50 @@ impl From<auth_core::Error> for Error {
     }
 }
 
+/// So `?` works from token code into code that speaks the core vocabulary (a store, a
+/// handler returning `auth_core::Error`): configuration and key problems are `Config`, an
+/// unreachable store or key set `Unavailable`, a refused token or request `InvalidInput`, and
+/// anything else `Storage`. The message and the original error (as the source) are kept.
+impl From<Error> for auth_core::Error {
+    fn from(e: Error) -> Self {
+        let kind = match e.kind() {
+            ErrorKind::Unavailable => auth_core::ErrorKind::Unavailable,
+            ErrorKind::Config
+            | ErrorKind::WeakKey
+            | ErrorKind::InvalidKey
+            | ErrorKind::UnsupportedAlgorithm
+            | ErrorKind::DuplicateKeyId
+            | ErrorKind::InvalidKeySet => auth_core::ErrorKind::Config,
+            ErrorKind::Internal => auth_core::ErrorKind::Storage,
+            _ => auth_core::ErrorKind::InvalidInput,
+        };
+        auth_core::Error::new(kind, e.message().to_owned()).with_source(e)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn errors_convert_both_ways_keeping_kind_and_message() {
+        let core: auth_core::Error = Error::config("a leeway over 5 minutes is refused").into();
+        assert_eq!(core.kind(), auth_core::ErrorKind::Config);
+        assert_eq!(core.message(), "a leeway over 5 minutes is refused");
+        let core: auth_core::Error = Error::new(ErrorKind::Expired, "expired").into();
+        assert_eq!(core.kind(), auth_core::ErrorKind::InvalidInput);
+        let back: Error = auth_core::Error::unavailable("redis down").into();
+        assert_eq!(back.kind(), ErrorKind::Unavailable);
+        assert_eq!(back.message(), "redis down");
+        fn core_caller() -> Result<(), auth_core::Error> {
+            Err(Error::new(ErrorKind::Unavailable, "jwks not loaded"))?;
+            Ok(())
+        }
+        assert_eq!(
+            core_caller().unwrap_err().kind(),
+            auth_core::ErrorKind::Unavailable
+        );
+    }
 
     #[test]
     fn token_kinds_map_to_invalid_token_and_others_do_not() {

@@ -151,11 +151,11 @@ async fn a_refresh_family_survives_a_refresh_from_an_instance_a_day_ahead() {
         .await
         .unwrap();
     let family = FamilyId::from_bytes(*common::new_key().as_bytes());
-    let record = FamilyRecord {
-        identity: Identity::new("skew-refresh"),
-        created_at: right.now(),
-        expires_at: right.now().saturating_add(DAY * 30),
-    };
+    let record = FamilyRecord::new(
+        Identity::new("skew-refresh"),
+        right.now(),
+        right.now().saturating_add(DAY * 30),
+    );
     // Its first token is live for another hour.
     let hour = right.now().saturating_add(Duration::from_secs(3600));
     store.create(&family, &record, hour).await.unwrap();

@@ -165,17 +165,13 @@ async fn identity_changes_and_races(nodes: &[String]) {
     };
     let key = common::new_key();
     store.create(&key, &record("alice")).await.unwrap();
-    let to_bob = SessionChanges {
-        identity: Some(Some(Identity::new("bob"))),
-        ..SessionChanges::default()
-    };
+    let mut to_bob = SessionChanges::default();
+    to_bob.identity = Some(Some(Identity::new("bob")));
     store.save(&key, &to_bob).await.unwrap();
     assert!(store.list_subject("alice").await.unwrap().is_empty());
     assert_eq!(store.list_subject("bob").await.unwrap().len(), 1);
-    let logout = SessionChanges {
-        identity: Some(None),
-        ..SessionChanges::default()
-    };
+    let mut logout = SessionChanges::default();
+    logout.identity = Some(None);
     store.save(&key, &logout).await.unwrap();
     assert!(store.list_subject("bob").await.unwrap().is_empty());
     assert_eq!(store.delete_subject("bob").await.unwrap(), 0);

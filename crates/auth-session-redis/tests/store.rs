@@ -192,20 +192,16 @@ async fn identity_changes_move_the_index_entry() {
         .create(&key, &logged_in(&clock, "alice"))
         .await
         .unwrap();
-    let to_bob = SessionChanges {
-        identity: Some(Some(Identity::new("bob"))),
-        ..SessionChanges::default()
-    };
+    let mut to_bob = SessionChanges::default();
+    to_bob.identity = Some(Some(Identity::new("bob")));
     assert_eq!(
         store.save(&key, &to_bob).await.unwrap(),
         SaveOutcome::Saved { version: 1 }
     );
     assert!(store.list_subject("alice").await.unwrap().is_empty());
     assert_eq!(store.list_subject("bob").await.unwrap().len(), 1);
-    let logout = SessionChanges {
-        identity: Some(None),
-        ..SessionChanges::default()
-    };
+    let mut logout = SessionChanges::default();
+    logout.identity = Some(None);
     store.save(&key, &logout).await.unwrap();
     assert!(store.list_subject("bob").await.unwrap().is_empty());
     let loaded = store
@@ -217,10 +213,8 @@ async fn identity_changes_move_the_index_entry() {
 
     // Rotation on login indexes the new key only.
     let new = common::new_key();
-    let login = SessionChanges {
-        identity: Some(Some(Identity::new("carol"))),
-        ..SessionChanges::default()
-    };
+    let mut login = SessionChanges::default();
+    login.identity = Some(Some(Identity::new("carol")));
     store.rotate(&key, &new, &login).await.unwrap().unwrap();
     let listed: Vec<_> = store
         .list_subject("carol")

@@ -46,6 +46,7 @@ impl fmt::Debug for FamilyId {
 /// themselves are never stored (they are recomputed from the family id, the generation and
 /// the server secret).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct FamilyRecord {
     /// The identity access tokens are minted for; its session is the `sid` they carry.
     pub identity: Identity,
@@ -53,6 +54,17 @@ pub struct FamilyRecord {
     pub created_at: Timestamp,
     /// The absolute end of the family: no refresh after this, whatever the activity.
     pub expires_at: Timestamp,
+}
+
+impl FamilyRecord {
+    /// A family for `identity`, started at `created_at`, refreshable until `expires_at`.
+    pub fn new(identity: Identity, created_at: Timestamp, expires_at: Timestamp) -> Self {
+        Self {
+            identity,
+            created_at,
+            expires_at,
+        }
+    }
 }
 
 /// One consume-and-rotate request.

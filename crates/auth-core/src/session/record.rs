@@ -72,6 +72,7 @@ pub struct Touch {
 /// What one request changed in a session: only these fields are written, so concurrent
 /// requests that change different values both land.
 #[derive(Debug, Clone, Default, PartialEq)]
+#[non_exhaustive]
 pub struct SessionChanges {
     /// Values set (inserted or replaced).
     pub set: BTreeMap<String, serde_json::Value>,
@@ -150,11 +151,19 @@ pub enum SaveOutcome {
 
 /// A session as listed for a subject ("your devices").
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct SessionEntry {
     /// The session's public key (safe to show, cannot be used as a cookie).
     pub key: SessionKey,
     /// The record.
     pub record: SessionRecord,
+}
+
+impl SessionEntry {
+    /// The session under `key`, as `record` holds it.
+    pub fn new(key: SessionKey, record: SessionRecord) -> Self {
+        Self { key, record }
+    }
 }
 
 #[cfg(test)]

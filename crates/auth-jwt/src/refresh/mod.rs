@@ -251,11 +251,11 @@ impl RefreshTokens {
             .session()
             .copied()
             .unwrap_or_else(|| family.as_session_key());
-        let record = FamilyRecord {
-            identity: identity.clone().with_session(Some(session)),
-            created_at: now,
-            expires_at: now.saturating_add(inner.lifetime),
-        };
+        let record = FamilyRecord::new(
+            identity.clone().with_session(Some(session)),
+            now,
+            now.saturating_add(inner.lifetime),
+        );
         let first_expires_at = now.saturating_add(inner.ttl).min(record.expires_at);
         let access = inner.issuer.issue(&record.identity)?;
         inner

@@ -128,7 +128,7 @@ impl Feed {
                 match serde_json::from_str::<RevocationTarget>(&member) {
                     Ok(target) => {
                         loaded += 1;
-                        self.state.learn(Revocation { target, expires_at });
+                        self.state.learn(Revocation::new(target, expires_at));
                     }
                     Err(e) => {
                         tracing::warn!(target: TARGET, error = %e, "ignoring a malformed stored revocation");

@@ -34,7 +34,7 @@ pub(super) async fn list(s: &RedisStore, subject: &str) -> Result<Vec<SessionEnt
             (Some(key), Some(record))
                 if record.subject() == Some(subject) && !record.is_expired(now) =>
             {
-                entries.push(SessionEntry { key, record });
+                entries.push(SessionEntry::new(key, record));
             }
             // Expired by our clock, but Redis still holds it: not listed, and not pruned here
             // either, since an instance whose clock runs ahead would erase live entries. Redis

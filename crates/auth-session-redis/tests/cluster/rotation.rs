@@ -106,10 +106,8 @@ pub(crate) async fn rotation_failure_never_brings_back_a_logged_out_session(node
         r.identity = Some(Identity::new(old_subject.clone()));
         r
     };
-    let switch = SessionChanges {
-        identity: Some(Some(Identity::new(new_subject))),
-        ..SessionChanges::default()
-    };
+    let mut switch = SessionChanges::default();
+    switch.identity = Some(Some(Identity::new(new_subject)));
 
     // An index key of the wrong type: the index write fails, the old session is put back.
     let mut ix_conn = common::raw(&nodes[index_node]).await;
