@@ -15,13 +15,15 @@ use crate::support::{LOGIN_FORM, escape, page, sign_in_failed};
 use auth_tower::jwt_core::{
     Issuer, MemoryRefreshStore, RefreshStore, RefreshTokens, SharedKeySet, Verifier,
 };
+use auth_tower::throttle::{LoginThrottle, MemoryThrottle, ThrottleStore};
 use auth_tower::tokens::{LoginAttempt, TokenEndpoints};
 use auth_tower::{
     ErrorBody, HybridLayer, Identity, JwtLayer, MemoryStore, RequireAuth, Revocations, Session,
     SessionError, SessionLayer, SessionStore,
 };
-use axum::extract::Form;
+use axum::extract::{Form, State};
 use axum::http::StatusCode;
+use axum::http::request::Parts;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
@@ -57,6 +59,8 @@ pub fn check_credentials(username: &str, password: &str) -> Option<Identity> {
 /// Where the example keeps its state: in memory, or in Redis (shared by instances).
 #[derive(Debug, Clone)]
 pub struct Backends {
+    /// Failed-login counts of the form login and the token endpoints' login.
+    pub throttle: Arc<dyn ThrottleStore>,
     /// Cookie sessions.
     pub sessions: Arc<dyn SessionStore>,
     /// The one revocation list of sessions and tokens.
@@ -70,6 +74,7 @@ impl Backends {
     pub fn memory() -> Self {
         let store = MemoryStore::new();
         Self {
+            throttle: Arc::new(MemoryThrottle::new()),
             sessions: Arc::new(store.clone()),
             revocations: Arc::new(store),
             refresh: Arc::new(MemoryRefreshStore::new()),
@@ -81,9 +86,12 @@ impl Backends {
     /// # Errors
     /// If Redis cannot be reached.
     pub async fn redis(url: &str, prefix: &str) -> Result<Self, auth_tower::Error> {
-        use auth_tower::redis::{RedisConfig, RedisRefreshStore, RedisRevocations, RedisStore};
+        use auth_tower::redis::{
+            RedisConfig, RedisRefreshStore, RedisRevocations, RedisStore, RedisThrottle,
+        };
         let config = RedisConfig::new(url).with_key_prefix(prefix);
         Ok(Self {
+            throttle: Arc::new(RedisThrottle::connect(&config).await?),
             sessions: Arc::new(RedisStore::connect(&config).await?),
             revocations: Arc::new(RedisRevocations::connect(&config).await?),
             refresh: Arc::new(RedisRefreshStore::connect(&config).await?),
@@ -123,6 +131,10 @@ pub fn router(
         refresh_secret,
     )
     .build()?;
+    // One throttle, shared by both logins: a guess on the form counts for the API and back.
+    let throttle = LoginThrottle::builder()
+        .with_store(backends.throttle.clone())
+        .build()?;
     let endpoints = TokenEndpoints::builder(
         refresh,
         verifier.clone(),
@@ -130,6 +142,7 @@ pub fn router(
             Ok::<_, std::convert::Infallible>(check_credentials(login.username(), login.password()))
         },
     )
+    .with_throttle(throttle.clone())
     .build()?;
 
     let sessions = SessionLayer::builder(backends.sessions.clone())
@@ -153,7 +166,8 @@ pub fn router(
         .route("/", get(home))
         .route("/login", post(login))
         .route("/logout", post(logout))
-        .route("/account/token", post(session_token));
+        .route("/account/token", post(session_token))
+        .with_state(throttle);
     let api = Router::new()
         .route("/api/notes", get(notes))
         .route_layer(
@@ -190,16 +204,26 @@ struct Credentials {
     password: String,
 }
 
+/// The throttle is asked first: a throttled login (429 with `Retry-After`) never reaches the
+/// password check.
 async fn login(
+    State(throttle): State<LoginThrottle>,
     session: Session,
+    parts: Parts,
     Form(credentials): Form<Credentials>,
 ) -> Result<Response, SessionError> {
-    match check_credentials(&credentials.username, &credentials.password) {
-        Some(identity) => {
+    let checked = throttle
+        .attempt(&parts, &credentials.username, async {
+            check_credentials(&credentials.username, &credentials.password)
+        })
+        .await;
+    match checked {
+        Ok(Some(identity)) => {
             session.login(identity).await?;
             Ok(Redirect::to("/account").into_response())
         }
-        None => Ok(sign_in_failed()),
+        Ok(None) => Ok(sign_in_failed()),
+        Err(refusal) => Ok(refusal.into_response()),
     }
 }
 

@@ -264,3 +264,42 @@ async fn on_redis_a_session_bound_token_dies_with_the_web_session() {
         .unwrap();
     assert_eq!(res.status(), 200);
 }
+
+#[tokio::test]
+async fn the_form_login_and_the_api_login_share_one_throttle() {
+    let server = start().await;
+    let mut statuses = Vec::new();
+    for _ in 0..4 {
+        let res = server
+            .form("/login", "username=alice&password=wrong")
+            .send()
+            .await
+            .unwrap();
+        statuses.push(res.status().as_u16());
+    }
+    for _ in 0..4 {
+        let res = client()
+            .post(server.url("/auth/login"))
+            .json(&serde_json::json!({"username": "alice", "password": "wrong"}))
+            .send()
+            .await
+            .unwrap();
+        if res.status() == 429 {
+            assert!(res.headers().contains_key("retry-after"));
+        }
+        statuses.push(res.status().as_u16());
+    }
+    let first = statuses.iter().position(|&s| s == 429);
+    assert_eq!(
+        first,
+        Some(6),
+        "5 free failures across both logins, then 429: {statuses:?}"
+    );
+    let res = server
+        .form("/login", "username=alice&password=wonderland")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 429, "the form is locked too");
+    assert!(res.headers().contains_key("retry-after"));
+}
