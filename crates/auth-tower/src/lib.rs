@@ -35,6 +35,7 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod body;
+mod context;
 mod cookie_header;
 pub mod cross_site;
 #[cfg(feature = "tonic")]
@@ -57,8 +58,8 @@ pub use auth_core as core;
 #[cfg(feature = "memory")]
 pub use auth_core::MemoryStore;
 pub use auth_core::{
-    AuthMethod, Clock, Error, ErrorKind, Identity, ManualClock, Revocation, RevocationProbe,
-    Revocations, SessionEntry, SessionKey, SessionStore, SystemClock, Timestamp,
+    AuthContext, AuthMethod, Clock, Error, ErrorKind, Identity, ManualClock, Revocation,
+    RevocationProbe, Revocations, SessionEntry, SessionKey, SessionStore, SystemClock, Timestamp,
 };
 
 /// The Redis store and revocation feed (feature `redis`): swap `MemoryStore` for

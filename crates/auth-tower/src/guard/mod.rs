@@ -12,7 +12,7 @@ mod layer;
 pub use layer::{RequireAuth, RequireAuthService};
 
 use crate::rejection::{Rejection, RejectionKind};
-use auth_core::{Identity, Timestamp};
+use auth_core::{Identity, NotGranted, Timestamp};
 use std::time::Duration;
 
 /// One requirement.
@@ -53,26 +53,13 @@ pub trait IdentityGuards {
 }
 
 impl IdentityGuards for Identity {
+    // The checks and their wording are auth-core's (`auth_jwt::require_scope` uses the same).
     fn require_role(&self, role: &str) -> Result<(), Rejection> {
-        if self.has_role(role) {
-            Ok(())
-        } else {
-            Err(Rejection::new(
-                RejectionKind::InsufficientScope,
-                format!("requires the role {role:?}"),
-            ))
-        }
+        self.check_role(role).map_err(not_granted)
     }
 
     fn require_scope(&self, scope: &str) -> Result<(), Rejection> {
-        if self.has_scope(scope) {
-            Ok(())
-        } else {
-            Err(Rejection::new(
-                RejectionKind::InsufficientScope,
-                format!("requires the scope {scope:?}"),
-            ))
-        }
+        self.check_scope(scope).map_err(not_granted)
     }
 
     fn require_fresh(&self, max_age: Duration, now: Timestamp) -> Result<(), Rejection> {
@@ -92,6 +79,12 @@ impl IdentityGuards for Identity {
             )),
         }
     }
+}
+
+/// A missing scope or role: 403 `insufficient_scope`, saying which.
+#[allow(clippy::needless_pass_by_value)] // the `map_err` callback
+fn not_granted(missing: NotGranted) -> Rejection {
+    Rejection::new(RejectionKind::InsufficientScope, missing.to_string())
 }
 
 impl Requirement {

@@ -10,8 +10,6 @@
 //! - A key set or revocation feed that cannot be reached is a 503; gRPC requests get the
 //!   same decisions as `grpc-status` 16 / 3 / 14.
 
-#[cfg(feature = "axum")]
-mod anonymous;
 pub(crate) mod layer;
 pub(crate) mod service;
 
@@ -19,7 +17,6 @@ pub use layer::JwtLayer;
 pub use service::JwtService;
 
 use crate::rejection::{Rejection, RejectionKind};
-use auth_jwt::BearerError;
 
 /// The refusal for a verification error.
 pub(crate) fn rejection_for(error: &auth_jwt::Error) -> Rejection {
@@ -27,9 +24,7 @@ pub(crate) fn rejection_for(error: &auth_jwt::Error) -> Rejection {
         RejectionKind::Unavailable
     } else {
         match error.bearer_error() {
-            Some(BearerError::InvalidRequest) => RejectionKind::InvalidRequest,
-            Some(BearerError::InvalidToken) => RejectionKind::InvalidToken,
-            Some(BearerError::InsufficientScope) => RejectionKind::InsufficientScope,
+            Some(code) => RejectionKind::from_bearer_error(code),
             None if error.kind() == auth_jwt::ErrorKind::MissingToken => {
                 RejectionKind::Unauthenticated
             }

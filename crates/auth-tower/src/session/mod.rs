@@ -14,6 +14,7 @@
 
 mod commit;
 pub(crate) mod config;
+mod context;
 mod cookie;
 mod error;
 #[cfg(feature = "axum")]
@@ -28,6 +29,7 @@ pub use config::{
     SessionLayerBuilder,
 };
 pub use error::SessionError;
+pub(crate) use error::rejection_for as rejection_for_store_error;
 #[cfg(all(feature = "axum", feature = "jwt"))]
 pub(crate) use extract::BearerRequest;
 #[cfg(feature = "axum")]
