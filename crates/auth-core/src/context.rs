@@ -38,10 +38,9 @@ pub enum Refusal<'a> {
 /// (HTTP or gRPC), the realm of its challenges, the body it was configured with.
 ///
 /// Opaque to this crate, which knows no HTTP types: `auth-tower` implements it for its layers.
-/// With feature `axum`, [`response`](Self::response) is what the `Identity` extractor answers
-/// with; an implementation that does not provide it (a crate built without axum support,
-/// unified with one that has it) answers with the refusal's bare status and
-/// `Cache-Control: no-store`.
+/// With feature `axum`, its `response` method is what the `Identity` extractor answers with;
+/// an implementation that does not provide it (a crate built without axum support, unified
+/// with one that has it) answers with the refusal's bare status and `Cache-Control: no-store`.
 pub trait RefusalRenderer: fmt::Debug + Send + Sync + 'static {
     /// The response to `refusal`, rendered as the layer renders its own refusals.
     #[cfg(feature = "axum")]

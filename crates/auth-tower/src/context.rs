@@ -92,3 +92,80 @@ impl Lookup {
         }
     }
 }
+
+#[cfg(all(test, feature = "jwt"))]
+mod tests {
+    use super::*;
+    use async_trait::async_trait;
+    use auth_core::Error;
+
+    struct Alice;
+
+    #[async_trait]
+    impl IdentitySource for Alice {
+        async fn identity(&self) -> Result<Option<Identity>, Error> {
+            Ok(Some(Identity::new("alice")))
+        }
+    }
+
+    fn subject(extensions: &Extensions) -> Option<String> {
+        let cx = extensions.get::<AuthContext>()?;
+        if cx.is_anonymous() {
+            return Some("anonymous".into());
+        }
+        if cx.has_source() {
+            return Some("source".into());
+        }
+        cx.verified_identity().map(|i| i.subject().to_owned())
+    }
+
+    #[test]
+    fn a_verified_identity_wins_in_either_order() {
+        let style = Style::default();
+        let mut outer_session = Extensions::new();
+        source(&mut outer_session, Arc::new(Alice), &style, Protocol::Http);
+        verified(
+            &mut outer_session,
+            Identity::new("bob"),
+            &style,
+            Protocol::Http,
+        );
+        assert_eq!(subject(&outer_session).as_deref(), Some("bob"));
+
+        let mut outer_bearer = Extensions::new();
+        verified(
+            &mut outer_bearer,
+            Identity::new("bob"),
+            &style,
+            Protocol::Http,
+        );
+        source(&mut outer_bearer, Arc::new(Alice), &style, Protocol::Http);
+        assert_eq!(subject(&outer_bearer).as_deref(), Some("bob"));
+    }
+
+    #[test]
+    fn anonymous_only_where_nothing_was_written() {
+        let style = Style::default();
+        let mut inner_optional = Extensions::new();
+        source(&mut inner_optional, Arc::new(Alice), &style, Protocol::Http);
+        anonymous(&mut inner_optional, &style, Protocol::Http);
+        assert_eq!(subject(&inner_optional).as_deref(), Some("source"));
+
+        let mut outer_optional = Extensions::new();
+        anonymous(&mut outer_optional, &style, Protocol::Http);
+        assert_eq!(subject(&outer_optional).as_deref(), Some("anonymous"));
+        source(&mut outer_optional, Arc::new(Alice), &style, Protocol::Http);
+        assert_eq!(subject(&outer_optional).as_deref(), Some("source"));
+    }
+
+    #[test]
+    fn a_resolved_source_is_verified_from_then_on() {
+        let style = Style::default();
+        let mut extensions = Extensions::new();
+        source(&mut extensions, Arc::new(Alice), &style, Protocol::Grpc);
+        resolved(&mut extensions, Identity::new("alice"));
+        let cx = extensions.get::<AuthContext>().expect("context");
+        assert_eq!(cx.verified_identity().map(Identity::subject), Some("alice"));
+        assert!(cx.renderer().is_some(), "the layer's renderer is kept");
+    }
+}

@@ -29,8 +29,14 @@
 //!   per client address, on by default in the token endpoints, one call in a session login.
 //! - `grpc` (feature `tonic`): `IdentityExt` for tonic handlers, `BearerLayer` for clients.
 //!
-//! Every refusal goes through one renderer ([`rejection`]): 401 / 403 / 400 / 503 with RFC
-//! 6750 challenges, or trailers-only gRPC statuses; [`ErrorBody`] replaces the HTTP body.
+//! Every layer writes one request extension, [`AuthContext`] (a verified identity, the session
+//! asked lazily, or "anonymous"), and every reader reads it: the extractors, the guards,
+//! tonic's `IdentityExt`. It does not depend on axum.
+//!
+//! Every refusal goes through one renderer ([`rejection`]): 401 / 403 / 400 / 429 / 503 with
+//! RFC 6750 challenges, the token endpoints' RFC 6749 errors, or trailers-only gRPC statuses;
+//! [`ErrorBody`] replaces the HTTP body. The layer that wrote the context renders the refusals
+//! its readers make, in the request's protocol and with the layer's realm and body.
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
 

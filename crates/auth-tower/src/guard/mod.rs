@@ -1,8 +1,9 @@
 //! Guards: require an identity, a role, a scope, or a recent authentication (step-up), on a
 //! route group ([`RequireAuth`], a layer) or inside a handler ([`IdentityGuards`]).
 //!
-//! A guard finds the identity a bearer-token layer put in the request extensions, or asks the
-//! session (loading it lazily). No identity is a 401; an identity without the role or scope is
+//! A guard reads the request's [`AuthContext`](auth_core::AuthContext): the identity a
+//! bearer-token layer verified, or the session (loaded lazily, then written back so later
+//! readers do not ask the store again), or "anonymous" from an optional bearer layer. No identity is a 401; an identity without the role or scope is
 //! a 403 (`insufficient_scope`); an authentication older than the guard's max age is a 401
 //! `insufficient_user_authentication` (RFC 9470), so the client logs in again. gRPC requests
 //! get 16 / 7. A guard with no auth layer under it answers 500 and says so.

@@ -1,6 +1,8 @@
 //! Bearer JWTs (feature `jwt`): [`JwtLayer`] verifies `Authorization: Bearer` tokens with an
-//! [`auth_jwt::Verifier`] and puts the [`Identity`](auth_core::Identity) into the request
-//! extensions, where the `Identity` extractors (and guards) find it.
+//! [`auth_jwt::Verifier`] and writes the request's [`AuthContext`](auth_core::AuthContext):
+//! the verified [`Identity`](auth_core::Identity), or "anonymous" in optional mode, where the
+//! `Identity` extractors, the guards and tonic's `IdentityExt` find it (with or without the
+//! `axum` feature).
 //!
 //! - The scheme is case-insensitive; two `Authorization` headers are a 400 `invalid_request`.
 //! - No token: 401 with a bare `WWW-Authenticate: Bearer realm="..."` in required mode; the
