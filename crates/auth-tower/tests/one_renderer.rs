@@ -4,6 +4,8 @@
 #![cfg(all(feature = "jwt", feature = "axum", feature = "memory"))]
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use auth_core::extract::IdentityRejection;
 use auth_tower::guard::IdentityGuards;
 use auth_tower::session::NoSession;
@@ -18,6 +20,41 @@ fn every_rejection_type_is_an_error() {
     is_error::<NoSession>();
     is_error::<IdentityRejection>();
     is_error::<SessionError>();
+}
+
+#[tokio::test]
+async fn a_session_error_says_its_status_and_a_client_safe_text() {
+    use auth_tower::SessionLayer;
+    use axum::{Router, body::Body, routing::get};
+    use tower::ServiceExt;
+    // A store that cannot be reached: the handler's `?` answers 503, and the error says so.
+    let store = common::ProbeStore::new(auth_core::MemoryStore::new());
+    store.set_down(true);
+    let app: Router = Router::new()
+        .route(
+            "/",
+            get(|s: Session| async move {
+                let e = s.get::<u32>("n").await.unwrap_err();
+                assert_eq!(e.status(), 503);
+                assert_eq!(
+                    e.body_text(),
+                    "Service Unavailable: session store unavailable\n"
+                );
+                assert!(
+                    !e.body_text().contains("test store"),
+                    "never the store's message"
+                );
+                Err::<(), _>(e)
+            }),
+        )
+        .layer(SessionLayer::builder(store).build().unwrap());
+    let cookie = format!("__Host-session={}", "A".repeat(43));
+    let req = http::Request::get("/")
+        .header("cookie", cookie)
+        .body(Body::empty())
+        .unwrap();
+    let r = app.oneshot(req).await.unwrap();
+    assert_eq!(r.status(), 503);
 }
 
 #[tokio::test]
