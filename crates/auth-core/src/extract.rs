@@ -1,64 +1,60 @@
 //! axum extractors for [`Identity`] and `Option<Identity>` (feature `axum`).
 //!
-//! The identity can come from two places, in this order:
-//! 1. an [`Identity`] in the request extensions (put there by a bearer-token layer or a guard);
-//! 2. an [`IdentityProvider`] in the request extensions (put there by the session layer), which
-//!    loads the session lazily, only when a handler asks.
+//! Both read the [`AuthContext`] the auth layers put in the request extensions: a verified
+//! identity, a source asked lazily (the session layer: the store is hit only when a handler
+//! asks), or "anonymous" (an optional bearer layer saw no token). A refusal is rendered by the
+//! layer's [`RefusalRenderer`](crate::RefusalRenderer), in its protocol, realm and body.
 //!
-//! With neither, the extractor answers 500 and says which layer is missing: a forgotten layer
-//! must never look like an anonymous request.
+//! With no context, the extractor answers 500 and says which layer is missing: a forgotten
+//! layer must never look like an anonymous request.
 
-use crate::{Error, Identity};
-use async_trait::async_trait;
+use crate::context::Refusal;
+use crate::{AuthContext, Error, Identity};
 use axum_core::extract::{FromRequestParts, OptionalFromRequestParts};
 use axum_core::response::{IntoResponse, Response};
 use http::StatusCode;
+use http::header::{CACHE_CONTROL, HeaderValue};
 use http::request::Parts;
 use std::fmt;
-use std::sync::Arc;
 
-/// Something that can say who a request is from, asked only when a handler wants to know.
-/// Implemented by the session layer; rarely implemented by users.
-#[async_trait]
-pub trait IdentitySource: Send + Sync + 'static {
-    /// The identity, `None` if the request is anonymous.
-    ///
-    /// # Errors
-    /// When the store behind it fails (the extractor then answers with [`rejection`]).
-    ///
-    /// [`rejection`]: IdentitySource::rejection
-    async fn identity(&self) -> Result<Option<Identity>, Error>;
+/// The text of the 500 for a route without an auth layer.
+const MISSING_LAYER: &str = "Missing auth layer: the Identity extractor found neither an identity \
+                             nor a session. Did you add SessionLayer (or JwtLayer) to this route?";
 
-    /// The response for "no identity" (`None`) or for a failure (`Some(error)`), rendered in
-    /// the protocol and style the layer was configured with.
-    fn rejection(&self, error: Option<&Error>) -> Response;
+/// Why an [`Identity`] could not be extracted: the request is anonymous (the layer's 401), the
+/// identity could not be resolved (the layer's 503 / 500), or no auth layer ran (500).
+///
+/// Like axum's rejections it has [`status`](Self::status) and [`body_text`](Self::body_text),
+/// and implements `Display` and `Error`.
+pub struct IdentityRejection {
+    reason: Reason,
+    response: Response,
 }
 
-/// The request extension through which layers hand an [`IdentitySource`] to extractors.
-#[derive(Clone)]
-pub struct IdentityProvider(Arc<dyn IdentitySource>);
-
-impl IdentityProvider {
-    /// Wrap a source.
-    pub fn new(source: Arc<dyn IdentitySource>) -> Self {
-        Self(source)
-    }
+enum Reason {
+    MissingLayer,
+    Unauthenticated,
+    Failed(Error),
 }
-
-impl fmt::Debug for IdentityProvider {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("IdentityProvider")
-    }
-}
-
-/// Why an [`Identity`] could not be extracted; renders as the layer's 401 / 503, or as a 500
-/// when no auth layer is installed.
-pub struct IdentityRejection(Response);
 
 impl IdentityRejection {
     /// The HTTP status the rejection answers with.
     pub fn status(&self) -> StatusCode {
-        self.0.status()
+        self.response.status()
+    }
+
+    /// What the rejection tells the client, in plain text (the body may differ when the layer
+    /// has an error body of its own).
+    pub fn body_text(&self) -> String {
+        match &self.reason {
+            Reason::MissingLayer => MISSING_LAYER.to_owned(),
+            Reason::Unauthenticated => "authentication required".to_owned(),
+            // The client is never told the store's own message.
+            Reason::Failed(e) if e.kind() == crate::ErrorKind::Unavailable => {
+                "authentication temporarily unavailable".to_owned()
+            }
+            Reason::Failed(_) => "authentication failed on the server".to_owned(),
+        }
     }
 
     fn missing_layer() -> Self {
@@ -66,41 +62,92 @@ impl IdentityRejection {
             target: "auth::rejection",
             "Identity extractor used on a route without an auth layer"
         );
-        Self(
-            (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "Missing auth layer: the Identity extractor found neither an identity nor a \
-                 session. Did you add SessionLayer (or JwtLayer) to this route?",
-            )
-                .into_response(),
-        )
+        let mut response = (StatusCode::INTERNAL_SERVER_ERROR, MISSING_LAYER).into_response();
+        no_store(&mut response);
+        Self {
+            reason: Reason::MissingLayer,
+            response,
+        }
     }
+
+    fn refused(cx: &AuthContext, reason: Reason) -> Self {
+        let refusal = match &reason {
+            Reason::Failed(e) => Refusal::Failed(e),
+            Reason::Unauthenticated | Reason::MissingLayer => Refusal::Unauthenticated,
+        };
+        let response = match cx.renderer() {
+            Some(renderer) => renderer.response(refusal),
+            None => bare_refusal(refusal),
+        };
+        Self { reason, response }
+    }
+}
+
+/// The response to `refusal` from a context without a renderer: the bare status, a short
+/// plain-text body and `Cache-Control: no-store`.
+pub(crate) fn bare_refusal(refusal: Refusal<'_>) -> Response {
+    let (status, text) = match refusal {
+        Refusal::Unauthenticated => (StatusCode::UNAUTHORIZED, "authentication required"),
+        Refusal::Failed(e) if e.kind() == crate::ErrorKind::Unavailable => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "authentication temporarily unavailable",
+        ),
+        Refusal::Failed(_) => (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "authentication failed on the server",
+        ),
+    };
+    let mut response = (status, text).into_response();
+    no_store(&mut response);
+    response
+}
+
+fn no_store(response: &mut Response) {
+    response
+        .headers_mut()
+        .insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
 }
 
 impl fmt::Debug for IdentityRejection {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("IdentityRejection")
-            .field(&self.0.status())
-            .finish()
+        f.debug_struct("IdentityRejection")
+            .field("status", &self.response.status())
+            .finish_non_exhaustive()
+    }
+}
+
+impl fmt::Display for IdentityRejection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.reason {
+            Reason::MissingLayer => f.write_str(MISSING_LAYER),
+            Reason::Unauthenticated => f.write_str("no identity: authentication required"),
+            Reason::Failed(e) => write!(f, "the identity could not be resolved: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for IdentityRejection {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match &self.reason {
+            Reason::Failed(e) => Some(e),
+            Reason::MissingLayer | Reason::Unauthenticated => None,
+        }
     }
 }
 
 impl IntoResponse for IdentityRejection {
     fn into_response(self) -> Response {
-        self.0
+        self.response
     }
 }
 
-async fn resolve(parts: &Parts) -> Result<Option<Identity>, IdentityRejection> {
-    if let Some(identity) = parts.extensions.get::<Identity>() {
-        return Ok(Some(identity.clone()));
-    }
-    let Some(IdentityProvider(source)) = parts.extensions.get::<IdentityProvider>() else {
+async fn resolve(parts: &Parts) -> Result<(Option<Identity>, &AuthContext), IdentityRejection> {
+    let Some(cx) = parts.extensions.get::<AuthContext>() else {
         return Err(IdentityRejection::missing_layer());
     };
-    match source.identity().await {
-        Ok(identity) => Ok(identity),
-        Err(e) => Err(IdentityRejection(source.rejection(Some(&e)))),
+    match cx.identity().await {
+        Ok(identity) => Ok((identity, cx)),
+        Err(e) => Err(IdentityRejection::refused(cx, Reason::Failed(e))),
     }
 }
 
@@ -109,14 +156,8 @@ impl<S: Send + Sync> FromRequestParts<S> for Identity {
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
         match resolve(parts).await? {
-            Some(identity) => Ok(identity),
-            None => {
-                let response = match parts.extensions.get::<IdentityProvider>() {
-                    Some(IdentityProvider(source)) => source.rejection(None),
-                    None => StatusCode::UNAUTHORIZED.into_response(),
-                };
-                Err(IdentityRejection(response))
-            }
+            (Some(identity), _) => Ok(identity),
+            (None, cx) => Err(IdentityRejection::refused(cx, Reason::Unauthenticated)),
         }
     }
 }
@@ -128,6 +169,6 @@ impl<S: Send + Sync> OptionalFromRequestParts<S> for Identity {
         parts: &mut Parts,
         _state: &S,
     ) -> Result<Option<Self>, Self::Rejection> {
-        resolve(parts).await
+        resolve(parts).await.map(|(identity, _)| identity)
     }
 }

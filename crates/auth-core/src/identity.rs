@@ -4,6 +4,7 @@ use crate::session::SessionKey;
 use crate::time::Timestamp;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
+use std::fmt;
 
 /// How an identity was established.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
@@ -162,6 +163,39 @@ impl Identity {
         self.scopes.contains(scope)
     }
 
+    /// The one scope check of the workspace (guards, `auth_jwt::require_scope`, tonic's
+    /// `IdentityExt`): `Ok` if the identity has `scope`.
+    ///
+    /// # Errors
+    /// [`NotGranted`], whose message (`requires the scope "..."`) is what clients are told.
+    ///
+    /// ```
+    /// use auth_core::Identity;
+    /// let who = Identity::new("u").with_scope("orders:read");
+    /// assert!(who.check_scope("orders:read").is_ok());
+    /// let e = who.check_scope("orders:write").unwrap_err();
+    /// assert_eq!(e.to_string(), "requires the scope \"orders:write\"");
+    /// ```
+    pub fn check_scope(&self, scope: &str) -> Result<(), NotGranted> {
+        if self.has_scope(scope) {
+            Ok(())
+        } else {
+            Err(NotGranted::new(Grant::Scope, scope))
+        }
+    }
+
+    /// The one role check of the workspace: `Ok` if the identity has `role`.
+    ///
+    /// # Errors
+    /// [`NotGranted`], whose message is `requires the role "..."`.
+    pub fn check_role(&self, role: &str) -> Result<(), NotGranted> {
+        if self.has_role(role) {
+            Ok(())
+        } else {
+            Err(NotGranted::new(Grant::Role, role))
+        }
+    }
+
     /// All extra claims.
     pub fn claims(&self) -> &serde_json::Map<String, serde_json::Value> {
         &self.claims
@@ -187,6 +221,52 @@ impl Identity {
         self.expires_at
     }
 }
+
+/// A scope or role an identity lacks: the error of [`Identity::check_scope`] and
+/// [`Identity::check_role`]. Its `Display` is the client-safe description every refusal
+/// for it carries (a 403 `insufficient_scope`, gRPC PERMISSION_DENIED).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotGranted {
+    grant: Grant,
+    name: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Grant {
+    Scope,
+    Role,
+}
+
+impl NotGranted {
+    fn new(grant: Grant, name: &str) -> Self {
+        Self {
+            grant,
+            name: name.to_owned(),
+        }
+    }
+
+    /// Whether a scope (rather than a role) was missing.
+    pub fn is_scope(&self) -> bool {
+        self.grant == Grant::Scope
+    }
+
+    /// The name of the missing scope or role.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+}
+
+impl fmt::Display for NotGranted {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let what = match self.grant {
+            Grant::Scope => "scope",
+            Grant::Role => "role",
+        };
+        write!(f, "requires the {what} {:?}", self.name)
+    }
+}
+
+impl std::error::Error for NotGranted {}
 
 #[cfg(test)]
 mod tests {

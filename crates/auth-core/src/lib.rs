@@ -1,6 +1,7 @@
 //! The vocabulary of tower authentication: who a request is from ([`Identity`]), server-side
 //! sessions ([`SessionId`], [`SessionKey`], [`SessionRecord`], [`SessionStore`]), revocation
-//! ([`Revocations`]), login throttling ([`throttle`]), time ([`Clock`]) and the one error type ([`Error`]).
+//! ([`Revocations`]), the request's identity as the layers resolved it ([`AuthContext`]),
+//! login throttling ([`throttle`]), time ([`Clock`]) and the one error type ([`Error`]).
 //!
 //! This crate knows nothing of HTTP, Redis or JWT. The in-memory store ([`MemoryStore`],
 //! feature `memory`, on by default) is the embedded default; other stores live in their own
@@ -10,6 +11,8 @@
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+mod bearer;
+mod context;
 mod error;
 mod identity;
 mod revocation;
@@ -28,8 +31,10 @@ pub mod throttle;
 #[cfg(feature = "axum")]
 pub mod extract;
 
+pub use bearer::BearerError;
+pub use context::{AuthContext, IdentitySource, Refusal, RefusalRenderer};
 pub use error::{Error, ErrorKind};
-pub use identity::{AuthMethod, Identity};
+pub use identity::{AuthMethod, Identity, NotGranted};
 pub use revocation::{
     DEFAULT_REVOCATION_HORIZON, Revocation, RevocationProbe, RevocationSet, RevocationTarget,
     Revocations,

@@ -1,6 +1,7 @@
 //! The one public error type of this crate: opaque, with a [`kind`](Error::kind) to match on and
-//! a mapping onto RFC 6750 error codes.
+//! a mapping onto the RFC 6750 error codes of [`BearerError`] (the one table, in `auth-core`).
 
+pub use auth_core::BearerError;
 use std::borrow::Cow;
 use std::fmt;
 
@@ -167,43 +168,6 @@ impl ErrorKind {
 }
 
 impl fmt::Display for ErrorKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// The error codes of RFC 6750 §3.1, for the `error` parameter of `WWW-Authenticate: Bearer`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum BearerError {
-    /// `invalid_request`: a malformed request (HTTP 400).
-    InvalidRequest,
-    /// `invalid_token`: expired, revoked, malformed or otherwise invalid (HTTP 401).
-    InvalidToken,
-    /// `insufficient_scope`: valid token, missing privileges (HTTP 403).
-    InsufficientScope,
-}
-
-impl BearerError {
-    /// The error code as it appears on the wire.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Self::InvalidRequest => "invalid_request",
-            Self::InvalidToken => "invalid_token",
-            Self::InsufficientScope => "insufficient_scope",
-        }
-    }
-
-    /// The HTTP status RFC 6750 recommends for this code.
-    pub const fn status(self) -> u16 {
-        match self {
-            Self::InvalidRequest => 400,
-            Self::InvalidToken => 401,
-            Self::InsufficientScope => 403,
-        }
-    }
-}
-
-impl fmt::Display for BearerError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }

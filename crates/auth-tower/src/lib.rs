@@ -29,12 +29,19 @@
 //!   per client address, on by default in the token endpoints, one call in a session login.
 //! - `grpc` (feature `tonic`): `IdentityExt` for tonic handlers, `BearerLayer` for clients.
 //!
-//! Every refusal goes through one renderer ([`rejection`]): 401 / 403 / 400 / 503 with RFC
-//! 6750 challenges, or trailers-only gRPC statuses; [`ErrorBody`] replaces the HTTP body.
+//! Every layer writes one request extension, [`AuthContext`] (a verified identity, the session
+//! asked lazily, or "anonymous"), and every reader reads it: the extractors, the guards,
+//! tonic's `IdentityExt`. It does not depend on axum.
+//!
+//! Every refusal goes through one renderer ([`rejection`]): 401 / 403 / 400 / 429 / 503 with
+//! RFC 6750 challenges, the token endpoints' RFC 6749 errors, or trailers-only gRPC statuses;
+//! [`ErrorBody`] replaces the HTTP body. The layer that wrote the context renders the refusals
+//! its readers make, in the request's protocol and with the layer's realm and body.
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod body;
+mod context;
 mod cookie_header;
 pub mod cross_site;
 #[cfg(feature = "tonic")]
@@ -57,8 +64,8 @@ pub use auth_core as core;
 #[cfg(feature = "memory")]
 pub use auth_core::MemoryStore;
 pub use auth_core::{
-    AuthMethod, Clock, Error, ErrorKind, Identity, ManualClock, Revocation, RevocationProbe,
-    Revocations, SessionEntry, SessionKey, SessionStore, SystemClock, Timestamp,
+    AuthContext, AuthMethod, Clock, Error, ErrorKind, Identity, ManualClock, Revocation,
+    RevocationProbe, Revocations, SessionEntry, SessionKey, SessionStore, SystemClock, Timestamp,
 };
 
 /// The Redis store and revocation feed (feature `redis`): swap `MemoryStore` for

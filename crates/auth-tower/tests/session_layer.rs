@@ -682,14 +682,17 @@ async fn extractors_without_the_layer_say_what_is_missing() {
     let r = send(&app, get_req("/me", None)).await;
     assert_eq!(r.status, 500);
     assert!(r.body.contains("Did you add SessionLayer"), "{}", r.body);
+    assert_eq!(r.header("cache-control"), Some("no-store"), "/me");
     let r = send(&app, get_req("/count", None)).await;
     assert_eq!(r.status, 500);
     assert!(r.body.contains("Did you add SessionLayer"), "{}", r.body);
+    assert_eq!(r.header("cache-control"), Some("no-store"), "/count");
     let r = send(&app, get_req("/maybe", None)).await;
     assert_eq!(
         r.status, 500,
         "Option<Identity> does not turn a missing layer into anonymous"
     );
+    assert_eq!(r.header("cache-control"), Some("no-store"), "/maybe");
 }
 
 #[tokio::test]

@@ -14,14 +14,11 @@ use auth_core::Identity;
 /// assert!(auth_jwt::require_scope(&who, "orders:read").is_ok());
 /// let e = auth_jwt::require_scope(&who, "orders:write").unwrap_err();
 /// assert_eq!(e.bearer_error().map(|b| b.status()), Some(403));
+/// assert_eq!(e.message(), "requires the scope \"orders:write\"");
 /// ```
 pub fn require_scope(identity: &Identity, scope: &str) -> Result<(), Error> {
-    if identity.has_scope(scope) {
-        Ok(())
-    } else {
-        Err(Error::new(
-            ErrorKind::InsufficientScope,
-            format!("the scope {scope:?} is required"),
-        ))
-    }
+    // The one check and its wording live in auth-core, shared with auth-tower's guards.
+    identity
+        .check_scope(scope)
+        .map_err(|missing| Error::new(ErrorKind::InsufficientScope, missing.to_string()))
 }

@@ -2,26 +2,28 @@
 
 use crate::guard::IdentityGuards;
 use crate::rejection::{Rejection, RejectionKind};
-use auth_core::Identity;
+use auth_core::{AuthContext, Identity};
 use tonic::{Code, Status};
 
 /// The identity an auth layer put on a [`tonic::Request`], and guards that answer with a
 /// [`Status`] (use `?` in a handler).
 ///
 /// ```
-/// use auth_tower::Identity;
+/// use auth_tower::{AuthContext, Identity};
 /// use auth_tower::grpc::IdentityExt;
 ///
 /// let mut req = tonic::Request::new(());
 /// assert_eq!(req.require_identity().unwrap_err().code(), tonic::Code::Unauthenticated);
-/// req.extensions_mut().insert(Identity::new("alice").with_scope("greet"));
+/// // What JwtLayer writes for a verified token:
+/// req.extensions_mut().insert(AuthContext::verified(Identity::new("alice").with_scope("greet")));
 /// assert_eq!(req.require_scope("greet").unwrap().subject(), "alice");
 /// let denied = req.require_scope("admin").unwrap_err();
 /// assert_eq!(denied.code(), tonic::Code::PermissionDenied);
 /// assert_eq!(denied.message(), "requires the scope \"admin\"");
 /// ```
 pub trait IdentityExt {
-    /// The authenticated identity, if an auth layer put one on the request.
+    /// The authenticated identity, if an auth layer verified one (or a guard resolved the
+    /// session's), from the request's [`AuthContext`](auth_core::AuthContext).
     fn identity(&self) -> Option<&Identity>;
 
     /// The identity, or UNAUTHENTICATED (`authentication required`).
@@ -47,7 +49,9 @@ pub trait IdentityExt {
 
 impl<T> IdentityExt for tonic::Request<T> {
     fn identity(&self) -> Option<&Identity> {
-        self.extensions().get::<Identity>()
+        self.extensions()
+            .get::<AuthContext>()
+            .and_then(AuthContext::verified_identity)
     }
 
     fn require_identity(&self) -> Result<&Identity, Status> {

@@ -2,10 +2,10 @@
 
 use super::Requirement;
 use crate::body::RejectionBody;
+use crate::context::Lookup;
 use crate::macros::{ResponseFuture, inner_accessors};
 use crate::rejection::{ErrorBody, Protocol, Rejection, RejectionKind, Style};
-use crate::session::Session;
-use auth_core::{Clock, Identity, SystemClock};
+use auth_core::{Clock, SystemClock};
 use http::{Request, Response};
 use std::sync::Arc;
 use std::task::{Context, Poll};
@@ -140,11 +140,11 @@ where
         Box::pin(async move {
             let protocol = Protocol::of(&req);
             let refuse = |r: Rejection| config.style.render(&r, protocol);
-            let source = Source::of(&req);
-            // A bearer layer's identity is in the extensions already; only a session's needs
+            let source = Lookup::of(req.extensions());
+            // A bearer layer's identity is in the context already; only a session's needs
             // putting there.
-            let from_session = matches!(source, Source::Session(_));
-            let identity = match source.resolve().await {
+            let from_session = source.is_lazy();
+            let identity = match source.resolve("RequireAuth").await {
                 Ok(Some(identity)) => identity,
                 Ok(None) => {
                     return Ok(refuse(Rejection::new(
@@ -163,58 +163,10 @@ where
             }
             if from_session {
                 // Later extractors find it without asking the store again.
-                req.extensions_mut().insert(identity);
+                crate::context::resolved(req.extensions_mut(), identity);
             }
             inner.call(req).await
         })
-    }
-}
-
-/// Where the request's identity comes from, taken out of the request before any await.
-enum Source {
-    /// A bearer layer verified one.
-    Verified(Identity),
-    /// The session knows (loaded lazily).
-    Session(Session),
-    /// An optional bearer layer saw no token.
-    #[cfg_attr(not(feature = "axum"), allow(dead_code))]
-    Anonymous,
-    /// No auth layer ran.
-    Missing,
-}
-
-impl Source {
-    fn of<B>(req: &Request<B>) -> Self {
-        if let Some(identity) = req.extensions().get::<Identity>() {
-            return Self::Verified(identity.clone());
-        }
-        if let Some(session) = req.extensions().get::<Session>() {
-            return Self::Session(session.clone());
-        }
-        #[cfg(feature = "axum")]
-        if req
-            .extensions()
-            .get::<auth_core::extract::IdentityProvider>()
-            .is_some()
-        {
-            return Self::Anonymous;
-        }
-        Self::Missing
-    }
-
-    async fn resolve(self) -> Result<Option<Identity>, Rejection> {
-        match self {
-            Self::Verified(identity) => Ok(Some(identity)),
-            Self::Session(session) => session.identity().await.map_err(|e| e.rejection()),
-            Self::Anonymous => Ok(None),
-            Self::Missing => {
-                tracing::error!(target: "auth::guard", "RequireAuth used without an auth layer under it");
-                Err(Rejection::new(
-                    RejectionKind::Internal,
-                    "missing auth layer: add SessionLayer or JwtLayer outside RequireAuth",
-                ))
-            }
-        }
     }
 }
 

@@ -1,8 +1,9 @@
 //! Guards: require an identity, a role, a scope, or a recent authentication (step-up), on a
 //! route group ([`RequireAuth`], a layer) or inside a handler ([`IdentityGuards`]).
 //!
-//! A guard finds the identity a bearer-token layer put in the request extensions, or asks the
-//! session (loading it lazily). No identity is a 401; an identity without the role or scope is
+//! A guard reads the request's [`AuthContext`](auth_core::AuthContext): the identity a
+//! bearer-token layer verified, or the session (loaded lazily, then written back so later
+//! readers do not ask the store again), or "anonymous" from an optional bearer layer. No identity is a 401; an identity without the role or scope is
 //! a 403 (`insufficient_scope`); an authentication older than the guard's max age is a 401
 //! `insufficient_user_authentication` (RFC 9470), so the client logs in again. gRPC requests
 //! get 16 / 7. A guard with no auth layer under it answers 500 and says so.
@@ -12,7 +13,7 @@ mod layer;
 pub use layer::{RequireAuth, RequireAuthService};
 
 use crate::rejection::{Rejection, RejectionKind};
-use auth_core::{Identity, Timestamp};
+use auth_core::{Identity, NotGranted, Timestamp};
 use std::time::Duration;
 
 /// One requirement.
@@ -53,26 +54,13 @@ pub trait IdentityGuards {
 }
 
 impl IdentityGuards for Identity {
+    // The checks and their wording are auth-core's (`auth_jwt::require_scope` uses the same).
     fn require_role(&self, role: &str) -> Result<(), Rejection> {
-        if self.has_role(role) {
-            Ok(())
-        } else {
-            Err(Rejection::new(
-                RejectionKind::InsufficientScope,
-                format!("requires the role {role:?}"),
-            ))
-        }
+        self.check_role(role).map_err(not_granted)
     }
 
     fn require_scope(&self, scope: &str) -> Result<(), Rejection> {
-        if self.has_scope(scope) {
-            Ok(())
-        } else {
-            Err(Rejection::new(
-                RejectionKind::InsufficientScope,
-                format!("requires the scope {scope:?}"),
-            ))
-        }
+        self.check_scope(scope).map_err(not_granted)
     }
 
     fn require_fresh(&self, max_age: Duration, now: Timestamp) -> Result<(), Rejection> {
@@ -92,6 +80,12 @@ impl IdentityGuards for Identity {
             )),
         }
     }
+}
+
+/// A missing scope or role: 403 `insufficient_scope`, saying which.
+#[allow(clippy::needless_pass_by_value)] // the `map_err` callback
+fn not_granted(missing: NotGranted) -> Rejection {
+    Rejection::new(RejectionKind::InsufficientScope, missing.to_string())
 }
 
 impl Requirement {

@@ -4,7 +4,7 @@
 //!
 //! - **`Authorization: Bearer ...`** (scheme case-insensitive): the request is a bearer
 //!   request, handled exactly as by [`JwtLayer`](crate::JwtLayer). A valid token puts its
-//!   [`Identity`](auth_core::Identity) in the extensions; a present but invalid, expired or
+//!   [`Identity`](auth_core::Identity) in the request's [`AuthContext`](auth_core::AuthContext); a present but invalid, expired or
 //!   revoked token is a 401 `invalid_token`, and two `Authorization` headers (or an empty
 //!   token) a 400 `invalid_request`: **bad bearer credentials never fall back to the
 //!   cookie**, so a stolen cookie cannot rescue a forged token and a client learns at once

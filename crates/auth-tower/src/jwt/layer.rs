@@ -7,8 +7,9 @@ use auth_jwt::Verifier;
 use std::sync::Arc;
 use tower_layer::Layer;
 
-/// Verifies bearer JWTs and puts the [`Identity`](auth_core::Identity) into the request
-/// extensions. See the [module docs](super) for every decision it makes.
+/// Verifies bearer JWTs and writes the [`Identity`](auth_core::Identity) into the request's
+/// [`AuthContext`](auth_core::AuthContext). See the [module docs](super) for every decision
+/// it makes.
 ///
 /// ```
 /// use auth_tower::jwt_core::{Algorithm, Issuer, Key, SharedKeySet, Verifier};

@@ -1,6 +1,8 @@
 //! Bearer JWTs (feature `jwt`): [`JwtLayer`] verifies `Authorization: Bearer` tokens with an
-//! [`auth_jwt::Verifier`] and puts the [`Identity`](auth_core::Identity) into the request
-//! extensions, where the `Identity` extractors (and guards) find it.
+//! [`auth_jwt::Verifier`] and writes the request's [`AuthContext`](auth_core::AuthContext):
+//! the verified [`Identity`](auth_core::Identity), or "anonymous" in optional mode, where the
+//! `Identity` extractors, the guards and tonic's `IdentityExt` find it (with or without the
+//! `axum` feature).
 //!
 //! - The scheme is case-insensitive; two `Authorization` headers are a 400 `invalid_request`.
 //! - No token: 401 with a bare `WWW-Authenticate: Bearer realm="..."` in required mode; the
@@ -10,8 +12,6 @@
 //! - A key set or revocation feed that cannot be reached is a 503; gRPC requests get the
 //!   same decisions as `grpc-status` 16 / 3 / 14.
 
-#[cfg(feature = "axum")]
-mod anonymous;
 pub(crate) mod layer;
 pub(crate) mod service;
 
@@ -19,7 +19,6 @@ pub use layer::{JwtLayer, JwtLayerBuilder};
 pub use service::JwtService;
 
 use crate::rejection::{Rejection, RejectionKind};
-use auth_jwt::BearerError;
 
 /// The refusal for a verification error.
 pub(crate) fn rejection_for(error: &auth_jwt::Error) -> Rejection {
@@ -27,9 +26,7 @@ pub(crate) fn rejection_for(error: &auth_jwt::Error) -> Rejection {
         RejectionKind::Unavailable
     } else {
         match error.bearer_error() {
-            Some(BearerError::InvalidRequest) => RejectionKind::InvalidRequest,
-            Some(BearerError::InvalidToken) => RejectionKind::InvalidToken,
-            Some(BearerError::InsufficientScope) => RejectionKind::InsufficientScope,
+            Some(code) => RejectionKind::from_bearer_error(code),
             None if error.kind() == auth_jwt::ErrorKind::MissingToken => {
                 RejectionKind::Unauthenticated
             }

@@ -1,7 +1,5 @@
 //! [`JwtService`]: the per-request work of [`JwtLayer`](super::JwtLayer).
 
-#[cfg(feature = "axum")]
-use super::anonymous;
 use super::layer::JwtConfig;
 use super::rejection_for;
 use crate::body::RejectionBody;
@@ -119,17 +117,19 @@ where
             Some(token) => match config.verifier.verify(&token).await {
                 Ok(identity) => {
                     tracing::debug!(target: "auth::jwt", "bearer token accepted");
-                    req.extensions_mut().insert(identity);
+                    crate::context::verified(
+                        req.extensions_mut(),
+                        identity,
+                        &config.style,
+                        protocol,
+                    );
                 }
                 Err(e) => {
                     tracing::info!(target: "auth::jwt", kind = %e.kind().as_str(), "bearer token refused");
                     return refuse(&rejection_for(&e));
                 }
             },
-            #[cfg(feature = "axum")]
-            None => anonymous::mark(&mut req, protocol, &config.style),
-            #[cfg(not(feature = "axum"))]
-            None => {}
+            None => crate::context::anonymous(req.extensions_mut(), &config.style, protocol),
         }
         inner.call(req).await
     })

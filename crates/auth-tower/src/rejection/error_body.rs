@@ -58,21 +58,7 @@ impl ErrorBody {
         Self::new(|rejection, head| {
             head.headers
                 .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-            let error = rejection
-                .kind()
-                .bearer_error()
-                .unwrap_or(match rejection.kind() {
-                    RejectionKind::Unauthenticated => "unauthenticated",
-                    RejectionKind::TooManyRequests => "slow_down",
-                    RejectionKind::Unavailable => "temporarily_unavailable",
-                    RejectionKind::Internal => "server_error",
-                    _ => "forbidden",
-                });
-            serde_json::json!({
-                "error": error,
-                "error_description": rejection.description(),
-            })
-            .to_string()
+            super::json_body(rejection.kind().error_code(), rejection.description())
         })
     }
 

@@ -4,17 +4,26 @@
 //! `Cache-Control: no-store`.
 
 mod error_body;
+#[cfg(all(feature = "jwt", feature = "axum"))]
+pub(crate) mod oauth;
 mod style;
 
 pub use error_body::ErrorBody;
+#[cfg(all(feature = "jwt", feature = "axum"))]
+pub(crate) use oauth::OAuthError;
 pub(crate) use style::Style;
 
 use crate::body::RejectionBody;
+use auth_core::BearerError;
 use http::header::{CACHE_CONTROL, CONTENT_TYPE, HeaderValue, RETRY_AFTER, TE, WWW_AUTHENTICATE};
 use http::{Request, Response, StatusCode, Version};
 use std::borrow::Cow;
 use std::fmt;
 use std::time::Duration;
+
+/// The realm of `WWW-Authenticate` challenges when a layer (or the token endpoints) was not
+/// given one.
+pub(crate) const DEFAULT_REALM: &str = "app";
 
 /// Why a request was refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -70,16 +79,59 @@ impl RejectionKind {
         }
     }
 
-    /// The RFC 6750 `error` code, where there is one.
-    pub const fn bearer_error(self) -> Option<&'static str> {
+    /// The RFC 6750 `error` code, where there is one (from the one table,
+    /// [`auth_core::BearerError`], which `auth_jwt` maps its errors onto too).
+    pub const fn bearer_error(self) -> Option<BearerError> {
         match self {
-            Self::InvalidToken => Some("invalid_token"),
-            Self::InvalidRequest => Some("invalid_request"),
-            Self::InsufficientScope => Some("insufficient_scope"),
-            Self::StaleAuthentication => Some("insufficient_user_authentication"),
-            _ => None,
+            Self::InvalidToken => Some(BearerError::InvalidToken),
+            Self::InvalidRequest => Some(BearerError::InvalidRequest),
+            Self::InsufficientScope => Some(BearerError::InsufficientScope),
+            Self::StaleAuthentication => Some(BearerError::InsufficientUserAuthentication),
+            Self::Unauthenticated
+            | Self::Forbidden
+            | Self::TooManyRequests
+            | Self::Unavailable
+            | Self::Internal => None,
         }
     }
+
+    /// The kind that answers with `code`: the inverse of [`bearer_error`](Self::bearer_error).
+    pub const fn from_bearer_error(code: BearerError) -> Self {
+        match code {
+            BearerError::InvalidToken => Self::InvalidToken,
+            BearerError::InvalidRequest => Self::InvalidRequest,
+            BearerError::InsufficientScope => Self::InsufficientScope,
+            BearerError::InsufficientUserAuthentication => Self::StaleAuthentication,
+            // A code added to the table later: refuse as an invalid token (401).
+            _ => Self::InvalidToken,
+        }
+    }
+
+    /// The `error` code of JSON refusal bodies ([`ErrorBody::json`], the token endpoints'
+    /// RFC 6749 §5.2 errors): the RFC 6750 code where there is one, else `unauthenticated`,
+    /// `forbidden`, `slow_down` (RFC 8628 §3.5: ask less often), `temporarily_unavailable` or
+    /// `server_error` (RFC 6749 §4.1.2.1).
+    pub const fn error_code(self) -> &'static str {
+        match self.bearer_error() {
+            Some(code) => code.as_str(),
+            None => match self {
+                Self::Unauthenticated => "unauthenticated",
+                Self::TooManyRequests => "slow_down",
+                Self::Unavailable => "temporarily_unavailable",
+                Self::Internal => "server_error",
+                _ => "forbidden",
+            },
+        }
+    }
+}
+
+/// `{"error": code, "error_description": description}`: the one JSON refusal body.
+pub(crate) fn json_body(code: &str, description: &str) -> String {
+    serde_json::json!({
+        "error": code,
+        "error_description": description,
+    })
+    .to_string()
 }
 
 /// A refusal: a kind and a short description safe to show to the client (never a secret,
@@ -134,8 +186,23 @@ impl Rejection {
         self.kind.status()
     }
 
+    /// What the client is told, in plain text: `Unauthorized: <description>` (the body of
+    /// HTTP refusals unless a layer has an [`ErrorBody`]).
+    pub fn body_text(&self) -> String {
+        plain_text(self)
+    }
+
     /// The response, in the protocol of the request (`protocol`).
     pub fn render<B: RejectionBody>(&self, protocol: Protocol, realm: &str) -> Response<B> {
+        self.log(protocol);
+        match protocol {
+            Protocol::Grpc => self.render_grpc(),
+            Protocol::Http => self.render_http(realm),
+        }
+    }
+
+    /// Every refusal, whichever path renders it, is logged here.
+    pub(crate) fn log(&self, protocol: Protocol) {
         tracing::debug!(
             target: "auth::rejection",
             kind = ?self.kind,
@@ -143,10 +210,6 @@ impl Rejection {
             grpc = protocol.is_grpc(),
             "request refused"
         );
-        match protocol {
-            Protocol::Grpc => self.render_grpc(),
-            Protocol::Http => self.render_http(realm),
-        }
     }
 
     fn render_http<B: RejectionBody>(&self, realm: &str) -> Response<B> {
@@ -157,17 +220,21 @@ impl Rejection {
     /// The HTTP response without its body: status, content type, `Cache-Control: no-store`
     /// and the challenge.
     pub(crate) fn http_head(&self, realm: &str) -> Response<()> {
+        let mut res = self.head("text/plain; charset=utf-8");
+        if let Some(challenge) = self.challenge(realm) {
+            res.headers_mut().insert(WWW_AUTHENTICATE, challenge);
+        }
+        res
+    }
+
+    /// What every HTTP refusal has: the status, `content_type`, `Cache-Control: no-store`
+    /// and `Retry-After` if the refusal says when.
+    pub(crate) fn head(&self, content_type: &'static str) -> Response<()> {
         let mut res = Response::new(());
         *res.status_mut() = self.kind.status();
         let headers = res.headers_mut();
-        headers.insert(
-            CONTENT_TYPE,
-            HeaderValue::from_static("text/plain; charset=utf-8"),
-        );
+        headers.insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
         headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
-        if let Some(challenge) = self.challenge(realm) {
-            headers.insert(WWW_AUTHENTICATE, challenge);
-        }
         if let Some(seconds) = self.retry_after_seconds() {
             headers.insert(RETRY_AFTER, HeaderValue::from(seconds));
         }
@@ -181,7 +248,8 @@ impl Rejection {
             (RejectionKind::Unauthenticated, _) => {}
             (_, Some(error)) => {
                 value.push_str(&format!(
-                    ", error=\"{error}\", error_description=\"{}\"",
+                    ", error=\"{}\", error_description=\"{}\"",
+                    error.as_str(),
                     quoted_string(&self.description)
                 ));
             }
@@ -241,12 +309,14 @@ impl fmt::Display for Rejection {
     }
 }
 
+impl std::error::Error for Rejection {}
+
 /// As a response from a handler (`who.require_role("admin")?`): rendered for HTTP with the
 /// default realm. Layers render with the request's protocol and their configured realm.
 #[cfg(feature = "axum")]
 impl axum_core::response::IntoResponse for Rejection {
     fn into_response(self) -> axum_core::response::Response {
-        self.render(Protocol::Http, "app")
+        self.render(Protocol::Http, DEFAULT_REALM)
     }
 }
 

@@ -33,6 +33,17 @@ impl SessionError {
         rejection_for(&self.error)
     }
 
+    /// The HTTP status it answers with (503 for a store that cannot be reached, 500 for a
+    /// value that cannot be read or written).
+    pub fn status(&self) -> http::StatusCode {
+        self.rejection().status()
+    }
+
+    /// What the client is told, in plain text (never the store's own message).
+    pub fn body_text(&self) -> String {
+        self.rejection().body_text()
+    }
+
     #[cfg_attr(not(feature = "axum"), allow(dead_code))]
     pub(crate) fn protocol(&self) -> Protocol {
         self.protocol

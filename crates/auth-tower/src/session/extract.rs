@@ -1,16 +1,14 @@
-//! axum integration (feature `axum`): the [`Session`] extractor, [`SessionError`] as a
-//! response, and the session as an identity source for the `Identity` extractors.
+//! axum integration (feature `axum`): the [`Session`] extractor and [`SessionError`] as a
+//! response. (The session as the identity source of the request is in `context.rs`.)
 
 use super::error::SessionError;
 use super::handle::Session;
 use crate::rejection::{Protocol, Rejection, RejectionKind, Style};
-use async_trait::async_trait;
-use auth_core::extract::IdentitySource;
-use auth_core::{Error, Identity};
 use axum_core::extract::FromRequestParts;
 use axum_core::response::{IntoResponse, Response};
 use http::StatusCode;
 use http::request::Parts;
+use std::fmt;
 
 impl<S: Send + Sync> FromRequestParts<S> for Session {
     type Rejection = NoSession;
@@ -50,31 +48,45 @@ enum Reason {
 impl NoSession {
     /// The HTTP status it answers with.
     pub fn status(&self) -> StatusCode {
+        self.rejection().status()
+    }
+
+    /// What the client is told, in plain text.
+    pub fn body_text(&self) -> String {
+        self.rejection().body_text()
+    }
+
+    fn rejection(&self) -> Rejection {
         match self.0 {
-            Reason::MissingLayer => StatusCode::INTERNAL_SERVER_ERROR,
-            Reason::Bearer(_) => StatusCode::FORBIDDEN,
+            Reason::MissingLayer => Rejection::new(
+                RejectionKind::Internal,
+                "Missing request extension: Session. Did you add SessionLayer to this route?",
+            ),
+            Reason::Bearer(_) => Rejection::new(
+                RejectionKind::Forbidden,
+                "this endpoint needs a session cookie; bearer tokens are not accepted here",
+            ),
         }
     }
 }
 
+impl fmt::Display for NoSession {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.rejection().description())
+    }
+}
+
+impl std::error::Error for NoSession {}
+
 impl IntoResponse for NoSession {
     fn into_response(self) -> Response {
+        let rejection = self.rejection();
         match self.0 {
             Reason::MissingLayer => {
                 tracing::error!(target: "auth::rejection", "Session extractor used without SessionLayer");
-                (
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "Missing request extension: Session. Did you add SessionLayer to this route?",
-                )
-                    .into_response()
+                Style::default().render(&rejection, Protocol::Http)
             }
-            Reason::Bearer(bearer) => bearer.style.render(
-                &Rejection::new(
-                    RejectionKind::Forbidden,
-                    "this endpoint needs a session cookie; bearer tokens are not accepted here",
-                ),
-                bearer.protocol,
-            ),
+            Reason::Bearer(bearer) => bearer.style.render(&rejection, bearer.protocol),
         }
     }
 }
@@ -83,23 +95,5 @@ impl IntoResponse for SessionError {
     fn into_response(self) -> Response {
         tracing::warn!(target: "auth::session", error = %self.error(), "session operation failed");
         self.style().render(&self.rejection(), self.protocol())
-    }
-}
-
-#[async_trait]
-impl IdentitySource for Session {
-    async fn identity(&self) -> Result<Option<Identity>, Error> {
-        Session::identity(self).await.map_err(|e| {
-            let inner = e.error();
-            Error::new(inner.kind(), inner.message().to_owned())
-        })
-    }
-
-    fn rejection(&self, error: Option<&Error>) -> Response {
-        let rejection = match error {
-            None => Rejection::new(RejectionKind::Unauthenticated, "authentication required"),
-            Some(e) => super::error::rejection_for(e),
-        };
-        self.config().style.render(&rejection, self.protocol())
     }
 }

@@ -14,6 +14,7 @@
 
 mod commit;
 pub(crate) mod config;
+mod context;
 mod cookie;
 mod error;
 #[cfg(feature = "axum")]
@@ -23,13 +24,15 @@ mod layer;
 pub(crate) mod service;
 
 pub use crate::macros::ResponseFuture;
-#[cfg(all(feature = "axum", feature = "jwt"))]
+#[cfg(feature = "jwt")]
 pub(crate) use config::validate_cookie_name;
 pub use config::{
     DEFAULT_ABSOLUTE_TIMEOUT, DEFAULT_COOKIE_NAME, DEFAULT_IDLE_TIMEOUT, DEFAULT_TOUCH_INTERVAL,
     SessionLayerBuilder,
 };
 pub use error::SessionError;
+pub(crate) use error::rejection_for as rejection_for_store_error;
+#[cfg(all(feature = "axum", feature = "jwt"))]
 pub(crate) use extract::BearerRequest;
 #[cfg(feature = "axum")]
 pub use extract::NoSession;

@@ -85,11 +85,8 @@ where
     };
     let session = Session::new(config.clone(), protocol, presented);
     req.extensions_mut().insert(session.clone());
-    #[cfg(feature = "axum")]
-    req.extensions_mut()
-        .insert(auth_core::extract::IdentityProvider::new(Arc::new(
-            session.clone(),
-        )));
+    let source = Arc::new(session.clone());
+    crate::context::source(req.extensions_mut(), source, &config.style, protocol);
 
     let span = tracing::debug_span!(
         target: "auth::session",

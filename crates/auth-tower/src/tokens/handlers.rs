@@ -3,8 +3,9 @@
 use super::Shared;
 use super::credentials::LoginAttempt;
 use super::params::{self, Accepts, Grant};
-use super::response::{self, OAuthError};
+use super::response;
 use crate::jwt::rejection_for;
+use crate::rejection::OAuthError;
 use crate::rejection::{Protocol, Rejection, RejectionKind};
 use auth_core::{AuthMethod, Identity};
 use auth_jwt::ErrorKind;

@@ -144,7 +144,7 @@ impl TokenEndpoints {
             verifier,
             credentials: Box::new(credentials),
             clock: Arc::new(SystemClock),
-            realm: "app".to_owned(),
+            realm: crate::rejection::DEFAULT_REALM.to_owned(),
             body_limit: DEFAULT_BODY_LIMIT,
             prefix: DEFAULT_PREFIX.to_owned(),
             jwks_path: Some(DEFAULT_JWKS_PATH.to_owned()),

@@ -1,6 +1,6 @@
 //! Reading a token request: a bounded body, as JSON or as an HTML form (RFC 6749 §4.3, §6).
 
-use super::response::OAuthError;
+use crate::rejection::OAuthError;
 use axum::body::Body;
 use http::HeaderMap;
 use http::header::CONTENT_TYPE;

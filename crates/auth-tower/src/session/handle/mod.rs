@@ -93,11 +93,6 @@ impl Session {
         }
     }
 
-    #[cfg_attr(not(feature = "axum"), allow(dead_code))]
-    pub(crate) fn protocol(&self) -> Protocol {
-        self.inner.protocol
-    }
-
     fn err(&self, error: Error) -> SessionError {
         SessionError::new(error, self.inner.protocol, self.inner.config.style.clone())
     }

@@ -1,0 +1,171 @@
+//! Writing and reading the [`AuthContext`]: which layer's word counts, in one place.
+//!
+//! - A layer that verified credentials (a bearer token) writes [`verified`]: it wins over
+//!   anything an outer layer wrote.
+//! - A session layer writes [`source`]: the session, asked lazily, unless an outer layer
+//!   already verified the request.
+//! - An optional layer that saw no credentials writes [`anonymous`], unless an outer layer
+//!   wrote anything: the request is known to have passed an auth layer, so readers answer
+//!   401 (gRPC 16), not "missing auth layer".
+//!
+//! Each writes the renderer of its layer's [`Style`] for the request's protocol, so a reader
+//! that refuses answers as the layer would.
+
+use crate::rejection::{Protocol, Rejection, RejectionKind, Style};
+use auth_core::{AuthContext, Identity, IdentitySource};
+use http::Extensions;
+use std::sync::Arc;
+
+/// A layer verified the request's credentials as `identity`.
+#[cfg(feature = "jwt")]
+pub(crate) fn verified(
+    extensions: &mut Extensions,
+    identity: Identity,
+    style: &Style,
+    protocol: Protocol,
+) {
+    extensions.insert(AuthContext::verified(identity).with_renderer(style.renderer(protocol)));
+}
+
+/// A session layer: `source` says who the request is from when first asked.
+pub(crate) fn source(
+    extensions: &mut Extensions,
+    source: Arc<dyn IdentitySource>,
+    style: &Style,
+    protocol: Protocol,
+) {
+    let outer_verified = extensions
+        .get::<AuthContext>()
+        .is_some_and(|cx| cx.verified_identity().is_some());
+    if !outer_verified {
+        extensions.insert(AuthContext::from_source(source).with_renderer(style.renderer(protocol)));
+    }
+}
+
+/// An optional layer saw no credentials and lets the request on.
+#[cfg(feature = "jwt")]
+pub(crate) fn anonymous(extensions: &mut Extensions, style: &Style, protocol: Protocol) {
+    if extensions.get::<AuthContext>().is_none() {
+        extensions.insert(AuthContext::anonymous().with_renderer(style.renderer(protocol)));
+    }
+}
+
+/// A reader (a guard) resolved a lazy source to `identity`: later readers find it without
+/// asking the store again.
+pub(crate) fn resolved(extensions: &mut Extensions, identity: Identity) {
+    if let Some(cx) = extensions.remove::<AuthContext>() {
+        extensions.insert(cx.resolved(identity));
+    }
+}
+
+/// The context of a request, taken out before any await, for a reader that renders its own
+/// refusals (a guard).
+#[derive(Debug)]
+pub(crate) struct Lookup(Option<AuthContext>);
+
+impl Lookup {
+    pub(crate) fn of(extensions: &Extensions) -> Self {
+        Self(extensions.get::<AuthContext>().cloned())
+    }
+
+    /// Whether resolving asks a lazy source (the result is then worth writing back with
+    /// [`resolved`]).
+    pub(crate) fn is_lazy(&self) -> bool {
+        self.0.as_ref().is_some_and(AuthContext::has_source)
+    }
+
+    /// The identity (`None`: anonymous), or the refusal: a store failure, or no auth layer at
+    /// all (500, a server bug, never read as anonymous).
+    pub(crate) async fn resolve(self, reader: &str) -> Result<Option<Identity>, Rejection> {
+        match self.0 {
+            Some(cx) => cx
+                .identity()
+                .await
+                .map_err(|e| crate::session::rejection_for_store_error(&e)),
+            None => {
+                tracing::error!(target: "auth::guard", reader, "used without an auth layer under it");
+                Err(Rejection::new(
+                    RejectionKind::Internal,
+                    format!("missing auth layer: add SessionLayer or JwtLayer outside {reader}"),
+                ))
+            }
+        }
+    }
+}
+
+#[cfg(all(test, feature = "jwt"))]
+mod tests {
+    use super::*;
+    use async_trait::async_trait;
+    use auth_core::Error;
+
+    struct Alice;
+
+    #[async_trait]
+    impl IdentitySource for Alice {
+        async fn identity(&self) -> Result<Option<Identity>, Error> {
+            Ok(Some(Identity::new("alice")))
+        }
+    }
+
+    fn subject(extensions: &Extensions) -> Option<String> {
+        let cx = extensions.get::<AuthContext>()?;
+        if cx.is_anonymous() {
+            return Some("anonymous".into());
+        }
+        if cx.has_source() {
+            return Some("source".into());
+        }
+        cx.verified_identity().map(|i| i.subject().to_owned())
+    }
+
+    #[test]
+    fn a_verified_identity_wins_in_either_order() {
+        let style = Style::default();
+        let mut outer_session = Extensions::new();
+        source(&mut outer_session, Arc::new(Alice), &style, Protocol::Http);
+        verified(
+            &mut outer_session,
+            Identity::new("bob"),
+            &style,
+            Protocol::Http,
+        );
+        assert_eq!(subject(&outer_session).as_deref(), Some("bob"));
+
+        let mut outer_bearer = Extensions::new();
+        verified(
+            &mut outer_bearer,
+            Identity::new("bob"),
+            &style,
+            Protocol::Http,
+        );
+        source(&mut outer_bearer, Arc::new(Alice), &style, Protocol::Http);
+        assert_eq!(subject(&outer_bearer).as_deref(), Some("bob"));
+    }
+
+    #[test]
+    fn anonymous_only_where_nothing_was_written() {
+        let style = Style::default();
+        let mut inner_optional = Extensions::new();
+        source(&mut inner_optional, Arc::new(Alice), &style, Protocol::Http);
+        anonymous(&mut inner_optional, &style, Protocol::Http);
+        assert_eq!(subject(&inner_optional).as_deref(), Some("source"));
+
+        let mut outer_optional = Extensions::new();
+        anonymous(&mut outer_optional, &style, Protocol::Http);
+        assert_eq!(subject(&outer_optional).as_deref(), Some("anonymous"));
+        source(&mut outer_optional, Arc::new(Alice), &style, Protocol::Http);
+        assert_eq!(subject(&outer_optional).as_deref(), Some("source"));
+    }
+
+    #[test]
+    fn a_resolved_source_is_verified_from_then_on() {
+        let style = Style::default();
+        let mut extensions = Extensions::new();
+        source(&mut extensions, Arc::new(Alice), &style, Protocol::Grpc);
+        resolved(&mut extensions, Identity::new("alice"));
+        let cx = extensions.get::<AuthContext>().expect("context");
+        assert_eq!(cx.verified_identity().map(Identity::subject), Some("alice"));
+        assert!(cx.renderer().is_some(), "the layer's renderer is kept");
+    }
+}

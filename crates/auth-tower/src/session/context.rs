@@ -1,0 +1,15 @@
+//! The session as the identity source of the request's [`AuthContext`](auth_core::AuthContext).
+
+use super::handle::Session;
+use async_trait::async_trait;
+use auth_core::{Error, Identity, IdentitySource};
+
+#[async_trait]
+impl IdentitySource for Session {
+    async fn identity(&self) -> Result<Option<Identity>, Error> {
+        Session::identity(self).await.map_err(|e| {
+            let inner = e.error();
+            Error::new(inner.kind(), inner.message().to_owned())
+        })
+    }
+}
