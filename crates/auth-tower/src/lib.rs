@@ -37,6 +37,7 @@
 mod body;
 mod cookie_header;
 pub mod cross_site;
+mod future;
 #[cfg(feature = "tonic")]
 pub mod grpc;
 pub mod guard;
@@ -46,6 +47,7 @@ pub mod hybrid;
 pub mod jwt;
 mod macros;
 pub mod rejection;
+mod service;
 pub mod session;
 #[cfg(feature = "axum")]
 pub mod throttle;
@@ -88,7 +90,6 @@ pub use hybrid::HybridLayer;
 #[cfg(feature = "jwt")]
 pub use jwt::{JwtLayer, JwtLayerBuilder};
 
-pub use body::RejectionBody;
 pub use guard::{IdentityGuards, RequireAuth};
 pub use rejection::{ErrorBody, Protocol, Rejection, RejectionKind};
 pub use session::{Session, SessionError, SessionLayer, SessionLayerBuilder};

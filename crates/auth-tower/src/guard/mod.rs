@@ -9,7 +9,7 @@
 
 mod layer;
 
-pub use layer::{RequireAuth, RequireAuthService};
+pub use layer::{RequireAuth, RequireAuthService, ResponseFuture};
 
 use crate::rejection::{Rejection, RejectionKind};
 use auth_core::{Identity, Timestamp};

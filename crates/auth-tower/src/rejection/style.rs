@@ -1,7 +1,7 @@
 //! [`Style`]: how one layer answers refusals (the realm of its challenges, and your body).
 
 use super::{ErrorBody, Protocol, Rejection};
-use crate::body::RejectionBody;
+use crate::body::text_body;
 use http::Response;
 use std::sync::Arc;
 
@@ -31,7 +31,7 @@ impl Style {
     }
 
     /// The response for `rejection` in `protocol`.
-    pub(crate) fn render<B: RejectionBody>(
+    pub(crate) fn render<B: Default + 'static>(
         &self,
         rejection: &Rejection,
         protocol: Protocol,
@@ -40,7 +40,7 @@ impl Style {
             (Some(body), Protocol::Http) => {
                 let (mut head, ()) = rejection.http_head(&self.realm).into_parts();
                 let text = body.apply(rejection, &mut head);
-                Response::from_parts(head, B::from_message(text))
+                Response::from_parts(head, text_body(text))
             }
             _ => rejection.render(protocol, &self.realm),
         }

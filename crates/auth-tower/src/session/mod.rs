@@ -22,7 +22,6 @@ mod handle;
 mod layer;
 pub(crate) mod service;
 
-pub use crate::macros::ResponseFuture;
 #[cfg(all(feature = "axum", feature = "jwt"))]
 pub(crate) use config::validate_cookie_name;
 pub use config::{
@@ -35,4 +34,5 @@ pub(crate) use extract::BearerRequest;
 pub use extract::NoSession;
 pub use handle::Session;
 pub use layer::SessionLayer;
+pub use service::ResponseFuture;
 pub use service::SessionService;
