@@ -6,12 +6,12 @@
 //!   no): the rendered response, returned at the first poll;
 //! - **inner**: the inner service's future as is (a verified bearer token, a guard that says
 //!   yes);
-//! - **session**: the inner future, then the session's commit (which awaits the store, so it
-//!   is boxed, but only once the inner response is there);
+//! - **session**: the inner future, then the session's commit: at once when there is nothing
+//!   to write (most requests), else boxed, since it awaits the store;
 //! - **boxed**: work that awaits something before the inner service runs (a JWKS refetch for an
 //!   unknown key, a session load for a guard).
 
-use crate::session::service::Commit;
+use crate::session::service::{Commit, Finished};
 use http::Response;
 use pin_project_lite::pin_project;
 use std::future::Future;
@@ -83,8 +83,9 @@ where
                         ready!(future.poll(cx))
                     };
                     match (output, commit.take()) {
-                        (Ok(res), Some(commit)) => Self::Boxed {
-                            future: commit.finish(res),
+                        (Ok(res), Some(commit)) => match commit.finish(res) {
+                            Finished::Now(res) => return Poll::Ready(Ok(res)),
+                            Finished::Later(future) => Self::Boxed { future },
                         },
                         (output, _) => return Poll::Ready(output),
                     }

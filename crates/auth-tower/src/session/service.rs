@@ -127,28 +127,28 @@ impl Commit {
         self.span.enter()
     }
 
-    /// Commit the session, then answer `res` (with the cookie), or a 503 if the store failed.
-    pub(crate) fn finish<B, E>(self, mut res: Response<B>) -> BoxFuture<Result<Response<B>, E>>
+    /// Commit the session and answer `res` with its cookie: at once when there is nothing to
+    /// write, else once the store has answered (a 503 if it failed).
+    pub(crate) fn finish<B, E>(self, mut res: Response<B>) -> Finished<B, E>
     where
         B: Default + Send + 'static,
         E: 'static,
     {
+        if let Some(action) = self.session.commit_without_store() {
+            let _entered = self.span.enter();
+            apply_cookie(&mut res, &self.config, &action);
+            return Finished::Now(res);
+        }
         let Self {
             session,
             config,
             protocol,
             span,
         } = self;
-        Box::pin(
+        Finished::Later(Box::pin(
             async move {
                 match session.commit().await {
-                    Ok(action) => {
-                        if cookie::apply(res.headers_mut(), &config.cookie, &action) {
-                            // A response that sets a session cookie must never be cached.
-                            res.headers_mut()
-                                .insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
-                        }
-                    }
+                    Ok(action) => apply_cookie(&mut res, &config, &action),
                     Err(error) => {
                         tracing::warn!(target: "auth::session", %error, "session could not be saved; answering 503");
                         res = config.style.render(&rejection_for(&error), protocol);
@@ -157,7 +157,24 @@ impl Commit {
                 Ok(res)
             }
             .instrument(span),
-        )
+        ))
+    }
+}
+
+/// What [`Commit::finish`] gives.
+pub(crate) enum Finished<B, E> {
+    /// Nothing to write: the response.
+    Now(Response<B>),
+    /// The store is written first.
+    Later(BoxFuture<Result<Response<B>, E>>),
+}
+
+/// Put the session cookie on the response, if the commit says.
+fn apply_cookie<B>(res: &mut Response<B>, config: &SessionConfig, action: &cookie::CookieAction) {
+    if cookie::apply(res.headers_mut(), &config.cookie, action) {
+        // A response that sets a session cookie must never be cached.
+        res.headers_mut()
+            .insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
 }
 

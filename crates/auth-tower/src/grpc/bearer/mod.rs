@@ -15,7 +15,7 @@ pub use token::{BearerToken, TokenSource};
 use crate::future::BoxFuture;
 use crate::grpc::BoxError;
 use crate::macros::inner_accessors;
-use crate::service::take_ready;
+use crate::service::{InnerService, take_ready};
 use http::header::AUTHORIZATION;
 use http::{Request, Response};
 use pin_project_lite::pin_project;
@@ -36,8 +36,7 @@ pub struct BearerService<S> {
 
 impl<S, ReqBody, ResBody> Service<Request<ReqBody>> for BearerService<S>
 where
-    S: Service<Request<ReqBody>, Response = Response<ResBody>> + Clone + Send + 'static,
-    S::Future: Send + 'static,
+    S: InnerService<Request<ReqBody>, Response = Response<ResBody>>,
     S::Error: Into<BoxError>,
     ReqBody: Send + 'static,
 {

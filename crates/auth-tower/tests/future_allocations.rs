@@ -2,10 +2,13 @@
 //! that sees the identity lacks a role) allocates no future: the layer's `call` plus one poll
 //! allocate exactly what computing and rendering the refusal allocates through the same public
 //! functions the layer uses (the response's headers and body, the error), and nothing more.
+//! And a session request with nothing to write allocates nothing once the inner service has
+//! answered (no commit future).
 //!
 //! Its own test binary: the `#[global_allocator]` below counts every allocation of this
 //! process, per thread, so the other tests' threads never disturb a measurement.
 
+#![cfg(feature = "memory")]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)]
 
 use auth_tower::{
@@ -134,6 +137,38 @@ fn session_cross_site_refusal_allocates_no_future() {
     assert_eq!(
         n, rendering,
         "the refused call allocated more than its response"
+    );
+}
+
+/// Polls `future` once, counted; it must be ready.
+fn counted_poll<F: Future>(future: F) -> (u64, F::Output) {
+    let mut cx = Context::from_waker(Waker::noop());
+    let mut future = pin!(future);
+    allocations(|| match future.as_mut().poll(&mut cx) {
+        Poll::Ready(out) => out,
+        Poll::Pending => panic!("ready at the first poll"),
+    })
+}
+
+#[test]
+fn session_read_only_request_allocates_nothing_after_the_inner_response() {
+    let layer = SessionLayer::builder(MemoryStore::new()).build().unwrap();
+    let mut svc = layer.layer(inner());
+    let get = || Request::builder().uri("/").body(()).unwrap();
+    let (_, warm) = counted_poll(svc.call(get()));
+    assert_eq!(warm.unwrap().status(), 200);
+
+    let future = svc.call(get());
+    let (n, res) = counted_poll(future);
+    let res = res.unwrap();
+    assert_eq!(res.status(), 200);
+    assert!(res.headers().get("set-cookie").is_none());
+    // What the inner service's own future allocates (its response body).
+    let (bare, _) = counted_poll(inner().call(get()));
+    println!("session read-only request: poll {n} allocations, the inner future alone {bare}");
+    assert_eq!(
+        n, bare,
+        "the session allocated a commit future with nothing to write"
     );
 }
 
