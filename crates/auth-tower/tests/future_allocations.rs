@@ -249,6 +249,45 @@ mod jwt {
     }
 
     #[test]
+    fn hybrid_bad_token_refusal_allocates_no_future() {
+        let verifier = verifier();
+        let sessions = SessionLayer::builder(MemoryStore::new()).build().unwrap();
+        let mut svc =
+            auth_tower::HybridLayer::new(sessions, JwtLayer::new(verifier.clone())).layer(inner());
+        let token = "eyJhbGciOiJIUzI1NiJ9.e30.c2lnbmF0dXJl";
+        let request = || with_authorization(&[&format!("Bearer {token}")]);
+        let (_, warm) = refused_call(&mut svc, request());
+        assert_eq!(warm.status(), 401);
+
+        let (n, res) = refused_call(&mut svc, request());
+        assert_eq!(res.status(), 401);
+        // With axum, the hybrid tags a bearer request for the `Session` extractor (one request
+        // extension: the map, its table, the boxed value) before the bearer path decides.
+        let mut req = request();
+        let (tagging, ()) = allocations(|| {
+            if cfg!(feature = "axum") {
+                // Like the real tag, not zero-sized (so boxing it allocates).
+                #[derive(Clone)]
+                struct Tag(#[allow(dead_code)] usize);
+                req.extensions_mut().insert(Tag(0));
+            }
+        });
+        let (refusing, rejection) = allocations(|| {
+            let error = verifier.verify_sync(token).unwrap_err();
+            Rejection::new(RejectionKind::InvalidToken, error.message().to_owned())
+        });
+        let rendering = render_allocations(&rejection);
+        println!(
+            "hybrid bad token: call {n} allocations, tagging {tagging} + refusing {refusing} + rendering {rendering}"
+        );
+        assert_eq!(
+            n,
+            tagging + refusing + rendering,
+            "the refused call allocated a future"
+        );
+    }
+
+    #[test]
     fn jwt_bad_token_refusal_allocates_no_future() {
         let verifier = verifier();
         let mut svc = JwtLayer::new(verifier.clone()).layer(inner());
