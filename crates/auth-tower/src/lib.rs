@@ -92,4 +92,5 @@ pub use jwt::{JwtLayer, JwtLayerBuilder};
 
 pub use guard::{IdentityGuards, RequireAuth};
 pub use rejection::{ErrorBody, Protocol, Rejection, RejectionKind};
+pub use service::InnerService;
 pub use session::{Session, SessionError, SessionLayer, SessionLayerBuilder};

@@ -3,10 +3,12 @@
 
 use tower_service::Service;
 
-/// A service the layers can wrap: one that can be cloned and whose futures can move to
-/// another task (a layer keeps a clone for the next request, and some of its work awaits a
-/// store on the way). The layers name it as
-/// `S: InnerService<Request<ReqBody>, Response = Response<ResBody>>`.
+/// The bound every layer puts on the service it wraps: a tower service that is `Clone + Send +
+/// 'static` and whose future is `Send + 'static` (a layer keeps a clone for the next request,
+/// and some of its work awaits a store on the way, on any task). Axum routers, tonic servers and
+/// `tower::service_fn` services all qualify. The layers write it as
+/// `S: InnerService<Request<ReqBody>, Response = Response<ResBody>>`, with `ResBody: Default`
+/// (a refusal is built without the inner service).
 ///
 /// Implemented for every such service; you never implement it.
 pub trait InnerService<Req>: Service<Req, Future: Send + 'static> + Clone + Send + 'static {}

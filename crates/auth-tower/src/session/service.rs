@@ -145,20 +145,27 @@ impl Commit {
             protocol,
             span,
         } = self;
-        Finished::Later(Box::pin(
-            async move {
-                match session.commit().await {
-                    Ok(action) => apply_cookie(&mut res, &config, &action),
-                    Err(error) => {
-                        tracing::warn!(target: "auth::session", %error, "session could not be saved; answering 503");
-                        res = config.style.render(&rejection_for(&error), protocol);
-                    }
-                }
-                Ok(res)
-            }
-            .instrument(span),
-        ))
+        let write = write_then_answer(session, config, protocol, res);
+        Finished::Later(Box::pin(write.instrument(span)))
     }
+}
+
+/// The commit that writes: await the store, then answer `res` with the cookie, or a 503 if
+/// the store failed (fail closed: the changes the handler made did not land).
+async fn write_then_answer<B: Default + 'static, E>(
+    session: Session,
+    config: Arc<SessionConfig>,
+    protocol: Protocol,
+    mut res: Response<B>,
+) -> Result<Response<B>, E> {
+    match session.commit().await {
+        Ok(action) => apply_cookie(&mut res, &config, &action),
+        Err(error) => {
+            tracing::warn!(target: "auth::session", %error, "session could not be saved; answering 503");
+            res = config.style.render(&rejection_for(&error), protocol);
+        }
+    }
+    Ok(res)
 }
 
 /// What [`Commit::finish`] gives.
