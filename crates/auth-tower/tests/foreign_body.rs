@@ -67,12 +67,11 @@ async fn guard_under_a_session_refuses_anonymous_with_a_foreign_body() {
 #[tokio::test]
 async fn jwt_layer_refuses_a_missing_token_with_a_foreign_body() {
     use auth_tower::JwtLayer;
-    use auth_tower::jwt_core::{Algorithm, Key, KeySet, SharedKeySet, Verifier};
-    let keys = SharedKeySet::new(
-        KeySet::single(Key::generate_hmac("k1", Algorithm::HS256).unwrap()).unwrap(),
-    );
-    let verifier = Verifier::builder("https://issuer.test", "api")
-        .keys(keys)
+    use auth_tower::jwt_core::{Algorithm, Key, Verifier};
+    let verifier = Verifier::builder()
+        .with_issuer("https://issuer.test")
+        .with_audience("api")
+        .with_keys(Key::generate_hmac("k1", Algorithm::HS256).unwrap())
         .build()
         .unwrap();
     let req = Request::builder().uri("/").body(()).unwrap();

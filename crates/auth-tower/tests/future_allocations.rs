@@ -180,7 +180,7 @@ fn guard_refusal_allocates_no_future() {
         req.extensions_mut().insert(identity.clone());
         req
     };
-    let mut svc = RequireAuth::identity().role("admin").layer(inner());
+    let mut svc = RequireAuth::identity().with_role("admin").layer(inner());
     let (_, warm) = refused_call(&mut svc, request());
     assert_eq!(warm.status(), 403);
 
@@ -203,14 +203,13 @@ fn guard_refusal_allocates_no_future() {
 mod jwt {
     use super::*;
     use auth_tower::JwtLayer;
-    use auth_tower::jwt_core::{Algorithm, Key, KeySet, SharedKeySet, Verifier};
+    use auth_tower::jwt_core::{Algorithm, Key, Verifier};
 
     fn verifier() -> Verifier {
-        let keys = SharedKeySet::new(
-            KeySet::single(Key::generate_hmac("k1", Algorithm::HS256).unwrap()).unwrap(),
-        );
-        Verifier::builder("https://issuer.test", "api")
-            .keys(keys)
+        Verifier::builder()
+            .with_issuer("https://issuer.test")
+            .with_audience("api")
+            .with_keys(Key::generate_hmac("k1", Algorithm::HS256).unwrap())
             .build()
             .unwrap()
     }

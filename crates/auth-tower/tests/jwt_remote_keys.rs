@@ -26,8 +26,10 @@ fn idp_key(kid: &str) -> (Issuer, serde_json::Value) {
     let set = KeySet::single(Key::generate(kid, Algorithm::ES256).unwrap()).unwrap();
     let jwks: serde_json::Value = serde_json::from_slice(&set.jwks_json()).unwrap();
     let jwk = jwks["keys"][0].clone();
-    let issuer = Issuer::builder(ISS, AUD)
-        .keys(SharedKeySet::new(set))
+    let issuer = Issuer::builder()
+        .with_issuer(ISS)
+        .with_audience(AUD)
+        .with_keys(SharedKeySet::new(set))
         .build()
         .unwrap();
     (issuer, jwk)
@@ -65,8 +67,10 @@ async fn a_key_published_after_the_last_fetch_is_accepted_through_the_layer() {
     let jwks = RemoteJwks::new(&url, RemoteJwksConfig::default()).unwrap();
     jwks.refresh().await.unwrap();
     let fetches = jwks.successful_fetches();
-    let verifier = Verifier::builder(ISS, AUD)
-        .remote_jwks(&jwks)
+    let verifier = Verifier::builder()
+        .with_issuer(ISS)
+        .with_audience(AUD)
+        .with_remote_jwks(&jwks)
         .build()
         .unwrap();
     let app = Router::new()
