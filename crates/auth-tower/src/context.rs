@@ -64,16 +64,6 @@ pub(crate) fn resolved(extensions: &mut Extensions, identity: Identity) {
 pub(crate) struct Lookup(Option<AuthContext>);
 
 impl Lookup {
-    pub(crate) fn of(extensions: &Extensions) -> Self {
-        Self(extensions.get::<AuthContext>().cloned())
-    }
-
-    /// Whether resolving asks a lazy source (the result is then worth writing back with
-    /// [`resolved`]).
-    pub(crate) fn is_lazy(&self) -> bool {
-        self.0.as_ref().is_some_and(AuthContext::has_source)
-    }
-
     /// The identity (`None`: anonymous), or the refusal: a store failure, or no auth layer at
     /// all (500, a server bug, never read as anonymous).
     pub(crate) async fn resolve(self, reader: &str) -> Result<Option<Identity>, Rejection> {
@@ -82,15 +72,38 @@ impl Lookup {
                 .identity()
                 .await
                 .map_err(|e| crate::session::rejection_for_store_error(&e)),
-            None => {
-                tracing::error!(target: "auth::guard", reader, "used without an auth layer under it");
-                Err(Rejection::new(
-                    RejectionKind::Internal,
-                    format!("missing auth layer: add SessionLayer or JwtLayer outside {reader}"),
-                ))
-            }
+            None => Err(missing_layer(reader)),
         }
     }
+
+    /// What [`resolve`](Self::resolve) would answer, when that needs no I/O (a verified
+    /// identity, anonymous, no auth layer), or the lookup when a lazy source must be asked.
+    /// Clones only what the answer needs (the identity, or the source's handle).
+    pub(crate) fn settle(extensions: &Extensions, reader: &str) -> Settled {
+        match extensions.get::<AuthContext>() {
+            None => Settled::Known(Err(missing_layer(reader))),
+            Some(cx) if cx.has_source() => Settled::Lazy(Self(Some(cx.clone()))),
+            Some(cx) => Settled::Known(Ok(cx.verified_identity().cloned())),
+        }
+    }
+}
+
+/// What a reader knows without I/O: the answer, or a lookup that must ask a lazy source.
+#[derive(Debug)]
+pub(crate) enum Settled {
+    /// The identity (`None`: anonymous), or the refusal.
+    Known(Result<Option<Identity>, Rejection>),
+    /// A session's identity, to be loaded.
+    Lazy(Lookup),
+}
+
+/// No auth layer ran under `reader`: a server bug (500), never read as anonymous.
+fn missing_layer(reader: &str) -> Rejection {
+    tracing::error!(target: "auth::guard", reader, "used without an auth layer under it");
+    Rejection::new(
+        RejectionKind::Internal,
+        format!("missing auth layer: add SessionLayer or JwtLayer outside {reader}"),
+    )
 }
 
 #[cfg(all(test, feature = "jwt"))]

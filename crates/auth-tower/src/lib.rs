@@ -44,6 +44,7 @@ mod body;
 mod context;
 mod cookie_header;
 pub mod cross_site;
+mod future;
 #[cfg(feature = "tonic")]
 pub mod grpc;
 pub mod guard;
@@ -53,6 +54,7 @@ pub mod hybrid;
 pub mod jwt;
 mod macros;
 pub mod rejection;
+mod service;
 pub mod session;
 #[cfg(feature = "axum")]
 pub mod throttle;
@@ -95,7 +97,7 @@ pub use hybrid::HybridLayer;
 #[cfg(feature = "jwt")]
 pub use jwt::{JwtLayer, JwtLayerBuilder};
 
-pub use body::RejectionBody;
 pub use guard::{IdentityGuards, RequireAuth};
 pub use rejection::{ErrorBody, Protocol, Rejection, RejectionKind};
+pub use service::InnerService;
 pub use session::{Session, SessionError, SessionLayer, SessionLayerBuilder};

@@ -1,11 +1,4 @@
-//! Shared pieces of the layers' services.
-
-use std::future::Future;
-use std::pin::Pin;
-
-/// The response future of the auth services. Boxed: each does async work (a store load, a
-/// token check, a save after the response) around the inner future.
-pub type ResponseFuture<T, E> = Pin<Box<dyn Future<Output = Result<T, E>> + Send + 'static>>;
+//! Shared pieces of the layers' services: accessors and named response futures.
 
 /// `get_ref`, `get_mut` and `into_inner` for a service struct with an `inner: S` field.
 macro_rules! inner_accessors {
@@ -29,4 +22,47 @@ macro_rules! inner_accessors {
     };
 }
 
-pub(crate) use inner_accessors;
+/// A named response future over [`State`](crate::future::State), opaque to users (as
+/// tower-http's `opaque_future!`): `F` is the inner service's future, and the output is the
+/// same `Result<Response<B>, E>`.
+macro_rules! opaque_future {
+    ($(#[$attr:meta])* pub struct $name:ident;) => {
+        pin_project_lite::pin_project! {
+            $(#[$attr])*
+            pub struct $name<F: std::future::Future> {
+                #[pin]
+                state: $crate::future::State<F>,
+            }
+        }
+
+        impl<F: std::future::Future> $name<F> {
+            pub(crate) fn new(state: $crate::future::State<F>) -> Self {
+                Self { state }
+            }
+        }
+
+        impl<F, B, E> std::future::Future for $name<F>
+        where
+            F: std::future::Future<Output = Result<http::Response<B>, E>>,
+            B: Default + Send + 'static,
+            E: 'static,
+        {
+            type Output = F::Output;
+
+            fn poll(
+                self: std::pin::Pin<&mut Self>,
+                cx: &mut std::task::Context<'_>,
+            ) -> std::task::Poll<Self::Output> {
+                self.project().state.poll(cx)
+            }
+        }
+
+        impl<F: std::future::Future> std::fmt::Debug for $name<F> {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.debug_struct(stringify!($name)).finish_non_exhaustive()
+            }
+        }
+    };
+}
+
+pub(crate) use {inner_accessors, opaque_future};

@@ -67,6 +67,8 @@
 mod bearer;
 mod server;
 
+/// The response future of [`BearerService`].
+pub use bearer::ResponseFuture as BearerFuture;
 pub use bearer::{
     BearerLayer, BearerLayerBuilder, BearerService, BearerToken, DEFAULT_REFRESH_MARGIN,
     DEFAULT_REFRESH_PERCENT, TokenError, TokenErrorKind, TokenSource,

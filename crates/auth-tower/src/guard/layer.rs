@@ -1,11 +1,12 @@
 //! [`RequireAuth`]: a guard as a tower layer on a route group.
 
 use super::Requirement;
-use crate::body::RejectionBody;
-use crate::context::Lookup;
-use crate::macros::{ResponseFuture, inner_accessors};
+use crate::context::{Lookup, Settled};
+use crate::future::State;
+use crate::macros::{inner_accessors, opaque_future};
 use crate::rejection::{ErrorBody, Protocol, Rejection, RejectionKind, Style};
-use auth_core::{Clock, SystemClock};
+use crate::service::{InnerService, take_ready};
+use auth_core::{Clock, Identity, SystemClock};
 use http::{Request, Response};
 use std::sync::Arc;
 use std::task::{Context, Poll};
@@ -118,55 +119,82 @@ pub struct RequireAuthService<S> {
     config: Arc<GuardConfig>,
 }
 
+opaque_future! {
+    /// The response future of [`RequireAuthService`]: when the identity is known without I/O
+    /// (a bearer layer verified it, an optional one saw no token), a refusal is ready at once
+    /// with nothing allocated and an admitted request runs the inner future as is; a session's
+    /// identity is loaded first (boxed).
+    pub struct ResponseFuture;
+}
+
 impl<S, ReqBody, ResBody> Service<Request<ReqBody>> for RequireAuthService<S>
 where
-    S: Service<Request<ReqBody>, Response = Response<ResBody>> + Clone + Send + 'static,
-    S::Future: Send + 'static,
+    S: InnerService<Request<ReqBody>, Response = Response<ResBody>>,
     ReqBody: Send + 'static,
-    ResBody: RejectionBody + Send + 'static,
+    ResBody: Default + Send + 'static,
 {
     type Response = Response<ResBody>;
     type Error = S::Error;
-    type Future = ResponseFuture<Self::Response, Self::Error>;
+    type Future = ResponseFuture<S::Future>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
         self.inner.poll_ready(cx)
     }
 
     fn call(&mut self, mut req: Request<ReqBody>) -> Self::Future {
-        let config = self.config.clone();
-        let clone = self.inner.clone();
-        let mut inner = std::mem::replace(&mut self.inner, clone);
-        Box::pin(async move {
-            let protocol = Protocol::of(&req);
-            let refuse = |r: Rejection| config.style.render(&r, protocol);
-            let source = Lookup::of(req.extensions());
-            // A bearer layer's identity is in the context already; only a session's needs
-            // putting there.
-            let from_session = source.is_lazy();
-            let identity = match source.resolve("RequireAuth").await {
-                Ok(Some(identity)) => identity,
-                Ok(None) => {
-                    return Ok(refuse(Rejection::new(
-                        RejectionKind::Unauthenticated,
-                        "authentication required",
-                    )));
-                }
-                Err(rejection) => return Ok(refuse(rejection)),
-            };
-            let now = config.clock.now();
-            for requirement in &config.requirements {
-                if let Err(rejection) = requirement.check(&identity, now) {
-                    tracing::info!(target: "auth::guard", kind = ?rejection.kind(), "guard refused the request");
-                    return Ok(refuse(rejection));
-                }
+        let mut inner = take_ready(&mut self.inner);
+        let protocol = Protocol::of(&req);
+        let state = match Lookup::settle(req.extensions(), "RequireAuth") {
+            Settled::Known(resolved) => match self.config.admit(resolved, protocol) {
+                // A bearer layer's identity is in the context already.
+                Ok(_) => State::inner(inner.call(req)),
+                Err(refusal) => State::ready(Ok(refusal)),
+            },
+            Settled::Lazy(lazy) => {
+                let config = self.config.clone();
+                State::boxed(async move {
+                    let resolved = lazy.resolve("RequireAuth").await;
+                    match config.admit(resolved, protocol) {
+                        Ok(identity) => {
+                            // Later extractors find it without asking the store again.
+                            crate::context::resolved(req.extensions_mut(), identity);
+                            inner.call(req).await
+                        }
+                        Err(refusal) => Ok(refusal),
+                    }
+                })
             }
-            if from_session {
-                // Later extractors find it without asking the store again.
-                crate::context::resolved(req.extensions_mut(), identity);
+        };
+        ResponseFuture::new(state)
+    }
+}
+
+impl GuardConfig {
+    /// The identity if it meets every requirement, or the refusal to answer with.
+    fn admit<B: Default + 'static>(
+        &self,
+        resolved: Result<Option<Identity>, Rejection>,
+        protocol: Protocol,
+    ) -> Result<Identity, Response<B>> {
+        let refuse = |r: Rejection| self.style.render(&r, protocol);
+        let identity = match resolved {
+            Ok(Some(identity)) => identity,
+            Ok(None) => {
+                return Err(refuse(Rejection::new(
+                    RejectionKind::Unauthenticated,
+                    "authentication required",
+                )));
             }
-            inner.call(req).await
-        })
+            Err(rejection) => return Err(refuse(rejection)),
+        };
+        let now = self.clock.now();
+        for requirement in &self.requirements {
+            if let Err(rejection) = requirement.check(&identity, now) {
+                tracing::info!(target: "auth::guard", kind = ?rejection.kind(), "guard refused the request");
+                return Err(refuse(rejection));
+            }
+        }
+        Ok(identity)
     }
 }
 

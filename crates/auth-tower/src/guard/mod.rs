@@ -10,7 +10,7 @@
 
 mod layer;
 
-pub use layer::{RequireAuth, RequireAuthService};
+pub use layer::{RequireAuth, RequireAuthService, ResponseFuture};
 
 use crate::rejection::{Rejection, RejectionKind};
 use auth_core::{Identity, NotGranted, Timestamp};

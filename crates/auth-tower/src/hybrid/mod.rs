@@ -23,4 +23,4 @@ mod layer;
 mod service;
 
 pub use layer::HybridLayer;
-pub use service::HybridService;
+pub use service::{HybridService, ResponseFuture};

@@ -1,8 +1,8 @@
 //! [`HybridService`]: sends each request to the bearer or the cookie path.
 
-use crate::body::RejectionBody;
 use crate::jwt::layer::JwtConfig;
-use crate::macros::{ResponseFuture, inner_accessors};
+use crate::macros::{inner_accessors, opaque_future};
+use crate::service::{InnerService, take_ready};
 use crate::session::config::SessionConfig;
 use http::header::AUTHORIZATION;
 use http::{Request, Response};
@@ -28,16 +28,23 @@ impl<S> HybridService<S> {
     }
 }
 
+opaque_future! {
+    /// The response future of [`HybridService`]: the bearer path's or the cookie path's, as
+    /// [`jwt::ResponseFuture`](crate::jwt::ResponseFuture) and
+    /// [`session::ResponseFuture`](crate::session::ResponseFuture) describe them (a refusal
+    /// decided without I/O is ready at once, with nothing allocated).
+    pub struct ResponseFuture;
+}
+
 impl<S, ReqBody, ResBody> Service<Request<ReqBody>> for HybridService<S>
 where
-    S: Service<Request<ReqBody>, Response = Response<ResBody>> + Clone + Send + 'static,
-    S::Future: Send + 'static,
+    S: InnerService<Request<ReqBody>, Response = Response<ResBody>>,
     ReqBody: Send + 'static,
-    ResBody: RejectionBody + Send + 'static,
+    ResBody: Default + Send + 'static,
 {
     type Response = Response<ResBody>;
     type Error = S::Error;
-    type Future = ResponseFuture<Self::Response, Self::Error>;
+    type Future = ResponseFuture<S::Future>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
         self.inner.poll_ready(cx)
@@ -47,9 +54,8 @@ where
         &mut self,
         #[cfg_attr(not(feature = "axum"), allow(unused_mut))] mut req: Request<ReqBody>,
     ) -> Self::Future {
-        let clone = self.inner.clone();
-        let inner = std::mem::replace(&mut self.inner, clone);
-        if has_bearer_credentials(&req) {
+        let inner = take_ready(&mut self.inner);
+        let state = if has_bearer_credentials(&req) {
             tracing::trace!(target: "auth::hybrid", "bearer request");
             #[cfg(feature = "axum")]
             {
@@ -59,11 +65,12 @@ where
                 };
                 req.extensions_mut().insert(marker);
             }
-            crate::jwt::service::serve(inner, self.jwt.clone(), req)
+            crate::jwt::service::serve(inner, &self.jwt, req)
         } else {
             tracing::trace!(target: "auth::hybrid", "cookie request");
             crate::session::service::serve(inner, self.session.clone(), req)
-        }
+        };
+        ResponseFuture::new(state)
     }
 }
 

@@ -16,7 +16,7 @@ pub(crate) mod layer;
 pub(crate) mod service;
 
 pub use layer::{JwtLayer, JwtLayerBuilder};
-pub use service::JwtService;
+pub use service::{JwtService, ResponseFuture};
 
 use crate::rejection::{Rejection, RejectionKind};
 

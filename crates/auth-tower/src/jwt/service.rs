@@ -2,9 +2,10 @@
 
 use super::layer::JwtConfig;
 use super::rejection_for;
-use crate::body::RejectionBody;
-use crate::macros::{ResponseFuture, inner_accessors};
+use crate::future::State;
+use crate::macros::{inner_accessors, opaque_future};
 use crate::rejection::{Protocol, Rejection, RejectionKind};
+use crate::service::{InnerService, take_ready};
 use auth_jwt::ErrorKind;
 use http::header::AUTHORIZATION;
 use http::{HeaderMap, Request, Response};
@@ -25,40 +26,49 @@ impl<S> JwtService<S> {
     }
 }
 
+opaque_future! {
+    /// The response future of [`JwtService`]: a refusal decided without I/O (no token where
+    /// one is required, a malformed header, a token the keys at hand refuse) is ready at once,
+    /// with nothing allocated; an accepted token gives the inner service's future as is. Only
+    /// a token whose key must first be fetched (an unknown `kid` with a remote key set) waits,
+    /// boxed.
+    pub struct ResponseFuture;
+}
+
 impl<S, ReqBody, ResBody> Service<Request<ReqBody>> for JwtService<S>
 where
-    S: Service<Request<ReqBody>, Response = Response<ResBody>> + Clone + Send + 'static,
-    S::Future: Send + 'static,
+    S: InnerService<Request<ReqBody>, Response = Response<ResBody>>,
     ReqBody: Send + 'static,
-    ResBody: RejectionBody + Send + 'static,
+    ResBody: Default + Send + 'static,
 {
     type Response = Response<ResBody>;
     type Error = S::Error;
-    type Future = ResponseFuture<Self::Response, Self::Error>;
+    type Future = ResponseFuture<S::Future>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
         self.inner.poll_ready(cx)
     }
 
     fn call(&mut self, req: Request<ReqBody>) -> Self::Future {
-        // Use the service that was polled ready; leave a fresh clone in its place.
-        let clone = self.inner.clone();
-        let inner = std::mem::replace(&mut self.inner, clone);
-        serve(inner, self.config.clone(), req)
+        let inner = take_ready(&mut self.inner);
+        ResponseFuture::new(serve(inner, &self.config, req))
     }
 }
 
 /// Where the request's token came from.
-enum Presented {
-    Header(String),
-    Cookie(String),
+enum Presented<'a> {
+    Header(&'a str),
+    Cookie(&'a str),
     Nothing,
 }
 
 /// The token the request presents, or why its credentials are refused at once.
-fn presented(headers: &HeaderMap, config: &JwtConfig) -> Result<Presented, auth_jwt::Error> {
+fn presented<'a>(
+    headers: &'a HeaderMap,
+    config: &JwtConfig,
+) -> Result<Presented<'a>, auth_jwt::Error> {
     match auth_jwt::bearer_token(headers) {
-        Ok(token) => Ok(Presented::Header(token.to_owned())),
+        Ok(token) => Ok(Presented::Header(token)),
         Err(e) if e.kind() == ErrorKind::MissingToken => {
             let cookie = config
                 .cookie
@@ -66,73 +76,99 @@ fn presented(headers: &HeaderMap, config: &JwtConfig) -> Result<Presented, auth_
                 .filter(|_| headers.get(AUTHORIZATION).is_none())
                 .and_then(|name| crate::cookie_header::find(headers, name))
                 .filter(|value| !value.is_empty());
-            Ok(cookie.map_or(Presented::Nothing, |v| Presented::Cookie(v.to_owned())))
+            Ok(cookie.map_or(Presented::Nothing, Presented::Cookie))
         }
         Err(e) => Err(e),
     }
+}
+
+/// Whether a refusal by the keys at hand may change once a remote key set refetches: an
+/// unknown `kid`, or a remote key set not loaded yet. [`auth_jwt::Verifier::verify`] then
+/// refetches (rate-limited) and tries again; every other refusal is final at once.
+fn may_need_fetch(error: &auth_jwt::Error) -> bool {
+    matches!(error.kind(), ErrorKind::UnknownKey | ErrorKind::Unavailable)
 }
 
 /// The layer's work on one request, with `inner` already polled ready. Shared with the hybrid
 /// layer, which sends requests with bearer credentials here.
 pub(crate) fn serve<S, ReqBody, ResBody>(
     mut inner: S,
-    config: Arc<JwtConfig>,
+    config: &Arc<JwtConfig>,
     mut req: Request<ReqBody>,
-) -> ResponseFuture<Response<ResBody>, S::Error>
+) -> State<S::Future>
 where
-    S: Service<Request<ReqBody>, Response = Response<ResBody>> + Send + 'static,
-    S::Future: Send + 'static,
+    S: InnerService<Request<ReqBody>, Response = Response<ResBody>>,
     ReqBody: Send + 'static,
-    ResBody: RejectionBody + Send + 'static,
+    ResBody: Default + Send + 'static,
 {
-    Box::pin(async move {
-        let protocol = Protocol::of(&req);
-        let refuse = |rejection: &Rejection| Ok(config.style.render(rejection, protocol));
-        let token = match presented(req.headers(), &config) {
-            Ok(Presented::Header(token)) => Some(token),
-            Ok(Presented::Cookie(token)) => {
-                if let Err(refusal) = config.cross_site.check(&req) {
-                    tracing::info!(target: "auth::jwt", method = %req.method(), reason = refusal.description(), "cross-site request with a token cookie refused");
-                    return refuse(&Rejection::new(
-                        RejectionKind::Forbidden,
-                        refusal.description(),
-                    ));
-                }
-                Some(token)
-            }
-            Ok(Presented::Nothing) if !config.required => None,
-            Ok(Presented::Nothing) => {
-                tracing::debug!(target: "auth::jwt", "no bearer credentials");
+    let protocol = Protocol::of(&req);
+    let refuse = |rejection: &Rejection| State::ready(Ok(config.style.render(rejection, protocol)));
+    let token = match presented(req.headers(), config) {
+        Ok(Presented::Header(token)) => token,
+        Ok(Presented::Cookie(token)) => {
+            if let Err(refusal) = config.cross_site.check(&req) {
+                tracing::info!(target: "auth::jwt", method = %req.method(), reason = refusal.description(), "cross-site request with a token cookie refused");
                 return refuse(&Rejection::new(
-                    RejectionKind::Unauthenticated,
-                    "authentication required",
+                    RejectionKind::Forbidden,
+                    refusal.description(),
                 ));
             }
-            Err(e) => {
-                tracing::debug!(target: "auth::jwt", kind = %e.kind().as_str(), "bearer credentials refused");
-                return refuse(&rejection_for(&e));
-            }
-        };
-        match token {
-            Some(token) => match config.verifier.verify(&token).await {
-                Ok(identity) => {
-                    tracing::debug!(target: "auth::jwt", "bearer token accepted");
-                    crate::context::verified(
-                        req.extensions_mut(),
-                        identity,
-                        &config.style,
-                        protocol,
-                    );
-                }
-                Err(e) => {
-                    tracing::info!(target: "auth::jwt", kind = %e.kind().as_str(), "bearer token refused");
-                    return refuse(&rejection_for(&e));
-                }
-            },
-            None => crate::context::anonymous(req.extensions_mut(), &config.style, protocol),
+            token
         }
-        inner.call(req).await
-    })
+        Ok(Presented::Nothing) if !config.required => {
+            crate::context::anonymous(req.extensions_mut(), &config.style, protocol);
+            return State::inner(inner.call(req));
+        }
+        Ok(Presented::Nothing) => {
+            tracing::debug!(target: "auth::jwt", "no bearer credentials");
+            return refuse(&Rejection::new(
+                RejectionKind::Unauthenticated,
+                "authentication required",
+            ));
+        }
+        Err(e) => {
+            tracing::debug!(target: "auth::jwt", kind = %e.kind().as_str(), "bearer credentials refused");
+            return refuse(&rejection_for(&e));
+        }
+    };
+    match config.verifier.verify_sync(token) {
+        Ok(identity) => accept(&mut req, identity, config, protocol),
+        Err(e) if may_need_fetch(&e) => {
+            let token = token.to_owned();
+            let config = config.clone();
+            return State::boxed(async move {
+                match config.verifier.verify(&token).await {
+                    Ok(identity) => accept(&mut req, identity, &config, protocol),
+                    Err(e) => return Ok(refused(&config, &e, protocol)),
+                }
+                inner.call(req).await
+            });
+        }
+        Err(e) => return State::ready(Ok(refused(config, &e, protocol))),
+    }
+    State::inner(inner.call(req))
+}
+
+/// Put the verified identity where handlers and guards find it (the request's
+/// [`AuthContext`](auth_core::AuthContext)).
+fn accept<B>(
+    req: &mut Request<B>,
+    identity: auth_core::Identity,
+    config: &JwtConfig,
+    protocol: Protocol,
+) {
+    tracing::debug!(target: "auth::jwt", "bearer token accepted");
+    crate::context::verified(req.extensions_mut(), identity, &config.style, protocol);
+}
+
+/// The refusal of a token the verifier refused.
+fn refused<B: Default + 'static>(
+    config: &JwtConfig,
+    error: &auth_jwt::Error,
+    protocol: Protocol,
+) -> Response<B> {
+    tracing::info!(target: "auth::jwt", kind = %error.kind().as_str(), "bearer token refused");
+    config.style.render(&rejection_for(error), protocol)
 }
 
 inner_accessors!(JwtService);

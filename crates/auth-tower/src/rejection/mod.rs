@@ -13,7 +13,7 @@ pub use error_body::ErrorBody;
 pub(crate) use oauth::OAuthError;
 pub(crate) use style::Style;
 
-use crate::body::RejectionBody;
+use crate::body::text_body;
 use auth_core::BearerError;
 use http::header::{CACHE_CONTROL, CONTENT_TYPE, HeaderValue, RETRY_AFTER, TE, WWW_AUTHENTICATE};
 use http::{Request, Response, StatusCode, Version};
@@ -192,8 +192,10 @@ impl Rejection {
         plain_text(self)
     }
 
-    /// The response, in the protocol of the request (`protocol`).
-    pub fn render<B: RejectionBody>(&self, protocol: Protocol, realm: &str) -> Response<B> {
+    /// The response, in the protocol of the request (`protocol`), with any body type that has
+    /// `Default`: axum's and tonic's bodies, `Full<Bytes>` and `String` carry the plain-text
+    /// description, any other body is left at its default (the status and headers say it all).
+    pub fn render<B: Default + 'static>(&self, protocol: Protocol, realm: &str) -> Response<B> {
         self.log(protocol);
         match protocol {
             Protocol::Grpc => self.render_grpc(),
@@ -212,9 +214,8 @@ impl Rejection {
         );
     }
 
-    fn render_http<B: RejectionBody>(&self, realm: &str) -> Response<B> {
-        self.http_head(realm)
-            .map(|()| B::from_message(plain_text(self)))
+    fn render_http<B: Default + 'static>(&self, realm: &str) -> Response<B> {
+        self.http_head(realm).map(|()| text_body(plain_text(self)))
     }
 
     /// The HTTP response without its body: status, content type, `Cache-Control: no-store`
@@ -266,10 +267,10 @@ impl Rejection {
         }
     }
 
-    fn render_grpc<B: RejectionBody>(&self) -> Response<B> {
+    fn render_grpc<B: Default>(&self) -> Response<B> {
         // Trailers-only: status 200, and grpc-status / grpc-message in the headers. Only ever
         // for real gRPC (see `Protocol::of`); `no-store` so no cache keeps it either way.
-        let mut res = Response::new(B::from_message(String::new()));
+        let mut res = Response::new(B::default());
         let headers = res.headers_mut();
         headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/grpc"));
         headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));

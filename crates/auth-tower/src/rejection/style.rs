@@ -4,7 +4,7 @@
 #[cfg(feature = "axum")]
 use super::RejectionKind;
 use super::{DEFAULT_REALM, ErrorBody, Protocol, Rejection};
-use crate::body::RejectionBody;
+use crate::body::text_body;
 #[cfg(feature = "axum")]
 use auth_core::Refusal;
 use auth_core::RefusalRenderer;
@@ -69,7 +69,7 @@ impl Style {
     }
 
     /// The response for `rejection` in `protocol`.
-    pub(crate) fn render<B: RejectionBody>(
+    pub(crate) fn render<B: Default + 'static>(
         &self,
         rejection: &Rejection,
         protocol: Protocol,
@@ -83,13 +83,13 @@ impl Style {
 
 impl Renderer {
     /// The response for `rejection`, in this renderer's protocol.
-    pub(crate) fn render<B: RejectionBody>(&self, rejection: &Rejection) -> Response<B> {
+    pub(crate) fn render<B: Default + 'static>(&self, rejection: &Rejection) -> Response<B> {
         match (&self.body, self.protocol) {
             (Some(body), Protocol::Http) => {
                 rejection.log(self.protocol);
                 let (mut head, ()) = rejection.http_head(&self.realm).into_parts();
                 let text = body.apply(rejection, &mut head);
-                Response::from_parts(head, B::from_message(text))
+                Response::from_parts(head, text_body(text))
             }
             _ => rejection.render(self.protocol, &self.realm),
         }

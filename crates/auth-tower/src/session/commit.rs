@@ -1,10 +1,28 @@
 //! Committing a session after the response: create, save or clear, and what the cookie does.
 
+use super::config::SessionConfig;
 use super::cookie::CookieAction;
-use super::handle::{Phase, Session};
-use auth_core::{Error, SaveOutcome, SessionRecord, Touch};
+use super::handle::{Phase, Session, State};
+use auth_core::{Error, SaveOutcome, SessionRecord, Timestamp, Touch};
 
 impl Session {
+    /// [`commit`](Self::commit) when it has nothing to write, which is most requests (no
+    /// session, one nobody read, a read inside the touch interval): the same outcome without
+    /// awaiting anything. `None` when the store must be written (or, rarely, a clone of the
+    /// handle that outlived its handler holds the state): then `commit`.
+    pub(crate) fn commit_without_store(&self) -> Option<CookieAction> {
+        let mut state = self.try_lock_state()?;
+        let config = self.config();
+        let idle = match &state.phase {
+            Phase::Unloaded | Phase::Ended => true,
+            Phase::Fresh => state.changes.is_empty(),
+            Phase::Active { record, .. } => {
+                state.changes.is_empty() && !needs_touch(record, config, config.clock.now())
+            }
+        };
+        idle.then(|| take_cookie(&mut state))
+    }
+
     /// Write what the request changed. Called by the service after the inner response, with
     /// the state lock; returns the cookie action for the response.
     pub(crate) async fn commit(&self) -> Result<CookieAction, Error> {
@@ -31,7 +49,7 @@ impl Session {
                 }
             }
             Phase::Active { id, record } => {
-                if now >= record.last_seen_at.saturating_add(config.touch_interval) {
+                if needs_touch(&record, config, now) {
                     changes.touch = Some(Touch {
                         last_seen_at: now,
                         idle_expires_at: now.saturating_add(config.idle_timeout),
@@ -53,4 +71,17 @@ impl Session {
         }
         Ok(std::mem::take(&mut state.cookie))
     }
+}
+
+/// Whether the idle expiry is due to be pushed forward (at most once per touch interval).
+fn needs_touch(record: &SessionRecord, config: &SessionConfig, now: Timestamp) -> bool {
+    now >= record.last_seen_at.saturating_add(config.touch_interval)
+}
+
+/// The end of a commit that writes nothing: the buffered state is spent, the cookie action
+/// is the response's.
+fn take_cookie(state: &mut State) -> CookieAction {
+    state.phase = Phase::default();
+    state.changes = Default::default();
+    std::mem::take(&mut state.cookie)
 }

@@ -23,7 +23,6 @@ mod handle;
 mod layer;
 pub(crate) mod service;
 
-pub use crate::macros::ResponseFuture;
 #[cfg(feature = "jwt")]
 pub(crate) use config::validate_cookie_name;
 pub use config::{
@@ -38,4 +37,5 @@ pub(crate) use extract::BearerRequest;
 pub use extract::NoSession;
 pub use handle::Session;
 pub use layer::SessionLayer;
+pub use service::ResponseFuture;
 pub use service::SessionService;

@@ -4,9 +4,10 @@ use super::config::SessionConfig;
 use super::cookie;
 use super::error::rejection_for;
 use super::handle::Session;
-use crate::body::RejectionBody;
-use crate::macros::{ResponseFuture, inner_accessors};
+use crate::future::{BoxFuture, State};
+use crate::macros::{inner_accessors, opaque_future};
 use crate::rejection::{Protocol, Rejection, RejectionKind};
+use crate::service::{InnerService, take_ready};
 use http::header::{CACHE_CONTROL, HeaderValue};
 use http::{Request, Response};
 use std::sync::Arc;
@@ -27,26 +28,30 @@ impl<S> SessionService<S> {
     }
 }
 
+opaque_future! {
+    /// The response future of [`SessionService`]: a cross-site refusal is ready at once
+    /// (nothing allocated); otherwise the inner service's response, then the session's changes
+    /// written to the store.
+    pub struct ResponseFuture;
+}
+
 impl<S, ReqBody, ResBody> Service<Request<ReqBody>> for SessionService<S>
 where
-    S: Service<Request<ReqBody>, Response = Response<ResBody>> + Clone + Send + 'static,
-    S::Future: Send + 'static,
+    S: InnerService<Request<ReqBody>, Response = Response<ResBody>>,
     ReqBody: Send + 'static,
-    ResBody: RejectionBody + Send + 'static,
+    ResBody: Default + Send + 'static,
 {
     type Response = Response<ResBody>;
     type Error = S::Error;
-    type Future = ResponseFuture<Self::Response, Self::Error>;
+    type Future = ResponseFuture<S::Future>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
         self.inner.poll_ready(cx)
     }
 
     fn call(&mut self, req: Request<ReqBody>) -> Self::Future {
-        // Use the service that was polled ready; leave a fresh clone in its place.
-        let clone = self.inner.clone();
-        let inner = std::mem::replace(&mut self.inner, clone);
-        serve(inner, self.config.clone(), req)
+        let inner = take_ready(&mut self.inner);
+        ResponseFuture::new(serve(inner, self.config.clone(), req))
     }
 }
 
@@ -56,20 +61,17 @@ pub(crate) fn serve<S, ReqBody, ResBody>(
     mut inner: S,
     config: Arc<SessionConfig>,
     mut req: Request<ReqBody>,
-) -> ResponseFuture<Response<ResBody>, S::Error>
+) -> State<S::Future>
 where
-    S: Service<Request<ReqBody>, Response = Response<ResBody>> + Send + 'static,
-    S::Future: Send + 'static,
-    ReqBody: Send + 'static,
-    ResBody: RejectionBody + Send + 'static,
+    S: Service<Request<ReqBody>, Response = Response<ResBody>>,
+    ResBody: Default + 'static,
 {
     let protocol = Protocol::of(&req);
 
     if let Err(refusal) = config.cross_site.check(&req) {
         tracing::info!(target: "auth::session", method = %req.method(), reason = refusal.description(), "cross-site request refused");
         let rejection = Rejection::new(RejectionKind::Forbidden, refusal.description());
-        let res = config.style.render(&rejection, protocol);
-        return Box::pin(async move { Ok(res) });
+        return State::ready(Ok(config.style.render(&rejection, protocol)));
     }
 
     let presented = cookie::read(req.headers(), &config.cookie).and_then(|parsed| {
@@ -94,26 +96,90 @@ where
         method = %req.method(),
         cookie = presented_kind,
     );
-    Box::pin(
-        async move {
-        let mut res = inner.call(req).await?;
-        match session.commit().await {
-            Ok(action) => {
-                if cookie::apply(res.headers_mut(), &config.cookie, &action) {
-                    // A response that sets a session cookie must never be cached.
-                    res.headers_mut()
-                        .insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
-                }
-            }
-            Err(error) => {
-                tracing::warn!(target: "auth::session", %error, "session could not be saved; answering 503");
-                res = config.style.render(&rejection_for(&error), protocol);
-            }
-        }
-        Ok(res)
-    }
-        .instrument(span),
+    let future = span.in_scope(|| inner.call(req));
+    State::session(
+        future,
+        Commit {
+            session,
+            config,
+            protocol,
+            span,
+        },
     )
+}
+
+/// What is left to do once the inner service has answered: write the session's changes and
+/// put the cookie on the response.
+pub(crate) struct Commit {
+    session: Session,
+    config: Arc<SessionConfig>,
+    protocol: Protocol,
+    /// The request's `session` span, entered while the inner future runs and the commit.
+    span: tracing::Span,
+}
+
+impl Commit {
+    /// Enter the request's span (while polling the inner future).
+    pub(crate) fn enter(&self) -> tracing::span::Entered<'_> {
+        self.span.enter()
+    }
+
+    /// Commit the session and answer `res` with its cookie: at once when there is nothing to
+    /// write, else once the store has answered (a 503 if it failed).
+    pub(crate) fn finish<B, E>(self, mut res: Response<B>) -> Finished<B, E>
+    where
+        B: Default + Send + 'static,
+        E: 'static,
+    {
+        if let Some(action) = self.session.commit_without_store() {
+            let _entered = self.span.enter();
+            apply_cookie(&mut res, &self.config, &action);
+            return Finished::Now(res);
+        }
+        let Self {
+            session,
+            config,
+            protocol,
+            span,
+        } = self;
+        let write = write_then_answer(session, config, protocol, res);
+        Finished::Later(Box::pin(write.instrument(span)))
+    }
+}
+
+/// The commit that writes: await the store, then answer `res` with the cookie, or a 503 if
+/// the store failed (fail closed: the changes the handler made did not land).
+async fn write_then_answer<B: Default + 'static, E>(
+    session: Session,
+    config: Arc<SessionConfig>,
+    protocol: Protocol,
+    mut res: Response<B>,
+) -> Result<Response<B>, E> {
+    match session.commit().await {
+        Ok(action) => apply_cookie(&mut res, &config, &action),
+        Err(error) => {
+            tracing::warn!(target: "auth::session", %error, "session could not be saved; answering 503");
+            res = config.style.render(&rejection_for(&error), protocol);
+        }
+    }
+    Ok(res)
+}
+
+/// What [`Commit::finish`] gives.
+pub(crate) enum Finished<B, E> {
+    /// Nothing to write: the response.
+    Now(Response<B>),
+    /// The store is written first.
+    Later(BoxFuture<Result<Response<B>, E>>),
+}
+
+/// Put the session cookie on the response, if the commit says.
+fn apply_cookie<B>(res: &mut Response<B>, config: &SessionConfig, action: &cookie::CookieAction) {
+    if cookie::apply(res.headers_mut(), &config.cookie, action) {
+        // A response that sets a session cookie must never be cached.
+        res.headers_mut()
+            .insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
 }
 
 inner_accessors!(SessionService);

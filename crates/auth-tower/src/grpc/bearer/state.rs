@@ -45,7 +45,7 @@ impl Shared {
     }
 
     /// The current token if it is not due for a refresh.
-    fn fresh(&self) -> Option<Current> {
+    pub(super) fn fresh(&self) -> Option<Current> {
         let now = self.clock.now();
         self.lock()
             .as_ref()

@@ -49,6 +49,11 @@ impl Session {
     pub(super) async fn lock_state(&self) -> MutexGuard<'_, State> {
         self.inner.state.lock().await
     }
+
+    /// The state, if nobody holds it.
+    pub(super) fn try_lock_state(&self) -> Option<MutexGuard<'_, State>> {
+        self.inner.state.try_lock().ok()
+    }
 }
 
 #[derive(Default)]

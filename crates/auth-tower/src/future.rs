@@ -1,0 +1,97 @@
+//! The state machine behind every layer's response future (each service names its own,
+//! see [`opaque_future!`](crate::macros::opaque_future)).
+//!
+//! A request is answered one of four ways, and only the last allocates a future:
+//! - **ready**: refused in `call` (cross-site, malformed header, bad token, a guard that says
+//!   no): the rendered response, returned at the first poll;
+//! - **inner**: the inner service's future as is (a verified bearer token, a guard that says
+//!   yes);
+//! - **session**: the inner future, then the session's commit: at once when there is nothing
+//!   to write (most requests), else boxed, since it awaits the store;
+//! - **boxed**: work that awaits something before the inner service runs (a JWKS refetch for an
+//!   unknown key, a session load for a guard).
+
+use crate::session::service::{Commit, Finished};
+use http::Response;
+use pin_project_lite::pin_project;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll, ready};
+
+/// A boxed future, for the steps that await something we cannot name.
+pub(crate) type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send + 'static>>;
+
+pin_project! {
+    /// See the module docs.
+    #[project = StateProj]
+    pub(crate) enum State<F: Future> {
+        Ready { output: Option<F::Output> },
+        Inner { #[pin] future: F },
+        Session { #[pin] future: F, commit: Option<Commit> },
+        Boxed { future: BoxFuture<F::Output> },
+    }
+}
+
+impl<F: Future> State<F> {
+    /// Answered already: `output` at the first poll.
+    pub(crate) fn ready(output: F::Output) -> Self {
+        Self::Ready {
+            output: Some(output),
+        }
+    }
+
+    /// The inner service's future, untouched.
+    pub(crate) fn inner(future: F) -> Self {
+        Self::Inner { future }
+    }
+
+    /// The inner service's future, then `commit` on its response.
+    pub(crate) fn session(future: F, commit: Commit) -> Self {
+        Self::Session {
+            future,
+            commit: Some(commit),
+        }
+    }
+
+    /// Work that needs awaiting before (or around) the inner service.
+    pub(crate) fn boxed(future: impl Future<Output = F::Output> + Send + 'static) -> Self {
+        Self::Boxed {
+            future: Box::pin(future),
+        }
+    }
+}
+
+impl<F, B, E> Future for State<F>
+where
+    F: Future<Output = Result<Response<B>, E>>,
+    B: Default + Send + 'static,
+    E: 'static,
+{
+    type Output = F::Output;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        loop {
+            let next = match self.as_mut().project() {
+                StateProj::Ready { output } => {
+                    return Poll::Ready(output.take().expect("future polled after completion"));
+                }
+                StateProj::Inner { future } => return future.poll(cx),
+                StateProj::Boxed { future } => return future.as_mut().poll(cx),
+                StateProj::Session { future, commit } => {
+                    let output = {
+                        let _entered = commit.as_ref().map(Commit::enter);
+                        ready!(future.poll(cx))
+                    };
+                    match (output, commit.take()) {
+                        (Ok(res), Some(commit)) => match commit.finish(res) {
+                            Finished::Now(res) => return Poll::Ready(Ok(res)),
+                            Finished::Later(future) => Self::Boxed { future },
+                        },
+                        (output, _) => return Poll::Ready(output),
+                    }
+                }
+            };
+            self.set(next);
+        }
+    }
+}
