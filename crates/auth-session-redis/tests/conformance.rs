@@ -1,5 +1,6 @@
-//! The shared store conformance suite, unchanged, against the Redis at `REDIS_URL`: each test
-//! on its own key prefix, deleted when the test ends.
+//! The shared store conformance suites, unchanged, against the Redis at `REDIS_URL`: the
+//! session store's and the refresh store's, each test on its own key prefix, deleted when the
+//! test ends.
 //!
 //! Every check is `#[ignore = "needs Redis ..."]`: `cargo test` lists them as ignored, and
 //! `--include-ignored` (as `.ci/run` does) runs them, failing when Redis does not answer.
@@ -26,3 +27,12 @@ macro_rules! on_redis {
 }
 
 auth_core::session_store_conformance!(@checks on_redis!());
+
+mod refresh {
+    use super::common;
+
+    auth_core::refresh_store_conformance!(
+        common::refresh_store,
+        ignore = "needs Redis at REDIS_URL (default 127.0.0.1:6379)",
+    );
+}

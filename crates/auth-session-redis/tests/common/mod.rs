@@ -1,16 +1,24 @@
 //! Shared test support: a session store on the Redis under test that cleans up after itself,
 //! and the harness of `test-support` (the Redis, prefixes, cleanup) under the names the tests use.
 
-#![allow(dead_code, unused_imports, unreachable_pub, clippy::unwrap_used, clippy::expect_used)]
+#![allow(
+    dead_code,
+    unused_imports,
+    unreachable_pub,
+    clippy::unwrap_used,
+    clippy::expect_used
+)]
 
 pub use test_support::{Cleanup, raw, redis_url, unique_prefix};
 
 use async_trait::async_trait;
+use auth_core::refresh::{FamilyId, FamilyRecord, RefreshStore, RotateRequest, Rotation};
 use auth_core::{
     Clock, Error, SaveOutcome, SessionChanges, SessionEntry, SessionId, SessionKey, SessionRecord,
     SessionStore,
 };
-use auth_session_redis::{RedisConfig, RedisStore};
+use auth_core::{SystemClock, Timestamp};
+use auth_session_redis::{RedisConfig, RedisRefreshStore, RedisStore};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -70,6 +78,47 @@ impl SessionStore for CleanStore {
     }
     async fn list_subject(&self, subject: &str) -> Result<Vec<SessionEntry>, Error> {
         self.store.list_subject(subject).await
+    }
+}
+
+/// A refresh store on the test Redis under a fresh prefix, cleaned up with the store. It runs
+/// on the system clock: Redis expires families by the wall clock (PEXPIREAT).
+pub async fn refresh_store() -> CleanRefreshStore {
+    let url = redis_url();
+    let prefix = unique_prefix();
+    let config = RedisConfig::new(url.clone())
+        .with_key_prefix(prefix.clone())
+        .with_clock(Arc::new(SystemClock));
+    CleanRefreshStore {
+        store: RedisRefreshStore::connect(&config)
+            .await
+            .expect("connect to the test Redis"),
+        _cleanup: Cleanup::new(&url, &prefix),
+    }
+}
+
+/// A [`RedisRefreshStore`] whose keys are deleted when it is dropped.
+#[derive(Debug)]
+pub struct CleanRefreshStore {
+    pub store: RedisRefreshStore,
+    _cleanup: Cleanup,
+}
+
+#[async_trait]
+impl RefreshStore for CleanRefreshStore {
+    async fn create(
+        &self,
+        family: &FamilyId,
+        record: &FamilyRecord,
+        first_expires_at: Timestamp,
+    ) -> Result<(), Error> {
+        self.store.create(family, record, first_expires_at).await
+    }
+    async fn rotate(&self, request: &RotateRequest) -> Result<Rotation, Error> {
+        self.store.rotate(request).await
+    }
+    async fn delete(&self, family: &FamilyId) -> Result<Option<FamilyRecord>, Error> {
+        self.store.delete(family).await
     }
 }
 
