@@ -2,10 +2,7 @@
 //! records `Set-Cookie` exactly as sent (so tests can assert attributes), and a client for the
 //! token endpoints ([`tokens`]).
 
-mod redis_server;
 pub mod tokens;
-
-pub use redis_server::{RedisServer, redis_for_test};
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
