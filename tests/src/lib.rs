@@ -4,6 +4,12 @@
 
 pub mod tokens;
 
+/// The README's Rust snippets, compiled (and run) as this crate's doctests, so they keep
+/// compiling as the API changes: `cargo test -p e2e --doc`.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+mod readme {}
+
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 
