@@ -2,10 +2,13 @@
 //! records `Set-Cookie` exactly as sent (so tests can assert attributes), and a client for the
 //! token endpoints ([`tokens`]).
 
-mod redis_server;
 pub mod tokens;
 
-pub use redis_server::{RedisServer, redis_for_test};
+/// The README's Rust snippets, compiled (and run) as this crate's doctests, so they keep
+/// compiling as the API changes: `cargo test -p e2e --doc`.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+mod readme {}
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;

@@ -1,7 +1,14 @@
-//! The memory store against the shared store conformance suite.
+//! The memory stores against the shared store conformance suites: sessions, and refresh-token
+//! families (one test per check each).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 auth_core::session_store_conformance!(|clock| async move {
     auth_core::MemoryStore::builder().with_clock(clock).build()
 });
+
+mod refresh {
+    auth_core::refresh_store_conformance!(|| async {
+        auth_core::refresh::MemoryRefreshStore::new()
+    });
+}

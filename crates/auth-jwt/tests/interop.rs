@@ -1,9 +1,10 @@
 //! Interop with PyJWT and node `jose`, both directions, for HS256, RS256, ES256 and EdDSA:
 //! tokens they mint verify with our verifier; tokens we mint verify with them using our JWKS.
 //!
-//! The tools are installed here, under the target directory: PyJWT into a venv with pip, jose
-//! with npm. When python3/node or the registries are missing, the test prints a skip, unless
-//! `CI` is set, where it fails.
+//! Both tests are `#[ignore = "needs ..."]`: `.ci/run` installs the other sides first (PyJWT
+//! into a venv from `tests/interop/requirements.txt`, named by `PYJWT_PYTHON`; jose with
+//! `npm ci` into `tests/interop/node_modules`) and runs them with `--include-ignored`. A test
+//! installs nothing itself, and fails loudly when its tool is missing.
 
 #![allow(clippy::unwrap_used)] // test helpers fail loudly, outside #[test] fns too
 
@@ -133,66 +134,48 @@ fn succeeds(command: &mut Command) -> bool {
 }
 
 fn script(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/interop")
-        .join(name)
+    interop_dir().join(name)
 }
 
-/// A venv with PyJWT (and cryptography) under the target directory.
-fn pyjwt_python() -> Option<PathBuf> {
-    let venv = scratch_dir("interop-pyjwt").join("venv");
-    let python = venv.join("bin/python");
-    if !python.exists() && !succeeds(Command::new("python3").arg("-m").arg("venv").arg(&venv)) {
-        skip_or_fail("interop with PyJWT: python3 with venv is not available");
-        return None;
-    }
-    let ready = |py: &Path| succeeds(Command::new(py).args(["-c", "import jwt, cryptography"]));
-    if !ready(&python) {
-        let installed = succeeds(Command::new(venv.join("bin/pip")).args([
-            "install",
-            "--quiet",
-            "--disable-pip-version-check",
-            "pyjwt[crypto]>=2.8,<3",
-        ]));
-        if !installed || !ready(&python) {
-            skip_or_fail("interop with PyJWT: `pip install pyjwt[crypto]` failed");
-            return None;
-        }
-    }
-    Some(python)
+/// `tests/interop`: the other side's scripts, `package.json` and `requirements.txt`.
+fn interop_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/interop")
 }
 
-/// A folder with `jose` installed by npm and our script beside it.
-fn jose_dir() -> Option<PathBuf> {
-    if !succeeds(Command::new("node").arg("--version")) {
-        skip_or_fail("interop with jose: node is not available");
-        return None;
-    }
-    let dir = scratch_dir("interop-jose");
-    std::fs::write(
-        dir.join("package.json"),
-        r#"{"private":true,"type":"module"}"#,
-    )
-    .unwrap();
-    if !dir.join("node_modules/jose/package.json").exists() {
-        let installed = succeeds(
-            Command::new("npm")
-                .args([
-                    "install",
-                    "--no-audit",
-                    "--no-fund",
-                    "--loglevel=error",
-                    "jose@6",
-                ])
-                .current_dir(&dir),
-        );
-        if !installed {
-            skip_or_fail("interop with jose: `npm install jose` failed");
-            return None;
-        }
-    }
-    std::fs::copy(script("jose_side.mjs"), dir.join("jose_side.mjs")).unwrap();
-    Some(dir)
+/// The Python with PyJWT: `PYJWT_PYTHON` (`.ci/run` points it at a venv it installed from
+/// `tests/interop/requirements.txt`), else `python3`.
+///
+/// # Panics
+/// When that Python cannot import `jwt` and `cryptography`.
+fn pyjwt_python() -> PathBuf {
+    let python = std::env::var_os("PYJWT_PYTHON").map_or_else(|| "python3".into(), PathBuf::from);
+    assert!(
+        succeeds(Command::new(&python).args(["-c", "import jwt, cryptography"])),
+        "this test needs a Python with PyJWT: {} cannot import jwt and cryptography; \
+         `pip install -r crates/auth-jwt/tests/interop/requirements.txt` into it, or set \
+         PYJWT_PYTHON to one that has them (.ci/run does)",
+        python.display()
+    );
+    python
+}
+
+/// `tests/interop`, with `jose` installed beside the script (`node_modules`).
+///
+/// # Panics
+/// When node or the installed `jose` is missing.
+fn jose_dir() -> PathBuf {
+    assert!(
+        succeeds(Command::new("node").arg("--version")),
+        "this test needs node on PATH"
+    );
+    let dir = interop_dir();
+    assert!(
+        dir.join("node_modules/jose/package.json").exists(),
+        "this test needs node jose in {}: `npm ci --prefix crates/auth-jwt/tests/interop` \
+         (.ci/run does)",
+        dir.join("node_modules").display()
+    );
+    dir
 }
 
 fn check_both_directions(tool: &str, ours: &Ours, answer: &Value, subject: &str) {
@@ -224,8 +207,9 @@ fn check_both_directions(tool: &str, ours: &Ours, answer: &Value, subject: &str)
 }
 
 #[test]
+#[ignore = "needs python3 with PyJWT (PYJWT_PYTHON; .ci/run installs it)"]
 fn pyjwt_both_directions() {
-    let Some(python) = pyjwt_python() else { return };
+    let python = pyjwt_python();
     let ours = ours();
     let mut command = Command::new(python);
     command.arg(script("pyjwt_side.py"));
@@ -245,8 +229,9 @@ fn pyjwt_both_directions() {
 }
 
 #[test]
+#[ignore = "needs node with jose in tests/interop/node_modules (.ci/run installs it)"]
 fn node_jose_both_directions() {
-    let Some(dir) = jose_dir() else { return };
+    let dir = jose_dir();
     let ours = ours();
     let mut command = Command::new("node");
     command.arg(dir.join("jose_side.mjs")).current_dir(&dir);

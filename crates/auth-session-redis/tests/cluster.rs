@@ -16,63 +16,9 @@ use auth_core::{
     SessionRecord, SessionStore, SystemClock,
 };
 use auth_session_redis::{RedisConfig, RedisRevocations, RedisStore};
-use common::server::{RedisServer, free_port, redis_server_available};
-use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-
-/// Three cluster-enabled servers; dropping it kills them all.
-struct Cluster {
-    servers: Vec<RedisServer>,
-}
-
-impl Cluster {
-    fn start() -> Self {
-        let mut servers = Vec::new();
-        for _ in 0..3 {
-            // Started one by one, so the next free-port probe sees the previous one taken.
-            servers.push(RedisServer::start(free_port(7_100..8_000, true), true));
-        }
-        let cluster = Self { servers };
-        let nodes: Vec<String> = cluster
-            .servers
-            .iter()
-            .map(|s| format!("127.0.0.1:{}", s.port))
-            .collect();
-        let status = Command::new("redis-cli")
-            .args(["--cluster", "create"])
-            .args(&nodes)
-            .args(["--cluster-replicas", "0", "--cluster-yes"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .expect("run redis-cli --cluster create");
-        assert!(status.success(), "redis-cli --cluster create failed");
-        cluster.wait_until_ok();
-        cluster
-    }
-
-    fn wait_until_ok(&self) {
-        let deadline = Instant::now() + Duration::from_secs(30);
-        for server in &self.servers {
-            loop {
-                let info = redis::Client::open(server.url())
-                    .and_then(|c| c.get_connection_with_timeout(Duration::from_millis(500)))
-                    .and_then(|mut c| redis::cmd("CLUSTER").arg("INFO").query::<String>(&mut c))
-                    .unwrap_or_default();
-                if info.contains("cluster_state:ok") {
-                    break;
-                }
-                assert!(Instant::now() < deadline, "cluster never became ok: {info}");
-                std::thread::sleep(Duration::from_millis(100));
-            }
-        }
-    }
-
-    fn urls(&self) -> Vec<String> {
-        self.servers.iter().map(RedisServer::url).collect()
-    }
-}
+use test_support::RedisCluster;
 
 async fn cluster_store(nodes: &[String], clock: Arc<dyn Clock>) -> RedisStore {
     let config = RedisConfig::cluster(nodes.to_vec())
@@ -99,11 +45,9 @@ macro_rules! run_all {
 }
 
 #[test]
+#[ignore = "needs redis-server and redis-cli on PATH"]
 fn conformance_and_revocations_on_a_three_master_cluster() {
-    if !redis_server_available() {
-        return;
-    }
-    let cluster = Cluster::start();
+    let cluster = RedisCluster::start(3);
     let nodes = cluster.urls();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)

@@ -8,9 +8,9 @@ mod common;
 
 use auth_core::{Clock, Identity, SessionRecord, SessionStore, SystemClock};
 use auth_session_redis::{RedisConfig, RedisStore};
-use common::server::{RedisServer, free_port, redis_server_available};
 use serde_json::json;
 use std::time::Duration;
+use test_support::RedisServer;
 
 /// A typical logged-in session: an identity with a role, and three small values.
 fn typical(subject: &str) -> SessionRecord {
@@ -77,21 +77,16 @@ async fn bytes_per_session(server: &RedisServer) -> (i64, String, f64) {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs redis-server on PATH"]
 async fn memory_per_session() {
-    if !redis_server_available() {
-        return;
-    }
-    let default = RedisServer::start(free_port(18_100..18_900, false), false);
+    let default = RedisServer::start();
     let (usage, encoding, average) = bytes_per_session(&default).await;
     println!(
         "default limits: MEMORY USAGE {usage} bytes ({encoding}); {average:.0} bytes/session \
          on average with its subject index"
     );
     drop(default);
-    let tuned = RedisServer::start_with(
-        free_port(18_100..18_900, false),
-        &["--hash-max-listpack-value", "256"],
-    );
+    let tuned = RedisServer::start_with(&["--hash-max-listpack-value", "256"]);
     let (usage, encoding, average) = bytes_per_session(&tuned).await;
     println!(
         "hash-max-listpack-value 256: MEMORY USAGE {usage} bytes ({encoding}); {average:.0} \

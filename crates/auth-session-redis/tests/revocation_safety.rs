@@ -10,8 +10,8 @@ use auth_core::{
     Clock, ErrorKind, Revocation, RevocationProbe, RevocationTarget, Revocations, SystemClock,
 };
 use auth_session_redis::{RedisConfig, RedisRevocations};
-use common::server::{RedisServer, free_port, redis_server_available};
 use std::time::{Duration, Instant};
+use test_support::RedisServer;
 
 const DAY: Duration = Duration::from_secs(24 * 3600);
 
@@ -26,10 +26,8 @@ fn token(jti: &str) -> RevocationProbe<'_> {
 /// while refresh families minted from the session live 30 days; the list now keeps them for
 /// its horizon, in Redis too (so a new instance's snapshot has them).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs Redis at REDIS_URL (default 127.0.0.1:6379)"]
 async fn session_and_subject_revocations_are_stored_for_the_horizon() {
-    if !common::redis_ready().await {
-        return;
-    }
     let url = common::redis_url();
     let prefix = common::unique_prefix();
     let _cleanup = common::Cleanup::new(&url, &prefix);
@@ -82,10 +80,8 @@ async fn session_and_subject_revocations_are_stored_for_the_horizon() {
 /// Finding 1 (second half): the snapshot was one unpaged `ZRANGE` under the per-command
 /// timeout, so a large list made every new instance fail to start. It now loads in pages.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs Redis at REDIS_URL (default 127.0.0.1:6379)"]
 async fn a_snapshot_larger_than_one_reply_can_carry_in_time_loads_in_pages() {
-    if !common::redis_ready().await {
-        return;
-    }
     let url = common::redis_url();
     let prefix = common::unique_prefix();
     let _cleanup = common::Cleanup::new(&url, &prefix);
@@ -126,11 +122,9 @@ async fn a_snapshot_larger_than_one_reply_can_carry_in_time_loads_in_pages() {
 /// Finding 4: an instance whose feed is out of sync served its old list forever. Now, past the
 /// bound, every check answers `Unavailable` (the layers answer 503) until a resync succeeds.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs redis-server on PATH"]
 async fn an_out_of_sync_feed_fails_closed_past_its_bound_and_recovers() {
-    if !redis_server_available() {
-        return;
-    }
-    let mut server = RedisServer::start(free_port(17_900..18_700, false), false);
+    let mut server = RedisServer::start();
     let config = RedisConfig::new(server.url())
         .with_timeout(Duration::from_millis(200))
         .with_revocation_stale_after(Duration::from_secs(1));

@@ -22,6 +22,7 @@ async fn throttle(prefix: &str) -> RedisThrottle {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs Redis at REDIS_URL (default 127.0.0.1:6379)"]
 async fn the_redis_throttle_passes_the_conformance_suite() {
     let prefix = unique_prefix();
     let _cleanup = Cleanup::new(&redis_url(), &prefix);
@@ -29,6 +30,7 @@ async fn the_redis_throttle_passes_the_conformance_suite() {
 }
 
 #[tokio::test]
+#[ignore = "needs Redis at REDIS_URL (default 127.0.0.1:6379)"]
 async fn keys_live_under_the_prefix_hold_no_username_and_expire() {
     let prefix = unique_prefix();
     let _cleanup = Cleanup::new(&redis_url(), &prefix);
@@ -89,6 +91,7 @@ async fn keys_live_under_the_prefix_hold_no_username_and_expire() {
 }
 
 #[tokio::test]
+#[ignore = "needs Redis at REDIS_URL (default 127.0.0.1:6379)"]
 async fn failures_on_one_instance_lock_the_key_on_another() {
     let prefix = unique_prefix();
     let _cleanup = Cleanup::new(&redis_url(), &prefix);

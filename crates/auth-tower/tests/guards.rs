@@ -157,8 +157,30 @@ async fn grpc_gets_16_and_7() {
         .await
         .cookie_pair();
     let grpc = |cookie: Option<&str>| common::grpc(get_req("/admin", cookie));
-    common::assert_grpc_refusal(&send(&app, grpc(None)).await, "16");
-    common::assert_grpc_refusal(&send(&app, grpc(Some(&user))).await, "7");
+    let anonymous = send(&app, grpc(None)).await;
+    common::assert_grpc_refusal(&anonymous, "16");
+    let forbidden = send(&app, grpc(Some(&user))).await;
+    common::assert_grpc_refusal(&forbidden, "7");
+    // A gRPC client reads a refusal only from a trailers-only gRPC response: HTTP 200 with a
+    // gRPC content type, the status in `grpc-status`, no HTTP challenge, an empty body.
+    for (r, code) in [(&anonymous, "16"), (&forbidden, "7")] {
+        assert_eq!(
+            r.status, 200,
+            "grpc-status {code}: trailers-only is HTTP 200"
+        );
+        assert_eq!(
+            r.header("content-type"),
+            Some("application/grpc"),
+            "grpc-status {code}"
+        );
+        assert!(
+            r.header("grpc-message").is_some_and(|m| !m.is_empty()),
+            "grpc-status {code} says why: {:?}",
+            r.headers
+        );
+        assert_eq!(r.header("www-authenticate"), None, "grpc-status {code}");
+        assert_eq!(r.body, "", "grpc-status {code}: trailers-only has no body");
+    }
 }
 
 #[tokio::test]

@@ -9,14 +9,14 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use auth_tower::grpc::IdentityExt;
-use auth_tower::jwt_core::{Algorithm, Issuer, Key, KeySet, SharedKeySet, Verifier};
+use auth_tower::jwt_core::{Algorithm, Issuer, Key, SharedKeySet, Verifier};
 use auth_tower::{Identity, JwtLayer, RequireAuth};
 use http::{Request, Response};
 use std::convert::Infallible;
 use tower::{Layer, ServiceExt, service_fn};
 
 fn keys() -> SharedKeySet {
-    SharedKeySet::new(KeySet::single(Key::generate_hmac("k1", Algorithm::HS256).unwrap()).unwrap())
+    SharedKeySet::from(Key::generate_hmac("k1", Algorithm::HS256).unwrap())
 }
 
 /// A handler that answers with the subject of the identity it finds the way tonic handlers
@@ -41,12 +41,16 @@ fn grpc(req: http::request::Builder) -> Request<String> {
 #[tokio::test]
 async fn optional_jwt_layer_and_guard_answer_an_anonymous_request_with_401_not_500() {
     let keys = keys();
-    let verifier = Verifier::builder("https://issuer.test", "api")
-        .keys(keys)
+    let verifier = Verifier::builder()
+        .with_issuer("https://issuer.test")
+        .with_audience("api")
+        .with_keys(keys)
         .build()
         .unwrap();
-    let app = JwtLayer::new(verifier)
-        .optional()
+    let app = JwtLayer::builder(verifier)
+        .with_anonymous_access()
+        .build()
+        .unwrap()
         .layer(RequireAuth::identity().layer(service_fn(handler)));
 
     let http = Request::get("/x").body(String::new()).unwrap();
@@ -64,17 +68,23 @@ async fn optional_jwt_layer_and_guard_answer_an_anonymous_request_with_401_not_5
 #[tokio::test]
 async fn optional_jwt_layer_lets_a_verified_identity_reach_identity_ext() {
     let keys = keys();
-    let verifier = Verifier::builder("https://issuer.test", "api")
-        .keys(keys.clone())
+    let verifier = Verifier::builder()
+        .with_issuer("https://issuer.test")
+        .with_audience("api")
+        .with_keys(keys.clone())
         .build()
         .unwrap();
-    let issuer = Issuer::builder("https://issuer.test", "api")
-        .keys(keys)
+    let issuer = Issuer::builder()
+        .with_issuer("https://issuer.test")
+        .with_audience("api")
+        .with_keys(keys)
         .build()
         .unwrap();
     let token = issuer.issue(&Identity::new("alice")).unwrap();
-    let app = JwtLayer::new(verifier)
-        .optional()
+    let app = JwtLayer::builder(verifier)
+        .with_anonymous_access()
+        .build()
+        .unwrap()
         .layer(RequireAuth::identity().layer(service_fn(handler)));
     let req = Request::get("/x")
         .header("authorization", format!("Bearer {}", token.as_str()))

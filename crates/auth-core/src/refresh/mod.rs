@@ -4,10 +4,10 @@
 //! generation is live, and when it ends, behind one atomic consume-and-rotate operation
 //! ([`RefreshStore::rotate`]). The token format, the access tokens and the revocation on reuse
 //! live in `auth-jwt`; stores (memory here, Redis in `auth-session-redis`) implement this
-//! trait and prove it with [`refresh_store_conformance`] (feature `test-util`).
+//! trait and prove it with the [`conformance`] suite (feature `test-util`).
 
 #[cfg(feature = "test-util")]
-mod conformance;
+pub mod conformance;
 #[cfg(feature = "memory")]
 mod memory;
 mod store;

@@ -33,7 +33,7 @@ use std::time::Duration;
 use tokio::sync::Notify;
 
 /// The keys of a remote JWKS, kept fresh in the background; cheap to clone. Build a verifier
-/// on it with [`VerifierBuilder::remote_jwks`](crate::VerifierBuilder::remote_jwks).
+/// on it with [`VerifierBuilder::with_remote_jwks`](crate::VerifierBuilder::with_remote_jwks).
 ///
 /// The background task stops when the last clone (and the last verifier built on it) is
 /// dropped.

@@ -161,18 +161,3 @@ impl World {
         }
     }
 }
-
-/// Where the target directory's scratch space for tests is.
-pub fn scratch_dir(name: &str) -> std::path::PathBuf {
-    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-/// Whether a missing tool should fail the test (in CI) or skip it (elsewhere).
-pub fn skip_or_fail(what: &str) {
-    if std::env::var_os("CI").is_some() {
-        panic!("{what} (CI is set, so this is a failure)");
-    }
-    eprintln!("SKIPPED: {what} (set CI to make this a failure)");
-}

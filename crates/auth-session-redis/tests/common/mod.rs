@@ -1,111 +1,30 @@
-//! Shared test support: where the Redis under test is, unique prefixes with cleanup, and
-//! redis-server processes that tests start and always stop.
+//! Shared test support: a session store on the Redis under test that cleans up after itself,
+//! and the harness of `test-support` (the Redis, prefixes, cleanup) under the names the tests use.
 
-#![allow(dead_code, unreachable_pub, clippy::unwrap_used, clippy::expect_used)]
+#![allow(
+    dead_code,
+    unused_imports,
+    unreachable_pub,
+    clippy::unwrap_used,
+    clippy::expect_used
+)]
 
-pub mod server;
+pub use test_support::{Cleanup, raw, redis_url, unique_prefix};
 
 use async_trait::async_trait;
+use auth_core::refresh::{FamilyId, FamilyRecord, RefreshStore, RotateRequest, Rotation};
 use auth_core::{
     Clock, Error, SaveOutcome, SessionChanges, SessionEntry, SessionId, SessionKey, SessionRecord,
     SessionStore,
 };
-use auth_session_redis::{RedisConfig, RedisStore};
+use auth_core::{SystemClock, Timestamp};
+use auth_session_redis::{RedisConfig, RedisRefreshStore, RedisStore};
 use std::sync::Arc;
 use std::time::Duration;
-
-/// The Redis the tests use: `REDIS_URL` at run time, or the local default.
-pub fn redis_url() -> String {
-    std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379/".to_owned())
-}
-
-/// Whether `CI` is set: then nothing may be skipped.
-pub fn in_ci() -> bool {
-    std::env::var_os("CI").is_some_and(|v| !v.is_empty())
-}
-
-/// Whether the Redis at `REDIS_URL` answers. Unreachable: a skip message, or in CI a panic.
-pub async fn redis_ready() -> bool {
-    let url = redis_url();
-    let reachable = async {
-        let client = redis::Client::open(url.as_str())?;
-        let mut conn = client.get_multiplexed_async_connection().await?;
-        redis::cmd("PING").query_async::<String>(&mut conn).await
-    };
-    match tokio::time::timeout(Duration::from_secs(2), reachable).await {
-        Ok(Ok(_)) => true,
-        outcome => {
-            let why = match outcome {
-                Ok(Err(e)) => e.to_string(),
-                _ => "timed out".to_owned(),
-            };
-            assert!(
-                !in_ci(),
-                "CI is set but the Redis at REDIS_URL={url} is unreachable ({why})"
-            );
-            eprintln!(
-                "SKIPPED: no Redis at REDIS_URL={url} ({why}); start redis-server or set REDIS_URL (set CI=1 to make this a failure)"
-            );
-            false
-        }
-    }
-}
-
-/// A prefix no other test (or run) uses.
-pub fn unique_prefix() -> String {
-    let hex = SessionId::generate().unwrap().key().to_hex();
-    format!("test:{}:", &hex[..16])
-}
 
 /// A fresh session key.
 pub fn new_key() -> SessionKey {
     SessionId::generate().unwrap().key()
-}
-
-/// Deletes every key under a prefix when dropped (also when the test panics).
-#[derive(Debug)]
-pub struct Cleanup {
-    url: String,
-    prefix: String,
-}
-
-impl Cleanup {
-    pub fn new(url: &str, prefix: &str) -> Self {
-        Self {
-            url: url.to_owned(),
-            prefix: prefix.to_owned(),
-        }
-    }
-}
-
-impl Drop for Cleanup {
-    fn drop(&mut self) {
-        let _ = delete_prefix(&self.url, &self.prefix);
-    }
-}
-
-/// `SCAN prefix*` + `DEL`, on a blocking connection.
-pub fn delete_prefix(url: &str, prefix: &str) -> redis::RedisResult<usize> {
-    let client = redis::Client::open(url)?;
-    let mut conn = client.get_connection_with_timeout(Duration::from_secs(2))?;
-    let mut cursor: u64 = 0;
-    let mut deleted = 0;
-    loop {
-        let (next, keys): (u64, Vec<String>) = redis::cmd("SCAN")
-            .arg(cursor)
-            .arg("MATCH")
-            .arg(format!("{prefix}*"))
-            .arg("COUNT")
-            .arg(1000)
-            .query(&mut conn)?;
-        if !keys.is_empty() {
-            deleted += redis::cmd("DEL").arg(&keys).query::<usize>(&mut conn)?;
-        }
-        if next == 0 {
-            return Ok(deleted);
-        }
-        cursor = next;
-    }
 }
 
 /// A store on the test Redis under a fresh prefix that is cleaned up with the store.
@@ -162,13 +81,45 @@ impl SessionStore for CleanStore {
     }
 }
 
-/// A plain async connection for looking at what the store wrote.
-pub async fn raw(url: &str) -> redis::aio::MultiplexedConnection {
-    redis::Client::open(url)
-        .unwrap()
-        .get_multiplexed_async_connection()
-        .await
-        .unwrap()
+/// A refresh store on the test Redis under a fresh prefix, cleaned up with the store. It runs
+/// on the system clock: Redis expires families by the wall clock (PEXPIREAT).
+pub async fn refresh_store() -> CleanRefreshStore {
+    let url = redis_url();
+    let prefix = unique_prefix();
+    let config = RedisConfig::new(url.clone())
+        .with_key_prefix(prefix.clone())
+        .with_clock(Arc::new(SystemClock));
+    CleanRefreshStore {
+        store: RedisRefreshStore::connect(&config)
+            .await
+            .expect("connect to the test Redis"),
+        _cleanup: Cleanup::new(&url, &prefix),
+    }
+}
+
+/// A [`RedisRefreshStore`] whose keys are deleted when it is dropped.
+#[derive(Debug)]
+pub struct CleanRefreshStore {
+    pub store: RedisRefreshStore,
+    _cleanup: Cleanup,
+}
+
+#[async_trait]
+impl RefreshStore for CleanRefreshStore {
+    async fn create(
+        &self,
+        family: &FamilyId,
+        record: &FamilyRecord,
+        first_expires_at: Timestamp,
+    ) -> Result<(), Error> {
+        self.store.create(family, record, first_expires_at).await
+    }
+    async fn rotate(&self, request: &RotateRequest) -> Result<Rotation, Error> {
+        self.store.rotate(request).await
+    }
+    async fn delete(&self, family: &FamilyId) -> Result<Option<FamilyRecord>, Error> {
+        self.store.delete(family).await
+    }
 }
 
 /// The `p`-th percentile of sorted samples.

@@ -10,7 +10,7 @@
 //!   / the URI authority, or
 //! - `Origin` is in the configured allow list (for a separate front-end origin).
 //!
-//! Origins are compared as scheme, host and port (see [`Origin`]): the host without regard to
+//! Origins are compared as scheme, host and port: the host without regard to
 //! ASCII case, a default port (`:443` for https, `:80` for http) the same as none. So
 //! `Origin: http://app.example` is not the https app `app.example`, and an allowed
 //! `https://front.example:443` matches the `https://front.example` browsers send. An allowed

@@ -20,7 +20,7 @@
 //! - errors: `{"error": "...", "error_description": "..."}`: 400 `invalid_request` (a malformed,
 //!   oversized or missing body or member, a repeated form parameter, another content type),
 //!   400 `unsupported_grant_type`, 429 `slow_down` with `Retry-After` (too many failed logins
-//!   for this account or from this address: see [`throttle`](TokenEndpointsBuilder::throttle)),
+//!   for this account or from this address: see [`with_throttle`](TokenEndpointsBuilder::with_throttle)),
 //!   400 `invalid_grant` (wrong username or password; a refresh
 //!   token that is forged, expired, revoked or already used: reuse revokes the whole family
 //!   and its access tokens), 503 `temporarily_unavailable` (a store or the credential check
@@ -37,7 +37,7 @@
 //! counted), or name a trusted proxy's header on the throttle. A throttled login never reaches
 //! [`CheckCredentials`], which gets the request's parts with the credentials
 //! ([`LoginAttempt`]). Several instances count together only on a shared store
-//! ([`TokenEndpointsBuilder::throttle`]).
+//! ([`TokenEndpointsBuilder::with_throttle`]).
 //!
 //! Logout with an unknown or invalid refresh token is a 204 too (RFC 7009 §2.2): the token does
 //! not work either way. Every request runs in an `auth.tokens` span with the `endpoint` and the

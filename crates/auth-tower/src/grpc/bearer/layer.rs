@@ -19,7 +19,7 @@ pub const DEFAULT_REFRESH_PERCENT: u8 = 10;
 /// `http` client service) and refreshes the token before it expires.
 ///
 /// - A token is replaced once less than `max(30 s, 10 % of its lifetime)` remains (see
-///   [`BearerLayerBuilder::refresh_margin`]), never later than half-way through a short one.
+///   [`BearerLayerBuilder::with_refresh_margin`]), never later than half-way through a short one.
 /// - Concurrent calls share one fetch: the first waits for it, the others for the first.
 /// - If the fetch fails while the old token is still valid, the call goes with the old one
 ///   (and the next call tries again); if there is no valid token, the call fails with an
