@@ -12,8 +12,9 @@ pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 pub fn init_tracing() {
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info,auth=debug".into()),
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
+                "info,auth_tower=debug,auth_jwt=debug,auth_session_redis=debug".into()
+            }),
         )
         .init();
 }

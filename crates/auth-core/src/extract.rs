@@ -59,7 +59,7 @@ impl IdentityRejection {
 
     fn missing_layer() -> Self {
         tracing::error!(
-            target: "auth::rejection",
+            target: "auth_tower::rejection",
             "Identity extractor used on a route without an auth layer"
         );
         let mut response = (StatusCode::INTERNAL_SERVER_ERROR, MISSING_LAYER).into_response();

@@ -99,7 +99,7 @@ pub(crate) enum Settled {
 
 /// No auth layer ran under `reader`: a server bug (500), never read as anonymous.
 fn missing_layer(reader: &str) -> Rejection {
-    tracing::error!(target: "auth::guard", reader, "used without an auth layer under it");
+    tracing::error!(target: "auth_tower::guard", reader, "used without an auth layer under it");
     Rejection::new(
         RejectionKind::Internal,
         format!("missing auth layer: add SessionLayer or JwtLayer outside {reader}"),

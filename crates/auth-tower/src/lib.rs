@@ -37,6 +37,26 @@
 //! RFC 6750 challenges, the token endpoints' RFC 6749 errors, or trailers-only gRPC statuses;
 //! [`ErrorBody`] replaces the HTTP body. The layer that wrote the context renders the refusals
 //! its readers make, in the request's protocol and with the layer's realm and body.
+//!
+//! # Logging
+//! Every auth decision is a `tracing` event under one target per crate and concern, so
+//! `RUST_LOG=auth_tower=debug` shows the layers' decisions and
+//! `RUST_LOG=auth_tower=debug,auth_jwt=debug,auth_session_redis=debug` everything. No event
+//! carries a token, a password, a session id or key material; session keys appear only as
+//! their public digest prefix.
+//!
+//! | target | what |
+//! |---|---|
+//! | `auth_tower::session` | session loads, logins (id rotated), logouts, cross-site refusals |
+//! | `auth_tower::jwt` | bearer tokens accepted or refused, with the reason's kind |
+//! | `auth_tower::hybrid` | which path (cookie or bearer) a request took |
+//! | `auth_tower::guard` | guard refusals (missing role, scope, fresh login) |
+//! | `auth_tower::tokens` | token endpoint outcomes (login, refresh, logout) |
+//! | `auth_tower::throttle` | throttled logins |
+//! | `auth_tower::rejection` | every refusal rendered, with its kind |
+//! | `auth_tower::grpc` | gRPC client token refreshes and refusals |
+//! | `auth_jwt::verify`, `auth_jwt::refresh`, `auth_jwt::jwks`, `auth_jwt::issue` | the JWT crate: verification, refresh-token rotation and reuse, remote key sets, issuing |
+//! | `auth_session_redis` | Redis commands that failed or timed out, the revocation feed's sync state |
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
 

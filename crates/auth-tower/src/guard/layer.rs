@@ -190,7 +190,7 @@ impl GuardConfig {
         let now = self.clock.now();
         for requirement in &self.requirements {
             if let Err(rejection) = requirement.check(&identity, now) {
-                tracing::info!(target: "auth::guard", kind = ?rejection.kind(), "guard refused the request");
+                tracing::info!(target: "auth_tower::guard", kind = ?rejection.kind(), "guard refused the request");
                 return Err(refuse(rejection));
             }
         }

@@ -56,7 +56,7 @@ where
     ) -> Self::Future {
         let inner = take_ready(&mut self.inner);
         let state = if has_bearer_credentials(&req) {
-            tracing::trace!(target: "auth::hybrid", "bearer request");
+            tracing::trace!(target: "auth_tower::hybrid", "bearer request");
             #[cfg(feature = "axum")]
             {
                 let marker = crate::session::BearerRequest {
@@ -67,7 +67,7 @@ where
             }
             crate::jwt::service::serve(inner, &self.jwt, req)
         } else {
-            tracing::trace!(target: "auth::hybrid", "cookie request");
+            tracing::trace!(target: "auth_tower::hybrid", "cookie request");
             crate::session::service::serve(inner, self.session.clone(), req)
         };
         ResponseFuture::new(state)

@@ -107,7 +107,7 @@ where
         Ok(Presented::Header(token)) => token,
         Ok(Presented::Cookie(token)) => {
             if let Err(refusal) = config.cross_site.check(&req) {
-                tracing::info!(target: "auth::jwt", method = %req.method(), reason = refusal.description(), "cross-site request with a token cookie refused");
+                tracing::info!(target: "auth_tower::jwt", method = %req.method(), reason = refusal.description(), "cross-site request with a token cookie refused");
                 return refuse(&Rejection::new(
                     RejectionKind::Forbidden,
                     refusal.description(),
@@ -120,14 +120,14 @@ where
             return State::inner(inner.call(req));
         }
         Ok(Presented::Nothing) => {
-            tracing::debug!(target: "auth::jwt", "no bearer credentials");
+            tracing::debug!(target: "auth_tower::jwt", "no bearer credentials");
             return refuse(&Rejection::new(
                 RejectionKind::Unauthenticated,
                 "authentication required",
             ));
         }
         Err(e) => {
-            tracing::debug!(target: "auth::jwt", kind = %e.kind().as_str(), "bearer credentials refused");
+            tracing::debug!(target: "auth_tower::jwt", kind = %e.kind().as_str(), "bearer credentials refused");
             return refuse(&rejection_for(&e));
         }
     };
@@ -157,7 +157,7 @@ fn accept<B>(
     config: &JwtConfig,
     protocol: Protocol,
 ) {
-    tracing::debug!(target: "auth::jwt", "bearer token accepted");
+    tracing::debug!(target: "auth_tower::jwt", "bearer token accepted");
     crate::context::verified(req.extensions_mut(), identity, &config.style, protocol);
 }
 
@@ -167,7 +167,7 @@ fn refused<B: Default + 'static>(
     error: &auth_jwt::Error,
     protocol: Protocol,
 ) -> Response<B> {
-    tracing::info!(target: "auth::jwt", kind = %error.kind().as_str(), "bearer token refused");
+    tracing::info!(target: "auth_tower::jwt", kind = %error.kind().as_str(), "bearer token refused");
     config.style.render(&rejection_for(error), protocol)
 }
 

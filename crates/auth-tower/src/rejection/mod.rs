@@ -206,7 +206,7 @@ impl Rejection {
     /// Every refusal, whichever path renders it, is logged here.
     pub(crate) fn log(&self, protocol: Protocol) {
         tracing::debug!(
-            target: "auth::rejection",
+            target: "auth_tower::rejection",
             kind = ?self.kind,
             description = %self.description,
             grpc = protocol.is_grpc(),

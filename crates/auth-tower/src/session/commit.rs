@@ -44,7 +44,7 @@ impl Session {
                     changes.apply_to(&mut record);
                     record.version = 0;
                     let id = self.create(&record).await?;
-                    tracing::debug!(target: "auth::session", session = ?id.key(), "session created");
+                    tracing::debug!(target: "auth_tower::session", session = ?id.key(), "session created");
                     state.cookie = CookieAction::Set(id);
                 }
             }
@@ -63,7 +63,7 @@ impl Session {
                             // Deleted or rotated meanwhile (a logout, or a concurrent login):
                             // it stays deleted, and the cookie is left alone for the same
                             // reason as above.
-                            tracing::debug!(target: "auth::session", session = ?key, "session ended during the request; changes dropped");
+                            tracing::debug!(target: "auth_tower::session", session = ?key, "session ended during the request; changes dropped");
                         }
                     }
                 }

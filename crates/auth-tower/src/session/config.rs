@@ -199,7 +199,7 @@ impl SessionLayerBuilder {
             .collect::<Result<Vec<_>, _>>()?;
         if !self.secure {
             tracing::warn!(
-                target: "auth::session",
+                target: "auth_tower::session",
                 "session cookie is not Secure: development only, never in production"
             );
         }

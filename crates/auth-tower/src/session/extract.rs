@@ -83,7 +83,7 @@ impl IntoResponse for NoSession {
         let rejection = self.rejection();
         match self.0 {
             Reason::MissingLayer => {
-                tracing::error!(target: "auth::rejection", "Session extractor used without SessionLayer");
+                tracing::error!(target: "auth_tower::rejection", "Session extractor used without SessionLayer");
                 Style::default().render(&rejection, Protocol::Http)
             }
             Reason::Bearer(bearer) => bearer.style.render(&rejection, bearer.protocol),
@@ -93,7 +93,7 @@ impl IntoResponse for NoSession {
 
 impl IntoResponse for SessionError {
     fn into_response(self) -> Response {
-        tracing::warn!(target: "auth::session", error = %self.error(), "session operation failed");
+        tracing::warn!(target: "auth_tower::session", error = %self.error(), "session operation failed");
         self.style().render(&self.rejection(), self.protocol())
     }
 }

@@ -69,14 +69,14 @@ where
     let protocol = Protocol::of(&req);
 
     if let Err(refusal) = config.cross_site.check(&req) {
-        tracing::info!(target: "auth::session", method = %req.method(), reason = refusal.description(), "cross-site request refused");
+        tracing::info!(target: "auth_tower::session", method = %req.method(), reason = refusal.description(), "cross-site request refused");
         let rejection = Rejection::new(RejectionKind::Forbidden, refusal.description());
         return State::ready(Ok(config.style.render(&rejection, protocol)));
     }
 
     let presented = cookie::read(req.headers(), &config.cookie).and_then(|parsed| {
         if parsed.is_err() {
-            tracing::debug!(target: "auth::session", "malformed session cookie ignored");
+            tracing::debug!(target: "auth_tower::session", "malformed session cookie ignored");
         }
         parsed.ok()
     });
@@ -91,7 +91,7 @@ where
     crate::context::source(req.extensions_mut(), source, &config.style, protocol);
 
     let span = tracing::debug_span!(
-        target: "auth::session",
+        target: "auth_tower::session",
         "session",
         method = %req.method(),
         cookie = presented_kind,
@@ -158,7 +158,7 @@ async fn write_then_answer<B: Default + 'static, E>(
     match session.commit().await {
         Ok(action) => apply_cookie(&mut res, &config, &action),
         Err(error) => {
-            tracing::warn!(target: "auth::session", %error, "session could not be saved; answering 503");
+            tracing::warn!(target: "auth_tower::session", %error, "session could not be saved; answering 503");
             res = config.style.render(&rejection_for(&error), protocol);
         }
     }

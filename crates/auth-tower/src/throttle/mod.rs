@@ -75,7 +75,7 @@ pub use auth_core::throttle::{
     Verdict,
 };
 
-const TARGET: &str = "auth::throttle";
+const TARGET: &str = "auth_tower::throttle";
 
 /// Brute-force protection for a login: see the [module docs](self). Cheap to clone.
 #[derive(Clone)]

@@ -41,7 +41,7 @@ impl Endpoint {
 /// Answer `req` at `endpoint`, in a span that records the decision (never a credential).
 pub(super) async fn handle(shared: &Shared, endpoint: Endpoint, req: Request) -> Response {
     let span = tracing::info_span!(
-        target: "auth::tokens",
+        target: "auth_tower::tokens",
         "auth.tokens",
         endpoint = endpoint.name(),
         outcome = tracing::field::Empty,
@@ -54,9 +54,9 @@ pub(super) async fn handle(shared: &Shared, endpoint: Endpoint, req: Request) ->
         };
         tracing::Span::current().record("outcome", outcome);
         if response.status().is_server_error() {
-            tracing::warn!(target: "auth::tokens", status = response.status().as_u16(), "token request failed");
+            tracing::warn!(target: "auth_tower::tokens", status = response.status().as_u16(), "token request failed");
         } else {
-            tracing::debug!(target: "auth::tokens", status = response.status().as_u16(), "token request answered");
+            tracing::debug!(target: "auth_tower::tokens", status = response.status().as_u16(), "token request answered");
         }
         response
     }
@@ -127,12 +127,12 @@ async fn login(
             if let Some(attempt) = attempt {
                 attempt.failed().await;
             }
-            tracing::info!(target: "auth::tokens", "login refused: wrong username or password");
+            tracing::info!(target: "auth_tower::tokens", "login refused: wrong username or password");
             return Err(OAuthError::invalid_grant("invalid username or password"));
         }
         // The check could not be made: nothing is counted either way.
         Err(e) => {
-            tracing::error!(target: "auth::tokens", error = %e, "the credential check failed");
+            tracing::error!(target: "auth_tower::tokens", error = %e, "the credential check failed");
             return Err(OAuthError::unavailable());
         }
     };
@@ -143,8 +143,8 @@ async fn login(
         .await
         .map_err(|e| grant_error(&e))?;
     // The subject is personal data: at debug only, never at info (review finding 10).
-    tracing::info!(target: "auth::tokens", "logged in");
-    tracing::debug!(target: "auth::tokens", subject = identity.subject(), "logged in as");
+    tracing::info!(target: "auth_tower::tokens", "logged in");
+    tracing::debug!(target: "auth_tower::tokens", subject = identity.subject(), "logged in as");
     Ok(response::tokens(&pair))
 }
 
@@ -182,11 +182,11 @@ async fn refresh(shared: &Shared, token: &str) -> Result<Response, OAuthError> {
 async fn logout(shared: &Shared, token: &str) -> Result<Response, OAuthError> {
     match shared.tokens.revoke(token).await {
         Ok(()) => {
-            tracing::info!(target: "auth::tokens", "logged out: refresh family and its session revoked");
+            tracing::info!(target: "auth_tower::tokens", "logged out: refresh family and its session revoked");
             Ok(response::no_content())
         }
         Err(e) if e.kind() == ErrorKind::RefreshTokenInvalid => {
-            tracing::info!(target: "auth::tokens", "logout with an invalid refresh token");
+            tracing::info!(target: "auth_tower::tokens", "logout with an invalid refresh token");
             Ok(response::no_content())
         }
         Err(e) => Err(grant_error(&e)),
@@ -196,7 +196,7 @@ async fn logout(shared: &Shared, token: &str) -> Result<Response, OAuthError> {
 async fn logout_everywhere(shared: &Shared, headers: &HeaderMap) -> Result<Response, Refusal> {
     let refuse = |e: &auth_jwt::Error| {
         let rejection = rejection_for(e);
-        tracing::info!(target: "auth::tokens", kind = %e.kind().as_str(), "logout everywhere refused");
+        tracing::info!(target: "auth_tower::tokens", kind = %e.kind().as_str(), "logout everywhere refused");
         Refusal::Bearer(
             "bearer_refused",
             rejection.render(Protocol::Http, &shared.realm),
@@ -213,15 +213,15 @@ async fn logout_everywhere(shared: &Shared, headers: &HeaderMap) -> Result<Respo
         .revoke_subject(identity.subject())
         .await
         .map_err(|e| Refusal::OAuth(grant_error(&e)))?;
-    tracing::info!(target: "auth::tokens", "logged out everywhere");
-    tracing::debug!(target: "auth::tokens", subject = identity.subject(), "logged out everywhere");
+    tracing::info!(target: "auth_tower::tokens", "logged out everywhere");
+    tracing::debug!(target: "auth_tower::tokens", subject = identity.subject(), "logged out everywhere");
     Ok(response::no_content())
 }
 
 /// The answer to a failed start, refresh or revoke.
 fn grant_error(e: &auth_jwt::Error) -> OAuthError {
     if e.is_unavailable() {
-        tracing::error!(target: "auth::tokens", kind = %e.kind().as_str(), "a token store failed");
+        tracing::error!(target: "auth_tower::tokens", kind = %e.kind().as_str(), "a token store failed");
         return OAuthError::unavailable();
     }
     match e.kind() {
@@ -229,12 +229,12 @@ fn grant_error(e: &auth_jwt::Error) -> OAuthError {
             OAuthError::invalid_grant("the refresh token is invalid or expired")
         }
         ErrorKind::RefreshTokenReused => {
-            tracing::warn!(target: "auth::tokens", "refresh token reuse: the family's session is revoked");
+            tracing::warn!(target: "auth_tower::tokens", "refresh token reuse: the family's session is revoked");
             OAuthError::invalid_grant("the refresh token was already used; the session is revoked")
         }
         ErrorKind::Revoked => OAuthError::invalid_grant("the session was revoked"),
         kind => {
-            tracing::error!(target: "auth::tokens", kind = %kind.as_str(), "issuing tokens failed");
+            tracing::error!(target: "auth_tower::tokens", kind = %kind.as_str(), "issuing tokens failed");
             OAuthError::server_error()
         }
     }

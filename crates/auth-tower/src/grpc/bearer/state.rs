@@ -72,11 +72,11 @@ impl Shared {
             }
             Err(error) => match previous {
                 Some(c) if c.usable && self.clock.now() < c.token.expires_at() => {
-                    tracing::warn!(target: "auth::grpc", %error, "token refresh failed; the current token is still valid");
+                    tracing::warn!(target: "auth_tower::grpc", %error, "token refresh failed; the current token is still valid");
                     Ok(c)
                 }
                 _ => {
-                    tracing::warn!(target: "auth::grpc", %error, "no access token for the call");
+                    tracing::warn!(target: "auth_tower::grpc", %error, "no access token for the call");
                     Err(error)
                 }
             },
@@ -109,7 +109,7 @@ impl Shared {
             .min_margin
             .max(lifetime * u32::from(self.percent) / 100)
             .min(lifetime / 2);
-        tracing::debug!(target: "auth::grpc", expires_at = %token.expires_at(), "new access token");
+        tracing::debug!(target: "auth_tower::grpc", expires_at = %token.expires_at(), "new access token");
         Ok(Current {
             refresh_at: token.expires_at().saturating_sub(margin),
             token,

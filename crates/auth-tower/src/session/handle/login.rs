@@ -65,7 +65,7 @@ impl Session {
                 (id, record)
             }
         };
-        tracing::info!(target: "auth::session", session = ?id.key(), "logged in; session id rotated");
+        tracing::info!(target: "auth_tower::session", session = ?id.key(), "logged in; session id rotated");
         state.cookie = CookieAction::Set(id.clone());
         state.phase = Phase::Active {
             id,

@@ -32,9 +32,9 @@ impl Session {
                 self.publish(|_, until| Revocation::session(key, until))
                     .await
                     .map_err(|e| self.err(e))?;
-                tracing::info!(target: "auth::session", session = ?key, "logged out");
+                tracing::info!(target: "auth_tower::session", session = ?key, "logged out");
             } else {
-                tracing::debug!(target: "auth::session", "logout without a session: nothing to revoke");
+                tracing::debug!(target: "auth_tower::session", "logout without a session: nothing to revoke");
             }
         }
         self.end(&mut state);
@@ -63,7 +63,7 @@ impl Session {
         self.publish(|now, until| Revocation::subject_before(subject.clone(), now, until))
             .await
             .map_err(|e| self.err(e))?;
-        tracing::info!(target: "auth::session", sessions = n, "logged out everywhere");
+        tracing::info!(target: "auth_tower::session", sessions = n, "logged out everywhere");
         self.end(&mut state);
         Ok(n)
     }

@@ -120,19 +120,19 @@ impl Session {
         match config.store.load(&key).await? {
             Some(record) if !record.is_expired(config.clock.now()) => {
                 if self.is_revoked(&key, &record)? {
-                    tracing::info!(target: "auth::session", session = ?key, "session revoked; treated as absent");
+                    tracing::info!(target: "auth_tower::session", session = ?key, "session revoked; treated as absent");
                     // Best effort: the revocation alone already keeps it dead.
                     let _ = config.store.delete(&key).await;
                     return Ok(Phase::Fresh);
                 }
-                tracing::debug!(target: "auth::session", session = ?key, "session loaded");
+                tracing::debug!(target: "auth_tower::session", session = ?key, "session loaded");
                 Ok(Phase::Active {
                     id: id.clone(),
                     record: Box::new(record),
                 })
             }
             _ => {
-                tracing::debug!(target: "auth::session", session = ?key, "unknown or expired session id");
+                tracing::debug!(target: "auth_tower::session", session = ?key, "unknown or expired session id");
                 Ok(Phase::Fresh)
             }
         }
