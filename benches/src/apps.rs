@@ -1,6 +1,6 @@
 //! The apps under test: the same trivial handler behind no auth, our layer, and a peer.
 
-use auth_tower::redis::{RedisConfig, RedisStore};
+use auth_tower::auth_session_redis::{RedisConfig, RedisStore};
 use auth_tower::{Identity, MemoryStore, Session, SessionLayer};
 use axum::Router;
 use axum::routing::get;
@@ -72,7 +72,7 @@ fn ours(layer: SessionLayer) -> Router {
 /// Bearer JWTs as a production app runs them: ES256, a revocation list, the verified-token
 /// cache on (its default). `/token` hands out a token for the benchmark client.
 fn ours_jwt() -> Router {
-    use auth_tower::jwt_core::{Algorithm, Issuer, Key, KeySet, SharedKeySet, Verifier};
+    use auth_tower::auth_jwt::{Algorithm, Issuer, Key, KeySet, SharedKeySet, Verifier};
     let keys = SharedKeySet::new(
         KeySet::single(Key::generate("k1", Algorithm::ES256).expect("key")).expect("keys"),
     );

@@ -12,7 +12,7 @@
 //!   logging out of the web session kills the token at once.
 
 use crate::support::{LOGIN_FORM, escape, page, sign_in_failed};
-use auth_tower::jwt_core::{
+use auth_tower::auth_jwt::{
     Issuer, MemoryRefreshStore, RefreshStore, RefreshTokens, SharedKeySet, Verifier,
 };
 use auth_tower::throttle::{LoginThrottle, MemoryThrottle, ThrottleStore};
@@ -86,7 +86,7 @@ impl Backends {
     /// # Errors
     /// If Redis cannot be reached.
     pub async fn redis(url: &str, prefix: &str) -> Result<Self, auth_tower::Error> {
-        use auth_tower::redis::{
+        use auth_tower::auth_session_redis::{
             RedisConfig, RedisRefreshStore, RedisRevocations, RedisStore, RedisThrottle,
         };
         let config = RedisConfig::new(url).with_key_prefix(prefix);

@@ -14,10 +14,12 @@
 //! `into_make_service_with_connect_info::<SocketAddr>()` so the address is known
 //! ([`crate::support::serve`] does).
 
-use auth_tower::jwt_core::{
+use auth_tower::auth_jwt::{
     Algorithm, Issuer, Key, MemoryRefreshStore, RefreshStore, RefreshTokens, SharedKeySet, Verifier,
 };
-use auth_tower::redis::{RedisConfig, RedisRefreshStore, RedisRevocations, RedisThrottle};
+use auth_tower::auth_session_redis::{
+    RedisConfig, RedisRefreshStore, RedisRevocations, RedisThrottle,
+};
 use auth_tower::throttle::{LoginThrottle, MemoryThrottle, ThrottlePolicy, ThrottleStore};
 use auth_tower::tokens::{LoginAttempt, TokenEndpoints};
 use auth_tower::{Identity, JwtLayer, MemoryStore, RequireAuth, Revocations};

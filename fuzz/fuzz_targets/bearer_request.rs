@@ -3,7 +3,7 @@
 //! never a panic, never a 5xx, never a pass. A random token is a 401, a malformed request a
 //! 400, and another scheme falls to the (anonymous) cookie path.
 
-use auth_tower::jwt_core::{Algorithm, Key, KeySet, SharedKeySet, Verifier};
+use auth_tower::auth_jwt::{Algorithm, Key, KeySet, SharedKeySet, Verifier};
 use auth_tower::{HybridLayer, Identity, JwtLayer, MemoryStore, SessionLayer};
 use axum::Router;
 use axum::body::Body;

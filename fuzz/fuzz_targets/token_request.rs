@@ -2,7 +2,7 @@
 //! An arbitrary body and content type to each token endpoint: never a panic and never a 5xx;
 //! nothing random logs in or refreshes.
 
-use auth_tower::jwt_core::{
+use auth_tower::auth_jwt::{
     Algorithm, Issuer, Key, KeySet, MemoryRefreshStore, RefreshTokens, SharedKeySet, Verifier,
 };
 use auth_tower::tokens::{LoginAttempt, TokenEndpoints};

@@ -4,8 +4,8 @@
 #![allow(clippy::unwrap_used)]
 
 use async_trait::async_trait;
+use auth_tower::auth_jwt::{FamilyId, FamilyRecord, RefreshStore, RotateRequest, Rotation};
 use auth_tower::grpc::{BearerLayer, BearerToken, BoxError, TokenSource};
-use auth_tower::jwt_core::{FamilyId, FamilyRecord, RefreshStore, RotateRequest, Rotation};
 use auth_tower::{Identity, JwtLayer, Timestamp};
 use e2e::client;
 use examples::grpc_app::{Client, Config, GreetRequest, GrpcApp, PasswordLogin};

@@ -4,7 +4,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use auth_tower::jwt_core::{Algorithm, Key, SharedKeySet};
+use auth_tower::auth_jwt::{Algorithm, Key, SharedKeySet};
 use e2e::{CookieJar, TestServer, client};
 use examples::hybrid_app::{self, Backends};
 use reqwest::Response;

@@ -5,8 +5,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use auth_tower::core::SessionId;
-use auth_tower::jwt_core::{Algorithm, Key, SharedKeySet};
+use auth_tower::auth_core::SessionId;
+use auth_tower::auth_jwt::{Algorithm, Key, SharedKeySet};
 use e2e::{CookieJar, TestServer};
 use examples::hybrid_app::{self, Backends};
 use futures_util::StreamExt as _;

@@ -3,7 +3,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stderr)]
 
-use auth_tower::redis::{RedisConfig, RedisStore};
+use auth_tower::auth_session_redis::{RedisConfig, RedisStore};
 use e2e::{CookieJar, TestServer, client};
 use examples::session_app;
 use std::time::{Duration, Instant};

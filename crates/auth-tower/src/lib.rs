@@ -9,9 +9,9 @@
 //! |---|---|---|
 //! | `memory` | yes | `MemoryStore`, the in-process store |
 //! | `axum` | yes | extractors: [`Session`], [`Identity`], `Option<Identity>` |
-//! | `jwt` | no | `JwtLayer` for bearer tokens, `HybridLayer` for cookie or bearer; `auth_tower::jwt_core` is the `auth-jwt` crate; with `axum`, the token endpoints (`auth_tower::tokens`) |
+//! | `jwt` | no | `JwtLayer` for bearer tokens, `HybridLayer` for cookie or bearer; `auth_tower::auth_jwt` is the `auth-jwt` crate; with `axum`, the token endpoints (`auth_tower::tokens`) |
 //! | `tonic` | no | gRPC: module `grpc` (`IdentityExt` for handlers, `BearerLayer` for clients); implies `jwt` |
-//! | `redis` | no | `redis::RedisStore` and `redis::RedisRevocations` (module `redis`) |
+//! | `redis` | no | the `auth-session-redis` crate as `auth_tower::auth_session_redis`: `RedisStore`, `RedisRevocations`, `RedisRefreshStore`, `RedisThrottle` |
 //! | `redis-cluster` | no | the same on Redis Cluster (`RedisConfig::cluster`) |
 //!
 //! The layers, each with a runnable example in its docs:
@@ -81,8 +81,8 @@ pub mod throttle;
 #[cfg(all(feature = "jwt", feature = "axum"))]
 pub mod tokens;
 
-/// The vocabulary crate, for store implementers.
-pub use auth_core as core;
+/// The vocabulary crate, for store implementers (under its own name, so it shadows nothing).
+pub use auth_core;
 #[cfg(feature = "memory")]
 pub use auth_core::MemoryStore;
 pub use auth_core::{
@@ -95,23 +95,18 @@ pub use auth_core::{
 ///
 /// ```no_run
 /// use auth_tower::SessionLayer;
-/// use auth_tower::redis::{RedisConfig, RedisStore};
+/// use auth_tower::auth_session_redis::{RedisConfig, RedisStore};
 /// # async fn run() -> Result<(), auth_tower::Error> {
 /// let store = RedisStore::connect(&RedisConfig::new("redis://127.0.0.1:6379/")).await?;
 /// let sessions = SessionLayer::builder(store).build()?;
 /// # Ok(()) }
 /// ```
 #[cfg(feature = "redis")]
-pub mod redis {
-    pub use auth_session_redis::{
-        DEFAULT_TIMEOUT, RedisConfig, RedisConnection, RedisRefreshStore, RedisRevocations,
-        RedisStore, RedisThrottle,
-    };
-}
+pub use auth_session_redis;
 
 /// The JWT crate (feature `jwt`): keys, issuer, verifier, refresh tokens.
 #[cfg(feature = "jwt")]
-pub use auth_jwt as jwt_core;
+pub use auth_jwt;
 #[cfg(feature = "jwt")]
 pub use hybrid::HybridLayer;
 #[cfg(feature = "jwt")]

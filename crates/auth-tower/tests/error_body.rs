@@ -6,7 +6,7 @@
 mod common;
 
 use auth_core::MemoryStore;
-use auth_tower::jwt_core::{Algorithm, Issuer, Key, SharedKeySet, Verifier};
+use auth_tower::auth_jwt::{Algorithm, Issuer, Key, SharedKeySet, Verifier};
 use auth_tower::{ErrorBody, Identity, JwtLayer, RequireAuth, SessionLayer};
 use axum::Router;
 use axum::body::Body;

@@ -69,7 +69,7 @@ async fn guard_under_a_session_refuses_anonymous_with_a_foreign_body() {
 #[tokio::test]
 async fn jwt_layer_refuses_a_missing_token_with_a_foreign_body() {
     use auth_tower::JwtLayer;
-    use auth_tower::jwt_core::{Algorithm, Key, Verifier};
+    use auth_tower::auth_jwt::{Algorithm, Key, Verifier};
     let verifier = Verifier::builder()
         .with_issuer("https://issuer.test")
         .with_audience("api")

@@ -204,7 +204,7 @@ fn guard_refusal_allocates_no_future() {
 mod jwt {
     use super::*;
     use auth_tower::JwtLayer;
-    use auth_tower::jwt_core::{Algorithm, Key, Verifier};
+    use auth_tower::auth_jwt::{Algorithm, Key, Verifier};
 
     fn verifier() -> Verifier {
         Verifier::builder()
@@ -234,7 +234,7 @@ mod jwt {
         assert_eq!(res.status(), 400);
         let req = request();
         let (refusing, rejection) = allocations(|| {
-            let error = auth_tower::jwt_core::bearer_token(req.headers()).unwrap_err();
+            let error = auth_tower::auth_jwt::bearer_token(req.headers()).unwrap_err();
             Rejection::new(RejectionKind::InvalidRequest, error.message().to_owned())
         });
         let rendering = render_allocations(&rejection);

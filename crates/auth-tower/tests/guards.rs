@@ -231,7 +231,7 @@ async fn step_up_refuses_an_authentication_time_in_the_future() {
 mod jwt_step_up {
     use super::*;
     use auth_tower::JwtLayer;
-    use auth_tower::jwt_core::{Algorithm, Issuer, Key, SharedKeySet, Verifier};
+    use auth_tower::auth_jwt::{Algorithm, Issuer, Key, SharedKeySet, Verifier};
 
     #[tokio::test]
     async fn step_up_refuses_a_bearer_token_without_auth_time() {

@@ -7,7 +7,7 @@
 mod common;
 
 use auth_core::MemoryStore;
-use auth_tower::jwt_core::{Algorithm, Issuer, Key, SharedKeySet, Verifier};
+use auth_tower::auth_jwt::{Algorithm, Issuer, Key, SharedKeySet, Verifier};
 use auth_tower::{HybridLayer, Identity, JwtLayer, RequireAuth, Session, SessionLayer};
 use axum::Router;
 use axum::body::Body;

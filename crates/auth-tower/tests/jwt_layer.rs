@@ -7,7 +7,7 @@
 mod common;
 
 use auth_core::{Clock, ManualClock, MemoryStore, Revocation, Revocations, SessionKey};
-use auth_tower::jwt_core::{Algorithm, Issuer, Key, SharedKeySet, Verifier};
+use auth_tower::auth_jwt::{Algorithm, Issuer, Key, SharedKeySet, Verifier};
 use auth_tower::{Identity, JwtLayer};
 use axum::Router;
 use axum::body::Body;

@@ -7,7 +7,7 @@
 
 mod common;
 
-use auth_tower::jwt_core::{
+use auth_tower::auth_jwt::{
     Algorithm, Issuer, Key, KeySet, RemoteJwks, RemoteJwksConfig, SharedKeySet, Verifier,
 };
 use auth_tower::{Identity, JwtLayer};

@@ -78,7 +78,7 @@ async fn missing_layer_rejections_say_so_in_status_body_text_and_display() {
 #[test]
 fn auth_jwt_and_the_guards_check_scopes_with_one_wording() {
     let who = Identity::new("u").with_scope("orders:read");
-    let jwt = auth_tower::jwt_core::require_scope(&who, "orders:write").unwrap_err();
+    let jwt = auth_tower::auth_jwt::require_scope(&who, "orders:write").unwrap_err();
     let guard = who.require_scope("orders:write").unwrap_err();
     assert_eq!(jwt.message(), guard.description());
     assert_eq!(guard.description(), "requires the scope \"orders:write\"");
@@ -86,12 +86,12 @@ fn auth_jwt_and_the_guards_check_scopes_with_one_wording() {
         jwt.bearer_error().map(RejectionKind::from_bearer_error),
         Some(guard.kind())
     );
-    assert!(auth_tower::jwt_core::require_scope(&who, "orders:read").is_ok());
+    assert!(auth_tower::auth_jwt::require_scope(&who, "orders:read").is_ok());
 }
 
 #[test]
 fn auth_jwt_and_the_renderer_share_one_rfc_6750_table() {
-    use auth_tower::jwt_core::BearerError;
+    use auth_tower::auth_jwt::BearerError;
     for code in BearerError::ALL {
         let kind = RejectionKind::from_bearer_error(code);
         assert_eq!(kind.bearer_error(), Some(code), "{code}");

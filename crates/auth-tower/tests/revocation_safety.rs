@@ -14,7 +14,7 @@ use auth_core::{
     Clock, Error, ErrorKind, ManualClock, MemoryStore, Revocation, RevocationProbe, Revocations,
     SessionId, SessionKey,
 };
-use auth_tower::jwt_core::{
+use auth_tower::auth_jwt::{
     Algorithm, ErrorKind as JwtErrorKind, Issuer, Key, MemoryRefreshStore, RefreshTokens,
     SharedKeySet, Verifier,
 };

@@ -8,8 +8,8 @@
 #![cfg(all(feature = "tonic", not(feature = "axum")))]
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use auth_tower::auth_jwt::{Algorithm, Issuer, Key, SharedKeySet, Verifier};
 use auth_tower::grpc::IdentityExt;
-use auth_tower::jwt_core::{Algorithm, Issuer, Key, SharedKeySet, Verifier};
 use auth_tower::{Identity, JwtLayer, RequireAuth};
 use http::{Request, Response};
 use std::convert::Infallible;

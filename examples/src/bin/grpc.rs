@@ -5,8 +5,8 @@
 //! `PORT` changes the port (both modes). Stores are in memory, or in Redis when `REDIS_URL`
 //! is set (`REDIS_URL=redis://127.0.0.1:6379/`).
 
+use auth_tower::auth_session_redis::{RedisConfig, RedisRefreshStore, RedisRevocations};
 use auth_tower::grpc::BearerLayer;
-use auth_tower::redis::{RedisConfig, RedisRefreshStore, RedisRevocations};
 use examples::grpc_app::{Client, Config, GrpcApp, PasswordLogin};
 use std::sync::Arc;
 use tower::Layer;

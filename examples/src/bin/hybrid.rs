@@ -10,7 +10,7 @@
 //! `Secure` here because the example serves plain http on loopback (`SECURE_COOKIE=1` behind
 //! TLS).
 
-use auth_tower::jwt_core::{Algorithm, Key, SharedKeySet};
+use auth_tower::auth_jwt::{Algorithm, Key, SharedKeySet};
 use examples::hybrid_app::{self, Backends};
 
 #[tokio::main]

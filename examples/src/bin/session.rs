@@ -5,7 +5,7 @@
 //! here because the example serves plain http on loopback; set `SECURE_COOKIE=1` behind TLS.
 
 use auth_tower::MemoryStore;
-use auth_tower::redis::{RedisConfig, RedisStore, RedisThrottle};
+use auth_tower::auth_session_redis::{RedisConfig, RedisStore, RedisThrottle};
 use auth_tower::throttle::LoginThrottle;
 use examples::session_app;
 use std::sync::Arc;

@@ -33,10 +33,10 @@ pub use client::{Client, PasswordLogin};
 pub use proto::{GreetReply, GreetRequest, LoginRequest, LogoutReply, RefreshRequest, TokenReply};
 pub use server::{AuthService, GreeterService};
 
-use auth_tower::grpc::BoxError;
-use auth_tower::jwt_core::{
+use auth_tower::auth_jwt::{
     Algorithm, Issuer, Key, RefreshStore, RefreshTokens, SharedKeySet, Verifier,
 };
+use auth_tower::grpc::BoxError;
 use auth_tower::{JwtLayer, Revocations};
 use std::future::Future;
 use std::sync::Arc;
@@ -63,7 +63,7 @@ impl Config {
     /// In-memory stores, 5-minute access tokens.
     pub fn in_memory() -> Self {
         Self {
-            refresh_store: Arc::new(auth_tower::jwt_core::MemoryRefreshStore::new()),
+            refresh_store: Arc::new(auth_tower::auth_jwt::MemoryRefreshStore::new()),
             revocations: Arc::new(auth_tower::MemoryStore::new()),
             access_ttl: Duration::from_secs(300),
         }

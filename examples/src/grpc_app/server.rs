@@ -3,8 +3,8 @@
 use super::proto::*;
 
 use auth_tower::Identity;
+use auth_tower::auth_jwt::{RefreshTokens, TokenPair};
 use auth_tower::grpc::{IdentityExt, status_for_jwt_error};
-use auth_tower::jwt_core::{RefreshTokens, TokenPair};
 use std::convert::Infallible;
 use std::future::Future;
 use std::pin::Pin;

@@ -12,7 +12,7 @@
 //!
 //! ```no_run
 //! use auth_tower::JwtLayer;
-//! use auth_tower::jwt_core::{Algorithm, Key, KeySet, SharedKeySet, Verifier};
+//! use auth_tower::auth_jwt::{Algorithm, Key, KeySet, SharedKeySet, Verifier};
 //! use tonic::service::Routes;
 //! use tonic::transport::Server;
 //!

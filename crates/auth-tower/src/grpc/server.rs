@@ -91,7 +91,7 @@ impl From<Rejection> for Status {
 ///
 /// ```
 /// use auth_tower::grpc::status_for_jwt_error;
-/// let e = auth_tower::jwt_core::Error::from(auth_tower::Error::unavailable("redis down"));
+/// let e = auth_tower::auth_jwt::Error::from(auth_tower::Error::unavailable("redis down"));
 /// let status = status_for_jwt_error(&e);
 /// assert_eq!(status.code(), tonic::Code::Unavailable);
 /// assert_eq!(status.message(), "authentication temporarily unavailable");

@@ -17,7 +17,7 @@ use tower_layer::Layer;
 /// cookie ([`JwtLayerBuilder::with_cookie`](crate::JwtLayerBuilder::with_cookie)) is not read: cookies mean the session.
 ///
 /// ```
-/// use auth_tower::jwt_core::{Algorithm, Key, KeySet, SharedKeySet, Verifier};
+/// use auth_tower::auth_jwt::{Algorithm, Key, KeySet, SharedKeySet, Verifier};
 /// use auth_tower::{HybridLayer, Identity, JwtLayer, MemoryStore, RequireAuth, SessionLayer};
 /// use axum::{Router, routing::get};
 ///

@@ -12,7 +12,7 @@ use tower_layer::Layer;
 /// it makes.
 ///
 /// ```
-/// use auth_tower::jwt_core::{Algorithm, Issuer, Key, SharedKeySet, Verifier};
+/// use auth_tower::auth_jwt::{Algorithm, Issuer, Key, SharedKeySet, Verifier};
 /// use auth_tower::{Identity, JwtLayer};
 /// use axum::{Router, routing::get};
 ///
@@ -73,7 +73,7 @@ impl JwtLayer {
     /// A builder for a layer that verifies with `verifier`.
     ///
     /// ```
-    /// use auth_tower::jwt_core::{Algorithm, Key, Verifier};
+    /// use auth_tower::auth_jwt::{Algorithm, Key, Verifier};
     /// use auth_tower::JwtLayer;
     /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
     /// let verifier = Verifier::builder()

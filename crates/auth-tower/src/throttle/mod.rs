@@ -39,7 +39,7 @@
 //!
 //! # Defaults
 //! Counts live in memory ([`MemoryThrottle`], per instance); give every instance the same
-//! shared store (`auth_tower::redis::RedisThrottle`) with [`LoginThrottleBuilder::with_store`]
+//! shared store (`auth_tower::auth_session_redis::RedisThrottle`) with [`LoginThrottleBuilder::with_store`]
 //! so they count together. Per account ([`ThrottlePolicy::per_account`]): 5 free failures,
 //! then a lock of 1 s doubling at each further failure, at most 15 minutes. Per client address
 //! ([`ThrottlePolicy::per_address`]): the same after 20 free failures. Counts are forgotten an

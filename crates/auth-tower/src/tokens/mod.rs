@@ -44,7 +44,7 @@
 //! `outcome` (an error code or `ok`); no token, password or session id is ever logged.
 //!
 //! ```
-//! use auth_tower::jwt_core::{
+//! use auth_tower::auth_jwt::{
 //!     Algorithm, Issuer, Key, KeySet, MemoryRefreshStore, RefreshTokens, SharedKeySet, Verifier,
 //! };
 //! use auth_tower::tokens::{LoginAttempt, TokenEndpoints};
@@ -262,7 +262,7 @@ impl TokenEndpointsBuilder {
     ///
     /// ```no_run
     /// # use auth_tower::tokens::TokenEndpointsBuilder;
-    /// use auth_tower::redis::{RedisConfig, RedisThrottle};
+    /// use auth_tower::auth_session_redis::{RedisConfig, RedisThrottle};
     /// use auth_tower::throttle::LoginThrottle;
     /// use std::sync::Arc;
     /// # async fn run(endpoints: TokenEndpointsBuilder) -> Result<(), auth_tower::Error> {

@@ -5,7 +5,7 @@ use crate::common::{Reply, send};
 use async_trait::async_trait;
 use auth_core::refresh::{FamilyId, FamilyRecord, RefreshStore, RotateRequest, Rotation};
 use auth_core::{Error, ManualClock, MemoryStore, Revocation, RevocationProbe, Timestamp};
-use auth_tower::jwt_core::{
+use auth_tower::auth_jwt::{
     Algorithm, Issuer, Key, MemoryRefreshStore, RefreshTokens, SharedKeySet, Verifier,
 };
 use auth_tower::tokens::{CheckCredentials, LoginAttempt, TokenEndpoints, TokenEndpointsBuilder};
