@@ -32,18 +32,25 @@ pub mod throttle;
 pub mod extract;
 
 pub use bearer::BearerError;
-pub use context::{AuthContext, IdentitySource, Refusal, RefusalRenderer};
+pub use context::AuthContext;
+// The parts of the identity context that only the layers implement (auth-tower, across the
+// crate boundary); applications read an `AuthContext` and never name these.
+#[doc(hidden)]
+pub use context::{IdentitySource, Refusal, RefusalRenderer};
 pub use error::{Error, ErrorKind};
 pub use identity::{AuthMethod, Identity, NotGranted};
-pub use revocation::{
-    DEFAULT_REVOCATION_HORIZON, Revocation, RevocationProbe, RevocationSet, RevocationTarget,
-    Revocations,
-};
+pub use revocation::{Revocation, RevocationProbe, RevocationTarget, Revocations};
+// Building blocks of the crates' own `Revocations` implementations (the memory store here,
+// Redis in auth-session-redis); not part of the API applications use.
+#[doc(hidden)]
+pub use revocation::{DEFAULT_REVOCATION_HORIZON, RevocationSet};
 pub use session::{
     SESSION_ID_BYTES, SESSION_ID_ENCODED_LEN, SaveOutcome, SessionChanges, SessionEntry, SessionId,
     SessionKey, SessionRecord, SessionStore, Touch,
 };
-pub use time::{Clock, ManualClock, SystemClock, Timestamp};
+#[cfg(any(test, feature = "test-util"))]
+pub use time::ManualClock;
+pub use time::{Clock, SystemClock, Timestamp};
 
 #[cfg(feature = "memory")]
 pub use memory::{MemoryStore, MemoryStoreBuilder};

@@ -13,7 +13,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 /// The default access-token lifetime.
-pub const DEFAULT_ACCESS_TTL: Duration = Duration::from_secs(15 * 60);
+pub(crate) const DEFAULT_ACCESS_TTL: Duration = Duration::from_secs(15 * 60);
 
 /// A signed access token. `Debug` is redacted; the token itself is reachable only through
 /// [`as_str`](Self::as_str) / [`into_string`](Self::into_string).

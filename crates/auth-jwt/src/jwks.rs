@@ -17,7 +17,7 @@ use tower_service::Service;
 pub const JWKS_CONTENT_TYPE: &str = "application/jwk-set+json";
 
 /// The default `Cache-Control: max-age` of the JWKS response.
-pub const DEFAULT_JWKS_MAX_AGE: Duration = Duration::from_secs(300);
+pub(crate) const DEFAULT_JWKS_MAX_AGE: Duration = Duration::from_secs(300);
 
 /// Serves the current JWKS document of a [`SharedKeySet`] to `GET` and `HEAD` (405 otherwise),
 /// with `Content-Type: application/jwk-set+json` and a `Cache-Control: public, max-age`.

@@ -34,7 +34,13 @@ mod error;
 mod issue;
 mod json;
 mod jwks;
+/// The signature layer (compact JWS parse and verify), exposed only for the crate's own
+/// tests (feature `test-util`): applications verify through [`Verifier`].
+#[cfg(feature = "test-util")]
+#[doc(hidden)]
 pub mod jws;
+#[cfg(not(feature = "test-util"))]
+mod jws;
 mod keys;
 mod refresh;
 mod verify;
@@ -44,17 +50,14 @@ mod remote_jwks;
 
 pub use algorithm::Algorithm;
 pub use error::{BearerError, Error, ErrorKind};
-pub use issue::{AccessToken, DEFAULT_ACCESS_TTL, Issuer, IssuerBuilder};
-pub use jwks::{DEFAULT_JWKS_MAX_AGE, JWKS_CONTENT_TYPE, JwksService};
+pub use issue::{AccessToken, Issuer, IssuerBuilder};
+pub use jwks::{JWKS_CONTENT_TYPE, JwksService};
 pub use keys::{Key, KeySet, KeySetBuilder, MAX_KID_LEN, SharedKeySet};
 pub use refresh::{
-    DEFAULT_FAMILY_LIFETIME, DEFAULT_GRACE, DEFAULT_GRACE_REPEATS, DEFAULT_REFRESH_TTL, FamilyId,
-    FamilyRecord, MemoryRefreshStore, RefreshStore, RefreshToken, RefreshTokens,
+    FamilyId, FamilyRecord, MemoryRefreshStore, RefreshStore, RefreshToken, RefreshTokens,
     RefreshTokensBuilder, RotateRequest, Rotation, TokenPair,
 };
-pub use verify::{
-    DEFAULT_CACHE_CAPACITY, DEFAULT_LEEWAY, Verifier, VerifierBuilder, bearer_token, require_scope,
-};
+pub use verify::{Verifier, VerifierBuilder, bearer_token, require_scope};
 
 #[cfg(feature = "remote-jwks")]
 pub use remote_jwks::{RemoteJwks, RemoteJwksConfig};

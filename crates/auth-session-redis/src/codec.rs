@@ -7,6 +7,7 @@
 use crate::error;
 use auth_core::{Error, Identity, SessionChanges, SessionRecord, Timestamp};
 use std::collections::BTreeMap;
+use std::time::Duration;
 
 pub(crate) const CREATED: &str = "created";
 pub(crate) const SEEN: &str = "seen";
@@ -97,15 +98,15 @@ pub(crate) fn decode_record(fields: Vec<String>) -> Result<Option<SessionRecord>
     let Some(version) = version else {
         return Err(error::corrupt("decode session", "missing version"));
     };
-    Ok(Some(SessionRecord {
-        identity,
-        values,
-        created_at: Timestamp::from_unix_millis(created),
-        last_seen_at: Timestamp::from_unix_millis(seen),
-        idle_expires_at: Timestamp::from_unix_millis(idle),
-        absolute_expires_at: Timestamp::from_unix_millis(abs),
-        version,
-    }))
+    let created_at = Timestamp::from_unix_millis(created);
+    let mut record = SessionRecord::new(created_at, Duration::ZERO, Duration::ZERO);
+    record.identity = identity;
+    record.values = values;
+    record.last_seen_at = Timestamp::from_unix_millis(seen);
+    record.idle_expires_at = Timestamp::from_unix_millis(idle);
+    record.absolute_expires_at = Timestamp::from_unix_millis(abs);
+    record.version = version;
+    Ok(Some(record))
 }
 
 fn parse_int<T: std::str::FromStr>(s: &str) -> Result<T, Error> {

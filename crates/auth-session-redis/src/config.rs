@@ -10,10 +10,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 /// The per-command timeout used when none is configured.
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_millis(500);
+pub(crate) const DEFAULT_TIMEOUT: Duration = Duration::from_millis(500);
 /// How long the revocation feed may be out of sync before the list answers "unavailable"
 /// (when none is configured).
-pub const DEFAULT_REVOCATION_STALE_AFTER: Duration = Duration::from_secs(5);
+pub(crate) const DEFAULT_REVOCATION_STALE_AFTER: Duration = Duration::from_secs(5);
 
 /// Where Redis is and how to use it: URL(s), key prefix, per-command timeout and clock.
 ///

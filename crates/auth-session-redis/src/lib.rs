@@ -109,7 +109,7 @@ mod store;
 mod throttle;
 
 pub use auth_core::{Revocations, SessionStore};
-pub use config::{DEFAULT_REVOCATION_STALE_AFTER, DEFAULT_TIMEOUT, RedisConfig};
+pub use config::RedisConfig;
 pub use conn::RedisConnection;
 pub use refresh::RedisRefreshStore;
 pub use revocations::RedisRevocations;

@@ -153,13 +153,16 @@ async fn a_refresh_family_survives_a_refresh_from_an_instance_a_day_ahead() {
     // Its first token is live for another hour.
     let hour = right.now().saturating_add(Duration::from_secs(3600));
     store.create(&family, &record, hour).await.unwrap();
-    let request = |now: auth_core::Timestamp| RotateRequest {
-        family,
-        generation: 0,
-        now,
-        grace: Duration::from_secs(10),
-        max_repeats: 1,
-        next_expires_at: now.saturating_add(Duration::from_secs(3600)),
+    let request = |now: auth_core::Timestamp| {
+        let mut request = RotateRequest::new(
+            family,
+            0,
+            now,
+            now.saturating_add(Duration::from_secs(3600)),
+        );
+        request.grace = Duration::from_secs(10);
+        request.max_repeats = 1;
+        request
     };
     // By the skewed clock the token expired: refused (liveness is the caller's clock)...
     assert_eq!(

@@ -55,10 +55,7 @@ async fn save_racing_delete_stays_deleted() {
             tasks.push(tokio::spawn(async move {
                 let mut c = SessionChanges::default();
                 c.insert(format!("f{i}"), json!(i));
-                c.touch = Some(Touch {
-                    last_seen_at: now,
-                    idle_expires_at: now.saturating_add(IDLE),
-                });
+                c.touch = Some(Touch::new(now, now.saturating_add(IDLE)));
                 saver.save(&key, &c).await.unwrap()
             }));
             if i == 8 {

@@ -83,11 +83,15 @@ pub mod tokens;
 
 /// The vocabulary crate, for store implementers (under its own name, so it shadows nothing).
 pub use auth_core;
+/// A clock that moves only when a test says so (feature `test-util`), to test idle and
+/// absolute timeouts, token expiry and step-up freshness without sleeping.
+#[cfg(feature = "test-util")]
+pub use auth_core::ManualClock;
 #[cfg(feature = "memory")]
 pub use auth_core::MemoryStore;
 pub use auth_core::{
-    AuthContext, AuthMethod, Clock, Error, ErrorKind, Identity, ManualClock, Revocation,
-    RevocationProbe, Revocations, SessionEntry, SessionKey, SessionStore, SystemClock, Timestamp,
+    AuthContext, AuthMethod, Clock, Error, ErrorKind, Identity, Revocation, RevocationProbe,
+    Revocations, SessionEntry, SessionKey, SessionStore, SystemClock, Timestamp,
 };
 
 /// The Redis store and revocation feed (feature `redis`): swap `MemoryStore` for

@@ -58,14 +58,14 @@ pub struct MemoryStoreBuilder {
 
 impl MemoryStoreBuilder {
     /// The clock that judges expiry (default: the system clock; tests inject a
-    /// [`ManualClock`](crate::ManualClock)).
+    /// a `ManualClock`).
     pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
         self.clock = clock;
         self
     }
 
     /// How long the store, as a revocation list, remembers session and subject revocations
-    /// (default [`DEFAULT_REVOCATION_HORIZON`](crate::DEFAULT_REVOCATION_HORIZON), 30 days): at
+    /// (default 30 days): at
     /// least the lifetime of the longest-lived credential it guards.
     pub fn with_revocation_horizon(mut self, horizon: Duration) -> Self {
         self.revocation_horizon = horizon;

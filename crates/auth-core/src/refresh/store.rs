@@ -69,6 +69,7 @@ impl FamilyRecord {
 
 /// One consume-and-rotate request.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct RotateRequest {
     /// The family of the presented token.
     pub family: FamilyId,
@@ -85,6 +86,27 @@ pub struct RotateRequest {
     pub max_repeats: u32,
     /// When the successor would expire if this request rotates (capped by the family's end).
     pub next_expires_at: Timestamp,
+}
+
+impl RotateRequest {
+    /// Rotate generation `generation` of `family` at `now`, the successor expiring at
+    /// `next_expires_at`; no grace window (set [`grace`](Self::grace) and
+    /// [`max_repeats`](Self::max_repeats) for one).
+    pub fn new(
+        family: FamilyId,
+        generation: u64,
+        now: Timestamp,
+        next_expires_at: Timestamp,
+    ) -> Self {
+        Self {
+            family,
+            generation,
+            now,
+            grace: Duration::ZERO,
+            max_repeats: 0,
+            next_expires_at,
+        }
+    }
 }
 
 /// The outcome of [`RefreshStore::rotate`].

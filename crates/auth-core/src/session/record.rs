@@ -12,6 +12,7 @@ use std::time::Duration;
 /// Fields are public so that store implementations can build and take records apart; the
 /// session layer is the only thing that should change them, through [`SessionChanges`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct SessionRecord {
     /// Who is logged in, if anyone (an anonymous session has none).
     pub identity: Option<Identity>,
@@ -62,11 +63,22 @@ impl SessionRecord {
 
 /// A refresh of the idle expiry ("the session was used at `last_seen_at`").
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Touch {
     /// The new last-seen time.
     pub last_seen_at: Timestamp,
     /// The new idle expiry (never later than the absolute expiry; stores clamp it).
     pub idle_expires_at: Timestamp,
+}
+
+impl Touch {
+    /// The session was seen at `last_seen_at` and now idles out at `idle_expires_at`.
+    pub fn new(last_seen_at: Timestamp, idle_expires_at: Timestamp) -> Self {
+        Self {
+            last_seen_at,
+            idle_expires_at,
+        }
+    }
 }
 
 /// What one request changed in a session: only these fields are written, so concurrent

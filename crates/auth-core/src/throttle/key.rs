@@ -7,6 +7,7 @@ use std::net::IpAddr;
 
 /// Whether a key counts an account or a client address.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ThrottleKeyKind {
     /// Failed logins for one username, from anywhere.
     Account,

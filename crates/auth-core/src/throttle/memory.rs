@@ -7,7 +7,7 @@ use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 /// The number of keys a [`MemoryThrottle`] holds by default.
-pub const DEFAULT_CAPACITY: usize = 100_000;
+pub(crate) const DEFAULT_CAPACITY: usize = 100_000;
 
 #[derive(Debug, Default)]
 struct Table {
@@ -57,7 +57,7 @@ impl Table {
 /// A [`ThrottleStore`] in memory: for one instance (several instances each count on their
 /// own; share a Redis store across instances). Cheap to clone (clones share the counts).
 ///
-/// At most `capacity` keys are held (default [`DEFAULT_CAPACITY`], about 100 bytes each).
+/// At most `capacity` keys are held (default 100,000, about 100 bytes each).
 /// When full, the key that would expire first is dropped: a flood of random usernames cannot
 /// grow memory, at the price of forgetting the least-locked keys first.
 ///
@@ -91,7 +91,7 @@ impl Default for MemoryThrottle {
 }
 
 impl MemoryThrottle {
-    /// An empty store on the system clock, holding at most [`DEFAULT_CAPACITY`] keys.
+    /// An empty store on the system clock, holding at most 100,000 keys.
     pub fn new() -> Self {
         Self {
             table: Arc::default(),

@@ -34,6 +34,6 @@ mod store;
 #[cfg(feature = "test-util")]
 pub use conformance::throttle_store_conformance;
 pub use key::{ThrottleKey, ThrottleKeyKind};
-pub use memory::{DEFAULT_CAPACITY, MemoryThrottle};
+pub use memory::MemoryThrottle;
 pub use policy::{ThrottlePolicy, ThrottleState, Verdict};
 pub use store::ThrottleStore;

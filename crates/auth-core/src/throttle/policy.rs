@@ -6,6 +6,7 @@ use std::time::Duration;
 
 /// The answer of a throttle: go ahead, or wait.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Verdict {
     /// The attempt may go ahead.
     Allowed,

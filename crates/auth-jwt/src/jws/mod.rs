@@ -1,8 +1,8 @@
 //! The JWS signature layer (RFC 7515 compact serialization), with the profile's header rules.
 //!
-//! [`verify`] checks a compact JWS against a [`KeySet`] and returns the payload bytes; it knows
-//! nothing of claims. Access tokens go through [`Verifier`](crate::Verifier), which adds the
-//! claim profile, revocation and the cache on top of this layer.
+//! `parse` + `Parsed::verify_with` check a compact JWS against a key and return the payload
+//! bytes; they know nothing of claims. Access tokens go through [`Verifier`](crate::Verifier),
+//! which adds the claim profile, revocation and the cache on top of this layer.
 //!
 //! Order of checks: size limit before any decoding; exactly three segments of canonical
 //! base64url; a JSON-object header with unique members and no forbidden member; an `alg` we
@@ -10,16 +10,20 @@
 //! algorithm's exact length that verifies; only then the payload is decoded.
 
 pub(crate) mod header;
+#[cfg(feature = "test-util")]
+mod standalone;
+
+#[cfg(feature = "test-util")]
+pub use standalone::{VerifiedJws, verify};
 
 use crate::b64;
 use crate::error::{Error, ErrorKind};
 use crate::keys::{Key, KeySet};
 use header::Header;
-use std::fmt;
 use std::sync::Arc;
 
 /// The default longest token accepted, in bytes.
-pub const DEFAULT_MAX_TOKEN_LEN: usize = 8 * 1024;
+pub(crate) const DEFAULT_MAX_TOKEN_LEN: usize = 8 * 1024;
 
 /// A compact JWS split into its parts, header parsed and policed, signature not yet checked.
 pub(crate) struct Parsed<'a> {
@@ -106,52 +110,6 @@ impl Parsed<'_> {
         }
         Ok(self.payload)
     }
-}
-
-/// A compact JWS whose signature verified.
-pub struct VerifiedJws {
-    payload: Vec<u8>,
-    typ: Option<String>,
-    key: Arc<Key>,
-}
-
-impl VerifiedJws {
-    /// The payload bytes (not interpreted).
-    pub fn payload(&self) -> &[u8] {
-        &self.payload
-    }
-
-    /// The `typ` header, if any.
-    pub fn typ(&self) -> Option<&str> {
-        self.typ.as_deref()
-    }
-
-    /// The key that verified the signature.
-    pub fn key(&self) -> &Arc<Key> {
-        &self.key
-    }
-}
-
-impl fmt::Debug for VerifiedJws {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("VerifiedJws")
-            .field("kid", &self.key.kid())
-            .field("alg", &self.key.algorithm())
-            .field("payload_len", &self.payload.len())
-            .finish()
-    }
-}
-
-/// Verify a compact JWS against `keys` at the signature layer (no claim checks).
-///
-/// # Errors
-/// An [`Error`] whose kind says which rule refused the token; see the module docs for the order.
-pub fn verify(keys: &KeySet, token: &str) -> Result<VerifiedJws, Error> {
-    let mut parsed = parse(token, DEFAULT_MAX_TOKEN_LEN)?;
-    let key = parsed.resolve_key(keys)?;
-    let typ = parsed.header.typ.take();
-    let payload = parsed.verify_with(&key)?;
-    Ok(VerifiedJws { payload, typ, key })
 }
 
 /// Build a compact JWS: `header` and `payload` are serialized JSON, signed with `key`.

@@ -30,13 +30,13 @@ use std::time::Duration;
 use token::Minter;
 
 /// Default idle lifetime of a refresh token.
-pub const DEFAULT_REFRESH_TTL: Duration = Duration::from_secs(14 * 24 * 3600);
+pub(crate) const DEFAULT_REFRESH_TTL: Duration = Duration::from_secs(14 * 24 * 3600);
 /// Default absolute lifetime of a family (a login).
-pub const DEFAULT_FAMILY_LIFETIME: Duration = Duration::from_secs(30 * 24 * 3600);
+pub(crate) const DEFAULT_FAMILY_LIFETIME: Duration = Duration::from_secs(30 * 24 * 3600);
 /// Default window in which a rotated token may be presented again for the same successor.
-pub const DEFAULT_GRACE: Duration = Duration::from_secs(10);
+pub(crate) const DEFAULT_GRACE: Duration = Duration::from_secs(10);
 /// Default number of times a rotated token may be presented again inside the grace window.
-pub const DEFAULT_GRACE_REPEATS: u32 = 1;
+pub(crate) const DEFAULT_GRACE_REPEATS: u32 = 1;
 
 /// An access token and the refresh token that goes with it.
 #[derive(Debug, Clone)]
@@ -280,14 +280,10 @@ impl RefreshTokens {
         let inner = &*self.inner;
         let (family, generation) = inner.minter.open(refresh_token)?;
         let now = inner.clock.now();
-        let request = RotateRequest {
-            family,
-            generation,
-            now,
-            grace: inner.grace,
-            max_repeats: inner.grace_repeats,
-            next_expires_at: now.saturating_add(inner.ttl),
-        };
+        let mut request =
+            RotateRequest::new(family, generation, now, now.saturating_add(inner.ttl));
+        request.grace = inner.grace;
+        request.max_repeats = inner.grace_repeats;
         let (record, generation, expires_at) = match inner.store.rotate(&request).await? {
             Rotation::Rotated {
                 record,

@@ -12,9 +12,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 /// The default clock-skew allowance for `exp`, `nbf` and `iat`.
-pub const DEFAULT_LEEWAY: Duration = Duration::from_secs(30);
+pub(crate) const DEFAULT_LEEWAY: Duration = Duration::from_secs(30);
 /// The default capacity of the verified-token cache.
-pub const DEFAULT_CACHE_CAPACITY: usize = 10_000;
+pub(crate) const DEFAULT_CACHE_CAPACITY: usize = 10_000;
 /// The largest leeway accepted: more would make expiry meaningless.
 const MAX_LEEWAY: Duration = Duration::from_secs(300);
 

@@ -18,7 +18,7 @@ mod claims;
 mod scope;
 
 pub use bearer::bearer_token;
-pub use builder::{DEFAULT_CACHE_CAPACITY, DEFAULT_LEEWAY, VerifierBuilder};
+pub use builder::VerifierBuilder;
 pub use scope::require_scope;
 
 pub(crate) use claims::REGISTERED as REGISTERED_CLAIMS;

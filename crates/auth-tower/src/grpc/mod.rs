@@ -70,8 +70,8 @@ mod server;
 /// The response future of [`BearerService`].
 pub use bearer::ResponseFuture as BearerFuture;
 pub use bearer::{
-    BearerLayer, BearerLayerBuilder, BearerService, BearerToken, DEFAULT_REFRESH_MARGIN,
-    DEFAULT_REFRESH_PERCENT, TokenError, TokenErrorKind, TokenSource,
+    BearerLayer, BearerLayerBuilder, BearerService, BearerToken, TokenError, TokenErrorKind,
+    TokenSource,
 };
 pub use server::{IdentityExt, status_for_jwt_error};
 

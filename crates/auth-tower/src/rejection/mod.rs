@@ -4,19 +4,22 @@
 //! `Cache-Control: no-store`.
 
 mod error_body;
+mod kind;
 #[cfg(all(feature = "jwt", feature = "axum"))]
 pub(crate) mod oauth;
+mod protocol;
 mod style;
 
 pub use error_body::ErrorBody;
+pub use kind::RejectionKind;
 #[cfg(all(feature = "jwt", feature = "axum"))]
 pub(crate) use oauth::OAuthError;
+pub use protocol::Protocol;
 pub(crate) use style::Style;
 
 use crate::body::text_body;
-use auth_core::BearerError;
-use http::header::{CACHE_CONTROL, CONTENT_TYPE, HeaderValue, RETRY_AFTER, TE, WWW_AUTHENTICATE};
-use http::{Request, Response, StatusCode, Version};
+use http::header::{CACHE_CONTROL, CONTENT_TYPE, HeaderValue, RETRY_AFTER, WWW_AUTHENTICATE};
+use http::{Response, StatusCode};
 use std::borrow::Cow;
 use std::fmt;
 use std::time::Duration;
@@ -24,106 +27,6 @@ use std::time::Duration;
 /// The realm of `WWW-Authenticate` challenges when a layer (or the token endpoints) was not
 /// given one.
 pub(crate) const DEFAULT_REALM: &str = "app";
-
-/// Why a request was refused.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum RejectionKind {
-    /// No credentials where some are required (401, bare `WWW-Authenticate: Bearer realm`).
-    Unauthenticated,
-    /// Credentials present but not valid (401, `error="invalid_token"`).
-    InvalidToken,
-    /// The request itself is malformed (400, `error="invalid_request"`).
-    InvalidRequest,
-    /// Authenticated but not allowed (403, `error="insufficient_scope"`).
-    InsufficientScope,
-    /// Authenticated too long ago for this action: log in again (401,
-    /// `error="insufficient_user_authentication"`, RFC 9470 step-up).
-    StaleAuthentication,
-    /// Refused for a reason other than credentials, e.g. a cross-site request (403).
-    Forbidden,
-    /// Too many failed logins for this account or from this address: wait (429 with
-    /// `Retry-After`; gRPC RESOURCE_EXHAUSTED).
-    TooManyRequests,
-    /// A store that authentication needs could not be reached (503). Fail closed.
-    Unavailable,
-    /// A server-side fault, e.g. a value that cannot be serialized (500).
-    Internal,
-}
-
-impl RejectionKind {
-    /// The HTTP status.
-    pub const fn status(self) -> StatusCode {
-        match self {
-            Self::Unauthenticated | Self::InvalidToken | Self::StaleAuthentication => {
-                StatusCode::UNAUTHORIZED
-            }
-            Self::InvalidRequest => StatusCode::BAD_REQUEST,
-            Self::InsufficientScope | Self::Forbidden => StatusCode::FORBIDDEN,
-            Self::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
-            Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
-            Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
-        }
-    }
-
-    /// The gRPC status code (UNAUTHENTICATED 16, PERMISSION_DENIED 7, INVALID_ARGUMENT 3,
-    /// RESOURCE_EXHAUSTED 8, UNAVAILABLE 14, INTERNAL 13).
-    pub const fn grpc_code(self) -> u8 {
-        match self {
-            Self::Unauthenticated | Self::InvalidToken | Self::StaleAuthentication => 16,
-            Self::InvalidRequest => 3,
-            Self::InsufficientScope | Self::Forbidden => 7,
-            Self::TooManyRequests => 8,
-            Self::Unavailable => 14,
-            Self::Internal => 13,
-        }
-    }
-
-    /// The RFC 6750 `error` code, where there is one (from the one table,
-    /// [`auth_core::BearerError`], which `auth_jwt` maps its errors onto too).
-    pub const fn bearer_error(self) -> Option<BearerError> {
-        match self {
-            Self::InvalidToken => Some(BearerError::InvalidToken),
-            Self::InvalidRequest => Some(BearerError::InvalidRequest),
-            Self::InsufficientScope => Some(BearerError::InsufficientScope),
-            Self::StaleAuthentication => Some(BearerError::InsufficientUserAuthentication),
-            Self::Unauthenticated
-            | Self::Forbidden
-            | Self::TooManyRequests
-            | Self::Unavailable
-            | Self::Internal => None,
-        }
-    }
-
-    /// The kind that answers with `code`: the inverse of [`bearer_error`](Self::bearer_error).
-    pub const fn from_bearer_error(code: BearerError) -> Self {
-        match code {
-            BearerError::InvalidToken => Self::InvalidToken,
-            BearerError::InvalidRequest => Self::InvalidRequest,
-            BearerError::InsufficientScope => Self::InsufficientScope,
-            BearerError::InsufficientUserAuthentication => Self::StaleAuthentication,
-            // A code added to the table later: refuse as an invalid token (401).
-            _ => Self::InvalidToken,
-        }
-    }
-
-    /// The `error` code of JSON refusal bodies ([`ErrorBody::json`], the token endpoints'
-    /// RFC 6749 §5.2 errors): the RFC 6750 code where there is one, else `unauthenticated`,
-    /// `forbidden`, `slow_down` (RFC 8628 §3.5: ask less often), `temporarily_unavailable` or
-    /// `server_error` (RFC 6749 §4.1.2.1).
-    pub const fn error_code(self) -> &'static str {
-        match self.bearer_error() {
-            Some(code) => code.as_str(),
-            None => match self {
-                Self::Unauthenticated => "unauthenticated",
-                Self::TooManyRequests => "slow_down",
-                Self::Unavailable => "temporarily_unavailable",
-                Self::Internal => "server_error",
-                _ => "forbidden",
-            },
-        }
-    }
-}
 
 /// `{"error": code, "error_description": description}`: the one JSON refusal body.
 pub(crate) fn json_body(code: &str, description: &str) -> String {
@@ -321,64 +224,6 @@ impl axum_core::response::IntoResponse for Rejection {
     }
 }
 
-/// The protocol a request speaks, which decides how a rejection is rendered.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Protocol {
-    /// Plain HTTP: a refusal is a 401/403/400/503 with `WWW-Authenticate`.
-    Http,
-    /// gRPC over HTTP/2: a refusal is a trailers-only `200` carrying `grpc-status`.
-    Grpc,
-}
-
-impl Protocol {
-    /// The protocol of `req`: gRPC only when it really is gRPC, that is HTTP/2 **and**
-    /// `content-type: application/grpc` (optionally `+proto`, `+json`, ... or parameters)
-    /// **and** `te: trailers`. Everything else is HTTP.
-    ///
-    /// Why so strict: a gRPC refusal is an HTTP `200`. A forward-auth proxy (nginx
-    /// `auth_request`, Traefik ForwardAuth) copies the client's headers into its HTTP/1.1
-    /// sub-request and treats any 2xx as "allowed", so trusting the content type alone turned
-    /// every refusal into an authentication bypass. gRPC is only defined over HTTP/2, and the
-    /// gRPC spec requires `te: trailers` (tonic, grpc-go, grpc-java and grpc-dotnet clients all
-    /// send it; proxies drop it, as a hop-by-hop header). A gRPC client that gets the HTTP
-    /// refusal instead still sees the right code: gRPC maps HTTP 401/403/503 to
-    /// UNAUTHENTICATED/PERMISSION_DENIED/UNAVAILABLE. gRPC-Web (`application/grpc-web*`, often
-    /// over HTTP/1.1) is HTTP here for the same reason.
-    pub fn of<B>(req: &Request<B>) -> Self {
-        let headers = req.headers();
-        let grpc = req.version() == Version::HTTP_2
-            && headers
-                .get(CONTENT_TYPE)
-                .is_some_and(|v| is_grpc_content_type(v.as_bytes()))
-            && headers
-                .get_all(TE)
-                .iter()
-                .any(|v| has_trailers(v.as_bytes()));
-        if grpc { Self::Grpc } else { Self::Http }
-    }
-
-    /// Whether this is gRPC.
-    pub const fn is_grpc(self) -> bool {
-        matches!(self, Self::Grpc)
-    }
-}
-
-/// `application/grpc`, alone or followed by `+codec` or `;parameters` (never `grpc-web`).
-fn is_grpc_content_type(value: &[u8]) -> bool {
-    const GRPC: &[u8] = b"application/grpc";
-    value.len() >= GRPC.len()
-        && value[..GRPC.len()].eq_ignore_ascii_case(GRPC)
-        && matches!(value.get(GRPC.len()), None | Some(b'+' | b';'))
-}
-
-/// Whether a `te` header value lists `trailers` (a comma-separated list of codings).
-fn has_trailers(value: &[u8]) -> bool {
-    value.split(|&b| b == b',').any(|item| {
-        let coding = item.split(|&b| b == b';').next().unwrap_or_default();
-        coding.trim_ascii().eq_ignore_ascii_case(b"trailers")
-    })
-}
-
 /// Escape for an RFC 7230 quoted-string, and drop anything that is not visible ASCII.
 fn quoted_string(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
@@ -443,72 +288,6 @@ mod tests {
         assert_eq!(r.status(), 503);
     }
 
-    /// A request with `version`, and a `content-type` and a `te` header where given.
-    fn request(version: Version, content_type: Option<&str>, te: Option<&str>) -> Request<()> {
-        let mut b = Request::builder().version(version);
-        if let Some(ct) = content_type {
-            b = b.header(CONTENT_TYPE, ct);
-        }
-        if let Some(te) = te {
-            b = b.header(http::header::TE, te);
-        }
-        b.body(()).unwrap()
-    }
-
-    #[test]
-    fn grpc_is_http2_with_the_grpc_content_type_and_te_trailers() {
-        for ct in [
-            "application/grpc",
-            "application/grpc+proto",
-            "application/grpc+json",
-            "Application/GRPC",
-            "application/grpc; charset=utf-8",
-        ] {
-            let req = request(Version::HTTP_2, Some(ct), Some("trailers"));
-            assert_eq!(Protocol::of(&req), Protocol::Grpc, "{ct}");
-        }
-    }
-
-    #[test]
-    fn http1_with_a_grpc_content_type_is_http() {
-        // What a forward-auth proxy sends when it copies the client's headers: it must get an
-        // HTTP status, never a 200 carrying grpc-status.
-        for version in [Version::HTTP_09, Version::HTTP_10, Version::HTTP_11] {
-            for te in [None, Some("trailers")] {
-                let req = request(version, Some("application/grpc"), te);
-                assert_eq!(Protocol::of(&req), Protocol::Http, "{version:?} te={te:?}");
-            }
-        }
-    }
-
-    #[test]
-    fn http2_grpc_without_te_trailers_is_http() {
-        // The gRPC spec requires `te: trailers` and tonic, grpc-go and grpc-java send it; a proxy
-        // that forwards headers drops it (it is hop-by-hop).
-        for te in [None, Some("gzip"), Some("")] {
-            let req = request(Version::HTTP_2, Some("application/grpc"), te);
-            assert_eq!(Protocol::of(&req), Protocol::Http, "te={te:?}");
-        }
-    }
-
-    #[test]
-    fn lookalike_content_types_are_http() {
-        for ct in [
-            "application/grpc-web",
-            "application/grpc-web+proto",
-            "application/grpc-web-text",
-            "application/grpcx",
-            "application/json",
-            "text/plain; application/grpc",
-            " application/grpc",
-        ] {
-            let req = request(Version::HTTP_2, Some(ct), Some("trailers"));
-            assert_eq!(Protocol::of(&req), Protocol::Http, "{ct}");
-        }
-        let req = request(Version::HTTP_2, None, Some("trailers"));
-        assert_eq!(Protocol::of(&req), Protocol::Http, "no content type");
-    }
-
     #[test]
     fn every_refusal_is_no_store() {
         use RejectionKind::*;
@@ -535,12 +314,7 @@ mod tests {
 
     #[test]
     fn grpc_is_trailers_only_with_status_codes() {
-        let req = request(
-            Version::HTTP_2,
-            Some("application/grpc+proto"),
-            Some("trailers"),
-        );
-        assert_eq!(Protocol::of(&req), Protocol::Grpc);
+        // (Which requests are gRPC is protocol.rs's tests.)
         let r: Response<String> = Rejection::new(RejectionKind::Unavailable, "store down: 100% ✗")
             .render(Protocol::Grpc, "app");
         assert_eq!(r.status(), 200);
@@ -548,11 +322,6 @@ mod tests {
         assert_eq!(r.headers()["grpc-message"], "store down: 100%25 %E2%9C%97");
         assert_eq!(r.headers()[CONTENT_TYPE], "application/grpc");
         assert!(r.body().is_empty());
-        let plain = Request::builder()
-            .header(CONTENT_TYPE, "application/json")
-            .body(())
-            .unwrap();
-        assert_eq!(Protocol::of(&plain), Protocol::Http);
     }
 
     #[test]

@@ -50,10 +50,7 @@ impl Session {
             }
             Phase::Active { id, record } => {
                 if needs_touch(&record, config, now) {
-                    changes.touch = Some(Touch {
-                        last_seen_at: now,
-                        idle_expires_at: now.saturating_add(config.idle_timeout),
-                    });
+                    changes.touch = Some(Touch::new(now, now.saturating_add(config.idle_timeout)));
                 }
                 if !changes.is_empty() {
                     let key = id.key();

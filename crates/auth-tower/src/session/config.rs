@@ -7,14 +7,14 @@ use std::sync::Arc;
 use std::time::Duration;
 
 /// Default idle timeout: 30 minutes (OWASP Session Management cheat sheet, low-risk apps).
-pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(30 * 60);
+pub(crate) const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(30 * 60);
 /// Default absolute timeout: 12 hours.
-pub const DEFAULT_ABSOLUTE_TIMEOUT: Duration = Duration::from_secs(12 * 60 * 60);
+pub(crate) const DEFAULT_ABSOLUTE_TIMEOUT: Duration = Duration::from_secs(12 * 60 * 60);
 /// Default touch interval: the idle expiry is pushed forward at most once a minute, so a
 /// read-only request inside that minute writes nothing.
-pub const DEFAULT_TOUCH_INTERVAL: Duration = Duration::from_secs(60);
+pub(crate) const DEFAULT_TOUCH_INTERVAL: Duration = Duration::from_secs(60);
 /// Default cookie name (sent as `__Host-session` when the cookie is secure).
-pub const DEFAULT_COOKIE_NAME: &str = "session";
+pub(crate) const DEFAULT_COOKIE_NAME: &str = "session";
 
 /// Everything the session service needs per request, shared by all requests.
 #[derive(Debug)]
@@ -137,7 +137,7 @@ impl SessionLayerBuilder {
         self
     }
 
-    /// The clock (tests inject a [`ManualClock`](auth_core::ManualClock); share it with the store).
+    /// The clock (tests inject a `ManualClock`, feature `test-util`; share it with the store).
     pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
         self.clock = clock;
         self

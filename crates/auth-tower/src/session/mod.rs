@@ -23,12 +23,9 @@ mod handle;
 mod layer;
 pub(crate) mod service;
 
+pub use config::SessionLayerBuilder;
 #[cfg(feature = "jwt")]
 pub(crate) use config::validate_cookie_name;
-pub use config::{
-    DEFAULT_ABSOLUTE_TIMEOUT, DEFAULT_COOKIE_NAME, DEFAULT_IDLE_TIMEOUT, DEFAULT_TOUCH_INTERVAL,
-    SessionLayerBuilder,
-};
 pub use error::SessionError;
 pub(crate) use error::rejection_for as rejection_for_store_error;
 #[cfg(all(feature = "axum", feature = "jwt"))]

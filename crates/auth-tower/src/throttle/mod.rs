@@ -202,13 +202,13 @@ impl LoginThrottle {
                 ));
             }
         };
-        match verdict {
-            Verdict::Allowed => Ok(ThrottledAttempt {
+        match verdict.retry_after() {
+            None => Ok(ThrottledAttempt {
                 throttle: self.clone(),
                 account,
                 address,
             }),
-            Verdict::RetryAfter(wait) => Err(Rejection::new(
+            Some(wait) => Err(Rejection::new(
                 RejectionKind::TooManyRequests,
                 "too many failed logins; try again later",
             )

@@ -101,11 +101,11 @@ use std::fmt;
 use std::sync::Arc;
 
 /// The default path prefix of the token endpoints.
-pub const DEFAULT_PREFIX: &str = "/auth";
+pub(crate) const DEFAULT_PREFIX: &str = "/auth";
 /// The default path of the JWKS document (RFC 8414's well-known location).
-pub const DEFAULT_JWKS_PATH: &str = "/.well-known/jwks.json";
+pub(crate) const DEFAULT_JWKS_PATH: &str = "/.well-known/jwks.json";
 /// The default bound on a request body.
-pub const DEFAULT_BODY_LIMIT: usize = 16 * 1024;
+pub(crate) const DEFAULT_BODY_LIMIT: usize = 16 * 1024;
 
 /// What every handler shares.
 struct Shared {

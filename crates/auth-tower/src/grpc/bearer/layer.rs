@@ -11,9 +11,9 @@ use tower_layer::Layer;
 
 /// The default minimum refresh margin: a token is replaced when less than this (or
 /// [`DEFAULT_REFRESH_PERCENT`] of its lifetime, whichever is more) remains.
-pub const DEFAULT_REFRESH_MARGIN: Duration = Duration::from_secs(30);
+pub(crate) const DEFAULT_REFRESH_MARGIN: Duration = Duration::from_secs(30);
 /// The default refresh margin as a percentage of the token's lifetime.
-pub const DEFAULT_REFRESH_PERCENT: u8 = 10;
+pub(crate) const DEFAULT_REFRESH_PERCENT: u8 = 10;
 
 /// Attaches `authorization: Bearer <token>` to every request of a tonic client (any
 /// `http` client service) and refreshes the token before it expires.

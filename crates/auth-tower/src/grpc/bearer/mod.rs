@@ -9,7 +9,7 @@ mod tests;
 mod token;
 
 pub use error::{TokenError, TokenErrorKind};
-pub use layer::{BearerLayer, BearerLayerBuilder, DEFAULT_REFRESH_MARGIN, DEFAULT_REFRESH_PERCENT};
+pub use layer::{BearerLayer, BearerLayerBuilder};
 pub use token::{BearerToken, TokenSource};
 
 use crate::future::BoxFuture;

@@ -36,10 +36,10 @@ impl Session {
 
         let mut changes = std::mem::take(&mut state.changes);
         changes.identity = Some(Some(identity));
-        changes.touch = Some(auth_core::Touch {
-            last_seen_at: now,
-            idle_expires_at: now.saturating_add(config.idle_timeout),
-        });
+        changes.touch = Some(auth_core::Touch::new(
+            now,
+            now.saturating_add(config.idle_timeout),
+        ));
 
         let previous = std::mem::take(&mut state.phase);
         let rotated = match previous {
