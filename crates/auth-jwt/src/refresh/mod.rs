@@ -152,7 +152,7 @@ impl RefreshTokensBuilder {
         self
     }
 
-    /// Build.
+    /// Check the configuration and build the refresh-token service.
     ///
     /// # Errors
     /// [`ErrorKind::WeakKey`] for a secret under 32 bytes; [`ErrorKind::Config`] for a grace

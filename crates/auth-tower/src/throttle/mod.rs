@@ -327,7 +327,7 @@ impl LoginThrottleBuilder {
         self
     }
 
-    /// Build.
+    /// Check the policy and header name and build the throttle.
     ///
     /// # Errors
     /// [`ErrorKind::Config`](auth_core::ErrorKind::Config) for an unworkable policy or an

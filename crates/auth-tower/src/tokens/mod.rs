@@ -285,7 +285,7 @@ impl TokenEndpointsBuilder {
         self
     }
 
-    /// Build.
+    /// Check the paths and limits and build the endpoints, ready for [`TokenEndpoints::router`].
     ///
     /// # Errors
     /// [`ErrorKind::Config`](auth_core::ErrorKind::Config) for a malformed prefix or JWKS path,

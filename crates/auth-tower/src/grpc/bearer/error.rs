@@ -42,7 +42,7 @@ impl TokenError {
         }
     }
 
-    /// Why.
+    /// Why no token could be obtained (the login call failed, was refused, ...).
     pub fn kind(&self) -> TokenErrorKind {
         self.kind
     }

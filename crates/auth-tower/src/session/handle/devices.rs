@@ -10,6 +10,44 @@ impl Session {
     ///
     /// # Errors
     /// 503 if the store cannot be reached.
+    ///
+    /// ```
+    /// use auth_tower::{MemoryStore, Session, SessionError, SessionLayer};
+    /// use axum::{Router, routing::post};
+    ///
+    /// /// A "your devices" page: when each session started and until when it lives.
+    /// async fn devices(session: Session) -> Result<String, SessionError> {
+    ///     let lines: Vec<String> = session
+    ///         .sessions()
+    ///         .await?
+    ///         .iter()
+    ///         .map(|s| format!("since {} until {}", s.record.created_at, s.record.expires_at()))
+    ///         .collect();
+    ///     Ok(lines.join("\n"))
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let app: Router = Router::new()
+    ///     .route("/devices", post(devices))
+    ///     .layer(SessionLayer::builder(MemoryStore::new()).with_insecure_dev_cookie().build()?);
+    /// # use tower::ServiceExt;
+    /// # let call = |app: Router, path: &str, cookie: Option<String>| {
+    /// #     let mut req = http::Request::post(path);
+    /// #     if let Some(c) = cookie { req = req.header("cookie", c); }
+    /// #     let req = req.body(axum::body::Body::empty()).unwrap();
+    /// #     async move {
+    /// #         let res = app.oneshot(req).await.unwrap();
+    /// #         let cookie = res.headers().get("set-cookie")
+    /// #             .map(|v| v.to_str().unwrap().split(';').next().unwrap().to_owned());
+    /// #         let status = res.status();
+    /// #         let body = axum::body::to_bytes(res.into_body(), 1 << 16).await.unwrap();
+    /// #         (status, cookie, String::from_utf8(body.to_vec()).unwrap())
+    /// #     }
+    /// # };
+    /// # assert_eq!(call(app, "/devices", None).await.2, ""); // anonymous: no devices
+    /// # Ok(()) }
+    /// ```
     pub async fn sessions(&self) -> Result<Vec<SessionEntry>, SessionError> {
         match self.identity().await? {
             Some(identity) => self
@@ -29,6 +67,44 @@ impl Session {
     ///
     /// # Errors
     /// 503 if the store cannot be reached.
+    ///
+    /// ```
+    /// use auth_tower::{MemoryStore, Session, SessionError, SessionLayer};
+    /// use auth_tower::SessionKey;
+    /// use axum::{Router, routing::post};
+    ///
+    /// /// The "revoke" button of a devices page: the key comes from `sessions()`.
+    /// async fn revoke(session: Session, key: SessionKey) -> Result<&'static str, SessionError> {
+    ///     Ok(if session.revoke(&key).await? { "revoked" } else { "no such session" })
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let app: Router = Router::new()
+    ///     .route("/devices/revoke", post(|s: Session| async move {
+    ///         let Some(key) = s.sessions().await?.first().map(|e| e.key.clone()) else {
+    ///             return Ok::<_, SessionError>("no such session");
+    ///         };
+    ///         revoke(s, key).await
+    ///     }))
+    ///     .layer(SessionLayer::builder(MemoryStore::new()).with_insecure_dev_cookie().build()?);
+    /// # use tower::ServiceExt;
+    /// # let call = |app: Router, path: &str, cookie: Option<String>| {
+    /// #     let mut req = http::Request::post(path);
+    /// #     if let Some(c) = cookie { req = req.header("cookie", c); }
+    /// #     let req = req.body(axum::body::Body::empty()).unwrap();
+    /// #     async move {
+    /// #         let res = app.oneshot(req).await.unwrap();
+    /// #         let cookie = res.headers().get("set-cookie")
+    /// #             .map(|v| v.to_str().unwrap().split(';').next().unwrap().to_owned());
+    /// #         let status = res.status();
+    /// #         let body = axum::body::to_bytes(res.into_body(), 1 << 16).await.unwrap();
+    /// #         (status, cookie, String::from_utf8(body.to_vec()).unwrap())
+    /// #     }
+    /// # };
+    /// # assert_eq!(call(app, "/devices/revoke", None).await.2, "no such session");
+    /// # Ok(()) }
+    /// ```
     pub async fn revoke(&self, key: &SessionKey) -> Result<bool, SessionError> {
         let Some(identity) = self.identity().await? else {
             return Ok(false);

@@ -14,6 +14,45 @@ impl Session {
     ///
     /// # Errors
     /// 503 if the store cannot be reached.
+    ///
+    /// ```
+    /// use auth_tower::{MemoryStore, Session, SessionError, SessionLayer};
+    /// use auth_tower::Identity;
+    /// use axum::{Router, routing::post};
+    ///
+    /// async fn login(session: Session) -> Result<&'static str, SessionError> {
+    ///     // ... check the credentials first ...
+    ///     session.login(Identity::new("user-42").with_role("admin")).await?;
+    ///     Ok("welcome")
+    /// }
+    /// async fn me(who: Identity) -> String {
+    ///     who.subject().to_owned()
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let app: Router = Router::new()
+    ///     .route("/login", post(login))
+    ///     .route("/me", post(me))
+    ///     .layer(SessionLayer::builder(MemoryStore::new()).with_insecure_dev_cookie().build()?);
+    /// # use tower::ServiceExt;
+    /// # let call = |app: Router, path: &str, cookie: Option<String>| {
+    /// #     let mut req = http::Request::post(path);
+    /// #     if let Some(c) = cookie { req = req.header("cookie", c); }
+    /// #     let req = req.body(axum::body::Body::empty()).unwrap();
+    /// #     async move {
+    /// #         let res = app.oneshot(req).await.unwrap();
+    /// #         let cookie = res.headers().get("set-cookie")
+    /// #             .map(|v| v.to_str().unwrap().split(';').next().unwrap().to_owned());
+    /// #         let status = res.status();
+    /// #         let body = axum::body::to_bytes(res.into_body(), 1 << 16).await.unwrap();
+    /// #         (status, cookie, String::from_utf8(body.to_vec()).unwrap())
+    /// #     }
+    /// # };
+    /// # let (_, cookie, _) = call(app.clone(), "/login", None).await;
+    /// # assert_eq!(call(app, "/me", cookie).await.2, "user-42");
+    /// # Ok(()) }
+    /// ```
     pub async fn login(&self, identity: Identity) -> Result<(), SessionError> {
         let mut state = self.loaded().await?;
         self.login_locked(&mut state, identity)

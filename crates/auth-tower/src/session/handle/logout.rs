@@ -11,6 +11,43 @@ impl Session {
     ///
     /// # Errors
     /// 503 if the store cannot be reached (the session is then still alive).
+    ///
+    /// ```
+    /// use auth_tower::{MemoryStore, Session, SessionError, SessionLayer};
+    /// use auth_tower::Identity;
+    /// use axum::{Router, routing::post};
+    ///
+    /// async fn logout(session: Session) -> Result<&'static str, SessionError> {
+    ///     session.logout().await?; // the record is deleted and the cookie cleared
+    ///     Ok("bye")
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let app: Router = Router::new()
+    ///     .route("/logout", post(logout))
+    ///     .route("/me", post(|who: Identity| async move { who.subject().to_owned() }))
+    /// # .route("/login", post(|s: Session| async move { s.login(Identity::new("u")).await }))
+    ///     .layer(SessionLayer::builder(MemoryStore::new()).with_insecure_dev_cookie().build()?);
+    /// # use tower::ServiceExt;
+    /// # let call = |app: Router, path: &str, cookie: Option<String>| {
+    /// #     let mut req = http::Request::post(path);
+    /// #     if let Some(c) = cookie { req = req.header("cookie", c); }
+    /// #     let req = req.body(axum::body::Body::empty()).unwrap();
+    /// #     async move {
+    /// #         let res = app.oneshot(req).await.unwrap();
+    /// #         let cookie = res.headers().get("set-cookie")
+    /// #             .map(|v| v.to_str().unwrap().split(';').next().unwrap().to_owned());
+    /// #         let status = res.status();
+    /// #         let body = axum::body::to_bytes(res.into_body(), 1 << 16).await.unwrap();
+    /// #         (status, cookie, String::from_utf8(body.to_vec()).unwrap())
+    /// #     }
+    /// # };
+    /// # let (_, cookie, _) = call(app.clone(), "/login", None).await;
+    /// # assert_eq!(call(app.clone(), "/logout", cookie.clone()).await.2, "bye");
+    /// # assert_eq!(call(app, "/me", cookie).await.0, 401); // the old cookie is worth nothing
+    /// # Ok(()) }
+    /// ```
     pub async fn logout(&self) -> Result<(), SessionError> {
         let mut state = self.inner.state.lock().await;
         // (key, whether it is known to be a live session)
@@ -46,6 +83,39 @@ impl Session {
     ///
     /// # Errors
     /// 503 if the store cannot be reached.
+    ///
+    /// ```
+    /// use auth_tower::{MemoryStore, Session, SessionError, SessionLayer};
+    /// use axum::{Router, routing::post};
+    ///
+    /// /// After a password change: end every session of this user, on every device.
+    /// async fn logout_everywhere(session: Session) -> Result<String, SessionError> {
+    ///     let ended = session.logout_everywhere().await?;
+    ///     Ok(format!("{ended} sessions ended"))
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let app: Router = Router::new()
+    ///     .route("/logout-everywhere", post(logout_everywhere))
+    ///     .layer(SessionLayer::builder(MemoryStore::new()).with_insecure_dev_cookie().build()?);
+    /// # use tower::ServiceExt;
+    /// # let call = |app: Router, path: &str, cookie: Option<String>| {
+    /// #     let mut req = http::Request::post(path);
+    /// #     if let Some(c) = cookie { req = req.header("cookie", c); }
+    /// #     let req = req.body(axum::body::Body::empty()).unwrap();
+    /// #     async move {
+    /// #         let res = app.oneshot(req).await.unwrap();
+    /// #         let cookie = res.headers().get("set-cookie")
+    /// #             .map(|v| v.to_str().unwrap().split(';').next().unwrap().to_owned());
+    /// #         let status = res.status();
+    /// #         let body = axum::body::to_bytes(res.into_body(), 1 << 16).await.unwrap();
+    /// #         (status, cookie, String::from_utf8(body.to_vec()).unwrap())
+    /// #     }
+    /// # };
+    /// # assert_eq!(call(app, "/logout-everywhere", None).await.2, "0 sessions ended");
+    /// # Ok(()) }
+    /// ```
     pub async fn logout_everywhere(&self) -> Result<u64, SessionError> {
         let subject = self.identity().await?.map(|i| i.subject().to_owned());
         let Some(subject) = subject else {
