@@ -2,6 +2,7 @@
 //! records `Set-Cookie` exactly as sent (so tests can assert attributes), and a client for the
 //! token endpoints ([`tokens`]).
 
+pub mod oidc;
 pub mod tokens;
 
 /// The README's Rust snippets, compiled (and run) as this crate's doctests, so they keep

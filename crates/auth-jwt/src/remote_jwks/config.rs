@@ -44,6 +44,8 @@ pub struct RemoteJwksConfig {
     pub(crate) default_rsa_algorithm: Option<Algorithm>,
     /// The clock for lifetimes and cooldowns (default: the system clock).
     pub(crate) clock: Arc<dyn Clock>,
+    /// The application's HTTP client, if it gave one.
+    pub(crate) http_client: Option<reqwest::Client>,
 }
 
 impl Default for RemoteJwksConfig {
@@ -60,12 +62,13 @@ impl Default for RemoteJwksConfig {
             max_keys: 64,
             default_rsa_algorithm: Some(Algorithm::RS256),
             clock: Arc::new(SystemClock),
+            http_client: None,
         }
     }
 }
 
 impl RemoteJwksConfig {
-    /// Connect and whole-request timeout (default 5 s).
+    /// Connect and whole-request timeout of each fetch (default 5 s).
     pub fn with_timeout(mut self, value: Duration) -> Self {
         self.timeout = value;
         self
@@ -132,6 +135,25 @@ impl RemoteJwksConfig {
         self
     }
 
+    /// Fetch with this client (proxies, a corporate CA, native roots, your TLS stack) instead
+    /// of ours. Its own settings are used as they are: give it a redirect policy you trust
+    /// (ours follows redirects only within an origin). The timeout, size and key-count limits
+    /// here still apply to every fetch. Without feature `remote-jwks-rustls`, fetching over
+    /// `https` needs a client from here.
+    ///
+    /// ```
+    /// let client = reqwest::Client::builder()
+    ///     .redirect(reqwest::redirect::Policy::none())
+    ///     .build()
+    ///     .expect("client");
+    /// let config = auth_jwt::RemoteJwksConfig::default().with_http_client(client);
+    /// # let _ = config;
+    /// ```
+    pub fn with_http_client(mut self, client: reqwest::Client) -> Self {
+        self.http_client = Some(client);
+        self
+    }
+
     pub(super) fn validate(&self) -> Result<(), Error> {
         if self.timeout.is_zero() || self.retry_interval.is_zero() {
             return Err(Error::config(
@@ -168,6 +190,7 @@ impl fmt::Debug for RemoteJwksConfig {
             .field("max_response_bytes", &self.max_response_bytes)
             .field("max_keys", &self.max_keys)
             .field("default_rsa_algorithm", &self.default_rsa_algorithm)
+            .field("own_http_client", &self.http_client.is_some())
             .finish_non_exhaustive()
     }
 }

@@ -1,12 +1,12 @@
 //! Fetching a JWKS document: HTTPS (plain HTTP only to loopback), a timeout, a size cap, and
 //! redirects only within the same origin.
 
+use super::RemoteJwksConfig;
 use super::cache_control;
 use crate::error::{Error, ErrorKind};
 use http::header::{ACCEPT, CACHE_CONTROL};
 use reqwest::redirect::{Attempt, Policy};
 use reqwest::{Client, StatusCode, Url};
-use std::sync::Arc;
 use std::time::Duration;
 
 /// The most redirects followed (same origin only).
@@ -30,47 +30,71 @@ fn is_loopback(url: &Url) -> bool {
     }
 }
 
-/// Parse and police the JWKS URL.
+/// Parse and police a JWKS, issuer or discovered URL: `https`, or plain `http` to loopback.
 pub(super) fn parse_url(url: &str) -> Result<Url, Error> {
     let url =
-        Url::parse(url).map_err(|e| Error::config("the JWKS URL does not parse").with_source(e))?;
+        Url::parse(url).map_err(|e| Error::config("the URL does not parse").with_source(e))?;
     match url.scheme() {
         "https" => Ok(url),
         "http" if is_loopback(&url) => Ok(url),
         _ => Err(Error::config(
-            "the JWKS URL must be https (plain http is allowed to loopback only)",
+            "key and issuer URLs must be https (plain http is allowed to loopback only)",
         )),
     }
 }
 
-/// An HTTP client on rustls with aws-lc-rs and the Mozilla root store, following redirects
-/// only within `url`'s origin.
-pub(super) fn client(url: &Url, timeout: Duration) -> Result<Client, Error> {
-    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
-    let roots = rustls::RootCertStore {
-        roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
-    };
-    let tls = rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .map_err(|e| Error::config("TLS configuration").with_source(e))?
-        .with_root_certificates(roots)
-        .with_no_client_auth();
-    let origin = url.origin();
-    let policy = Policy::custom(move |attempt: Attempt<'_>| {
-        if attempt.previous().len() > MAX_REDIRECTS || attempt.url().origin() != origin {
+/// The HTTP client: the application's own (`RemoteJwksConfig::with_http_client`) as it is, or
+/// ours, following redirects only within the origin of the request that was redirected; with
+/// feature `remote-jwks-rustls` ours speaks TLS on rustls with aws-lc-rs and the Mozilla roots.
+/// Without that feature and without a client of the application's, only loopback `http` can
+/// be fetched, and anything else is refused here rather than failing on the first fetch.
+pub(super) fn client(url: &Url, config: &RemoteJwksConfig) -> Result<Client, Error> {
+    if let Some(client) = &config.http_client {
+        return Ok(client.clone());
+    }
+    let builder = Client::builder()
+        .connect_timeout(config.timeout)
+        .redirect(same_origin_redirects())
+        .user_agent(concat!("auth-jwt/", env!("CARGO_PKG_VERSION")));
+    #[cfg(feature = "remote-jwks-rustls")]
+    let builder = builder.use_preconfigured_tls(rustls_config()?);
+    #[cfg(not(feature = "remote-jwks-rustls"))]
+    if url.scheme() == "https" {
+        return Err(Error::config(
+            "fetching keys over https needs an HTTP client: pass yours with \
+             RemoteJwksConfig::with_http_client, or enable the feature remote-jwks-rustls",
+        ));
+    }
+    let _ = url;
+    builder
+        .build()
+        .map_err(|e| Error::config("the HTTP client could not be built").with_source(e))
+}
+
+/// Follow at most [`MAX_REDIRECTS`], and only to the origin of the URL first asked for (a
+/// discovery document and its JWKS may live on different origins; each stays on its own).
+fn same_origin_redirects() -> Policy {
+    Policy::custom(|attempt: Attempt<'_>| {
+        let first = attempt.previous().first().map(Url::origin);
+        if attempt.previous().len() > MAX_REDIRECTS || first != Some(attempt.url().origin()) {
             attempt.stop()
         } else {
             attempt.follow()
         }
-    });
-    Client::builder()
-        .use_preconfigured_tls(tls)
-        .timeout(timeout)
-        .connect_timeout(timeout)
-        .redirect(policy)
-        .user_agent(concat!("auth-jwt/", env!("CARGO_PKG_VERSION")))
-        .build()
-        .map_err(|e| Error::config("the HTTP client could not be built").with_source(e))
+    })
+}
+
+#[cfg(feature = "remote-jwks-rustls")]
+fn rustls_config() -> Result<rustls::ClientConfig, Error> {
+    let provider = std::sync::Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let roots = rustls::RootCertStore {
+        roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
+    };
+    Ok(rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| Error::config("TLS configuration").with_source(e))?
+        .with_root_certificates(roots)
+        .with_no_client_auth())
 }
 
 fn unavailable(message: impl Into<std::borrow::Cow<'static, str>>) -> Error {
@@ -89,22 +113,66 @@ pub(super) fn redacted(url: &Url) -> String {
     shown.into()
 }
 
-/// GET the document, refusing anything but a `200` of at most `max_bytes`.
-pub(super) async fn fetch(client: &Client, url: &Url, max_bytes: usize) -> Result<Fetched, Error> {
+/// Which document a fetch is for: what it asks for and how errors name it.
+#[derive(Clone, Copy)]
+pub(super) enum Document {
+    /// A JWK set (RFC 7517).
+    Jwks,
+    /// Authorization server metadata (OpenID Connect Discovery or RFC 8414).
+    Metadata,
+}
+
+impl Document {
+    fn accept(self) -> &'static str {
+        match self {
+            Self::Jwks => "application/jwk-set+json, application/json",
+            Self::Metadata => "application/json",
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Self::Jwks => "JWKS",
+            Self::Metadata => "issuer metadata",
+        }
+    }
+
+    fn invalid(self, message: &'static str) -> Error {
+        let kind = match self {
+            Self::Jwks => ErrorKind::InvalidKeySet,
+            Self::Metadata => ErrorKind::Unavailable,
+        };
+        Error::new(kind, message)
+    }
+}
+
+/// GET `document` at `url` within `timeout`, refusing anything but a `200` of at most
+/// `max_bytes`.
+pub(super) async fn fetch(
+    client: &Client,
+    url: &Url,
+    document: Document,
+    timeout: Duration,
+    max_bytes: usize,
+) -> Result<Fetched, Error> {
+    let name = document.name();
     let mut response = client
         .get(url.clone())
-        .header(ACCEPT, "application/jwk-set+json, application/json")
+        .header(ACCEPT, document.accept())
+        .timeout(timeout)
         .send()
         .await
         // `without_url`: reqwest's message would repeat the URL, user info and query included.
-        .map_err(|e| unavailable("the JWKS request failed").with_source(e.without_url()))?;
+        .map_err(|e| {
+            unavailable(format!("the {name} request failed")).with_source(e.without_url())
+        })?;
     if response.status() != StatusCode::OK {
         return Err(unavailable(format!(
-            "the JWKS endpoint answered {} (redirects to other origins are not followed)",
+            "the {name} endpoint answered {} (redirects to other origins are not followed)",
             response.status()
         )));
     }
-    let too_large = || Error::new(ErrorKind::InvalidKeySet, "the JWKS response is too large");
+    let too_large = || document.invalid("the response is too large");
     if response
         .content_length()
         .is_some_and(|len| len > max_bytes as u64)
@@ -113,11 +181,9 @@ pub(super) async fn fetch(client: &Client, url: &Url, max_bytes: usize) -> Resul
     }
     let max_age = cache_control::max_age(response.headers().get(CACHE_CONTROL));
     let mut body = Vec::new();
-    while let Some(chunk) = response
-        .chunk()
-        .await
-        .map_err(|e| unavailable("the JWKS response broke off").with_source(e.without_url()))?
-    {
+    while let Some(chunk) = response.chunk().await.map_err(|e| {
+        unavailable(format!("the {name} response broke off")).with_source(e.without_url())
+    })? {
         if body.len() + chunk.len() > max_bytes {
             return Err(too_large());
         }

@@ -15,6 +15,7 @@
 
 mod cache_control;
 mod config;
+mod discovery;
 mod fetch;
 mod task;
 
@@ -24,7 +25,9 @@ use crate::error::{Error, ErrorKind};
 use crate::keys::{JwkPolicy, KeySet, SharedKeySet};
 use crate::verify::KeyRefresh;
 use auth_core::Timestamp;
-use reqwest::{Client, Url};
+use discovery::{Discovery, Source};
+use fetch::Document;
+use reqwest::Client;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
@@ -43,8 +46,9 @@ pub struct RemoteJwks {
 }
 
 pub(crate) struct Shared {
-    url: Url,
-    /// `url` without user info or query ([`fetch::redacted`]): what logs and `Debug` show.
+    source: Source,
+    /// The source's URL without user info or query ([`fetch::redacted`]): what logs and
+    /// `Debug` show.
     shown_url: String,
     client: Client,
     config: RemoteJwksConfig,
@@ -79,15 +83,48 @@ impl RemoteJwks {
     /// [`ErrorKind::Config`](crate::ErrorKind::Config) for a URL that is not `https` (or `http`
     /// to loopback), an invalid configuration, or no tokio runtime.
     pub fn new(url: &str, config: RemoteJwksConfig) -> Result<Self, Error> {
+        Self::start(Source::Jwks(fetch::parse_url(url)?), config)
+    }
+
+    /// Follow the keys of the issuer `issuer`: its metadata (`/.well-known/openid-configuration`,
+    /// else RFC 8414's `/.well-known/oauth-authorization-server`) must name exactly this issuer,
+    /// and its `jwks_uri` is then followed as [`new`](Self::new) does. Discovery runs in the
+    /// background: an identity provider that is down at startup makes verification answer
+    /// [`ErrorKind::Unavailable`](crate::ErrorKind::Unavailable) (a 503) until it answers,
+    /// never a failed start. Must be called inside a tokio runtime.
+    ///
+    /// `issuer` is compared as a string with the metadata's `issuer` and with every token's
+    /// `iss`: write it exactly as the identity provider does (Auth0's ends with `/`, Keycloak's
+    /// does not).
+    ///
+    /// ```no_run
+    /// use auth_jwt::{RemoteJwks, RemoteJwksConfig};
+    /// # #[tokio::main] async fn main() -> Result<(), auth_jwt::Error> {
+    /// let keys = RemoteJwks::discover(
+    ///     "https://idp.example/realms/acme",
+    ///     RemoteJwksConfig::default(),
+    /// )?;
+    /// keys.refresh().await?; // optional: wait for the first keys
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// [`ErrorKind::Config`](crate::ErrorKind::Config) for an issuer that is not an `https` URL
+    /// (or `http` to loopback) without query or fragment, an invalid configuration, or no tokio
+    /// runtime.
+    pub fn discover(issuer: &str, config: RemoteJwksConfig) -> Result<Self, Error> {
+        Self::start(Source::Issuer(Box::new(Discovery::new(issuer)?)), config)
+    }
+
+    fn start(source: Source, config: RemoteJwksConfig) -> Result<Self, Error> {
         config.validate()?;
-        let url = fetch::parse_url(url)?;
-        let client = fetch::client(&url, config.timeout)?;
+        let client = fetch::client(source.first_url(), &config)?;
         let runtime = tokio::runtime::Handle::try_current()
-            .map_err(|_| Error::config("RemoteJwks::new must run inside a tokio runtime"))?;
+            .map_err(|_| Error::config("RemoteJwks must be started inside a tokio runtime"))?;
         let stop = Arc::new(Notify::new());
         let shared = Arc::new(Shared {
-            shown_url: fetch::redacted(&url),
-            url,
+            shown_url: source.shown(),
+            source,
             client,
             config,
             keys: SharedKeySet::new(KeySet::empty()),
@@ -173,7 +210,14 @@ impl Shared {
     }
 
     async fn fetch_and_store(&self) -> Result<Duration, Error> {
-        let fetched = fetch::fetch(&self.client, &self.url, self.config.max_response_bytes).await?;
+        let (timeout, max_bytes) = (self.config.timeout, self.config.max_response_bytes);
+        let url = self
+            .source
+            .jwks_url(&self.client, timeout, max_bytes)
+            .await?;
+        let fetched = fetch::fetch(&self.client, &url, Document::Jwks, timeout, max_bytes)
+            .await
+            .inspect_err(|_| self.source.forget())?;
         let policy = JwkPolicy {
             allow_private: false,
             default_rsa_alg: self.config.default_rsa_algorithm,
