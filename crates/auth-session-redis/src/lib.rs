@@ -97,6 +97,7 @@
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+mod cache;
 mod codec;
 mod config;
 mod conn;
@@ -109,6 +110,7 @@ mod store;
 mod throttle;
 
 pub use auth_core::{Revocations, SessionStore};
+pub use cache::{DEFAULT_CACHE_BYTES, DEFAULT_CACHE_ENTRIES, LocalCacheConfig};
 pub use config::{DEFAULT_REVOCATION_STALE_AFTER, DEFAULT_TIMEOUT, RedisConfig};
 pub use conn::RedisConnection;
 pub use refresh::RedisRefreshStore;
