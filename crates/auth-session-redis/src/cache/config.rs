@@ -13,8 +13,9 @@ pub const DEFAULT_CACHE_BYTES: usize = 16 * 1024 * 1024;
 /// Both bounds hold at once: the cache evicts (least recently read first, approximately)
 /// before it holds more than [`max_entries`](Self::max_entries) sessions or more than
 /// [`max_bytes`](Self::max_bytes) bytes. A session's size is estimated from what Redis sent
-/// (its field names and values) plus a fixed overhead per field and per session; a session
-/// larger than a sixteenth of the byte bound is never cached.
+/// (its field names and values) plus a fixed overhead per field and per session. The cache is
+/// split into up to 16 shards, each with an equal share of both bounds; a session larger than
+/// its shard's share of bytes (1 MiB with the defaults) is never cached.
 ///
 /// ```
 /// use auth_session_redis::{LocalCacheConfig, RedisConfig};

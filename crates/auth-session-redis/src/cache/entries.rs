@@ -7,9 +7,11 @@ use auth_core::{SessionKey, SessionRecord, Timestamp};
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Mutex, MutexGuard};
 
-/// At most this many shards, and at least this many entries in each.
+/// At most this many shards, and at least this many entries and bytes in each (so that small
+/// bounds hold exactly, in one shard).
 const MAX_SHARDS: usize = 16;
 const MIN_ENTRIES_PER_SHARD: usize = 64;
+const MIN_BYTES_PER_SHARD: usize = 64 * 1024;
 
 pub(super) struct Entries {
     shards: Box<[Mutex<Shard>]>,
@@ -37,7 +39,9 @@ impl Entries {
     /// Room for `max_entries` records and `max_bytes` approximate bytes in total (both above
     /// zero), split evenly over the shards.
     pub(super) fn new(max_entries: usize, max_bytes: usize) -> Self {
-        let shards = (max_entries / MIN_ENTRIES_PER_SHARD).clamp(1, MAX_SHARDS);
+        let shards = (max_entries / MIN_ENTRIES_PER_SHARD)
+            .min(max_bytes / MIN_BYTES_PER_SHARD)
+            .clamp(1, MAX_SHARDS);
         Self {
             shards: (0..shards)
                 .map(|_| {

@@ -210,6 +210,9 @@ impl SessionStore for RedisStore {
                 .filter(|record| !record.is_expired(now)));
         };
         if let Some(record) = cache.get(key, now) {
+            // A hit does no I/O, so it would never yield: let the tracking connections'
+            // tasks (which apply invalidations) run between hits on a busy runtime.
+            tokio::task::consume_budget().await;
             return Ok(Some(record));
         }
         let pending = cache.begin_read(key);
