@@ -1,5 +1,6 @@
 //! [`RedisConfig`]: where Redis is and how to talk to it, shared by the store and the feed.
 
+use crate::cache::LocalCacheConfig;
 use crate::conn::{Backend, RedisConnection};
 use crate::error;
 use crate::keys::{DEFAULT_PREFIX, Keys};
@@ -15,7 +16,9 @@ pub(crate) const DEFAULT_TIMEOUT: Duration = Duration::from_millis(500);
 /// (when none is configured).
 pub(crate) const DEFAULT_REVOCATION_STALE_AFTER: Duration = Duration::from_secs(5);
 
-/// Where Redis is and how to use it: URL(s), key prefix, per-command timeout and clock.
+/// Where Redis is and how to use it: URL(s), key prefix, per-command timeout, clock, and the
+/// size of [`RedisStore`](crate::RedisStore)'s local session cache (on by default:
+/// [`with_local_cache`](Self::with_local_cache), [`without_local_cache`](Self::without_local_cache)).
 ///
 /// ```
 /// use auth_session_redis::RedisConfig;
@@ -34,6 +37,7 @@ pub struct RedisConfig {
     clock: Arc<dyn Clock>,
     revocation_horizon: Duration,
     revocation_stale_after: Duration,
+    local_cache: Option<LocalCacheConfig>,
 }
 
 #[derive(Clone)]
@@ -68,6 +72,7 @@ impl RedisConfig {
             clock: Arc::new(SystemClock),
             revocation_horizon: DEFAULT_REVOCATION_HORIZON,
             revocation_stale_after: DEFAULT_REVOCATION_STALE_AFTER,
+            local_cache: Some(LocalCacheConfig::default()),
         }
     }
 
@@ -125,6 +130,39 @@ impl RedisConfig {
     pub fn with_revocation_stale_after(mut self, bound: Duration) -> Self {
         self.revocation_stale_after = bound;
         self
+    }
+
+    /// Size [`RedisStore`](crate::RedisStore)'s local session cache (it is on by default, with
+    /// [`LocalCacheConfig::default`]: 10 000 sessions, 16 MiB). See
+    /// [`RedisStore`](crate::RedisStore#local-session-cache) for what it guarantees.
+    ///
+    /// ```
+    /// use auth_session_redis::{LocalCacheConfig, RedisConfig};
+    /// let config = RedisConfig::new("redis://127.0.0.1/")
+    ///     .with_local_cache(LocalCacheConfig::new().with_max_entries(100_000));
+    /// assert_eq!(config.local_cache().map(|c| c.max_entries()), Some(100_000));
+    /// ```
+    pub fn with_local_cache(mut self, cache: LocalCacheConfig) -> Self {
+        self.local_cache = Some(cache);
+        self
+    }
+
+    /// Turn [`RedisStore`](crate::RedisStore)'s local session cache off: every `load` asks
+    /// Redis, and the store opens no tracking connection.
+    ///
+    /// ```
+    /// use auth_session_redis::RedisConfig;
+    /// let config = RedisConfig::new("redis://127.0.0.1/").without_local_cache();
+    /// assert!(config.local_cache().is_none());
+    /// ```
+    pub fn without_local_cache(mut self) -> Self {
+        self.local_cache = None;
+        self
+    }
+
+    /// The local session cache's size, or `None` when it is off.
+    pub fn local_cache(&self) -> Option<&LocalCacheConfig> {
+        self.local_cache.as_ref()
     }
 
     /// How long session and subject revocations are remembered.
@@ -233,6 +271,7 @@ impl fmt::Debug for RedisConfig {
             .field("prefix", &self.prefix)
             .field("timeout", &self.timeout)
             .field("clock", &self.clock)
+            .field("local_cache", &self.local_cache)
             .finish()
     }
 }

@@ -52,6 +52,21 @@ impl Keys {
         format!("{}s:{{{}}}", self.prefix, key.to_hex())
     }
 
+    /// What every session HASH name starts with: the prefix the local cache asks Redis to
+    /// track (`CLIENT TRACKING ... BCAST PREFIX`).
+    pub(crate) fn session_prefix(&self) -> String {
+        format!("{}s:{{", self.prefix)
+    }
+
+    /// The session key a session HASH name stands for (`None` for any other name).
+    pub(crate) fn session_key_of(&self, name: &[u8]) -> Option<SessionKey> {
+        let hex = name
+            .strip_prefix(self.prefix.as_bytes())?
+            .strip_prefix(b"s:{")?
+            .strip_suffix(b"}")?;
+        SessionKey::from_hex(std::str::from_utf8(hex).ok()?).ok()
+    }
+
     /// The marker a cluster rotation leaves while it may still put the session back; in the
     /// session's slot, so a delete can remove it in the same script.
     pub(crate) fn rotation_marker(&self, key: &SessionKey) -> String {
@@ -126,6 +141,13 @@ mod tests {
         assert!(ix.starts_with("app:u:{") && ix.ends_with('}') && ix.len() == 7 + 64 + 1);
         assert!(!ix.contains("42"), "subjects are digested");
         assert_eq!(keys.revocations(), "app:rev");
+        assert_eq!(keys.session_key_of(keys.session(&k).as_bytes()), Some(k));
+        assert!(keys.session(&k).starts_with(&keys.session_prefix()));
+        assert_eq!(
+            keys.session_key_of(keys.rotation_marker(&k).as_bytes()),
+            None
+        );
+        assert_eq!(keys.session_key_of(b"app:s:{zz}"), None);
         assert!(Keys::new("bad{").is_err());
         assert!(Keys::new("bad}").is_err());
     }

@@ -1,5 +1,6 @@
-//! The whole store conformance suite, and the revocation feed, on a 3-master Redis Cluster that
-//! this test starts on free loopback ports and always stops (a Drop guard, also on panic).
+//! The whole store conformance suite (local session cache on), the cache's tracking of every
+//! master, and the revocation feed, on a 3-master Redis Cluster that this test starts on free
+//! loopback ports and always stops (a Drop guard, also on panic).
 //!
 //! One `#[test]` owns the cluster and runs every check in sequence, so no server outlives the
 //! test process.
@@ -7,6 +8,8 @@
 #![cfg(feature = "cluster")]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)]
 
+#[path = "cluster/cache.rs"]
+mod cache;
 mod common;
 #[path = "cluster/rotation.rs"]
 mod rotation;
@@ -62,6 +65,7 @@ fn conformance_and_revocations_on_a_three_master_cluster() {
         identity_changes_and_races(&nodes).await;
         revocations_cross_nodes(&nodes).await;
         rotation::rotation_failure_never_brings_back_a_logged_out_session(&nodes).await;
+        cache::local_cache_tracks_every_master_and_flushes_when_one_drops(&nodes).await;
     });
     drop(cluster);
 }

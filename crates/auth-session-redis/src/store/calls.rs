@@ -346,9 +346,22 @@ pub(super) async fn read(s: &RedisStore, key: &SessionKey) -> Result<Option<Sess
     read_key(s, s.keys.session(key)).await
 }
 
+/// [`read`], with an estimate of the record's size in memory (for the local cache).
+pub(super) async fn read_sized(
+    s: &RedisStore,
+    key: &SessionKey,
+) -> Result<Option<(SessionRecord, usize)>, Error> {
+    let fields = hgetall(s, s.keys.session(key)).await?;
+    let size = crate::cache::approximate_size(&fields);
+    Ok(codec::decode_record(fields)?.map(|record| (record, size)))
+}
+
 pub(super) async fn read_key(s: &RedisStore, key: String) -> Result<Option<SessionRecord>, Error> {
+    codec::decode_record(hgetall(s, key).await?)
+}
+
+async fn hgetall(s: &RedisStore, key: String) -> Result<Vec<String>, Error> {
     let mut cmd = redis::cmd("HGETALL");
     cmd.arg(key);
-    let fields: Vec<String> = s.backend.query("load session", &cmd).await?;
-    codec::decode_record(fields)
+    s.backend.query("load session", &cmd).await
 }

@@ -27,13 +27,28 @@ pub fn new_key() -> SessionKey {
     SessionId::generate().unwrap().key()
 }
 
-/// A store on the test Redis under a fresh prefix that is cleaned up with the store.
+/// A store on the test Redis under a fresh prefix that is cleaned up with the store (its
+/// local session cache on, as by default).
 pub async fn store(clock: Arc<dyn Clock>) -> CleanStore {
+    store_with(clock, |c| c).await
+}
+
+/// [`store`] with the local session cache off.
+pub async fn store_without_local_cache(clock: Arc<dyn Clock>) -> CleanStore {
+    store_with(clock, RedisConfig::without_local_cache).await
+}
+
+async fn store_with(
+    clock: Arc<dyn Clock>,
+    tune: impl FnOnce(RedisConfig) -> RedisConfig,
+) -> CleanStore {
     let url = redis_url();
     let prefix = unique_prefix();
-    let config = RedisConfig::new(url.clone())
-        .with_key_prefix(prefix.clone())
-        .with_clock(clock);
+    let config = tune(
+        RedisConfig::new(url.clone())
+            .with_key_prefix(prefix.clone())
+            .with_clock(clock),
+    );
     CleanStore {
         store: RedisStore::connect(&config)
             .await

@@ -1,0 +1,208 @@
+//! The local session cache in front of Redis, kept honest by Redis itself.
+//!
+//! Decoded records are cached by session key (`entries.rs`, bounded by entries and bytes).
+//! Redis tells the cache when any client changes or deletes a session: server-assisted
+//! client-side caching on the cache's own connections (`tracking.rs`; one per Cluster master,
+//! `cluster.rs`). Hits are served only while tracking is confirmed on every node; a tracking
+//! connection that drops flushes everything and sends reads to Redis until tracking is back.
+//! A read's reply is cached only if no invalidation of its key arrived while it was in flight
+//! (`fence.rs`). Writes through this store drop their entries as soon as they return, so one
+//! instance always reads its own writes.
+
+#[cfg(feature = "cluster")]
+mod cluster;
+mod config;
+mod entries;
+mod fence;
+mod tracking;
+
+pub use config::LocalCacheConfig;
+
+use crate::config::{RedisConfig, Target, open_client};
+use crate::error::TARGET;
+use crate::keys::Keys;
+use auth_core::{Error, SessionKey, SessionRecord, Timestamp};
+use entries::Entries;
+use fence::{Fence, Ticket};
+use redis::{ConnectionInfo, ProtocolVersion, Value};
+use std::sync::Arc;
+use tokio::task::JoinHandle;
+use tracking::{Nodes, Tracker};
+
+/// What the store holds: the cache, and the task that keeps its tracking up (stopped when the
+/// last clone of the store is dropped).
+pub(crate) struct LocalCache {
+    shared: Arc<Shared>,
+    tracker: JoinHandle<()>,
+}
+
+/// What the tracking connections and the store share.
+struct Shared {
+    fence: Fence,
+    entries: Entries,
+    keys: Keys,
+}
+
+/// A read in flight: its reply may be cached with [`LocalCache::insert`].
+#[derive(Clone, Copy)]
+pub(crate) struct PendingRead(Option<Ticket>);
+
+impl LocalCache {
+    /// Set up tracking once now (so a fresh store starts warm-capable) and keep it up in the
+    /// background. A first attempt that fails is logged and retried: the store works without
+    /// the cache meanwhile.
+    pub(crate) async fn start(
+        config: &RedisConfig,
+        cache: &LocalCacheConfig,
+        keys: Keys,
+    ) -> Result<Self, Error> {
+        cache.validate()?;
+        let shared = Arc::new(Shared {
+            fence: Fence::new(),
+            entries: Entries::new(cache.max_entries(), cache.max_bytes()),
+            keys,
+        });
+        let nodes = match config.target() {
+            Target::Single(url) => Nodes::Single(resp3(url)?),
+            #[cfg(feature = "cluster")]
+            Target::Cluster(urls) => {
+                Nodes::Cluster(urls.iter().map(|u| resp3(u)).collect::<Result<_, _>>()?)
+            }
+        };
+        let tracker = Tracker {
+            shared: shared.clone(),
+            nodes,
+            timeout: config.timeout(),
+        };
+        let first = match tracker.establish().await {
+            Ok(session) => Some(session),
+            Err(e) => {
+                tracing::warn!(target: TARGET, error = %e, "local session cache: tracking not established; reads go to Redis until it is");
+                None
+            }
+        };
+        Ok(Self {
+            shared,
+            tracker: tokio::spawn(tracker.run(first)),
+        })
+    }
+
+    /// Whether hits are being served (tracking is confirmed on every node).
+    pub(crate) fn is_active(&self) -> bool {
+        self.shared.fence.is_up()
+    }
+
+    /// The cached record, unless tracking is down or it has expired at `now`.
+    pub(crate) fn get(&self, key: &SessionKey, now: Timestamp) -> Option<SessionRecord> {
+        if !self.shared.fence.is_up() {
+            return None;
+        }
+        self.shared.entries.get(key, now)
+    }
+
+    /// Call before sending a read of `key` to Redis.
+    pub(crate) fn begin_read(&self, key: &SessionKey) -> PendingRead {
+        PendingRead(self.shared.fence.ticket(key))
+    }
+
+    /// Cache a record read under `pending` (about `size` bytes), unless tracking went down or
+    /// the key was invalidated while the read was in flight.
+    pub(crate) fn insert(
+        &self,
+        pending: PendingRead,
+        key: SessionKey,
+        record: &SessionRecord,
+        size: usize,
+    ) {
+        if let PendingRead(Some(ticket)) = pending {
+            let shared = &self.shared;
+            shared
+                .entries
+                .insert(&shared.fence, ticket, key, record.clone(), size);
+        }
+    }
+
+    /// This instance wrote `key` (or tried to): drop its entry and void reads in flight.
+    pub(crate) fn forget(&self, key: &SessionKey) {
+        self.shared.forget(key);
+    }
+
+    /// This instance deleted `subject`'s sessions: drop them, and void every read in flight
+    /// (which sessions they are is only known to Redis).
+    pub(crate) fn forget_subject(&self, subject: &str) {
+        let shared = &self.shared;
+        shared.fence.bump_all();
+        for key in shared.entries.keys_of_subject(subject) {
+            shared.forget(&key);
+        }
+    }
+}
+
+impl Drop for LocalCache {
+    fn drop(&mut self) {
+        self.tracker.abort();
+    }
+}
+
+impl Shared {
+    fn forget(&self, key: &SessionKey) {
+        // Bump first: a read that inserts after this sees it; one that inserted before is
+        // removed below.
+        self.fence.bump(key);
+        self.entries.remove(key);
+    }
+
+    /// An `invalidate` push: the keys Redis says changed, or nil for "everything" (`FLUSHALL`,
+    /// `FLUSHDB`).
+    fn invalidated(&self, data: &[Value]) {
+        match data.first() {
+            Some(Value::Array(names)) => {
+                for name in names {
+                    let name = match name {
+                        Value::BulkString(b) => b.as_slice(),
+                        Value::SimpleString(s) => s.as_bytes(),
+                        _ => continue,
+                    };
+                    // Names under the tracked prefix that are not sessions are not cached.
+                    if let Some(key) = self.keys.session_key_of(name) {
+                        self.forget(&key);
+                    }
+                }
+            }
+            _ => {
+                self.fence.bump_all();
+                self.entries.clear();
+                tracing::debug!(target: TARGET, "local session cache: Redis invalidated everything; cache flushed");
+            }
+        }
+    }
+
+    /// Tracking of generation `word` can no longer vouch for the cache: flush and bypass it.
+    fn lost(&self, word: u64, why: &'static str) {
+        if self.fence.go_down_if(word) {
+            self.entries.clear();
+            tracing::warn!(target: TARGET, reason = why, "local session cache: tracking lost; cache flushed, reads go to Redis until it is back");
+        }
+    }
+}
+
+/// A RESP3 connection to the server at `url` (push messages need RESP3).
+fn resp3(url: &str) -> Result<ConnectionInfo, Error> {
+    let info = open_client(url)?.get_connection_info().clone();
+    let settings = info
+        .redis_settings()
+        .clone()
+        .set_protocol(ProtocolVersion::RESP3);
+    Ok(info.set_redis_settings(settings))
+}
+
+/// An estimate of what a record read as these `HGETALL` fields takes in memory.
+pub(crate) fn approximate_size(fields: &[String]) -> usize {
+    const PER_RECORD: usize = 256;
+    const PER_FIELD: usize = 64;
+    PER_RECORD
+        + fields
+            .iter()
+            .map(|f| f.len() + PER_FIELD / 2)
+            .sum::<usize>()
+}
