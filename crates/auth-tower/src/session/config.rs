@@ -1,5 +1,6 @@
 //! Session configuration, validated once when the layer is built.
 
+use super::cookie_scope::{CookieScope, SameSite};
 use crate::cross_site::{CrossSitePolicy, Origin, Scheme};
 use crate::rejection::{ErrorBody, Style};
 use auth_core::{Clock, Error, Revocations, SessionStore, SystemClock};
@@ -39,6 +40,11 @@ pub(crate) struct CookieConfig {
     pub(crate) secure: bool,
     /// `Some(absolute timeout)` for a persistent cookie; `None` for a browser-session cookie.
     pub(crate) max_age: Option<Duration>,
+    /// `Domain`, if any (then the prefix is `__Secure-`).
+    pub(crate) domain: Option<String>,
+    /// `Path` (default `/`).
+    pub(crate) path: String,
+    pub(crate) same_site: SameSite,
 }
 
 /// Builds a [`SessionLayer`](super::SessionLayer); see its docs for an example.
@@ -50,6 +56,7 @@ pub struct SessionLayerBuilder {
     cookie_name: String,
     secure: bool,
     persistent: bool,
+    scope: CookieScope,
     idle_timeout: Duration,
     absolute_timeout: Duration,
     touch_interval: Duration,
@@ -67,6 +74,7 @@ impl SessionLayerBuilder {
             cookie_name: DEFAULT_COOKIE_NAME.to_owned(),
             secure: true,
             persistent: false,
+            scope: CookieScope::default(),
             idle_timeout: DEFAULT_IDLE_TIMEOUT,
             absolute_timeout: DEFAULT_ABSOLUTE_TIMEOUT,
             touch_interval: DEFAULT_TOUCH_INTERVAL,
@@ -98,6 +106,56 @@ impl SessionLayerBuilder {
     /// "remember me".
     pub fn with_persistent_cookie(mut self) -> Self {
         self.persistent = true;
+        self
+    }
+
+    /// Share the cookie with every subdomain of `domain` (`Domain=example.com`: sent to
+    /// `app.example.com` and `api.example.com`). The name then gets the `__Secure-` prefix
+    /// instead of `__Host-` (which forbids a domain), so a sibling subdomain you do not trust
+    /// could set a cookie of that name: use it only when every subdomain is yours. An IP
+    /// address, a single label (`localhost`, `com`) or a port makes [`build`](Self::build) fail.
+    ///
+    /// ```
+    /// use auth_tower::{MemoryStore, SessionLayer};
+    /// let layer = SessionLayer::builder(MemoryStore::new())
+    ///     .with_cookie_domain("example.com")
+    ///     .build()?; // the cookie is `__Secure-session`, Domain=example.com
+    /// # Ok::<(), auth_tower::Error>(())
+    /// ```
+    pub fn with_cookie_domain(mut self, domain: impl Into<String>) -> Self {
+        self.scope.domain = Some(domain.into());
+        self
+    }
+
+    /// Send the cookie only under `path` (default `/`). A path other than `/` gives the name
+    /// the `__Secure-` prefix instead of `__Host-`. Not a security boundary between apps on
+    /// one origin (they can read each other's pages); it keeps the cookie off other routes.
+    ///
+    /// ```
+    /// use auth_tower::{MemoryStore, SessionLayer};
+    /// let layer = SessionLayer::builder(MemoryStore::new())
+    ///     .with_cookie_path("/app")
+    ///     .build()?;
+    /// # Ok::<(), auth_tower::Error>(())
+    /// ```
+    pub fn with_cookie_path(mut self, path: impl Into<String>) -> Self {
+        self.scope.path = Some(path.into());
+        self
+    }
+
+    /// The cookie's `SameSite` (default [`SameSite::Lax`]). [`SameSite::None`] needs a
+    /// `Secure` cookie, so it cannot be combined with
+    /// [`with_insecure_dev_cookie`](Self::with_insecure_dev_cookie).
+    ///
+    /// ```
+    /// use auth_tower::{MemoryStore, SessionLayer, session::SameSite};
+    /// let layer = SessionLayer::builder(MemoryStore::new())
+    ///     .with_same_site(SameSite::Strict)
+    ///     .build()?;
+    /// # Ok::<(), auth_tower::Error>(())
+    /// ```
+    pub fn with_same_site(mut self, same_site: SameSite) -> Self {
+        self.scope.same_site = same_site;
         self
     }
 
@@ -170,11 +228,15 @@ impl SessionLayerBuilder {
     /// Validate and build the layer.
     ///
     /// # Errors
-    /// [`ErrorKind::Config`](auth_core::ErrorKind::Config) for an invalid cookie name, zero or
-    /// inconsistent timeouts, a malformed allowed origin, or a revocation list whose horizon is
-    /// shorter than the absolute timeout (it would forget a logout while the session lives).
+    /// [`ErrorKind::Config`](auth_core::ErrorKind::Config) for an invalid cookie name, a cookie
+    /// a browser would refuse or cut short (a domain or path it rejects, `SameSite=None`
+    /// without `Secure`, a persistent cookie over 400 days), zero or inconsistent timeouts, a
+    /// malformed allowed origin, or a revocation list whose horizon is shorter than the absolute
+    /// timeout (it would forget a logout while the session lives).
     pub fn build(self) -> Result<super::SessionLayer, Error> {
         validate_cookie_name(&self.cookie_name)?;
+        let max_age = self.persistent.then_some(self.absolute_timeout);
+        self.scope.check(self.secure, max_age)?;
         if self.idle_timeout.is_zero() || self.absolute_timeout.is_zero() {
             return Err(Error::config("session timeouts must be greater than zero"));
         }
@@ -203,18 +265,20 @@ impl SessionLayerBuilder {
                 "session cookie is not Secure: development only, never in production"
             );
         }
-        let name = if self.secure {
-            format!("__Host-{}", self.cookie_name)
-        } else {
-            self.cookie_name
-        };
+        let name = format!("{}{}", self.scope.prefix(self.secure), self.cookie_name);
         Ok(super::SessionLayer::from_config(SessionConfig {
             store: self.store,
             clock: self.clock,
             cookie: CookieConfig {
                 name,
                 secure: self.secure,
-                max_age: self.persistent.then_some(self.absolute_timeout),
+                max_age,
+                domain: self
+                    .scope
+                    .domain
+                    .map(|d| d.trim_start_matches('.').to_owned()),
+                path: self.scope.path.unwrap_or_else(|| "/".to_owned()),
+                same_site: self.scope.same_site,
             },
             idle_timeout: self.idle_timeout,
             absolute_timeout: self.absolute_timeout,
@@ -246,7 +310,7 @@ pub(crate) fn validate_cookie_name(name: &str) -> Result<(), Error> {
     let lower = name.to_ascii_lowercase();
     if lower.starts_with("__host-") || lower.starts_with("__secure-") {
         return Err(Error::config(
-            "give the cookie name without a __Host-/__Secure- prefix: the layer adds __Host- itself",
+            "give the cookie name without a __Host-/__Secure- prefix: the layer adds the right one",
         ));
     }
     Ok(())

@@ -2,7 +2,7 @@
 
 use super::config::CookieConfig;
 use auth_core::SessionId;
-use cookie::{Cookie, SameSite};
+use cookie::Cookie;
 use http::HeaderMap;
 use http::header::{HeaderValue, SET_COOKIE};
 
@@ -62,12 +62,16 @@ pub(crate) fn apply(headers: &mut HeaderMap, config: &CookieConfig, action: &Coo
 }
 
 fn base(config: &CookieConfig, value: String) -> Cookie<'static> {
-    Cookie::build((config.name.clone(), value))
+    let mut cookie = Cookie::build((config.name.clone(), value))
         .http_only(true)
         .secure(config.secure)
-        .same_site(SameSite::Lax)
-        .path("/")
-        .build()
+        .same_site(config.same_site.as_cookie())
+        .path(config.path.clone())
+        .build();
+    if let Some(domain) = &config.domain {
+        cookie.set_domain(domain.clone());
+    }
+    cookie
 }
 
 #[cfg(test)]
@@ -79,6 +83,9 @@ mod tests {
             name: "__Host-session".into(),
             secure: true,
             max_age: None,
+            domain: None,
+            path: "/".into(),
+            same_site: crate::session::SameSite::Lax,
         }
     }
 

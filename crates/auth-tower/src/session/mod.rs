@@ -16,6 +16,7 @@ mod commit;
 pub(crate) mod config;
 mod context;
 mod cookie;
+mod cookie_scope;
 mod error;
 #[cfg(feature = "axum")]
 mod extract;
@@ -26,6 +27,7 @@ pub(crate) mod service;
 pub use config::SessionLayerBuilder;
 #[cfg(feature = "jwt")]
 pub(crate) use config::validate_cookie_name;
+pub use cookie_scope::SameSite;
 pub use error::SessionError;
 pub(crate) use error::rejection_for as rejection_for_store_error;
 #[cfg(all(feature = "axum", feature = "jwt"))]
