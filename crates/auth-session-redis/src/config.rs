@@ -38,6 +38,9 @@ pub struct RedisConfig {
     revocation_horizon: Duration,
     revocation_stale_after: Duration,
     local_cache: Option<LocalCacheConfig>,
+    /// A private CA for `rediss://` (PEM), instead of the system's roots.
+    #[cfg(feature = "tls")]
+    tls_root: Option<Vec<u8>>,
 }
 
 #[derive(Clone)]
@@ -73,6 +76,8 @@ impl RedisConfig {
             revocation_horizon: DEFAULT_REVOCATION_HORIZON,
             revocation_stale_after: DEFAULT_REVOCATION_STALE_AFTER,
             local_cache: Some(LocalCacheConfig::default()),
+            #[cfg(feature = "tls")]
+            tls_root: None,
         }
     }
 
@@ -160,6 +165,48 @@ impl RedisConfig {
         self
     }
 
+    /// Trust this certificate authority (PEM) for `rediss://` URLs instead of the system's
+    /// roots: a self-hosted Redis with a private CA. Managed services (ElastiCache with
+    /// encryption in transit, Upstash, Memorystore) chain to public roots and need nothing here.
+    ///
+    /// ```
+    /// use auth_session_redis::RedisConfig;
+    /// # let ca_pem = "-----BEGIN CERTIFICATE-----\n...\n-----END CERTIFICATE-----\n";
+    /// let config = RedisConfig::new("rediss://redis.internal:6380/")
+    ///     .with_tls_root_certificate(ca_pem);
+    /// # let _ = config;
+    /// ```
+    #[cfg(feature = "tls")]
+    pub fn with_tls_root_certificate(mut self, pem: impl Into<Vec<u8>>) -> Self {
+        self.tls_root = Some(pem.into());
+        self
+    }
+
+    /// A client for the server at `url`, with this configuration's TLS settings.
+    pub(crate) fn client(&self, url: &str) -> Result<redis::Client, Error> {
+        if url.starts_with("rediss:") && !cfg!(feature = "tls") {
+            return Err(Error::config(
+                "a rediss:// URL needs TLS: enable the feature `tls` (auth-tower: `redis-tls`)",
+            ));
+        }
+        #[cfg(feature = "tls")]
+        if url.starts_with("rediss:") {
+            // redis-rs builds its rustls configuration on the process default provider, and
+            // panics where there is none; an application that chose one keeps it.
+            let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+        }
+        #[cfg(feature = "tls")]
+        if let Some(root) = &self.tls_root {
+            let certs = redis::TlsCertificates {
+                client_tls: None,
+                root_cert: Some(root.clone()),
+            };
+            return redis::Client::build_with_tls(url, certs)
+                .map_err(|e| Error::config("invalid Redis URL or CA certificate").with_source(e));
+        }
+        open_client(url)
+    }
+
     /// The local session cache's size, or `None` when it is off.
     pub fn local_cache(&self) -> Option<&LocalCacheConfig> {
         self.local_cache.as_ref()
@@ -208,7 +255,7 @@ impl RedisConfig {
         self.keys()?;
         let conn: RedisConnection = match &self.target {
             Target::Single(url) => {
-                let client = open_client(url)?;
+                let client = self.client(url)?;
                 let config = ConnectionManagerConfig::new()
                     .set_connection_timeout(Some(self.timeout))
                     .set_response_timeout(Some(self.timeout))
@@ -232,7 +279,16 @@ impl RedisConfig {
             }
             #[cfg(feature = "cluster")]
             Target::Cluster(nodes) => {
-                let client = redis::cluster::ClusterClientBuilder::new(nodes.clone())
+                let builder = redis::cluster::ClusterClientBuilder::new(nodes.clone());
+                #[cfg(feature = "tls")]
+                let builder = match &self.tls_root {
+                    Some(root) => builder.certs(redis::TlsCertificates {
+                        client_tls: None,
+                        root_cert: Some(root.clone()),
+                    }),
+                    None => builder,
+                };
+                let client = builder
                     .connection_timeout(self.timeout)
                     .response_timeout(self.timeout)
                     .retries(2)
@@ -252,8 +308,8 @@ impl RedisConfig {
     }
 }
 
-/// A client for one server (checks the URL).
-pub(crate) fn open_client(url: &str) -> Result<redis::Client, Error> {
+/// A client for one server (checks the URL), without TLS settings of ours.
+fn open_client(url: &str) -> Result<redis::Client, Error> {
     redis::Client::open(url).map_err(|e| Error::config("invalid Redis URL").with_source(e))
 }
 

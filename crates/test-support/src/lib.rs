@@ -16,8 +16,10 @@
 #![allow(clippy::expect_used, clippy::unwrap_used)] // a harness that fails loudly
 
 mod server;
+mod tls;
 
 pub use server::{RedisCluster, RedisServer};
+pub use tls::ThrowawayCa;
 
 use std::hash::{BuildHasher, RandomState};
 use std::sync::OnceLock;

@@ -38,6 +38,8 @@ fn free_port() -> u16 {
 pub struct RedisServer {
     child: Option<Child>,
     port: u16,
+    /// The TLS port, for a server started with [`start_tls`](RedisServer::start_tls).
+    tls_port: Option<u16>,
     dir: PathBuf,
     args: Vec<String>,
 }
@@ -59,6 +61,52 @@ impl RedisServer {
         let mut server = Self::unstarted(extra.iter().map(|s| (*s).to_owned()).collect());
         server.spawn();
         server
+    }
+
+    /// Start a server that also speaks TLS (with `ca`'s server certificate) on a second port,
+    /// plus `extra` arguments; [`tls_url`](Self::tls_url) is its `rediss://` URL. Clients are
+    /// not asked for certificates. The plain port stays open for the harness's own checks.
+    ///
+    /// # Panics
+    /// As [`start`](Self::start); also when the scratch files cannot be written.
+    pub fn start_tls(ca: &crate::ThrowawayCa, extra: &[&str]) -> Self {
+        let mut server = Self::unstarted(extra.iter().map(|s| (*s).to_owned()).collect());
+        let write = |name: &str, pem: &str| {
+            let path = server.dir.join(name);
+            std::fs::write(&path, pem).expect("write a TLS file for redis-server");
+            path.display().to_string()
+        };
+        let cert = write("server.crt", &ca.server_cert_pem);
+        let key = write("server.key", &ca.server_key_pem);
+        let root = write("ca.crt", &ca.ca_pem);
+        let tls_port = free_port();
+        server.tls_port = Some(tls_port);
+        server.args.extend(
+            [
+                "--tls-port",
+                &tls_port.to_string(),
+                "--tls-cert-file",
+                &cert,
+                "--tls-key-file",
+                &key,
+                "--tls-ca-cert-file",
+                &root,
+                "--tls-auth-clients",
+                "no",
+            ]
+            .map(str::to_owned),
+        );
+        server.spawn();
+        server
+    }
+
+    /// `rediss://localhost:TLS_PORT/` for a server started with [`start_tls`](Self::start_tls).
+    ///
+    /// # Panics
+    /// For a server without TLS.
+    pub fn tls_url(&self) -> String {
+        let port = self.tls_port.expect("a server started with start_tls");
+        format!("rediss://localhost:{port}/")
     }
 
     /// Start a cluster-enabled node (no slots yet: [`RedisCluster`] assigns them).
@@ -88,6 +136,7 @@ impl RedisServer {
         Self {
             child: None,
             port,
+            tls_port: None,
             dir,
             args,
         }

@@ -18,7 +18,7 @@ mod tracking;
 
 pub use config::LocalCacheConfig;
 
-use crate::config::{RedisConfig, Target, open_client};
+use crate::config::{RedisConfig, Target};
 use crate::error::TARGET;
 use crate::keys::Keys;
 use auth_core::{Error, SessionKey, SessionRecord, Timestamp};
@@ -63,11 +63,13 @@ impl LocalCache {
             keys,
         });
         let nodes = match config.target() {
-            Target::Single(url) => Nodes::Single(resp3(url)?),
+            Target::Single(url) => Nodes::Single(Box::new(resp3(config, url)?)),
             #[cfg(feature = "cluster")]
-            Target::Cluster(urls) => {
-                Nodes::Cluster(urls.iter().map(|u| resp3(u)).collect::<Result<_, _>>()?)
-            }
+            Target::Cluster(urls) => Nodes::Cluster(
+                urls.iter()
+                    .map(|u| resp3(config, u))
+                    .collect::<Result<_, _>>()?,
+            ),
         };
         let tracker = Tracker {
             shared: shared.clone(),
@@ -187,8 +189,8 @@ impl Shared {
 }
 
 /// A RESP3 connection to the server at `url` (push messages need RESP3).
-fn resp3(url: &str) -> Result<ConnectionInfo, Error> {
-    let info = open_client(url)?.get_connection_info().clone();
+fn resp3(config: &RedisConfig, url: &str) -> Result<ConnectionInfo, Error> {
+    let info = config.client(url)?.get_connection_info().clone();
     let settings = info
         .redis_settings()
         .clone()

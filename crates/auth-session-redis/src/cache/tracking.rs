@@ -31,7 +31,7 @@ const CLIENT_NAME: &str = "auth-session-redis-cache";
 /// Where the sessions live: how to find the nodes to track.
 pub(super) enum Nodes {
     /// One server.
-    Single(ConnectionInfo),
+    Single(Box<ConnectionInfo>),
     /// A Cluster reachable through these seeds: track each master of the slot map.
     #[cfg(feature = "cluster")]
     Cluster(Vec<ConnectionInfo>),
@@ -79,7 +79,7 @@ impl Tracker {
         #[cfg(feature = "cluster")]
         let mut slots = None;
         let infos = match &self.nodes {
-            Nodes::Single(info) => vec![info.clone()],
+            Nodes::Single(info) => vec![(**info).clone()],
             #[cfg(feature = "cluster")]
             Nodes::Cluster(seeds) => {
                 let map = super::cluster::slot_map(self, seeds).await?;

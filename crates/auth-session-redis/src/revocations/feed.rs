@@ -2,7 +2,7 @@
 //! connection drops or stops answering pings; then do it all again.
 
 use super::state::State;
-use crate::config::{RedisConfig, Target, open_client};
+use crate::config::{RedisConfig, Target};
 use crate::conn::Backend;
 use crate::error::{self, TARGET};
 use crate::keys::Keys;
@@ -41,11 +41,11 @@ impl Feed {
         state: Arc<State>,
     ) -> Result<Self, Error> {
         let nodes = match config.target() {
-            Target::Single(url) => vec![open_client(url)?],
+            Target::Single(url) => vec![config.client(url)?],
             #[cfg(feature = "cluster")]
             Target::Cluster(urls) => urls
                 .iter()
-                .map(|u| open_client(u))
+                .map(|u| config.client(u))
                 .collect::<Result<_, _>>()?,
         };
         Ok(Self {
