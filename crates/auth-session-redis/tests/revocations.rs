@@ -215,3 +215,40 @@ async fn a_dropped_subscription_resubscribes_and_catches_up() {
     })
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs Redis at REDIS_URL (default 127.0.0.1:6379)"]
+async fn an_instance_on_the_applications_own_connection_publishes_and_hears() {
+    let url = common::redis_url();
+    let prefix = common::unique_prefix();
+    let _cleanup = common::Cleanup::new(&url, &prefix);
+    let config = RedisConfig::new(url.clone()).with_key_prefix(prefix);
+    let conn = auth_session_redis::redis::Client::open(url)
+        .unwrap()
+        .get_connection_manager()
+        .await
+        .unwrap();
+    let shared = RedisRevocations::with_connection(conn, &config)
+        .await
+        .unwrap();
+    let other = RedisRevocations::connect(&config).await.unwrap();
+
+    shared
+        .revoke(Revocation::token("from-shared", in_a_minute()))
+        .await
+        .unwrap();
+    wait_until("the other instance hears", Duration::from_secs(2), || {
+        other.is_revoked(&token("from-shared")).unwrap()
+    })
+    .await;
+    other
+        .revoke(Revocation::token("from-other", in_a_minute()))
+        .await
+        .unwrap();
+    wait_until(
+        "the shared-connection instance hears",
+        Duration::from_secs(2),
+        || shared.is_revoked(&token("from-other")).unwrap(),
+    )
+    .await;
+}

@@ -18,7 +18,7 @@ mod feed;
 mod state;
 
 use crate::config::RedisConfig;
-use crate::conn::Backend;
+use crate::conn::{Backend, RedisConnection};
 use crate::keys::Keys;
 use crate::scripts;
 use async_trait::async_trait;
@@ -76,7 +76,41 @@ impl RedisRevocations {
     /// [`ErrorKind::Unavailable`](auth_core::ErrorKind::Unavailable) if Redis cannot be reached
     /// within the timeout.
     pub async fn connect(config: &RedisConfig) -> Result<Self, Error> {
-        let keys = config.keys()?;
+        Self::check(config)?;
+        Self::start(config, config.connect().await?).await
+    }
+
+    /// Use a command connection the application already has (a
+    /// [`ConnectionManager`](redis::aio::ConnectionManager), shared with a
+    /// [`RedisStore`](crate::RedisStore) for example, or with feature `cluster` a
+    /// [`ClusterConnection`](redis::cluster_async::ClusterConnection)) for the snapshot and
+    /// for publishing. The feed's subscription needs a connection of its own (a subscribed
+    /// connection can send nothing else), opened from `config`'s URL(s) with its TLS settings.
+    ///
+    /// ```no_run
+    /// use auth_session_redis::{RedisConfig, RedisRevocations, RedisStore};
+    /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+    /// let config = RedisConfig::new("redis://127.0.0.1:6379/");
+    /// let conn = auth_session_redis::redis::Client::open("redis://127.0.0.1:6379/")?
+    ///     .get_connection_manager()
+    ///     .await?;
+    /// let store = RedisStore::with_connection(conn.clone(), &config)?;
+    /// let revocations = RedisRevocations::with_connection(conn, &config).await?;
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// As [`connect`](Self::connect).
+    pub async fn with_connection(
+        conn: impl Into<RedisConnection>,
+        config: &RedisConfig,
+    ) -> Result<Self, Error> {
+        Self::check(config)?;
+        Self::start(config, Backend::new(conn.into(), config.timeout())).await
+    }
+
+    fn check(config: &RedisConfig) -> Result<(), Error> {
+        config.keys()?;
         let horizon = config.revocation_horizon();
         if horizon.is_zero() {
             return Err(Error::config("the revocation horizon must be above zero"));
@@ -86,7 +120,12 @@ impl RedisRevocations {
                 "the revocation staleness bound must be at least 1 s: a silent feed is noticed by a ping once a second",
             ));
         }
-        let backend = config.connect().await?;
+        Ok(())
+    }
+
+    async fn start(config: &RedisConfig, backend: Backend) -> Result<Self, Error> {
+        let keys = config.keys()?;
+        let horizon = config.revocation_horizon();
         let state = Arc::new(State::new(config.clock(), config.revocation_stale_after()));
         let feed = Feed::new(config, keys.clone(), backend.clone(), state.clone())?;
         let subscription = feed.sync().await?;
