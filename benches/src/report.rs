@@ -1,8 +1,6 @@
 //! What the run prints: a line per measurement, then per variant the medians, the per-round
 //! ratios and Redis commands per request, then a markdown table for the README.
 
-#![allow(clippy::print_stdout)]
-
 use crate::cases::Case;
 use crate::env::ONE_WAY_DELAY;
 use crate::servers::LOCAL_CACHE_OPT_OUT_WIRED;
@@ -29,13 +27,13 @@ impl Measured {
 
     /// Redis commands per request, in total and the three most frequent.
     fn redis_per_request(&self) -> Option<(f64, String)> {
-        let requests = self.redis_requests.max(1) as f64;
         if self.redis_requests == 0 {
             return None;
         }
+        let requests = self.redis_requests as f64;
         let total: u64 = self.redis_calls.values().sum();
         let mut by_count: Vec<_> = self.redis_calls.iter().collect();
-        by_count.sort_by(|a, b| b.1.cmp(a.1));
+        by_count.sort_by_key(|(_, n)| std::cmp::Reverse(**n));
         let top = by_count
             .iter()
             .take(3)

@@ -7,7 +7,6 @@ use crate::client;
 use crate::env::Env;
 use crate::run::credentials;
 
-#[allow(clippy::print_stdout)]
 pub(crate) fn smoke(cases: &[Case]) {
     let env = Env::start(cases);
     let headers = credentials(&env, cases);
