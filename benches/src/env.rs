@@ -14,9 +14,17 @@ const PROXY_PORT: u16 = 16_391;
 /// Added per direction, so about 0.5 ms per round trip.
 pub(crate) const ONE_WAY_DELAY: Duration = Duration::from_micros(250);
 
+/// One app's server process.
+struct App {
+    kind: String,
+    link: Link,
+    port: u16,
+    process: Child,
+}
+
 // Fields drop in order: the apps first, then the proxy, then Redis.
 pub(crate) struct Env {
-    servers: Vec<(String, Link, u16, Child)>,
+    apps: Vec<App>,
     pub(crate) proxy: Option<DelayProxy>,
     pub(crate) redis: Option<RedisServer>,
 }
@@ -28,7 +36,7 @@ impl Env {
         let proxy =
             uses(Link::Far).then(|| DelayProxy::start(PROXY_PORT, REDIS_PORT, ONE_WAY_DELAY));
         let mut env = Self {
-            servers: Vec::new(),
+            apps: Vec::new(),
             proxy,
             redis,
         };
@@ -38,7 +46,7 @@ impl Env {
             if env.find(case).is_some() {
                 continue;
             }
-            let port = FIRST_SERVER_PORT + u16::try_from(env.servers.len()).expect("ports");
+            let port = FIRST_SERVER_PORT + u16::try_from(env.apps.len()).expect("ports");
             let mut cmd = wrk::pinned("0", exe);
             cmd.args(["serve", &case.kind, &port.to_string()]);
             match case.link {
@@ -46,23 +54,27 @@ impl Env {
                 Link::Near => _ = cmd.arg(RedisServer::url(REDIS_PORT)),
                 Link::Far => _ = cmd.arg(RedisServer::url(PROXY_PORT)),
             }
-            let child = cmd.stdout(Stdio::null()).spawn().expect("spawn server");
-            env.servers
-                .push((case.kind.clone(), case.link, port, child));
+            let process = cmd.stdout(Stdio::null()).spawn().expect("spawn server");
+            env.apps.push(App {
+                kind: case.kind.clone(),
+                link: case.link,
+                port,
+                process,
+            });
         }
-        for (_, _, port, child) in &mut env.servers {
-            client::wait_for(*port, Duration::from_secs(30), || {
-                child.try_wait().expect("server status").is_none()
+        for app in &mut env.apps {
+            client::wait_for(app.port, Duration::from_secs(30), || {
+                app.process.try_wait().expect("server status").is_none()
             });
         }
         env
     }
 
     fn find(&self, case: &Case) -> Option<u16> {
-        self.servers
+        self.apps
             .iter()
-            .find(|(kind, link, _, _)| *kind == case.kind && *link == case.link)
-            .map(|(_, _, port, _)| *port)
+            .find(|app| app.kind == case.kind && app.link == case.link)
+            .map(|app| app.port)
     }
 
     /// The port of the server that answers `case`.
@@ -82,9 +94,9 @@ impl Env {
 
 impl Drop for Env {
     fn drop(&mut self) {
-        for (_, _, _, child) in &mut self.servers {
-            let _ = child.kill();
-            let _ = child.wait();
+        for app in &mut self.apps {
+            let _ = app.process.kill();
+            let _ = app.process.wait();
         }
     }
 }

@@ -8,10 +8,10 @@
 //! Starts one server process per app (a single-threaded tokio runtime, pinned to CPU 0 with
 //! `taskset` when available), a private `redis-server --save ""` and, for the "+0.5ms"
 //! variants, a proxy that delays Redis traffic; drives each variant with `wrk -t1 -c32
-//! --latency` pinned to CPU 1, variants interleaved, ROUNDS times. Prints median req/s, p50/p99
-//! latency, each round's ratio to "no auth" in that round and their median (these machines are
-//! noisy: only ratios measured side by side mean anything), Redis commands per request, and a
-//! markdown table. Any non-2xx answer stops the run. `--smoke` makes one request per variant
+//! --latency` pinned to CPU 1, variants interleaved, ROUNDS times, "no auth" again after every
+//! few variants. Prints median req/s, p50/p99 latency, each round's ratio to the "no auth" runs
+//! just before and after the variant and their median (these machines are noisy: only ratios
+//! measured side by side mean anything), Redis commands per request, and a markdown table. Any non-2xx answer stops the run. `--smoke` makes one request per variant
 //! instead (no wrk). Needs `wrk` and `redis-server`; loopback only; stops everything it
 //! started when it exits.
 

@@ -3,6 +3,7 @@
 
 use crate::cases::Case;
 use crate::env::ONE_WAY_DELAY;
+use crate::run::BLOCK;
 use crate::servers::LOCAL_CACHE_OPT_OUT_WIRED;
 use crate::wrk::Sample;
 use std::collections::BTreeMap;
@@ -76,7 +77,8 @@ pub(crate) fn round_line(round: usize, case: &Case, s: &Sample, ratio: f64) {
 
 pub(crate) fn summary(seconds: u64, rounds: usize, cases: &[Case], results: &[Measured]) {
     println!(
-        "\nmedians of {rounds} rounds, {seconds}s each; ratio = req/s over no auth's in the same round"
+        "\nmedians of {rounds} rounds, {seconds}s each; ratio = req/s over the mean of the no-auth \
+         runs just before and after it (no auth runs every {BLOCK} variants)"
     );
     println!(
         "{:<W$} {:>9} {:>8} {:>8} {:>6}  per-round ratios / Redis commands per request",
@@ -110,7 +112,8 @@ fn markdown(seconds: u64, rounds: usize, cases: &[Case], results: &[Measured]) {
     println!(
         "Measured {} on {} CPUs ({}): release build, server on one core with 1 tokio worker, \
          `wrk -t1 -c32` on the other, {rounds} interleaved rounds of {seconds} s; ratio = the \
-         median of the per-round ratios to no auth. \"+0.5ms\": Redis behind a proxy adding \
+         median of the per-round ratios to no auth (run every {BLOCK} variants; each ratio is \
+         to the mean of the no-auth runs just before and after it). \"+0.5ms\": Redis behind a proxy adding \
          {}us each way.\n",
         today(),
         std::thread::available_parallelism().map_or(0, usize::from),
