@@ -38,7 +38,10 @@ impl Measured {
         let top = by_count
             .iter()
             .take(3)
-            .map(|(c, n)| format!("{c} {:.2}", **n as f64 / requests))
+            .map(|(c, n)| match **n as f64 / requests {
+                x if x < 0.005 => format!("{c} <0.01"),
+                x => format!("{c} {x:.2}"),
+            })
             .collect::<Vec<_>>()
             .join(", ");
         Some((total as f64 / requests, top))
