@@ -41,7 +41,11 @@ pub(crate) fn run(name: &str, port: u16, path: &str, header: Option<&str>, secon
     cmd.arg(format!("http://127.0.0.1:{port}{path}"));
     let out = cmd.output().expect("run wrk");
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "wrk failed for {name}:\n{text}");
+    assert!(
+        out.status.success(),
+        "wrk failed for {name}:\n{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     parse(&text).unwrap_or_else(|problem| panic!("{name}: {problem}; wrk said:\n{text}"))
 }
 
