@@ -1,0 +1,20 @@
+//! PLACEHOLDER
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+mod cleanup;
+mod config;
+mod db;
+mod error;
+mod migrate;
+mod refresh;
+mod schema;
+mod store;
+
+pub use auth_core::SessionStore;
+pub use config::PostgresConfig;
+pub use migrate::migrator;
+pub use refresh::PostgresRefreshStore;
+pub use store::PostgresStore;
+
+/// The `sqlx` crate this one is built on, for [`PostgresConfig::from_pool`].
+pub use sqlx;
