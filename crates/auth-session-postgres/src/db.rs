@@ -22,10 +22,6 @@ impl Db {
         &self.pool
     }
 
-    pub(crate) fn timeout(&self) -> Duration {
-        self.timeout
-    }
-
     /// Run one call (a statement, or a whole transaction), giving up after the timeout.
     /// `what` names it in errors and logs (never a key or an id).
     ///

@@ -7,13 +7,15 @@ mod db;
 mod error;
 mod migrate;
 mod refresh;
+mod revocations;
 mod schema;
 mod store;
 
-pub use auth_core::SessionStore;
+pub use auth_core::{Revocations, SessionStore};
 pub use config::PostgresConfig;
 pub use migrate::migrator;
 pub use refresh::PostgresRefreshStore;
+pub use revocations::PostgresRevocations;
 pub use store::PostgresStore;
 
 /// The `sqlx` crate this one is built on, for [`PostgresConfig::from_pool`].

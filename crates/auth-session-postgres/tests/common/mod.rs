@@ -186,3 +186,99 @@ pub fn percentile(sorted: &[Duration], p: f64) -> Duration {
     let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
     sorted[i.min(sorted.len() - 1)]
 }
+
+/// A login role of the test's own, with rights on one schema's tables: a test can lock it out
+/// and kill its connections (`pg_terminate_backend`) without touching anyone else's. Dropped
+/// (connections, privileges and role) when dropped.
+#[derive(Debug)]
+pub struct Role {
+    name: String,
+}
+
+impl Role {
+    /// A role that may log in and use `schema` (which must exist).
+    pub async fn create(schema: &str) -> Self {
+        let name = format!("{schema}_role");
+        let mut conn = raw().await;
+        for statement in [
+            format!("CREATE ROLE \"{name}\" LOGIN"),
+            format!("GRANT USAGE ON SCHEMA \"{schema}\" TO \"{name}\""),
+            format!(
+                "GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA \"{schema}\" TO \"{name}\""
+            ),
+        ] {
+            sqlx::query(&statement).execute(&mut conn).await.unwrap();
+        }
+        Self { name }
+    }
+
+    /// Where to connect as this role.
+    pub fn connect_options(&self) -> sqlx::postgres::PgConnectOptions {
+        database_url()
+            .parse::<sqlx::postgres::PgConnectOptions>()
+            .unwrap()
+            .username(&self.name)
+    }
+
+    async fn run(&self, statement: String) {
+        sqlx::query(&statement)
+            .execute(&mut raw().await)
+            .await
+            .unwrap();
+    }
+
+    /// New connections as this role are refused from now on.
+    pub async fn lock_out(&self) {
+        self.run(format!("ALTER ROLE \"{}\" NOLOGIN", self.name))
+            .await;
+    }
+
+    /// New connections as this role are accepted again.
+    pub async fn let_in(&self) {
+        self.run(format!("ALTER ROLE \"{}\" LOGIN", self.name))
+            .await;
+    }
+
+    /// Kill every connection of this role; how many there were.
+    pub async fn terminate_backends(&self) -> i64 {
+        sqlx::query_scalar(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE usename = $1",
+        )
+        .bind(&self.name)
+        .fetch_one(&mut raw().await)
+        .await
+        .unwrap()
+    }
+}
+
+impl Drop for Role {
+    fn drop(&mut self) {
+        let name = self.name.clone();
+        let _ = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            rt.block_on(async {
+                let mut conn = raw().await;
+                let _ = sqlx::query(&format!("ALTER ROLE \"{name}\" NOLOGIN"))
+                    .execute(&mut conn)
+                    .await;
+                let _ = sqlx::query(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = $1",
+                )
+                .bind(&name)
+                .execute(&mut conn)
+                .await;
+                let _ = sqlx::query(&format!("DROP OWNED BY \"{name}\""))
+                    .execute(&mut conn)
+                    .await;
+                sqlx::query(&format!("DROP ROLE IF EXISTS \"{name}\""))
+                    .execute(&mut conn)
+                    .await
+                    .expect("drop the test role");
+            });
+        })
+        .join();
+    }
+}
