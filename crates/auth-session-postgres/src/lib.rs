@@ -10,6 +10,7 @@ mod refresh;
 mod revocations;
 mod schema;
 mod store;
+mod throttle;
 
 pub use auth_core::{Revocations, SessionStore};
 pub use config::PostgresConfig;
@@ -17,6 +18,7 @@ pub use migrate::migrator;
 pub use refresh::PostgresRefreshStore;
 pub use revocations::PostgresRevocations;
 pub use store::PostgresStore;
+pub use throttle::PostgresThrottle;
 
 /// The `sqlx` crate this one is built on, for [`PostgresConfig::from_pool`].
 pub use sqlx;

@@ -36,3 +36,15 @@ mod refresh {
         ignore = "needs PostgreSQL on 127.0.0.1:5432 (DATABASE_URL)",
     );
 }
+
+/// The login throttle's checks, on the database's clock (about a second: it waits for real
+/// locks to pass).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs PostgreSQL on 127.0.0.1:5432 (DATABASE_URL)"]
+async fn throttle_conformance() {
+    let (config, _schema) = common::config(std::sync::Arc::new(auth_core::SystemClock));
+    let throttle = auth_session_postgres::PostgresThrottle::connect(&config)
+        .await
+        .unwrap_or_else(|e| panic!("cannot reach PostgreSQL at {}: {e}", common::database_url()));
+    auth_core::throttle::throttle_store_conformance(std::sync::Arc::new(throttle)).await;
+}
