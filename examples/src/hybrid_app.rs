@@ -12,14 +12,11 @@
 //!   logging out of the web session kills the token at once.
 
 use crate::support::{LOGIN_FORM, escape, page, sign_in_failed};
-use auth_tower::auth_jwt::{
-    Issuer, MemoryRefreshStore, RefreshStore, RefreshTokens, SharedKeySet, Verifier,
-};
-use auth_tower::throttle::{LoginThrottle, MemoryThrottle, ThrottleStore};
+use auth_tower::auth_jwt::{Issuer, RefreshTokens, SharedKeySet, Verifier};
+use auth_tower::throttle::LoginThrottle;
 use auth_tower::tokens::{LoginAttempt, TokenEndpoints};
 use auth_tower::{
-    ErrorBody, HybridLayer, Identity, JwtLayer, MemoryStore, RequireAuth, Revocations, Session,
-    SessionError, SessionLayer, SessionStore,
+    ErrorBody, HybridLayer, Identity, JwtLayer, RequireAuth, Session, SessionError, SessionLayer,
 };
 use axum::extract::{Form, State};
 use axum::http::StatusCode;
@@ -28,7 +25,6 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
 use serde::Deserialize;
-use std::sync::Arc;
 
 /// The token issuer (`iss`) and audience (`aud`) of the example.
 pub const ISSUER: &str = "http://127.0.0.1:3002";
@@ -56,48 +52,8 @@ pub fn check_credentials(username: &str, password: &str) -> Option<Identity> {
         })
 }
 
-/// Where the example keeps its state: in memory, or in Redis (shared by instances).
-#[derive(Debug, Clone)]
-pub struct Backends {
-    /// Failed-login counts of the form login and the token endpoints' login.
-    pub throttle: Arc<dyn ThrottleStore>,
-    /// Cookie sessions.
-    pub sessions: Arc<dyn SessionStore>,
-    /// The one revocation list of sessions and tokens.
-    pub revocations: Arc<dyn Revocations>,
-    /// Refresh-token families.
-    pub refresh: Arc<dyn RefreshStore>,
-}
-
-impl Backends {
-    /// Everything in this process.
-    pub fn memory() -> Self {
-        let store = MemoryStore::new();
-        Self {
-            throttle: Arc::new(MemoryThrottle::new()),
-            sessions: Arc::new(store.clone()),
-            revocations: Arc::new(store),
-            refresh: Arc::new(MemoryRefreshStore::new()),
-        }
-    }
-
-    /// Everything in the Redis at `url`, under `prefix`.
-    ///
-    /// # Errors
-    /// If Redis cannot be reached.
-    pub async fn redis(url: &str, prefix: &str) -> Result<Self, auth_tower::Error> {
-        use auth_tower::auth_session_redis::{
-            RedisConfig, RedisRefreshStore, RedisRevocations, RedisStore, RedisThrottle,
-        };
-        let config = RedisConfig::new(url).with_key_prefix(prefix);
-        Ok(Self {
-            throttle: Arc::new(RedisThrottle::connect(&config).await?),
-            sessions: Arc::new(RedisStore::connect(&config).await?),
-            revocations: Arc::new(RedisRevocations::connect(&config).await?),
-            refresh: Arc::new(RedisRefreshStore::connect(&config).await?),
-        })
-    }
-}
+/// Where the example keeps its state (see [`crate::backend`]).
+pub use crate::backend::Backends;
 
 /// The app: pages and API behind one [`HybridLayer`], and the token endpoints.
 ///

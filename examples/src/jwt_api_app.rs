@@ -4,8 +4,9 @@
 //!
 //! Users: alice / wonderland (scope `reports:read`) and bob / builder (no scope).
 //!
-//! Stores are in memory ([`Stores::memory`]) or on Redis ([`Stores::redis`]); two instances
-//! on the same Redis (same key prefix) with the same [`Keys`] are one service: a logout on one
+//! Stores are in memory ([`Stores::memory`]), on Redis ([`Stores::redis`]) or on PostgreSQL
+//! (from [`Backends`]); two instances on the same Redis (same key prefix) or database (same
+//! schema) with the same [`Keys`] are one service: a logout on one
 //! is refused on the other within milliseconds (the `revocation` example measures it), and
 //! failed logins on one count on the other (the login throttle's counts are in the store too).
 //!
@@ -14,15 +15,13 @@
 //! `into_make_service_with_connect_info::<SocketAddr>()` so the address is known
 //! ([`crate::support::serve`] does).
 
+use crate::backend::Backends;
 use auth_tower::auth_jwt::{
-    Algorithm, Issuer, Key, MemoryRefreshStore, RefreshStore, RefreshTokens, SharedKeySet, Verifier,
+    Algorithm, Issuer, Key, RefreshStore, RefreshTokens, SharedKeySet, Verifier,
 };
-use auth_tower::auth_session_redis::{
-    RedisConfig, RedisRefreshStore, RedisRevocations, RedisThrottle,
-};
-use auth_tower::throttle::{LoginThrottle, MemoryThrottle, ThrottlePolicy, ThrottleStore};
+use auth_tower::throttle::{LoginThrottle, ThrottlePolicy, ThrottleStore};
 use auth_tower::tokens::{LoginAttempt, TokenEndpoints};
-use auth_tower::{Identity, JwtLayer, MemoryStore, RequireAuth, Revocations};
+use auth_tower::{Identity, JwtLayer, RequireAuth, Revocations};
 use axum::routing::get;
 use axum::{Json, Router};
 use std::convert::Infallible;
@@ -102,11 +101,7 @@ pub struct Stores {
 impl Stores {
     /// In this process only.
     pub fn memory() -> Self {
-        Self {
-            refresh: Arc::new(MemoryRefreshStore::new()),
-            revocations: Arc::new(MemoryStore::new()),
-            throttle: Arc::new(MemoryThrottle::new()),
-        }
+        Backends::memory().into()
     }
 
     /// On Redis at `url`, under `prefix` (instances sharing both share families,
@@ -115,12 +110,17 @@ impl Stores {
     /// # Errors
     /// If the URL or prefix is refused or Redis cannot be reached.
     pub async fn redis(url: &str, prefix: &str) -> Result<Self, auth_tower::Error> {
-        let config = RedisConfig::new(url).with_key_prefix(prefix);
-        Ok(Self {
-            refresh: Arc::new(RedisRefreshStore::connect(&config).await?),
-            revocations: Arc::new(RedisRevocations::connect(&config).await?),
-            throttle: Arc::new(RedisThrottle::connect(&config).await?),
-        })
+        Ok(Backends::redis(url, prefix).await?.into())
+    }
+}
+
+impl From<Backends> for Stores {
+    fn from(b: Backends) -> Self {
+        Self {
+            refresh: b.refresh,
+            revocations: b.revocations,
+            throttle: b.throttle,
+        }
     }
 }
 

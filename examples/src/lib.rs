@@ -7,8 +7,11 @@
 //!   (`cargo run -p examples --bin hybrid`).
 //! - [`jwt_api_app`]: a JSON API on bearer JWTs with token endpoints
 //!   (`cargo run -p examples --bin jwt-api`); the `revocation` example runs two instances of
-//!   it on one Redis and measures how fast a logout reaches the other.
+//!   it on one Redis or PostgreSQL database and measures how fast a logout reaches the other.
+//! - [`backend`]: where every example keeps its state (PostgreSQL with `DATABASE_URL`, Redis
+//!   with `REDIS_URL`, else memory), chosen in one place.
 
+pub mod backend;
 pub mod grpc_app;
 pub mod hybrid_app;
 pub mod jwt_api_app;

@@ -13,7 +13,8 @@ pub fn init_tracing() {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
-                "info,auth_tower=debug,auth_jwt=debug,auth_session_redis=debug".into()
+                "info,auth_tower=debug,auth_jwt=debug,auth_session_redis=debug,auth_session_postgres=debug"
+                    .into()
             }),
         )
         .init();

@@ -13,6 +13,7 @@
 //! | `tonic` | no | gRPC: module `grpc` (`IdentityExt` for handlers, `BearerLayer` for clients); implies `jwt` |
 //! | `redis` | no | the `auth-session-redis` crate as `auth_tower::auth_session_redis`: `RedisStore`, `RedisRevocations`, `RedisRefreshStore`, `RedisThrottle` |
 //! | `redis-cluster` | no | the same on Redis Cluster (`RedisConfig::cluster`) |
+//! | `postgres` | no | the `auth-session-postgres` crate as `auth_tower::auth_session_postgres`: `PostgresStore`, `PostgresRevocations` (`LISTEN`/`NOTIFY`), `PostgresRefreshStore`, `PostgresThrottle` |
 //!
 //! The layers, each with a runnable example in its docs:
 //!
@@ -41,9 +42,9 @@
 //! # Logging
 //! Every auth decision is a `tracing` event under one target per crate and concern, so
 //! `RUST_LOG=auth_tower=debug` shows the layers' decisions and
-//! `RUST_LOG=auth_tower=debug,auth_jwt=debug,auth_session_redis=debug` everything. No event
-//! carries a token, a password, a session id or key material; session keys appear only as
-//! their public digest prefix.
+//! `RUST_LOG=auth_tower=debug,auth_jwt=debug,auth_session_redis=debug,auth_session_postgres=debug`
+//! everything. No event carries a token, a password, a session id or key material; session
+//! keys appear only as their public digest prefix.
 //!
 //! | target | what |
 //! |---|---|
@@ -57,6 +58,7 @@
 //! | `auth_tower::grpc` | gRPC client token refreshes and refusals |
 //! | `auth_jwt::verify`, `auth_jwt::refresh`, `auth_jwt::jwks`, `auth_jwt::issue` | the JWT crate: verification, refresh-token rotation and reuse, remote key sets, issuing |
 //! | `auth_session_redis` | Redis commands that failed or timed out, the revocation feed's sync state |
+//! | `auth_session_postgres` | PostgreSQL calls that failed or timed out, migrations, cleanup, the revocation feed's sync state |
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
@@ -107,6 +109,21 @@ pub use auth_core::{
 /// ```
 #[cfg(feature = "redis")]
 pub use auth_session_redis;
+
+/// The PostgreSQL store, refresh store, throttle and revocation feed (feature `postgres`):
+/// swap `MemoryStore` for `PostgresStore` and nothing else changes; revocations reach every
+/// instance through `LISTEN`/`NOTIFY`.
+///
+/// ```no_run
+/// use auth_tower::SessionLayer;
+/// use auth_tower::auth_session_postgres::{PostgresConfig, PostgresStore};
+/// # async fn run() -> Result<(), auth_tower::Error> {
+/// let store = PostgresStore::connect(&PostgresConfig::new("postgres://127.0.0.1/app")).await?;
+/// let sessions = SessionLayer::builder(store).build()?;
+/// # Ok(()) }
+/// ```
+#[cfg(feature = "postgres")]
+pub use auth_session_postgres;
 
 /// The JWT crate (feature `jwt`): keys, issuer, verifier, refresh tokens.
 #[cfg(feature = "jwt")]

@@ -2,13 +2,13 @@
 //! `cargo run -p examples --bin grpc -- client` logs in as alice, calls `Greet` through
 //! `BearerLayer` and prints the greeting.
 //!
-//! `PORT` changes the port (both modes). Stores are in memory, or in Redis when `REDIS_URL`
-//! is set (`REDIS_URL=redis://127.0.0.1:6379/`).
+//! `PORT` changes the port (both modes). Stores are in memory, in PostgreSQL when
+//! `DATABASE_URL` is set (schema `grpc_example`), or in Redis when `REDIS_URL` is set
+//! (`REDIS_URL=redis://127.0.0.1:6379/`).
 
-use auth_tower::auth_session_redis::{RedisConfig, RedisRefreshStore, RedisRevocations};
 use auth_tower::grpc::BearerLayer;
+use examples::backend::Backend;
 use examples::grpc_app::{Client, Config, GrpcApp, PasswordLogin};
-use std::sync::Arc;
 use tower::Layer;
 
 #[tokio::main]
@@ -20,13 +20,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     }
 
     let mut config = Config::in_memory();
-    if let Ok(url) = std::env::var("REDIS_URL") {
-        let redis = RedisConfig::new(url).with_key_prefix("grpc-example:");
-        config.refresh_store = Arc::new(RedisRefreshStore::connect(&redis).await?);
-        config.revocations = Arc::new(RedisRevocations::connect(&redis).await?);
-        tracing::info!("refresh tokens and revocations in Redis");
-    } else {
-        tracing::info!("refresh tokens and revocations in memory (set REDIS_URL to use Redis)");
+    let backend = Backend::from_env();
+    tracing::info!("refresh tokens and revocations {}", backend.describe());
+    if backend != Backend::Memory {
+        let stores = backend.connect("grpc_example").await?;
+        config.refresh_store = stores.refresh;
+        config.revocations = stores.revocations;
     }
     let app = GrpcApp::new(config)?;
     let listener = tokio::net::TcpListener::bind(format!("127.0.0.1:{port}")).await?;

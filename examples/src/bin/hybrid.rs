@@ -6,26 +6,21 @@
 //! curl -H "Authorization: Bearer $TOKEN" http://127.0.0.1:3002/api/notes
 //! ```
 //!
-//! In memory, or on Redis when `REDIS_URL` is set. `PORT` changes the port; the cookie is not
+//! In memory, on PostgreSQL when `DATABASE_URL` is set (schema `hybrid_example`), or on Redis
+//! when `REDIS_URL` is set. `PORT` changes the port; the cookie is not
 //! `Secure` here because the example serves plain http on loopback (`SECURE_COOKIE=1` behind
 //! TLS).
 
 use auth_tower::auth_jwt::{Algorithm, Key, SharedKeySet};
-use examples::hybrid_app::{self, Backends};
+use examples::backend::Backend;
+use examples::hybrid_app;
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     examples::support::init_tracing();
-    let backends = match std::env::var("REDIS_URL") {
-        Ok(url) => {
-            tracing::info!("sessions, tokens and revocations in Redis");
-            Backends::redis(&url, "hybrid-example:").await?
-        }
-        Err(_) => {
-            tracing::info!("in memory (set REDIS_URL to use Redis)");
-            Backends::memory()
-        }
-    };
+    let backend = Backend::from_env();
+    tracing::info!("sessions, tokens and revocations {}", backend.describe());
+    let backends = backend.connect("hybrid_example").await?;
     // A fresh key and refresh secret per run: tokens die with the process. Production loads
     // both from its secret store, the same on every instance.
     let keys = SharedKeySet::from(Key::generate("k1", Algorithm::ES256)?);

@@ -9,11 +9,13 @@
 //! curl -s localhost:3001/.well-known/jwks.json
 //! ```
 //!
-//! In-memory stores, or Redis when `REDIS_URL` is set (`REDIS_URL=redis://127.0.0.1:6379/`).
+//! In-memory stores, PostgreSQL when `DATABASE_URL` is set (schema `jwt_api`), or Redis when
+//! `REDIS_URL` is set (`REDIS_URL=redis://127.0.0.1:6379/`).
 //! `PORT` changes the port (default 3001). Keys: a fresh ES256 key and refresh secret per run,
 //! unless `JWT_KEY_FILE` (an ES256 private key, PKCS#8 PEM) and `REFRESH_SECRET` (at least 32
 //! bytes) are given; production loads them from a secret store, the same on every instance.
 
+use examples::backend::Backend;
 use examples::jwt_api_app::{self, Keys, Options, Stores};
 
 #[tokio::main]
@@ -34,16 +36,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
             Keys::generate()?
         }
     };
-    let stores = match std::env::var("REDIS_URL") {
-        Ok(url) => {
-            tracing::info!("refresh tokens and revocations in Redis");
-            Stores::redis(&url, "jwt-api:").await?
-        }
-        Err(_) => {
-            tracing::info!("refresh tokens and revocations in memory (set REDIS_URL to use Redis)");
-            Stores::memory()
-        }
-    };
+    let backend = Backend::from_env();
+    tracing::info!("refresh tokens and revocations {}", backend.describe());
+    let stores = Stores::from(backend.connect("jwt_api").await?);
     let app = jwt_api_app::router(&keys, &stores, &Options::default())?;
     examples::support::serve(app, "jwt-api", "3001").await
 }

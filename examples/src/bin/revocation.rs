@@ -2,15 +2,17 @@
 //! another?
 //!
 //! Starts two instances of the `jwt-api` app in this process (A on 127.0.0.1:3101, B on
-//! 127.0.0.1:3102; `PORT_A` / `PORT_B` change them), each with its own Redis connections and
-//! revocation listener, sharing one Redis (`REDIS_URL`, default `redis://127.0.0.1:6379/`, under
-//! a key prefix unique to this run) and the same signing key. Then: log in on A, call
+//! 127.0.0.1:3102; `PORT_A` / `PORT_B` change them), each with its own connections and
+//! revocation listener, sharing one PostgreSQL database when `DATABASE_URL` is set (schema
+//! `revocation_example`, revocations by `LISTEN`/`NOTIFY`), else one Redis (`REDIS_URL`, default
+//! `redis://127.0.0.1:6379/`, under a key prefix unique to this run), and the same signing key. Then: log in on A, call
 //! `/api/me` on B (200), log out on A, and poll B until it refuses the access token; prints
 //! the propagation time. Gives up after 5 s with a non-zero exit; stops by itself.
 
 // An example that reports to its terminal.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
+use examples::backend::Backend;
 use examples::jwt_api_app::{self, Keys, Options, Stores};
 use std::net::SocketAddr;
 use std::process::ExitCode;
@@ -39,20 +41,31 @@ async fn main() -> ExitCode {
 }
 
 async fn run() -> Result<(), BoxError> {
-    let url = std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379/".into());
+    // Two instances need a shared store: Redis on its default port unless one is configured.
+    let backend = match Backend::from_env() {
+        Backend::Memory => Backend::Redis("redis://127.0.0.1:6379/".into()),
+        shared => shared,
+    };
     let nanos = SystemTime::now().duration_since(UNIX_EPOCH)?.as_nanos();
-    let prefix = format!("revocation-example:{}-{nanos}:", std::process::id());
+    let name = match backend {
+        // One schema for every run: its tables are created once, and rows expire.
+        Backend::Postgres(_) => "revocation_example".to_owned(),
+        _ => format!("revocation_example_{}_{nanos}", std::process::id()),
+    };
     let keys = Keys::generate()?;
-    // Short lifetimes: what this run leaves in Redis expires within minutes.
+    // Short lifetimes: what this run leaves behind expires within minutes.
     let options = Options {
         access_ttl: Duration::from_secs(60),
         family_lifetime: Duration::from_secs(120),
         ..Options::default()
     };
 
-    let a = serve(&keys, &url, &prefix, &options, port("PORT_A", 3101)).await?;
-    let b = serve(&keys, &url, &prefix, &options, port("PORT_B", 3102)).await?;
-    println!("instance A on http://{a}, instance B on http://{b}, sharing {url} (prefix {prefix})");
+    let a = serve(&keys, &backend, &name, &options, port("PORT_A", 3101)).await?;
+    let b = serve(&keys, &backend, &name, &options, port("PORT_B", 3102)).await?;
+    println!(
+        "instance A on http://{a}, instance B on http://{b}, state {} ({name})",
+        backend.describe()
+    );
 
     let (status, body) = call(
         a,
@@ -127,15 +140,15 @@ fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }
 
-/// One instance: its own Redis connections and revocation listener, the shared keys.
+/// One instance: its own connections and revocation listener, the shared keys.
 async fn serve(
     keys: &Keys,
-    url: &str,
-    prefix: &str,
+    backend: &Backend,
+    name: &str,
     options: &Options,
     port: u16,
 ) -> Result<SocketAddr, BoxError> {
-    let stores = Stores::redis(url, prefix).await?;
+    let stores = Stores::from(backend.connect(name).await?);
     let app = jwt_api_app::router(keys, &stores, options)?;
     let listener = TcpListener::bind(("127.0.0.1", port)).await?;
     let addr = listener.local_addr()?;

@@ -86,7 +86,7 @@ impl RejectionKind {
         }
     }
 
-    /// The `error` code of JSON refusal bodies ([`ErrorBody::json`], the token endpoints'
+    /// The `error` code of JSON refusal bodies ([`ErrorBody::json`](super::ErrorBody::json), the token endpoints'
     /// RFC 6749 §5.2 errors): the RFC 6750 code where there is one, else `unauthenticated`,
     /// `forbidden`, `slow_down` (RFC 8628 §3.5: ask less often), `temporarily_unavailable` or
     /// `server_error` (RFC 6749 §4.1.2.1).

@@ -1,0 +1,322 @@
+//! [`PostgresConfig`]: where the database is and how to use it, shared by every store.
+
+use crate::db::Db;
+use crate::migrate;
+use crate::schema::Schema;
+use auth_core::{Clock, DEFAULT_REVOCATION_HORIZON, Error, SystemClock};
+use sqlx::PgPool;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::OnceCell;
+
+/// The per-call timeout used when none is configured.
+const DEFAULT_TIMEOUT: Duration = Duration::from_secs(1);
+/// How long the revocation feed may be out of sync before checks fail closed, by default.
+const DEFAULT_REVOCATION_STALE_AFTER: Duration = Duration::from_secs(5);
+/// How often expired rows are deleted, by default.
+const DEFAULT_CLEANUP_INTERVAL: Duration = Duration::from_secs(60);
+/// Pool size when the config opens the pool itself, by default.
+const DEFAULT_MAX_CONNECTIONS: u32 = 10;
+
+/// Where PostgreSQL is and how to use it: a URL or a pool the application already has, the
+/// schema, the per-call timeout, the clock, the revocation horizon and staleness bound, and
+/// whether to run the migrations and the cleanup.
+///
+/// Every store connected from one config (or a clone of it) shares one connection pool, and
+/// the migrations run once, on the first `connect`.
+///
+/// ```
+/// use auth_session_postgres::PostgresConfig;
+/// use std::time::Duration;
+/// let config = PostgresConfig::new("postgres://app@db.internal/app")
+///     .with_schema("myapp_auth")
+///     .with_timeout(Duration::from_millis(500));
+/// assert_eq!(config.schema(), "myapp_auth");
+/// ```
+#[derive(Clone)]
+#[must_use]
+pub struct PostgresConfig {
+    target: Target,
+    schema: String,
+    timeout: Duration,
+    max_connections: u32,
+    clock: Arc<dyn Clock>,
+    revocation_horizon: Duration,
+    revocation_stale_after: Duration,
+    migrate: bool,
+    cleanup_every: Option<Duration>,
+    /// The pool, opened (and migrated) by the first `connect` of this config or a clone.
+    shared: Arc<OnceCell<PgPool>>,
+}
+
+#[derive(Clone)]
+enum Target {
+    Url(String),
+    Pool(PgPool),
+}
+
+impl PostgresConfig {
+    /// The database at `url` (`postgres://user:password@host:5432/database?sslmode=...`);
+    /// checked when connecting. The config opens a pool of up to 10 connections
+    /// ([`with_max_connections`](Self::with_max_connections)).
+    pub fn new(url: impl Into<String>) -> Self {
+        Self::with_target(Target::Url(url.into()))
+    }
+
+    /// Use a pool the application already has (its size, TLS and connection settings are
+    /// kept; the timeout here still bounds every call).
+    ///
+    /// ```no_run
+    /// use auth_session_postgres::{PostgresConfig, PostgresStore};
+    /// # async fn run(pool: sqlx::PgPool) -> Result<(), auth_core::Error> {
+    /// let store = PostgresStore::connect(&PostgresConfig::from_pool(pool)).await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn from_pool(pool: PgPool) -> Self {
+        Self::with_target(Target::Pool(pool))
+    }
+
+    fn with_target(target: Target) -> Self {
+        Self {
+            target,
+            schema: Schema::DEFAULT.to_owned(),
+            timeout: DEFAULT_TIMEOUT,
+            max_connections: DEFAULT_MAX_CONNECTIONS,
+            clock: Arc::new(SystemClock),
+            revocation_horizon: DEFAULT_REVOCATION_HORIZON,
+            revocation_stale_after: DEFAULT_REVOCATION_STALE_AFTER,
+            migrate: true,
+            cleanup_every: Some(DEFAULT_CLEANUP_INTERVAL),
+            shared: Arc::new(OnceCell::new()),
+        }
+    }
+
+    /// The schema that holds the tables (default `tower_auth`; created if missing when the
+    /// migrations run). Lower-case letters, digits and `_`, starting with a letter or `_`, at
+    /// most 40 characters. Two deployments in one database with different schemas share
+    /// nothing, not even their revocation channel.
+    pub fn with_schema(mut self, schema: impl Into<String>) -> Self {
+        self.schema = schema.into();
+        self.shared = Arc::new(OnceCell::new());
+        self
+    }
+
+    /// How long one call may take, waiting for a connection included, before it fails with
+    /// [`ErrorKind::Unavailable`](auth_core::ErrorKind::Unavailable) (default 1 s).
+    pub fn with_timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self.shared = Arc::new(OnceCell::new());
+        self
+    }
+
+    /// The size of the pool this config opens from a URL (default 10; ignored with
+    /// [`from_pool`](Self::from_pool)). The revocation feed has two connections of its own.
+    pub fn with_max_connections(mut self, max: u32) -> Self {
+        self.max_connections = max;
+        self.shared = Arc::new(OnceCell::new());
+        self
+    }
+
+    /// The clock that judges session and refresh-token expiry (default: the system clock).
+    /// Pruning shared state never goes past the database's own clock (`now()`).
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// How long [`PostgresRevocations`](crate::PostgresRevocations) remembers session and
+    /// subject revocations (default 30 days, the default refresh-family lifetime): at least the
+    /// lifetime of the longest-lived credential it guards. Use the same value on every instance.
+    ///
+    /// ```
+    /// use auth_session_postgres::PostgresConfig;
+    /// use std::time::Duration;
+    /// let config = PostgresConfig::new("postgres://localhost/app")
+    ///     .with_revocation_horizon(Duration::from_secs(90 * 24 * 3600));
+    /// assert_eq!(config.revocation_horizon(), Duration::from_secs(90 * 24 * 3600));
+    /// ```
+    pub fn with_revocation_horizon(mut self, horizon: Duration) -> Self {
+        self.revocation_horizon = horizon;
+        self
+    }
+
+    /// How long the revocation feed may be out of sync with the database (its `LISTEN`
+    /// connection lost, or not answering its heartbeat) before every check fails closed with
+    /// [`ErrorKind::Unavailable`](auth_core::ErrorKind::Unavailable) until it has resynchronised.
+    /// Default 5 s; at least 1 s (the heartbeat runs once a second).
+    ///
+    /// ```
+    /// use auth_session_postgres::PostgresConfig;
+    /// use std::time::Duration;
+    /// let config = PostgresConfig::new("postgres://localhost/app")
+    ///     .with_revocation_stale_after(Duration::from_secs(2));
+    /// assert_eq!(config.revocation_stale_after(), Duration::from_secs(2));
+    /// ```
+    pub fn with_revocation_stale_after(mut self, bound: Duration) -> Self {
+        self.revocation_stale_after = bound;
+        self
+    }
+
+    /// Do not run the embedded migrations on `connect`: the application applies them with its
+    /// own tool ([`migrator`](crate::migrator) gives them). `connect` then only checks that
+    /// the tables are there.
+    pub fn without_migrations(mut self) -> Self {
+        self.migrate = false;
+        self.shared = Arc::new(OnceCell::new());
+        self
+    }
+
+    /// How often each store deletes its expired rows, in batches of 1000 (default 60 s).
+    pub fn with_cleanup_interval(mut self, every: Duration) -> Self {
+        self.cleanup_every = Some(every);
+        self
+    }
+
+    /// Never delete expired rows from this process (another instance, or a job of the
+    /// application's, does it). Expired rows are never served either way.
+    pub fn without_cleanup(mut self) -> Self {
+        self.cleanup_every = None;
+        self
+    }
+
+    /// The schema.
+    pub fn schema(&self) -> &str {
+        &self.schema
+    }
+
+    /// The per-call timeout.
+    pub fn timeout(&self) -> Duration {
+        self.timeout
+    }
+
+    /// How long session and subject revocations are remembered.
+    pub fn revocation_horizon(&self) -> Duration {
+        self.revocation_horizon
+    }
+
+    /// How long the revocation feed may be out of sync before checks fail closed.
+    pub fn revocation_stale_after(&self) -> Duration {
+        self.revocation_stale_after
+    }
+
+    pub(crate) fn clock(&self) -> Arc<dyn Clock> {
+        self.clock.clone()
+    }
+
+    pub(crate) fn cleanup_every(&self) -> Option<Duration> {
+        self.cleanup_every
+    }
+
+    /// Everything that can be checked without a network.
+    fn validate(&self) -> Result<Schema, Error> {
+        if self.timeout.is_zero() {
+            return Err(Error::config(
+                "the PostgreSQL call timeout must be above zero",
+            ));
+        }
+        if self.max_connections == 0 {
+            return Err(Error::config("the pool needs at least one connection"));
+        }
+        if self.cleanup_every.is_some_and(|d| d.is_zero()) {
+            return Err(Error::config("the cleanup interval must be above zero"));
+        }
+        Schema::new(&self.schema)
+    }
+
+    fn connect_options(&self) -> Result<PgConnectOptions, Error> {
+        match &self.target {
+            Target::Url(url) => {
+                // sqlx reads any scheme as PostgreSQL and fills the rest from the environment;
+                // a URL meant for something else is a mistake worth refusing.
+                if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+                    return Err(Error::config(
+                        "a PostgreSQL URL starts with postgres:// or postgresql://",
+                    ));
+                }
+                url.parse::<PgConnectOptions>()
+                    .map_err(|e| Error::config("invalid PostgreSQL URL").with_source(e))
+            }
+            Target::Pool(pool) => Ok((*pool.connect_options()).clone()),
+        }
+    }
+
+    /// The shared pool (opened and migrated on first use) and the schema's names.
+    pub(crate) async fn connect(&self) -> Result<(Db, Schema), Error> {
+        let schema = self.validate()?;
+        let options = self.connect_options()?;
+        let pool = self
+            .shared
+            .get_or_try_init(|| async {
+                let pool = match &self.target {
+                    Target::Url(_) => PgPoolOptions::new()
+                        .max_connections(self.max_connections)
+                        .acquire_timeout(self.timeout)
+                        .connect_lazy_with(options.clone()),
+                    Target::Pool(pool) => pool.clone(),
+                };
+                if self.migrate {
+                    migrate::run(&options, self.timeout, &schema).await?;
+                } else {
+                    migrate::check(&Db::new(pool.clone(), self.timeout), &schema).await?;
+                }
+                Ok::<_, Error>(pool)
+            })
+            .await?;
+        Ok((Db::new(pool.clone(), self.timeout), schema))
+    }
+
+    /// A small pool of its own for the revocation feed (its `LISTEN` connection and its
+    /// heartbeat and snapshot queries), so that it never waits behind the stores' traffic.
+    pub(crate) fn feed_pool(&self) -> Result<PgPool, Error> {
+        self.validate()?;
+        Ok(PgPoolOptions::new()
+            .max_connections(2)
+            .acquire_timeout(self.timeout)
+            .connect_lazy_with(self.connect_options()?))
+    }
+}
+
+impl fmt::Debug for PostgresConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // A URL may carry a password: show only where the target comes from.
+        let target = match &self.target {
+            Target::Url(_) => "url",
+            Target::Pool(_) => "pool",
+        };
+        f.debug_struct("PostgresConfig")
+            .field("target", &target)
+            .field("schema", &self.schema)
+            .field("timeout", &self.timeout)
+            .field("clock", &self.clock)
+            .field("migrate", &self.migrate)
+            .field("cleanup_every", &self.cleanup_every)
+            .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use auth_core::ErrorKind;
+
+    #[tokio::test]
+    async fn bad_configuration_is_refused_before_any_io() {
+        let url = "postgres://postgres@127.0.0.1:1/none";
+        for bad in [
+            PostgresConfig::new(url).with_schema("Bad-Name"),
+            PostgresConfig::new(url).with_schema(""),
+            PostgresConfig::new(url).with_schema("x".repeat(41)),
+            PostgresConfig::new(url).with_timeout(Duration::ZERO),
+            PostgresConfig::new(url).with_max_connections(0),
+            PostgresConfig::new(url).with_cleanup_interval(Duration::ZERO),
+            PostgresConfig::new("nonsense://"),
+        ] {
+            let err = bad.connect().await.err().map(|e| e.kind());
+            assert_eq!(err, Some(ErrorKind::Config), "{bad:?}");
+        }
+        let dbg = format!("{:?}", PostgresConfig::new("postgres://u:hunter2@h/db"));
+        assert!(!dbg.contains("hunter2"), "{dbg}");
+    }
+}

@@ -1,0 +1,218 @@
+//! [`PostgresRevocations`]: the [`Revocations`] feed on PostgreSQL.
+//!
+//! The database holds the revocations in a table (the snapshot, bounded: every revoke deletes
+//! a batch of expired rows, by the database's clock) and announces each one with `NOTIFY` in
+//! the same statement, so the announcement goes out exactly when the row is committed. Every
+//! instance keeps the whole list in memory, so [`Revocations::is_revoked`] is a hash lookup
+//! with no I/O. A background task `LISTEN`s; whenever it (re)connects it listens first and then
+//! reloads the snapshot (in pages), so nothing committed in between is missed.
+//!
+//! Session and subject revocations are kept for the configured horizon
+//! ([`PostgresConfig::with_revocation_horizon`]). While the listener is disconnected the
+//! instance may miss what others revoke: once that has lasted longer than
+//! [`PostgresConfig::with_revocation_stale_after`], every check answers
+//! [`ErrorKind::Unavailable`](auth_core::ErrorKind::Unavailable) (fail closed) until a resync
+//! succeeds, and [`Revocations::health`] says so for a readiness probe.
+
+mod feed;
+mod state;
+
+use crate::config::PostgresConfig;
+use crate::db::Db;
+use crate::schema::{DB_NOW_MS, Schema};
+use async_trait::async_trait;
+use auth_core::{Error, Revocation, RevocationProbe, Revocations, SessionId};
+use feed::Feed;
+use state::State;
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::broadcast;
+use tokio::task::JoinHandle;
+
+/// A notification's payload must stay under 8000 bytes; a revocation whose JSON is longer (a
+/// very long subject) is stored as usual and announced empty, which makes every listener
+/// reload the snapshot.
+const MAX_PAYLOAD: usize = 7000;
+/// Expired rows one revoke deletes at most.
+const PRUNE_BATCH: i64 = 1000;
+
+/// A [`Revocations`] list shared by every instance through PostgreSQL (`LISTEN`/`NOTIFY`).
+///
+/// Cheap to clone; the listener task stops when the last clone is dropped. The listener uses
+/// two connections of its own, besides the pool the stores share.
+///
+/// ```no_run
+/// use auth_core::{Clock, Revocation, RevocationProbe, Revocations, SessionKey, SystemClock};
+/// use auth_session_postgres::{PostgresConfig, PostgresRevocations};
+/// use std::time::Duration;
+/// # async fn run(key: SessionKey) -> Result<(), auth_core::Error> {
+/// let config = PostgresConfig::new("postgres://app@127.0.0.1/app");
+/// let revocations = PostgresRevocations::connect(&config).await?;
+/// let until = SystemClock.now().saturating_add(Duration::from_secs(15 * 60));
+/// revocations.revoke(Revocation::session(key, until)).await?;
+/// // On every instance, within milliseconds, and without I/O:
+/// assert!(revocations.is_revoked(&RevocationProbe { session: Some(&key), ..Default::default() })?);
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct PostgresRevocations {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    state: Arc<State>,
+    db: Db,
+    schema: Schema,
+    revoke: String,
+    horizon: Duration,
+    listener: JoinHandle<()>,
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        self.listener.abort();
+    }
+}
+
+impl PostgresRevocations {
+    /// Connect, `LISTEN` and load the snapshot; then keep listening in a background task (on
+    /// the current Tokio runtime) that reconnects by itself.
+    ///
+    /// # Errors
+    /// [`ErrorKind::Config`](auth_core::ErrorKind::Config) for a bad URL, schema or timeout, a
+    /// zero horizon or a staleness bound under a second;
+    /// [`ErrorKind::Unavailable`](auth_core::ErrorKind::Unavailable) if the database cannot be
+    /// reached within the timeout.
+    pub async fn connect(config: &PostgresConfig) -> Result<Self, Error> {
+        let horizon = config.revocation_horizon();
+        if horizon.is_zero() {
+            return Err(Error::config("the revocation horizon must be above zero"));
+        }
+        if config.revocation_stale_after() < Duration::from_secs(1) {
+            return Err(Error::config(
+                "the revocation staleness bound must be at least 1 s: the feed's heartbeat runs once a second",
+            ));
+        }
+        let (db, schema) = config.connect().await?;
+        let state = Arc::new(State::new(config.clock(), config.revocation_stale_after()));
+        // A random tag names this feed's heartbeat channel (the session key of a fresh id is
+        // just 256 random bits here).
+        let tag = SessionId::generate()?.key().to_hex()[..16].to_owned();
+        let feed = Feed::new(
+            config.feed_pool()?,
+            config.timeout(),
+            &schema,
+            &tag,
+            state.clone(),
+        );
+        let listener = feed.sync().await?;
+        let listener = tokio::spawn(feed.run(listener));
+        let table = &schema.revocations;
+        // One statement: record (an existing entry's expiry only moves later), prune a batch
+        // of what the database's clock says expired (never the row being written: one
+        // statement must not change a row twice), and announce, which PostgreSQL sends when
+        // the statement commits.
+        let revoke = format!(
+            "WITH recorded AS (INSERT INTO {table} AS r (target, expires_at) VALUES ($1, $2) \
+               ON CONFLICT (target) DO UPDATE \
+               SET expires_at = GREATEST(r.expires_at, EXCLUDED.expires_at)), \
+             pruned AS (DELETE FROM {table} WHERE target IN (SELECT target FROM {table} \
+               WHERE expires_at <= {DB_NOW_MS} AND target <> $1 ORDER BY expires_at \
+               LIMIT {PRUNE_BATCH} FOR UPDATE SKIP LOCKED)) \
+             SELECT pg_notify($3, $4)"
+        );
+        Ok(Self {
+            inner: Arc::new(Inner {
+                state,
+                db,
+                schema,
+                revoke,
+                horizon,
+                listener,
+            }),
+        })
+    }
+
+    /// Whether the listener is connected and has loaded the snapshot. While it is not, this
+    /// instance keeps what it knew and what it revoked itself, and catches up on reconnect;
+    /// past the staleness bound its checks fail closed.
+    pub fn is_synced(&self) -> bool {
+        self.inner.state.is_synced()
+    }
+
+    /// How long the listener has been out of sync; `None` while in sync.
+    pub fn out_of_sync_for(&self) -> Option<Duration> {
+        self.inner.state.out_of_sync_for()
+    }
+
+    /// How many revocations this instance holds in memory.
+    pub fn len(&self) -> usize {
+        self.inner.state.len()
+    }
+
+    /// Whether this instance holds no revocations.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+impl fmt::Debug for PostgresRevocations {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PostgresRevocations")
+            .field("schema", &self.inner.schema.name())
+            .field("entries", &self.len())
+            .field("synced", &self.is_synced())
+            .field("horizon", &self.inner.horizon)
+            .finish_non_exhaustive()
+    }
+}
+
+#[async_trait]
+impl Revocations for PostgresRevocations {
+    async fn revoke(&self, revocation: Revocation) -> Result<(), Error> {
+        let inner = &self.inner;
+        let now = inner.state.clock.now();
+        let revocation = revocation.retained(now, inner.horizon);
+        if revocation.expires_at <= now {
+            return Ok(());
+        }
+        let target = serde_json::to_string(&revocation.target)?;
+        let mut message = serde_json::to_string(&revocation)?;
+        if message.len() > MAX_PAYLOAD {
+            message.clear();
+        }
+        // Locally first: this instance honours the revocation even if the database is down.
+        inner.state.learn(revocation.clone());
+        inner.state.prune();
+        inner
+            .db
+            .run(
+                "record revocation",
+                sqlx::query(&inner.revoke)
+                    .bind(target)
+                    .bind(revocation.expires_at.as_unix_millis())
+                    .bind(&inner.schema.channel)
+                    .bind(message)
+                    .execute(inner.db.pool()),
+            )
+            .await?;
+        Ok(())
+    }
+
+    fn is_revoked(&self, probe: &RevocationProbe<'_>) -> Result<bool, Error> {
+        self.inner.state.contains(probe)
+    }
+
+    fn horizon(&self) -> Duration {
+        self.inner.horizon
+    }
+
+    fn health(&self) -> Result<(), Error> {
+        self.inner.state.health()
+    }
+
+    fn subscribe(&self) -> broadcast::Receiver<Revocation> {
+        self.inner.state.subscribe()
+    }
+}

@@ -1,0 +1,117 @@
+//! Where the examples keep their state, chosen in one place: PostgreSQL when `DATABASE_URL`
+//! is set, else Redis when `REDIS_URL` is set, else this process's memory.
+//!
+//! On PostgreSQL or Redis, instances of one example share sessions, refresh families,
+//! failed-login counts and revocations (a logout on one is refused on the others within
+//! milliseconds); in memory each process has its own.
+
+use auth_tower::auth_jwt::{MemoryRefreshStore, RefreshStore};
+use auth_tower::throttle::{MemoryThrottle, ThrottleStore};
+use auth_tower::{MemoryStore, Revocations, SessionStore};
+use std::sync::Arc;
+
+/// Which store the environment asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Backend {
+    /// This process only.
+    Memory,
+    /// The Redis at this URL.
+    Redis(String),
+    /// The PostgreSQL database at this URL.
+    Postgres(String),
+}
+
+impl Backend {
+    /// `DATABASE_URL` (PostgreSQL), else `REDIS_URL`, else memory. Read at run time.
+    pub fn from_env() -> Self {
+        match (std::env::var("DATABASE_URL"), std::env::var("REDIS_URL")) {
+            (Ok(url), _) => Self::Postgres(url),
+            (_, Ok(url)) => Self::Redis(url),
+            _ => Self::Memory,
+        }
+    }
+
+    /// Where the state is, for the example's first log line.
+    pub fn describe(&self) -> &'static str {
+        match self {
+            Self::Memory => "in memory (set DATABASE_URL for PostgreSQL or REDIS_URL for Redis)",
+            Self::Redis(_) => "in Redis (REDIS_URL)",
+            Self::Postgres(_) => "in PostgreSQL (DATABASE_URL)",
+        }
+    }
+
+    /// Every store, on this backend: Redis keys under `name` as a prefix (`name:`, with `-`
+    /// for `_`), PostgreSQL tables in the schema `name`.
+    ///
+    /// # Errors
+    /// If the URL or name is refused or the service cannot be reached.
+    pub async fn connect(&self, name: &str) -> Result<Backends, auth_tower::Error> {
+        match self {
+            Self::Memory => Ok(Backends::memory()),
+            Self::Redis(url) => Backends::redis(url, &format!("{}:", name.replace('_', "-"))).await,
+            Self::Postgres(url) => Backends::postgres(url, name).await,
+        }
+    }
+}
+
+/// Every store the examples use, on one backend. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Backends {
+    /// Failed-login counts of the form login and the token endpoints' login.
+    pub throttle: Arc<dyn ThrottleStore>,
+    /// Cookie sessions.
+    pub sessions: Arc<dyn SessionStore>,
+    /// The one revocation list of sessions and tokens.
+    pub revocations: Arc<dyn Revocations>,
+    /// Refresh-token families.
+    pub refresh: Arc<dyn RefreshStore>,
+}
+
+impl Backends {
+    /// Everything in this process.
+    pub fn memory() -> Self {
+        let store = MemoryStore::new();
+        Self {
+            throttle: Arc::new(MemoryThrottle::new()),
+            sessions: Arc::new(store.clone()),
+            revocations: Arc::new(store),
+            refresh: Arc::new(MemoryRefreshStore::new()),
+        }
+    }
+
+    /// Everything in the Redis at `url`, under `prefix`.
+    ///
+    /// # Errors
+    /// If the URL or prefix is refused or Redis cannot be reached.
+    pub async fn redis(url: &str, prefix: &str) -> Result<Self, auth_tower::Error> {
+        use auth_tower::auth_session_redis::{
+            RedisConfig, RedisRefreshStore, RedisRevocations, RedisStore, RedisThrottle,
+        };
+        let config = RedisConfig::new(url).with_key_prefix(prefix);
+        Ok(Self {
+            throttle: Arc::new(RedisThrottle::connect(&config).await?),
+            sessions: Arc::new(RedisStore::connect(&config).await?),
+            revocations: Arc::new(RedisRevocations::connect(&config).await?),
+            refresh: Arc::new(RedisRefreshStore::connect(&config).await?),
+        })
+    }
+
+    /// Everything in the PostgreSQL database at `url`, in `schema` (created, with its tables,
+    /// on first use), on one pool.
+    ///
+    /// # Errors
+    /// If the URL or schema is refused or the database cannot be reached.
+    pub async fn postgres(url: &str, schema: &str) -> Result<Self, auth_tower::Error> {
+        use auth_tower::auth_session_postgres::{
+            PostgresConfig, PostgresRefreshStore, PostgresRevocations, PostgresStore,
+            PostgresThrottle,
+        };
+        let config = PostgresConfig::new(url).with_schema(schema);
+        Ok(Self {
+            sessions: Arc::new(PostgresStore::connect(&config).await?),
+            throttle: Arc::new(PostgresThrottle::connect(&config).await?),
+            revocations: Arc::new(PostgresRevocations::connect(&config).await?),
+            refresh: Arc::new(PostgresRefreshStore::connect(&config).await?),
+        })
+    }
+}
