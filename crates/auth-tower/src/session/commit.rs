@@ -48,7 +48,7 @@ impl Session {
                     state.cookie = CookieAction::Set(id);
                 }
             }
-            Phase::Active { id, record } => {
+            Phase::Active { key, record } => {
                 if needs_touch(&record, config, now) {
                     changes.touch = Some(Touch {
                         last_seen_at: now,
@@ -56,7 +56,6 @@ impl Session {
                     });
                 }
                 if !changes.is_empty() {
-                    let key = id.key();
                     match config.store.save(&key, &changes).await? {
                         SaveOutcome::Saved { .. } => {}
                         _ => {
