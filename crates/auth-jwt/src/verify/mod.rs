@@ -23,7 +23,7 @@ pub use scope::require_scope;
 
 pub(crate) use claims::REGISTERED as REGISTERED_CLAIMS;
 
-use crate::cache::{self, Entry, TokenCache};
+use crate::cache::{Entry, TokenCache};
 use crate::error::{Error, ErrorKind};
 use crate::jws;
 use crate::keys::SharedKeySet;
@@ -212,7 +212,7 @@ impl Verifier {
         }
         let now = inner.clock.now();
         let keys = inner.keys.snapshot();
-        let digest = inner.cache.as_ref().map(|_| cache::digest(token));
+        let digest = inner.cache.as_ref().map(|cache| cache.digest(token));
         if let (Some(cache), Some(digest)) = (&inner.cache, &digest)
             && let Some(hit) = cache.get(digest, now, &keys)
         {
