@@ -57,7 +57,7 @@ type DigestMap<V> = HashMap<TokenDigest, V, BuildHasherDefault<DigestHasher>>;
 /// A cached verification.
 #[derive(Debug, Clone)]
 pub(crate) struct Entry {
-    pub(crate) identity: Identity,
+    pub(crate) identity: Arc<Identity>,
     pub(crate) jti: Option<Arc<str>>,
     pub(crate) issued_at: Timestamp,
     pub(crate) valid_until: Timestamp,
@@ -172,7 +172,7 @@ mod tests {
 
     fn entry(kid: &Arc<str>, instance: u64, until: i64) -> Entry {
         Entry {
-            identity: Identity::new("u"),
+            identity: Arc::new(Identity::new("u")),
             jti: None,
             issued_at: Timestamp::from_unix_millis(0),
             valid_until: Timestamp::from_unix_millis(until),
