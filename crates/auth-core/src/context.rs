@@ -68,7 +68,9 @@ pub struct AuthContext {
 #[derive(Clone)]
 enum State {
     /// A layer verified the credentials (a bearer token), or a guard already resolved them.
-    Verified(Identity),
+    /// Shared: a verifier's cache and the context hold one identity, and readers clone it out
+    /// once.
+    Verified(Arc<Identity>),
     /// A source that knows, asked lazily (a cookie session).
     Source(Arc<dyn IdentitySource>),
     /// An auth layer ran and found no credentials, and lets the request on (optional mode).
@@ -78,6 +80,12 @@ enum State {
 impl AuthContext {
     /// A request whose credentials a layer has verified.
     pub fn verified(identity: Identity) -> Self {
+        Self::verified_shared(Arc::new(identity))
+    }
+
+    /// [`verified`](Self::verified) for an identity the caller shares (a verifier's cache
+    /// entry): no copy is made until a reader asks for an owned one.
+    pub fn verified_shared(identity: Arc<Identity>) -> Self {
         Self::of(State::Verified(identity))
     }
 
@@ -111,7 +119,7 @@ impl AuthContext {
     #[must_use]
     pub fn resolved(self, identity: Identity) -> Self {
         Self {
-            state: State::Verified(identity),
+            state: State::Verified(Arc::new(identity)),
             renderer: self.renderer,
         }
     }
@@ -141,7 +149,7 @@ impl AuthContext {
     /// When the source fails (see [`IdentitySource::identity`]).
     pub async fn identity(&self) -> Result<Option<Identity>, Error> {
         match &self.state {
-            State::Verified(identity) => Ok(Some(identity.clone())),
+            State::Verified(identity) => Ok(Some(Identity::clone(identity))),
             State::Source(source) => source.identity().await,
             State::Anonymous => Ok(None),
         }

@@ -1,13 +1,15 @@
 //! The one place that knows which jsonwebtoken crypto backend is compiled in (aws-lc-rs).
 //!
-//! Signing and signature checks go through jsonwebtoken's provider; aws-lc-rs is used directly
-//! only to validate public keys once, when a key is built. jsonwebtoken's backends are exclusive
+//! Signing and signature checks go through jsonwebtoken's provider, except HMAC checks, which
+//! use aws-lc-rs (the same code underneath) with the secret prepared once per key; aws-lc-rs is
+//! otherwise used directly only to validate public keys once, when a key is built. jsonwebtoken's backends are exclusive
 //! features and it panics at run time when feature unification enables both, so the provider is
 //! also installed explicitly as the process default: then even a workspace that enables both by
 //! accident keeps working.
 
 use crate::algorithm::{Algorithm, Family};
 use crate::error::{Error, ErrorKind};
+use aws_lc_rs::hmac;
 use aws_lc_rs::signature as lc;
 use jsonwebtoken::crypto::{CryptoProvider, aws_lc::DEFAULT_PROVIDER};
 use jsonwebtoken::{DecodingKey, EncodingKey};
@@ -52,6 +54,29 @@ pub(crate) fn verify_owned(
         return false;
     };
     verifier.verify(message, signature).is_ok()
+}
+
+/// An HMAC secret prepared once, when its key is built, for verifying: jsonwebtoken's verifier
+/// keys the HMAC (hashing the inner and outer pads) anew for every token, a tenth of an
+/// uncached HS256 verification. The tag is compared in constant time.
+pub(crate) struct HmacVerifier(hmac::Key);
+
+impl HmacVerifier {
+    /// `None` for a non-HMAC algorithm.
+    pub(crate) fn new(alg: Algorithm, secret: &[u8]) -> Option<Self> {
+        let algorithm = match alg {
+            Algorithm::HS256 => hmac::HMAC_SHA256,
+            Algorithm::HS384 => hmac::HMAC_SHA384,
+            Algorithm::HS512 => hmac::HMAC_SHA512,
+            _ => return None,
+        };
+        Some(Self(hmac::Key::new(algorithm, secret)))
+    }
+
+    /// Whether `tag` is the HMAC of `message`.
+    pub(crate) fn verify(&self, message: &[u8], tag: &[u8]) -> bool {
+        hmac::verify(&self.0, message, tag).is_ok()
+    }
 }
 
 /// The public half of a private key, as raw components.
@@ -129,6 +154,11 @@ mod tests {
             !verify(Algorithm::ES256, &key, b"m", &sig),
             "family mismatch"
         );
+        let prepared = HmacVerifier::new(Algorithm::HS256, &secret).unwrap();
+        assert!(prepared.verify(b"m", &sig));
+        assert!(!prepared.verify(b"n", &sig));
+        assert!(!prepared.verify(b"m", &sig[..31]));
+        assert!(HmacVerifier::new(Algorithm::ES256, &secret).is_none());
     }
 
     #[test]

@@ -1,5 +1,14 @@
-//! The verified-token cache: a bounded map from the SHA-256 of the exact token to the identity
-//! it verified as, so a repeated asymmetric verification costs a hash and a lookup.
+//! The verified-token cache: a bounded map from a keyed 128-bit digest of the exact token to
+//! the identity it verified as, so a repeated asymmetric verification costs a hash and a lookup.
+//!
+//! The digest is SipHash-1-3 under a random key drawn per cache (std's `RandomState`), two
+//! domain-separated passes for 128 bits. Not SHA-256: a hit must cost about the same for a
+//! 300-byte HS256 token and an 800-byte RS256 one, and SHA-256 in software (CPUs without SHA
+//! extensions) costs ~15 cycles a byte, a fifth of a cached request for an RS256 token. A keyed
+//! PRF is what the lookup needs: the key never leaves the process, so a client cannot aim a
+//! token at another token's entry, and two different tokens share a digest with probability
+//! 2^-128 per pair. Like a SHA-256 digest, it cannot be turned back into the token, so the cache
+//! holds no usable credential.
 //!
 //! An entry is used only while all of these hold, checked on every hit:
 //! - the clock is before its `exp` (and before the end of the maximum age, when one is set);
@@ -11,22 +20,16 @@
 
 use crate::keys::KeySet;
 use auth_core::{Identity, Timestamp};
-use sha2::{Digest, Sha256};
 use std::collections::{HashMap, VecDeque};
-use std::hash::{BuildHasherDefault, Hasher};
+use std::hash::{BuildHasher, BuildHasherDefault, Hasher, RandomState};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 const SHARDS: usize = 16;
 
-/// The digest of a token: the cache key.
-pub(crate) type TokenDigest = [u8; 32];
+/// The digest of a token: the cache key (see the module docs).
+pub(crate) type TokenDigest = u128;
 
-/// SHA-256 of the exact token bytes.
-pub(crate) fn digest(token: &str) -> TokenDigest {
-    Sha256::digest(token.as_bytes()).into()
-}
-
-/// The keys are SHA-256 digests already: eight of their bytes are a fine hash.
+/// The keys are keyed-PRF outputs already: their low 64 bits are a fine hash.
 #[derive(Default)]
 struct DigestHasher(u64);
 
@@ -43,7 +46,10 @@ impl Hasher for DigestHasher {
         }
     }
 
-    fn write_usize(&mut self, _length_prefix: usize) {}
+    fn write_u128(&mut self, digest: u128) {
+        // Truncation intended: the low half of a uniform digest.
+        self.0 = digest as u64;
+    }
 }
 
 type DigestMap<V> = HashMap<TokenDigest, V, BuildHasherDefault<DigestHasher>>;
@@ -51,7 +57,7 @@ type DigestMap<V> = HashMap<TokenDigest, V, BuildHasherDefault<DigestHasher>>;
 /// A cached verification.
 #[derive(Debug, Clone)]
 pub(crate) struct Entry {
-    pub(crate) identity: Identity,
+    pub(crate) identity: Arc<Identity>,
     pub(crate) jti: Option<Arc<str>>,
     pub(crate) issued_at: Timestamp,
     pub(crate) valid_until: Timestamp,
@@ -69,6 +75,8 @@ struct Shard {
 pub(crate) struct TokenCache {
     shards: Box<[Mutex<Shard>]>,
     per_shard: usize,
+    /// The secret key of the digest.
+    digest_key: RandomState,
 }
 
 impl TokenCache {
@@ -77,11 +85,24 @@ impl TokenCache {
         Self {
             shards: (0..SHARDS).map(|_| Mutex::new(Shard::default())).collect(),
             per_shard: capacity.div_ceil(SHARDS).max(1),
+            digest_key: RandomState::new(),
         }
     }
 
+    /// The cache key of the exact token bytes.
+    pub(crate) fn digest(&self, token: &str) -> TokenDigest {
+        let half = |domain: u8| {
+            let mut h = self.digest_key.build_hasher();
+            h.write_u8(domain);
+            h.write(token.as_bytes());
+            h.finish()
+        };
+        (u128::from(half(1)) << 64) | u128::from(half(2))
+    }
+
     fn shard(&self, digest: &TokenDigest) -> MutexGuard<'_, Shard> {
-        self.shards[usize::from(digest[31]) % SHARDS]
+        // The high half: the map hashes by the low one.
+        self.shards[(digest >> 64) as usize % SHARDS]
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
     }
@@ -151,7 +172,7 @@ mod tests {
 
     fn entry(kid: &Arc<str>, instance: u64, until: i64) -> Entry {
         Entry {
-            identity: Identity::new("u"),
+            identity: Arc::new(Identity::new("u")),
             jti: None,
             issued_at: Timestamp::from_unix_millis(0),
             valid_until: Timestamp::from_unix_millis(until),
@@ -166,13 +187,15 @@ mod tests {
         let (kid, instance) = (key.kid_arc().clone(), key.instance());
         let keys = KeySet::single(key).unwrap();
         let cache = TokenCache::new(32);
-        for i in 0..200u8 {
-            let mut d = [i; 32];
-            d[31] = 0; // all in one shard
+        for i in 0..200u128 {
+            let d = i; // all in one shard
             cache.insert(d, entry(&kid, instance, 100));
         }
         assert_eq!(cache.len(), 2, "bounded per shard");
-        let d = digest("t");
+        let d = cache.digest("t");
+        assert_eq!(d, cache.digest("t"));
+        assert_ne!(d, cache.digest("u"));
+        assert_ne!(d, TokenCache::new(32).digest("t"), "keyed per cache");
         cache.insert(d, entry(&kid, instance, 100));
         let now = Timestamp::from_unix_millis(50);
         assert!(cache.get(&d, now, &keys).is_some());

@@ -20,11 +20,12 @@ use std::sync::Arc;
 #[cfg(feature = "jwt")]
 pub(crate) fn verified(
     extensions: &mut Extensions,
-    identity: Identity,
+    identity: Arc<Identity>,
     style: &Style,
     protocol: Protocol,
 ) {
-    extensions.insert(AuthContext::verified(identity).with_renderer(style.renderer(protocol)));
+    extensions
+        .insert(AuthContext::verified_shared(identity).with_renderer(style.renderer(protocol)));
 }
 
 /// A session layer: `source` says who the request is from when first asked.
@@ -139,7 +140,7 @@ mod tests {
         source(&mut outer_session, Arc::new(Alice), &style, Protocol::Http);
         verified(
             &mut outer_session,
-            Identity::new("bob"),
+            Arc::new(Identity::new("bob")),
             &style,
             Protocol::Http,
         );
@@ -148,7 +149,7 @@ mod tests {
         let mut outer_bearer = Extensions::new();
         verified(
             &mut outer_bearer,
-            Identity::new("bob"),
+            Arc::new(Identity::new("bob")),
             &style,
             Protocol::Http,
         );

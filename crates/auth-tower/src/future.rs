@@ -7,7 +7,8 @@
 //! - **inner**: the inner service's future as is (a verified bearer token, a guard that says
 //!   yes);
 //! - **session**: the inner future, then the session's commit: at once when there is nothing
-//!   to write (most requests), else boxed, since it awaits the store;
+//!   to write (most requests) or only a touch (written as a task after the response), else
+//!   boxed, since it awaits the store;
 //! - **boxed**: work that awaits something before the inner service runs (a JWKS refetch for an
 //!   unknown key, a session load for a guard).
 

@@ -190,7 +190,15 @@ impl SessionStore for MemoryStore {
 
     async fn load(&self, key: &SessionKey) -> Result<Option<SessionRecord>, Error> {
         let now = self.shared.clock.now();
-        Ok(self.table().get_live(key, now).cloned())
+        Ok(self
+            .table()
+            .get_live(key, now)
+            .map(|r| SessionRecord::clone(r)))
+    }
+
+    fn load_ready(&self, key: &SessionKey) -> Option<Result<Option<Arc<SessionRecord>>, Error>> {
+        let now = self.shared.clock.now();
+        Some(Ok(self.table().get_live(key, now).cloned()))
     }
 
     async fn save(&self, key: &SessionKey, changes: &SessionChanges) -> Result<SaveOutcome, Error> {
@@ -234,9 +242,10 @@ impl SessionStore for MemoryStore {
         if old == new || table.get_live(new, now).is_some() {
             return Err(collision());
         }
-        let Some(mut record) = table.remove(old) else {
+        let Some(record) = table.remove(old) else {
             return Ok(None);
         };
+        let mut record = Arc::unwrap_or_clone(record);
         changes.apply_to(&mut record);
         table.insert(*new, record.clone());
         Ok(Some(record))
@@ -261,7 +270,7 @@ impl SessionStore for MemoryStore {
             if let Some(record) = table.get_live(&key, now) {
                 out.push(SessionEntry {
                     key,
-                    record: record.clone(),
+                    record: SessionRecord::clone(record),
                 });
             }
         }

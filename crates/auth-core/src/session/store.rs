@@ -45,6 +45,19 @@ pub trait SessionStore: Send + Sync + fmt::Debug + 'static {
     /// `Unavailable`/`Storage` on failure.
     async fn load(&self, key: &SessionKey) -> Result<Option<SessionRecord>, Error>;
 
+    /// [`load`](Self::load) without waiting, when the store can answer from this process's
+    /// memory (the memory store always can; a store with a local cache can on a hit), handing
+    /// out its own copy of the record, shared rather than cloned. `None` when the answer needs
+    /// I/O: then the caller awaits `load`. The session layer asks this first on every request
+    /// that reads the session, so a hit costs no future, no allocation and no copy.
+    ///
+    /// An answer must be exactly what `load` would return now. The default answers `None`, so
+    /// a store (or a wrapper) that does not implement it simply takes the `load` path.
+    fn load_ready(&self, key: &SessionKey) -> Option<Result<Option<Arc<SessionRecord>>, Error>> {
+        let _ = key;
+        None
+    }
+
     /// Apply `changes` to the record under `key`, if it still exists.
     ///
     /// # Errors
@@ -91,6 +104,9 @@ macro_rules! forward_store {
             }
             async fn load(&self, key: &SessionKey) -> Result<Option<SessionRecord>, Error> {
                 (**self).load(key).await
+            }
+            fn load_ready(&self, key: &SessionKey) -> Option<Result<Option<Arc<SessionRecord>>, Error>> {
+                (**self).load_ready(key)
             }
             async fn save(&self, key: &SessionKey, changes: &SessionChanges) -> Result<SaveOutcome, Error> {
                 (**self).save(key, changes).await

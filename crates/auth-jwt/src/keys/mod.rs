@@ -55,6 +55,8 @@ pub struct Key {
     alg: Algorithm,
     verifying: DecodingKey,
     signing: Option<EncodingKey>,
+    /// For HS* keys: the secret prepared once for verification.
+    hmac: Option<backend::HmacVerifier>,
     public_jwk: Option<Map<String, Value>>,
     signature_len: usize,
     instance: u64,
@@ -84,14 +86,16 @@ impl Key {
                 ),
             ));
         }
-        Ok(Self::assemble(
+        let mut key = Self::assemble(
             kid,
             alg,
             DecodingKey::from_secret(secret),
             Some(EncodingKey::from_secret(secret)),
             None,
             alg.fixed_signature_len().unwrap_or(0),
-        ))
+        );
+        key.hmac = backend::HmacVerifier::new(alg, secret);
+        Ok(key)
     }
 
     /// A fresh random shared-secret key (as long as the hash) from the OS CSPRNG.
@@ -233,15 +237,25 @@ impl Key {
     /// Verify a raw signature over bytes with the pinned algorithm (the JWS signature layer).
     /// Signatures of the wrong length are refused before any cryptography.
     pub fn verify(&self, message: &[u8], signature: &[u8]) -> bool {
-        signature.len() == self.signature_len
-            && backend::verify(self.alg, &self.verifying, message, signature)
+        if signature.len() != self.signature_len {
+            return false;
+        }
+        match &self.hmac {
+            Some(hmac) => hmac.verify(message, signature),
+            None => backend::verify(self.alg, &self.verifying, message, signature),
+        }
     }
 
     /// [`Key::verify`] for a signature the caller already owns (no copy on the hot path).
     #[allow(clippy::ptr_arg)] // the backend's trait takes `&Vec<u8>`
     pub(crate) fn verify_owned(&self, message: &[u8], signature: &Vec<u8>) -> bool {
-        signature.len() == self.signature_len
-            && backend::verify_owned(self.alg, &self.verifying, message, signature)
+        if signature.len() != self.signature_len {
+            return false;
+        }
+        match &self.hmac {
+            Some(hmac) => hmac.verify(message, signature),
+            None => backend::verify_owned(self.alg, &self.verifying, message, signature),
+        }
     }
 
     pub(crate) fn instance(&self) -> u64 {
@@ -265,6 +279,7 @@ impl Key {
             alg,
             verifying,
             signing,
+            hmac: None,
             public_jwk,
             signature_len,
             instance: NEXT_INSTANCE.fetch_add(1, Ordering::Relaxed),

@@ -23,7 +23,7 @@ pub use scope::require_scope;
 
 pub(crate) use claims::REGISTERED as REGISTERED_CLAIMS;
 
-use crate::cache::{self, Entry, TokenCache};
+use crate::cache::{Entry, TokenCache};
 use crate::error::{Error, ErrorKind};
 use crate::jws;
 use crate::keys::SharedKeySet;
@@ -123,8 +123,19 @@ impl Verifier {
     /// # Errors
     /// An [`Error`] whose kind names the rule that refused the token.
     pub fn verify_sync(&self, token: &str) -> Result<Identity, Error> {
+        self.verify_sync_shared(token).map(Arc::unwrap_or_clone)
+    }
+
+    /// [`verify_sync`](Self::verify_sync), with the identity shared rather than copied out of
+    /// the verified-token cache (what the auth layers put in a request's
+    /// [`AuthContext`](auth_core::AuthContext) with
+    /// [`verified_shared`](auth_core::AuthContext::verified_shared)).
+    ///
+    /// # Errors
+    /// As [`verify_sync`](Self::verify_sync).
+    pub fn verify_sync_shared(&self, token: &str) -> Result<Arc<Identity>, Error> {
         let result = self.attempt(token).map_err(|f| self.unknown_kid_error(f));
-        trace_outcome(&result);
+        trace_outcome(result.as_deref());
         result
     }
 
@@ -134,6 +145,15 @@ impl Verifier {
     /// # Errors
     /// As [`verify_sync`](Self::verify_sync).
     pub async fn verify(&self, token: &str) -> Result<Identity, Error> {
+        self.verify_shared(token).await.map(Arc::unwrap_or_clone)
+    }
+
+    /// [`verify`](Self::verify), with the identity shared (see
+    /// [`verify_sync_shared`](Self::verify_sync_shared)).
+    ///
+    /// # Errors
+    /// As [`verify_sync`](Self::verify_sync).
+    pub async fn verify_shared(&self, token: &str) -> Result<Arc<Identity>, Error> {
         let result = match self.attempt(token) {
             Err(Failure::UnknownKid) if self.inner.refresh.is_some() => {
                 if let Some(refresh) = &self.inner.refresh {
@@ -144,7 +164,7 @@ impl Verifier {
             }
             other => other.map_err(|f| self.unknown_kid_error(f)),
         };
-        trace_outcome(&result);
+        trace_outcome(result.as_deref());
         result
     }
 
@@ -205,14 +225,14 @@ impl Verifier {
         Ok(())
     }
 
-    fn attempt(&self, token: &str) -> Result<Identity, Failure> {
+    fn attempt(&self, token: &str) -> Result<Arc<Identity>, Failure> {
         let inner = &*self.inner;
         if token.len() > inner.max_len {
             return Err(Error::new(ErrorKind::TooLarge, "the token exceeds the size limit").into());
         }
         let now = inner.clock.now();
         let keys = inner.keys.snapshot();
-        let digest = inner.cache.as_ref().map(|_| cache::digest(token));
+        let digest = inner.cache.as_ref().map(|cache| cache.digest(token));
         if let (Some(cache), Some(digest)) = (&inner.cache, &digest)
             && let Some(hit) = cache.get(digest, now, &keys)
         {
@@ -243,11 +263,12 @@ impl Verifier {
         if self.is_revoked(&probe)? {
             return Err(revoked().into());
         }
+        let identity = Arc::new(checked.identity);
         if let (Some(cache), Some(digest)) = (&inner.cache, digest) {
             cache.insert(
                 digest,
                 Entry {
-                    identity: checked.identity.clone(),
+                    identity: identity.clone(),
                     jti: checked.jti.map(Into::into),
                     issued_at: checked.issued_at,
                     valid_until: checked.valid_until,
@@ -256,7 +277,7 @@ impl Verifier {
                 },
             );
         }
-        Ok(checked.identity)
+        Ok(identity)
     }
 }
 
@@ -276,7 +297,7 @@ fn probe<'a>(identity: &'a Identity, jti: Option<&'a str>, iat: Timestamp) -> Re
     }
 }
 
-fn trace_outcome(result: &Result<Identity, Error>) {
+fn trace_outcome(result: Result<&Identity, &Error>) {
     match result {
         Ok(identity) => tracing::trace!(
             target: "auth_jwt::verify",

@@ -131,13 +131,13 @@ where
             return refuse(&rejection_for(&e));
         }
     };
-    match config.verifier.verify_sync(token) {
+    match config.verifier.verify_sync_shared(token) {
         Ok(identity) => accept(&mut req, identity, config, protocol),
         Err(e) if may_need_fetch(&e) => {
             let token = token.to_owned();
             let config = config.clone();
             return State::boxed(async move {
-                match config.verifier.verify(&token).await {
+                match config.verifier.verify_shared(&token).await {
                     Ok(identity) => accept(&mut req, identity, &config, protocol),
                     Err(e) => return Ok(refused(&config, &e, protocol)),
                 }
@@ -153,7 +153,7 @@ where
 /// [`AuthContext`](auth_core::AuthContext)).
 fn accept<B>(
     req: &mut Request<B>,
-    identity: auth_core::Identity,
+    identity: Arc<auth_core::Identity>,
     config: &JwtConfig,
     protocol: Protocol,
 ) {

@@ -3,24 +3,50 @@
 use super::config::SessionConfig;
 use super::cookie::CookieAction;
 use super::handle::{Phase, Session, State};
-use auth_core::{Error, SaveOutcome, SessionRecord, Timestamp, Touch};
+use auth_core::{Error, SaveOutcome, SessionChanges, SessionKey, SessionRecord, Timestamp, Touch};
+
+/// A commit that needs no answer from the store before the response: nothing to write (most
+/// requests: no session, one nobody read, a read inside the touch interval), or only the idle
+/// expiry to push forward.
+pub(crate) struct Quick {
+    /// What the response does with the cookie.
+    pub(crate) cookie: CookieAction,
+    /// A touch to write, if one is due.
+    pub(crate) touch: Option<TouchWrite>,
+}
+
+/// A touch-only write: nothing the user asked for depends on it, so it may land after the
+/// response (and a failure is logged, never answered with an error).
+pub(crate) struct TouchWrite {
+    pub(crate) key: SessionKey,
+    pub(crate) changes: SessionChanges,
+}
 
 impl Session {
-    /// [`commit`](Self::commit) when it has nothing to write, which is most requests (no
-    /// session, one nobody read, a read inside the touch interval): the same outcome without
-    /// awaiting anything. `None` when the store must be written (or, rarely, a clone of the
-    /// handle that outlived its handler holds the state): then `commit`.
-    pub(crate) fn commit_without_store(&self) -> Option<CookieAction> {
+    /// [`commit`](Self::commit) when no write has to land before the response: the same
+    /// outcome without awaiting anything, with the touch (if due) left to the caller to write
+    /// after the response. `None` when the request changed something (or, rarely, a clone of
+    /// the handle that outlived its handler holds the state): then `commit`.
+    pub(crate) fn commit_without_store(&self) -> Option<Quick> {
         let mut state = self.try_lock_state()?;
+        if !state.changes.is_empty() {
+            return None;
+        }
         let config = self.config();
-        let idle = match &state.phase {
-            Phase::Unloaded | Phase::Ended => true,
-            Phase::Fresh => state.changes.is_empty(),
-            Phase::Active { record, .. } => {
-                state.changes.is_empty() && !needs_touch(record, config, config.clock.now())
+        let touch = match &state.phase {
+            Phase::Active { key, record } => {
+                let now = config.clock.now();
+                needs_touch(record, config, now).then(|| TouchWrite {
+                    key: *key,
+                    changes: touch_changes(config, now),
+                })
             }
+            Phase::Unloaded | Phase::Ended | Phase::Fresh => None,
         };
-        idle.then(|| take_cookie(&mut state))
+        Some(Quick {
+            cookie: take_cookie(&mut state),
+            touch,
+        })
     }
 
     /// Write what the request changed. Called by the service after the inner response, with
@@ -48,12 +74,11 @@ impl Session {
                     state.cookie = CookieAction::Set(id);
                 }
             }
-            Phase::Active { id, record } => {
+            Phase::Active { key, record } => {
                 if needs_touch(&record, config, now) {
-                    changes.touch = Some(Touch::new(now, now.saturating_add(config.idle_timeout)));
+                    changes.touch = touch_changes(config, now).touch;
                 }
                 if !changes.is_empty() {
-                    let key = id.key();
                     match config.store.save(&key, &changes).await? {
                         SaveOutcome::Saved { .. } => {}
                         _ => {
@@ -73,6 +98,13 @@ impl Session {
 /// Whether the idle expiry is due to be pushed forward (at most once per touch interval).
 fn needs_touch(record: &SessionRecord, config: &SessionConfig, now: Timestamp) -> bool {
     now >= record.last_seen_at.saturating_add(config.touch_interval)
+}
+
+/// The changes of a touch at `now`.
+fn touch_changes(config: &SessionConfig, now: Timestamp) -> SessionChanges {
+    let mut changes = SessionChanges::default();
+    changes.touch = Some(Touch::new(now, now.saturating_add(config.idle_timeout)));
+    changes
 }
 
 /// The end of a commit that writes nothing: the buffered state is spent, the cookie action

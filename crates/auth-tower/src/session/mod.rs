@@ -4,7 +4,9 @@
 //!   costs none until a handler reads the session.
 //! - **Writes only what changed**, after the response, field by field: two concurrent
 //!   requests changing different values both land. The idle expiry is pushed forward at most
-//!   once per touch interval, so read-only requests usually write nothing.
+//!   once per touch interval, so read-only requests usually write nothing, and that write
+//!   never holds the response: it finishes as a task of the runtime, and a failure is logged,
+//!   not answered (the session lives on until its current idle expiry).
 //! - **Fails closed**: a store that cannot be reached is a 503 (gRPC 14), never an anonymous
 //!   pass and never a panic.
 //! - **Bad cookies are just absent**: a malformed cookie (any length, any alphabet) is never

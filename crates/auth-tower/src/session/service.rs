@@ -1,5 +1,6 @@
 //! [`SessionService`]: the per-request work of the session layer.
 
+use super::commit::TouchWrite;
 use super::config::SessionConfig;
 use super::cookie;
 use super::error::rejection_for;
@@ -125,16 +126,26 @@ impl Commit {
     }
 
     /// Commit the session and answer `res` with its cookie: at once when there is nothing to
-    /// write, else once the store has answered (a 503 if it failed).
+    /// write or only a touch (written after the response), else once the store has answered
+    /// (a 503 if it failed).
     pub(crate) fn finish<B, E>(self, mut res: Response<B>) -> Finished<B, E>
     where
         B: Default + Send + 'static,
         E: 'static,
     {
-        if let Some(action) = self.session.commit_without_store() {
+        if let Some(quick) = self.session.commit_without_store() {
             let _entered = self.span.enter();
-            apply_cookie(&mut res, &self.config, &action);
-            return Finished::Now(res);
+            apply_cookie(&mut res, &self.config, &quick.cookie);
+            let Some(touch) = quick.touch else {
+                return Finished::Now(res);
+            };
+            return match write_touch(touch, &self.config, &self.span) {
+                None => Finished::Now(res),
+                Some(pending) => Finished::Later(Box::pin(async move {
+                    pending.await;
+                    Ok(res)
+                })),
+            };
         }
         let Self {
             session,
@@ -163,6 +174,46 @@ async fn write_then_answer<B: Default + 'static, E>(
         }
     }
     Ok(res)
+}
+
+/// Write a touch (push the idle expiry forward; the request changed nothing) without holding
+/// the response for it: the save is started at once and, if the store does not finish it on
+/// the spot (the memory store does), it goes on as a task of the runtime. A failed touch is
+/// logged and the response stands: nothing the user asked for was lost, and the session
+/// lives on until its current idle expiry. Only without a tokio runtime to run it on does the
+/// response wait for it (as for any write), and even then a failure is not an error.
+///
+/// Returns the rest of the write when the response has to wait for it.
+fn write_touch(
+    touch: TouchWrite,
+    config: &Arc<SessionConfig>,
+    span: &tracing::Span,
+) -> Option<BoxFuture<()>> {
+    let store = config.store.clone();
+    let mut write: BoxFuture<()> = Box::pin(
+        async move {
+            match store.save(&touch.key, &touch.changes).await {
+                Ok(_) => {}
+                Err(error) => {
+                    tracing::warn!(target: "auth_tower::session", %error, "the idle expiry could not be pushed forward; the response stands");
+                }
+            }
+        }
+        .instrument(span.clone()),
+    );
+    // The first poll starts the write (a remote store sends its command); the waker is never
+    // needed: a pending write is handed to a task that polls it again with its own.
+    let mut cx = Context::from_waker(std::task::Waker::noop());
+    if write.as_mut().poll(&mut cx).is_ready() {
+        return None;
+    }
+    match tokio::runtime::Handle::try_current() {
+        Ok(runtime) => {
+            drop(runtime.spawn(write));
+            None
+        }
+        Err(_) => Some(write),
+    }
 }
 
 /// What [`Commit::finish`] gives.

@@ -6,6 +6,7 @@ use crate::session::cookie::CookieAction;
 use auth_core::{
     AuthMethod, Error, ErrorKind, Identity, SessionChanges, SessionId, SessionKey, SessionRecord,
 };
+use std::sync::Arc;
 
 impl Session {
     /// Log `identity` in: the session gets a new id (session fixation defence), keeps its
@@ -82,13 +83,13 @@ impl Session {
 
         let previous = std::mem::take(&mut state.phase);
         let rotated = match previous {
-            Phase::Active { id, record } if record.subject().is_none_or(|s| s == subject) => {
-                self.rotate(&id.key(), &changes).await?
+            Phase::Active { key, record } if record.subject().is_none_or(|s| s == subject) => {
+                self.rotate(&key, &changes).await?
             }
-            Phase::Active { id, .. } => {
+            Phase::Active { key, .. } => {
                 // Another user logs in on this browser: nothing of the previous user's session
                 // may carry over.
-                config.store.delete(&id.key()).await?;
+                config.store.delete(&key).await?;
                 None
             }
             _ => None,
@@ -104,11 +105,12 @@ impl Session {
                 (id, record)
             }
         };
-        tracing::info!(target: "auth_tower::session", session = ?id.key(), "logged in; session id rotated");
-        state.cookie = CookieAction::Set(id.clone());
+        let key = id.key();
+        tracing::info!(target: "auth_tower::session", session = ?key, "logged in; session id rotated");
+        state.cookie = CookieAction::Set(id);
         state.phase = Phase::Active {
-            id,
-            record: Box::new(record),
+            key,
+            record: Arc::new(record),
         };
         Ok(())
     }

@@ -52,7 +52,7 @@ impl Session {
         let mut state = self.inner.state.lock().await;
         // (key, whether it is known to be a live session)
         let target = match &state.phase {
-            Phase::Active { id, .. } => Some((id.key(), true)),
+            Phase::Active { key, .. } => Some((*key, true)),
             Phase::Unloaded => self.inner.presented.as_ref().map(|id| (id.key(), false)),
             Phase::Fresh | Phase::Ended => None,
         };

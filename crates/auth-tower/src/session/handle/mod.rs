@@ -75,8 +75,13 @@ pub(super) enum Phase {
     Fresh,
     /// A live session.
     Active {
-        id: SessionId,
-        record: Box<SessionRecord>,
+        /// The store key of the id the request presented (or of the new id after a login),
+        /// digested once per request.
+        key: SessionKey,
+        /// Shared with the store when it answered from memory ([`SessionStore::load_ready`]).
+        ///
+        /// [`SessionStore::load_ready`]: auth_core::SessionStore::load_ready
+        record: Arc<SessionRecord>,
     },
     /// Logged out in this request: nothing more is written.
     Ended,
@@ -117,7 +122,11 @@ impl Session {
         };
         let config = &self.inner.config;
         let key = id.key();
-        match config.store.load(&key).await? {
+        let record = match config.store.load_ready(&key) {
+            Some(ready) => ready?,
+            None => config.store.load(&key).await?.map(Arc::new),
+        };
+        match record {
             Some(record) if !record.is_expired(config.clock.now()) => {
                 if self.is_revoked(&key, &record)? {
                     tracing::info!(target: "auth_tower::session", session = ?key, "session revoked; treated as absent");
@@ -126,10 +135,7 @@ impl Session {
                     return Ok(Phase::Fresh);
                 }
                 tracing::debug!(target: "auth_tower::session", session = ?key, "session loaded");
-                Ok(Phase::Active {
-                    id: id.clone(),
-                    record: Box::new(record),
-                })
+                Ok(Phase::Active { key, record })
             }
             _ => {
                 tracing::debug!(target: "auth_tower::session", session = ?key, "unknown or expired session id");

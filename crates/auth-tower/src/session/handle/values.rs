@@ -222,9 +222,9 @@ impl Session {
     pub async fn identity(&self) -> Result<Option<Identity>, SessionError> {
         let state = self.loaded().await?;
         Ok(match &state.phase {
-            Phase::Active { id, record } => record.identity.clone().map(|identity| {
+            Phase::Active { key, record } => record.identity.clone().map(|identity| {
                 identity
-                    .with_session(Some(id.key()))
+                    .with_session(Some(*key))
                     .with_method(AuthMethod::Session)
                     .with_expires_at(Some(record.expires_at()))
             }),
@@ -271,7 +271,7 @@ impl Session {
     pub async fn key(&self) -> Result<Option<SessionKey>, SessionError> {
         let state = self.loaded().await?;
         Ok(match &state.phase {
-            Phase::Active { id, .. } => Some(id.key()),
+            Phase::Active { key, .. } => Some(*key),
             _ => None,
         })
     }
