@@ -7,8 +7,14 @@
 //! extensions) costs ~15 cycles a byte, a fifth of a cached request for an RS256 token. A keyed
 //! PRF is what the lookup needs: the key never leaves the process, so a client cannot aim a
 //! token at another token's entry, and two different tokens share a digest with probability
-//! 2^-128 per pair. Like a SHA-256 digest, it cannot be turned back into the token, so the cache
-//! holds no usable credential.
+//! 2^-128 per pair. Like a SHA-256 digest, it cannot be turned back into the token.
+//!
+//! A digest match alone never serves an entry: the entry also keeps the token's signature
+//! segment, and a hit needs the presented token's to be byte-for-byte the same. A client
+//! that does not hold a token cannot know its signature, so even a digest collision (or a
+//! weakness in the short-round SipHash) cannot make a forged token borrow a cached identity;
+//! and a signature without its header and payload is no usable credential, so the cache still
+//! holds none.
 //!
 //! An entry is used only while all of these hold, checked on every hit:
 //! - the clock is before its `exp` (and before the end of the maximum age, when one is set);
@@ -63,6 +69,15 @@ pub(crate) struct Entry {
     pub(crate) valid_until: Timestamp,
     pub(crate) kid: Arc<str>,
     pub(crate) key_instance: u64,
+    /// The verified token's signature segment, compared on every hit.
+    pub(crate) signature: Box<str>,
+}
+
+/// The signature segment of a compact JWS (what follows the last `.`).
+pub(crate) fn signature_of(token: &str) -> &str {
+    token
+        .rsplit_once('.')
+        .map_or(token, |(_, signature)| signature)
 }
 
 #[derive(Default)]
@@ -107,11 +122,21 @@ impl TokenCache {
             .unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// The entry for `digest` if it is still usable at `now` with `keys`; stale entries are
-    /// dropped on the way.
-    pub(crate) fn get(&self, digest: &TokenDigest, now: Timestamp, keys: &KeySet) -> Option<Entry> {
+    /// The entry for `token` (whose digest is `digest`) if it is still usable at `now` with
+    /// `keys`; stale entries are dropped on the way.
+    pub(crate) fn get(
+        &self,
+        digest: &TokenDigest,
+        token: &str,
+        now: Timestamp,
+        keys: &KeySet,
+    ) -> Option<Entry> {
         let mut shard = self.shard(digest);
         let entry = shard.map.get(digest)?;
+        if *entry.signature != *signature_of(token) {
+            // Another token under the same digest: not this one's verification.
+            return None;
+        }
         let key_still_there = keys
             .get(&entry.kid)
             .is_some_and(|k| k.instance() == entry.key_instance);
@@ -178,6 +203,7 @@ mod tests {
             valid_until: Timestamp::from_unix_millis(until),
             kid: kid.clone(),
             key_instance: instance,
+            signature: "sig".into(),
         }
     }
 
@@ -198,22 +224,47 @@ mod tests {
         assert_ne!(d, TokenCache::new(32).digest("t"), "keyed per cache");
         cache.insert(d, entry(&kid, instance, 100));
         let now = Timestamp::from_unix_millis(50);
-        assert!(cache.get(&d, now, &keys).is_some());
+        assert!(cache.get(&d, "h.p.sig", now, &keys).is_some());
         assert!(
             cache
-                .get(&d, Timestamp::from_unix_millis(100), &keys)
+                .get(&d, "h.p.sig", Timestamp::from_unix_millis(100), &keys)
                 .is_none()
         );
-        assert!(cache.get(&d, now, &keys).is_none(), "dropped once stale");
+        assert!(
+            cache.get(&d, "h.p.sig", now, &keys).is_none(),
+            "dropped once stale"
+        );
         cache.insert(d, entry(&kid, instance + 999, 100));
         assert!(
-            cache.get(&d, now, &keys).is_none(),
+            cache.get(&d, "h.p.sig", now, &keys).is_none(),
             "a different key under the same kid"
         );
         let other = KeySet::single(Key::hmac("x", Algorithm::HS256, &[1; 32]).unwrap()).unwrap();
         cache.insert(d, entry(&kid, instance, 100));
-        assert!(cache.get(&d, now, &other).is_none(), "kid left the set");
+        assert!(
+            cache.get(&d, "h.p.sig", now, &other).is_none(),
+            "kid left the set"
+        );
         cache.clear();
         assert_eq!(cache.len(), 0);
+    }
+
+    #[test]
+    fn a_digest_match_with_another_signature_is_a_miss() {
+        let key = Key::hmac("k", Algorithm::HS256, &[1; 32]).unwrap();
+        let (kid, instance) = (key.kid_arc().clone(), key.instance());
+        let keys = KeySet::single(key).unwrap();
+        let cache = TokenCache::new(32);
+        let now = Timestamp::from_unix_millis(50);
+        // As if "h.p.forged" collided with the cached token's digest.
+        let d = cache.digest("h.p.sig");
+        cache.insert(d, entry(&kid, instance, 100));
+        assert!(cache.get(&d, "h.p.sig", now, &keys).is_some());
+        assert!(cache.get(&d, "h.p2.forged", now, &keys).is_none());
+        assert!(
+            cache.get(&d, "h.p2.sig", now, &keys).is_some(),
+            "only the signature is kept"
+        );
+        assert_eq!(signature_of("a.b.c"), "c");
     }
 }

@@ -141,7 +141,9 @@ impl RemoteJwksConfig {
     /// here still apply to every fetch. Without feature `remote-jwks-rustls`, fetching over
     /// `https` needs a client from here.
     ///
-    /// ```
+    /// ```no_run
+    /// // (Not run here: with feature remote-jwks-rustls, reqwest's own TLS has no crypto
+    /// // provider until the application installs one, which is the point of passing a client.)
     /// let client = reqwest::Client::builder()
     ///     .redirect(reqwest::redirect::Policy::none())
     ///     .build()

@@ -23,7 +23,7 @@ pub use scope::require_scope;
 
 pub(crate) use claims::REGISTERED as REGISTERED_CLAIMS;
 
-use crate::cache::{Entry, TokenCache};
+use crate::cache::{self, Entry, TokenCache};
 use crate::error::{Error, ErrorKind};
 use crate::jws;
 use crate::keys::SharedKeySet;
@@ -234,7 +234,7 @@ impl Verifier {
         let keys = inner.keys.snapshot();
         let digest = inner.cache.as_ref().map(|cache| cache.digest(token));
         if let (Some(cache), Some(digest)) = (&inner.cache, &digest)
-            && let Some(hit) = cache.get(digest, now, &keys)
+            && let Some(hit) = cache.get(digest, token, now, &keys)
         {
             let probe = probe(&hit.identity, hit.jti.as_deref(), hit.issued_at);
             if self.is_revoked(&probe)? {
@@ -274,6 +274,7 @@ impl Verifier {
                     valid_until: checked.valid_until,
                     kid: key.kid_arc().clone(),
                     key_instance: key.instance(),
+                    signature: cache::signature_of(token).into(),
                 },
             );
         }
