@@ -5,7 +5,7 @@
 use super::fence::{Fence, Ticket};
 use auth_core::{SessionKey, SessionRecord, Timestamp};
 use std::collections::{HashMap, VecDeque};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 /// At most this many shards, and at least this many entries and bytes in each (so that small
 /// bounds hold exactly, in one shard).
@@ -29,7 +29,7 @@ struct Shard {
 }
 
 struct Entry {
-    record: SessionRecord,
+    record: Arc<SessionRecord>,
     size: usize,
     stamp: u64,
     referenced: bool,
@@ -67,7 +67,7 @@ impl Entries {
     }
 
     /// The cached record if it has not expired at `now` (an expired one is dropped).
-    pub(super) fn get(&self, key: &SessionKey, now: Timestamp) -> Option<SessionRecord> {
+    pub(super) fn get(&self, key: &SessionKey, now: Timestamp) -> Option<Arc<SessionRecord>> {
         let mut shard = self.shard(key);
         let entry = shard.map.get_mut(key)?;
         if entry.record.is_expired(now) {
@@ -101,7 +101,7 @@ impl Entries {
         shard.map.insert(
             key,
             Entry {
-                record,
+                record: Arc::new(record),
                 size,
                 stamp,
                 referenced: false,

@@ -95,7 +95,7 @@ impl LocalCache {
     }
 
     /// The cached record, unless tracking is down or it has expired at `now`.
-    pub(crate) fn get(&self, key: &SessionKey, now: Timestamp) -> Option<SessionRecord> {
+    pub(crate) fn get(&self, key: &SessionKey, now: Timestamp) -> Option<Arc<SessionRecord>> {
         if !self.shared.fence.is_up() {
             return None;
         }

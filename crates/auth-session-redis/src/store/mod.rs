@@ -213,7 +213,7 @@ impl SessionStore for RedisStore {
             // A hit does no I/O, so it would never yield: let the tracking connections'
             // tasks (which apply invalidations) run between hits on a busy runtime.
             tokio::task::consume_budget().await;
-            return Ok(Some(record));
+            return Ok(Some(SessionRecord::clone(&record)));
         }
         let pending = cache.begin_read(key);
         match calls::read_sized(self, key).await? {
@@ -223,6 +223,13 @@ impl SessionStore for RedisStore {
             }
             _ => Ok(None),
         }
+    }
+
+    /// A cache hit, shared and without a future (the session layer asks this first); a miss,
+    /// or a cache that is off or not tracking, is `None`: then `load` asks Redis.
+    fn load_ready(&self, key: &SessionKey) -> Option<Result<Option<Arc<SessionRecord>>, Error>> {
+        let hit = self.cache.as_ref()?.get(key, self.now())?;
+        Some(Ok(Some(hit)))
     }
 
     async fn save(&self, key: &SessionKey, changes: &SessionChanges) -> Result<SaveOutcome, Error> {

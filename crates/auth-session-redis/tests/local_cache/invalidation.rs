@@ -87,3 +87,29 @@ async fn another_instances_delete_rotate_and_delete_subject_are_never_served_sta
     assert_eq!(gone, auth_core::SaveOutcome::Missing);
     assert_eq!(loaded_n(&b, &key).await, None);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs Redis at REDIS_URL (default 127.0.0.1:6379)"]
+async fn load_ready_answers_hits_only_and_follows_invalidations() {
+    let url = common::redis_url();
+    let (store, prefix, _cleanup) = store_on(&url, |c| c).await;
+    let key = new_session(&store, 0).await;
+    assert!(store.load_ready(&key).is_none(), "cold: needs Redis");
+    assert_eq!(loaded_n(&store, &key).await, Some(0));
+    let hit = store
+        .load_ready(&key)
+        .expect("warm: answered from the cache");
+    assert_eq!(
+        hit.unwrap().unwrap().values.get("n"),
+        Some(&serde_json::json!(0))
+    );
+
+    let mut raw = common::raw(&url).await;
+    let _: i64 = raw.del(session_name(&prefix, &key)).await.unwrap();
+    eventually(WITHIN, || async { store.load_ready(&key).is_none() }).await;
+    assert_eq!(loaded_n(&store, &key).await, None);
+    assert!(
+        store.load_ready(&key).is_none(),
+        "a deleted session is never a hit"
+    );
+}
