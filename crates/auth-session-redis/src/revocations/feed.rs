@@ -108,7 +108,7 @@ impl Feed {
     /// added ones arrive on the subscription, which is already live), and unlike offset paging
     /// it skips nothing when earlier entries are pruned between pages.
     async fn load_snapshot(&self) -> Result<(), Error> {
-        let now = self.state.clock.now();
+        let now = self.state.clock().now();
         let mut cursor = 0u64;
         let mut loaded = 0usize;
         loop {

@@ -179,7 +179,7 @@ impl fmt::Debug for RedisRevocations {
 impl Revocations for RedisRevocations {
     async fn revoke(&self, revocation: Revocation) -> Result<(), Error> {
         let inner = &self.inner;
-        let now = inner.state.clock.now();
+        let now = inner.state.clock().now();
         let revocation = revocation.retained(now, inner.horizon);
         if revocation.expires_at <= now {
             return Ok(());

@@ -1,6 +1,9 @@
 //! Revocations: "this session / this token / everything this subject had before T is dead",
 //! checked in-process on every request and spread to other instances through a feed.
 
+mod feed_state;
+pub use feed_state::FeedState;
+
 use crate::error::Error;
 use crate::session::SessionKey;
 use crate::time::Timestamp;
