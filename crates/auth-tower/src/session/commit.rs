@@ -23,6 +23,14 @@ pub(crate) struct TouchWrite {
 }
 
 impl Session {
+    /// Whether the request loaded a live session, so its response may show what only that
+    /// user may see (and must not be cached). Asked before committing; a handle that is still
+    /// held elsewhere counts as yes.
+    pub(crate) fn saw_live_session(&self) -> bool {
+        self.try_lock_state()
+            .is_none_or(|state| matches!(state.phase, Phase::Active { .. }))
+    }
+
     /// [`commit`](Self::commit) when no write has to land before the response: the same
     /// outcome without awaiting anything, with the touch (if due) left to the caller to write
     /// after the response. `None` when the request changed something (or, rarely, a clone of

@@ -133,9 +133,10 @@ impl Commit {
         B: Default + Send + 'static,
         E: 'static,
     {
+        let private = self.session.saw_live_session();
         if let Some(quick) = self.session.commit_without_store() {
             let _entered = self.span.enter();
-            apply_cookie(&mut res, &self.config, &quick.cookie);
+            apply_cookie(&mut res, &self.config, &quick.cookie, private);
             let Some(touch) = quick.touch else {
                 return Finished::Now(res);
             };
@@ -153,7 +154,7 @@ impl Commit {
             protocol,
             span,
         } = self;
-        let write = write_then_answer(session, config, protocol, res);
+        let write = write_then_answer(session, config, protocol, res, private);
         Finished::Later(Box::pin(write.instrument(span)))
     }
 }
@@ -165,9 +166,10 @@ async fn write_then_answer<B: Default + 'static, E>(
     config: Arc<SessionConfig>,
     protocol: Protocol,
     mut res: Response<B>,
+    private: bool,
 ) -> Result<Response<B>, E> {
     match session.commit().await {
-        Ok(action) => apply_cookie(&mut res, &config, &action),
+        Ok(action) => apply_cookie(&mut res, &config, &action, private),
         Err(error) => {
             tracing::warn!(target: "auth_tower::session", %error, "session could not be saved; answering 503");
             res = config.style.render(&rejection_for(&error), protocol);
@@ -224,12 +226,25 @@ pub(crate) enum Finished<B, E> {
     Later(BoxFuture<Result<Response<B>, E>>),
 }
 
-/// Put the session cookie on the response, if the commit says.
-fn apply_cookie<B>(res: &mut Response<B>, config: &SessionConfig, action: &cookie::CookieAction) {
-    if cookie::apply(res.headers_mut(), &config.cookie, action) {
-        // A response that sets a session cookie must never be cached.
-        res.headers_mut()
-            .insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+/// Put the session cookie on the response, if the commit says, and keep private answers out
+/// of every cache.
+///
+/// A response that sets a session cookie is never cached (`no-store`, whatever the handler
+/// said). A response to a request that loaded a live session (`private`) may show what only
+/// that user may see: without a `Cache-Control` of the handler's own it gets `no-store` too,
+/// or the browser's back button shows it again after a logout (a shared computer), and a
+/// shared cache could hand it to someone else.
+fn apply_cookie<B>(
+    res: &mut Response<B>,
+    config: &SessionConfig,
+    action: &cookie::CookieAction,
+    private: bool,
+) {
+    let headers = res.headers_mut();
+    if cookie::apply(headers, &config.cookie, action)
+        || (private && !headers.contains_key(CACHE_CONTROL))
+    {
+        headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
 }
 
