@@ -272,7 +272,8 @@ test('session example', async (t) => {
   });
 
   await t.test('logout: cookie gone, back shows nothing private, the old cookie is anonymous', async () => {
-    await page.goto(`${base}/sessions`);
+    const privatePage = await page.goto(`${base}/sessions`);
+    const privateCaching = (await privatePage.allHeaders())['cache-control'] ?? '(none)';
     await page.waitForSelector('text=(this one)');
     await shot(page, 'session-devices-before-logout');
     await page.goto(`${base}/`);
@@ -300,7 +301,7 @@ test('session example', async (t) => {
     assert.equal(me.status, 401, 'the replayed cookie gets a 401 from /api/me');
     await shot(fp, 'session-old-cookie-replayed');
     await fresh.close();
-    assert.deepEqual(leaks, [], 'the back button shows private content after logout');
+    assert.deepEqual(leaks, [], `the back button shows private content after logout (the signed-in /sessions page was served with Cache-Control: ${privateCaching})`);
     note('session: logout clears the cookie; back (to / and to /sessions) shows nothing private; the old cookie replayed in a fresh context is anonymous (login form, /api/me 401)');
   });
   await ctx.close();
