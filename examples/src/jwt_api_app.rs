@@ -1,6 +1,8 @@
 //! A JSON API on bearer JWTs: token endpoints under `/auth` (login, refresh, logout, logout
-//! everywhere), the JWKS at `/.well-known/jwks.json`, `GET /api/me` for any valid token and
-//! `GET /api/reports` for tokens with the `reports:read` scope.
+//! everywhere), the JWKS at `/.well-known/jwks.json`, discovery metadata at
+//! `/.well-known/openid-configuration` (so another service can follow it as an issuer, as the
+//! `resource-server` example does), `GET /api/me` for any valid token and `GET /api/reports`
+//! for tokens with the `reports:read` scope.
 //!
 //! Users: alice / wonderland (scope `reports:read`) and bob / builder (no scope).
 //!
@@ -28,7 +30,7 @@ use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// The `iss` of the example's tokens.
+/// The default `iss` of the example's tokens ([`Options::issuer`]).
 pub const ISSUER: &str = "http://127.0.0.1/jwt-api";
 /// The `aud` of the example's tokens.
 pub const AUDIENCE: &str = "jwt-api";
@@ -127,6 +129,9 @@ impl From<Backends> for Stores {
 /// Tunables of the example (the defaults suit `cargo run`).
 #[derive(Clone, Debug)]
 pub struct Options {
+    /// The `iss` of the tokens (default [`ISSUER`]). For other services to discover the keys
+    /// it must be the URL the app is reachable at: the metadata names the JWKS under it.
+    pub issuer: String,
     /// Access-token lifetime (default 15 minutes).
     pub access_ttl: Duration,
     /// The refresh-token reuse grace window (default 10 s; zero makes every second use a reuse).
@@ -144,6 +149,7 @@ pub struct Options {
 impl Default for Options {
     fn default() -> Self {
         Self {
+            issuer: ISSUER.to_owned(),
             access_ttl: Duration::from_secs(15 * 60),
             refresh_grace: Duration::from_secs(10),
             family_lifetime: Duration::from_secs(30 * 24 * 3600),
@@ -163,13 +169,13 @@ pub fn router(
     options: &Options,
 ) -> Result<Router, Box<dyn std::error::Error + Send + Sync>> {
     let issuer = Issuer::builder()
-        .with_issuer(ISSUER)
+        .with_issuer(&options.issuer)
         .with_audience(AUDIENCE)
         .with_keys(keys.signing.clone())
         .with_ttl(options.access_ttl)
         .build()?;
     let verifier = Verifier::builder()
-        .with_issuer(ISSUER)
+        .with_issuer(&options.issuer)
         .with_audience(AUDIENCE)
         .with_keys(keys.signing.clone())
         .with_revocations(stores.revocations.clone())
@@ -200,11 +206,22 @@ pub fn router(
                 .with_scope("reports:read")
                 .with_realm(REALM),
         );
+    // OpenID Connect Discovery 1.0 metadata: what `RemoteJwks::discover` reads (the issuer,
+    // exactly as in the tokens, and where the JWKS is).
+    let metadata = serde_json::json!({
+        "issuer": options.issuer,
+        "jwks_uri": format!("{}/.well-known/jwks.json", options.issuer.trim_end_matches('/')),
+        "token_endpoint": format!("{}/auth/login", options.issuer.trim_end_matches('/')),
+    });
     Ok(Router::new()
         .route("/api/me", get(me))
         .merge(reports)
         .layer(JwtLayer::builder(verifier).with_realm(REALM).build()?)
-        .merge(endpoints.router()))
+        .merge(endpoints.router())
+        .route(
+            "/.well-known/openid-configuration",
+            get(move || std::future::ready(Json(metadata.clone()))),
+        ))
 }
 
 async fn check_credentials(login: LoginAttempt) -> Result<Option<Identity>, Infallible> {

@@ -8,6 +8,8 @@
 //! - [`jwt_api_app`]: a JSON API on bearer JWTs with token endpoints
 //!   (`cargo run -p examples --bin jwt-api`); the `revocation` example runs two instances of
 //!   it on one Redis or PostgreSQL database and measures how fast a logout reaches the other.
+//! - [`resource_server_app`]: an API on tokens from an identity provider, found by discovery
+//!   (`cargo run -p examples --bin resource-server`; on its own it follows the jwt-api example).
 //! - [`backend`]: where every example keeps its state (PostgreSQL with `DATABASE_URL`, Redis
 //!   with `REDIS_URL`, else memory), chosen in one place.
 
@@ -15,5 +17,6 @@ pub mod backend;
 pub mod grpc_app;
 pub mod hybrid_app;
 pub mod jwt_api_app;
+pub mod resource_server_app;
 pub mod session_app;
 pub mod support;

@@ -1,11 +1,15 @@
 //! Tokens from a real OpenID Provider that nobody here wrote (`oidc-provider`, started on
 //! loopback by the test): discovery, a valid token with its scopes, the exact RFC 6750 refusals
 //! for a wrong audience, an expired and a tampered token, a key rotation picked up by one
-//! refetch, and an outage: cached keys until the stale limit, then 503.
+//! refetch, and an outage: cached keys until the stale limit, then 503. Then the same tokens
+//! through a trusted external issuer (its defaults, an authorized-party check) and next to our
+//! own issuer's tokens on one layer.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use auth_tower::auth_jwt::{RemoteJwks, RemoteJwksConfig, Verifier};
+use auth_tower::auth_jwt::{
+    Algorithm, Issuer, Key, RemoteJwks, RemoteJwksConfig, SharedKeySet, TrustedIssuer, Verifier,
+};
 use auth_tower::{Identity, JwtLayer, RequireAuth};
 use axum::Router;
 use axum::routing::get;
@@ -179,6 +183,134 @@ async fn when_the_provider_stops_cached_keys_work_until_the_stale_limit_then_503
         "cached keys were dropped too early ({after:?})"
     );
     println!("IdP stopped: cached keys served for {after:?}, then 503");
+}
+
+/// `/api/me` (subject and scopes) and `/api/admin` behind `verifier`.
+async fn server_with(verifier: Verifier) -> TestServer {
+    let me = |who: Identity| async move {
+        let mut scopes: Vec<&str> = who.scopes().iter().map(String::as_str).collect();
+        scopes.sort_unstable();
+        format!("{} {}", who.subject(), scopes.join(","))
+    };
+    let app = Router::new()
+        .route("/api/admin", get(|| async { "admin" }))
+        .route_layer(RequireAuth::identity().with_scope("admin"))
+        .route("/api/me", get(me))
+        .layer(JwtLayer::new(verifier));
+    TestServer::start(app).await
+}
+
+#[tokio::test]
+#[ignore = "needs node and the OpenID Provider (npm ci --prefix tests/oidc)"]
+async fn an_external_issuer_with_its_defaults_and_an_authorized_party() {
+    let idp = OidcProvider::start();
+    let keys = RemoteJwks::discover(idp.issuer(), config()).unwrap();
+    keys.refresh().await.expect(NEEDS);
+    let trusted = |party: &str| {
+        TrustedIssuer::remote(idp.issuer(), &keys)
+            .with_audience(API)
+            .with_authorized_party(party)
+    };
+    let api = server_with(
+        Verifier::builder()
+            .with_trusted_issuer(trusted("api-client"))
+            .build()
+            .unwrap(),
+    )
+    .await;
+
+    // The provider's token as it is: typ at+jwt, scope, client_id, no sid.
+    let token = idp.token(API, "orders:read admin").await;
+    let header: serde_json::Value =
+        serde_json::from_slice(&b64_decode(token.split('.').next().unwrap())).unwrap();
+    assert_eq!(header["typ"], "at+jwt");
+    let claims: serde_json::Value =
+        serde_json::from_slice(&b64_decode(token.split('.').nth(1).unwrap())).unwrap();
+    assert_eq!(claims["client_id"], "api-client");
+    assert!(claims.get("sid").is_none());
+    let a = get_with(&api, "/api/me", &token).await;
+    assert_eq!(a.status, 200, "{}", a.body);
+    assert_eq!(a.body, "api-client admin,orders:read");
+    assert_eq!(get_with(&api, "/api/admin", &token).await.status, 200);
+
+    // The same token at a server that accepts only another client's tokens.
+    let strict = server_with(
+        Verifier::builder()
+            .with_trusted_issuer(trusted("another-client"))
+            .build()
+            .unwrap(),
+    )
+    .await;
+    assert_invalid_token(
+        &get_with(&strict, "/api/me", &token).await,
+        "the token was issued to another client",
+    );
+    // Another audience is still refused.
+    let other = idp.token(OTHER_API, "orders:read").await;
+    assert_invalid_token(
+        &get_with(&api, "/api/me", &other).await,
+        "not intended for us",
+    );
+}
+
+#[tokio::test]
+#[ignore = "needs node and the OpenID Provider (npm ci --prefix tests/oidc)"]
+async fn the_providers_tokens_and_our_own_on_one_layer() {
+    let idp = OidcProvider::start();
+    let keys = RemoteJwks::discover(idp.issuer(), config()).unwrap();
+    keys.refresh().await.expect(NEEDS);
+    const OWN: &str = "https://auth.api.example";
+    let own_keys = SharedKeySet::from(Key::generate("own-1", Algorithm::ES256).unwrap());
+    let own_issuer = |iss: &str| {
+        Issuer::builder()
+            .with_issuer(iss)
+            .with_audience(API)
+            .with_keys(own_keys.clone())
+            .build()
+            .unwrap()
+    };
+    let api = server_with(
+        Verifier::builder()
+            .with_issuer(OWN)
+            .with_audience(API)
+            .with_keys(own_keys.clone())
+            .with_trusted_issuer(TrustedIssuer::remote(idp.issuer(), &keys).with_audience(API))
+            .build()
+            .unwrap(),
+    )
+    .await;
+
+    // Each issuer's tokens are accepted.
+    let theirs = idp.token(API, "orders:read").await;
+    let a = get_with(&api, "/api/me", &theirs).await;
+    assert_eq!(a.status, 200, "{}", a.body);
+    assert_eq!(a.body, "api-client orders:read");
+    let ours = own_issuer(OWN)
+        .issue(&Identity::new("user-42").with_scope("admin"))
+        .unwrap();
+    let a = get_with(&api, "/api/me", ours.as_str()).await;
+    assert_eq!(a.status, 200, "{}", a.body);
+    assert_eq!(a.body, "user-42 admin");
+    assert_eq!(
+        get_with(&api, "/api/admin", ours.as_str()).await.status,
+        200
+    );
+
+    // Signed with our key but claiming the provider's `iss`: only the provider's keys are
+    // tried, and none has our kid.
+    let forged = own_issuer(idp.issuer()).issue(&Identity::new("x")).unwrap();
+    assert_invalid_token(
+        &get_with(&api, "/api/me", forged.as_str()).await,
+        "no key with this kid",
+    );
+    // An issuer nobody configured.
+    let unknown = own_issuer("https://unknown.example")
+        .issue(&Identity::new("x"))
+        .unwrap();
+    assert_invalid_token(
+        &get_with(&api, "/api/me", unknown.as_str()).await,
+        "unexpected issuer",
+    );
 }
 
 fn token_kid(token: &str) -> String {

@@ -206,6 +206,54 @@ impl Identity {
         self.claims.get(name)
     }
 
+    /// The extra claims as a type of yours (serde), so handlers need not dig in a map. Claims
+    /// the type does not name are ignored (unless it says `deny_unknown_fields`); the
+    /// registered claims the verifier consumed (`iss`, `sub`, `aud`, `exp`, `iat`, `nbf`,
+    /// `jti`, `auth_time`, and for our own tokens `sid`, `scope`, `roles`) are not among them.
+    ///
+    /// ```
+    /// use auth_core::Identity;
+    /// #[derive(Debug, serde::Deserialize)]
+    /// struct Profile {
+    ///     email: String,
+    ///     #[serde(default)]
+    ///     tenant: Option<String>,
+    /// }
+    /// let who = Identity::new("u").with_claim("email", "ada@example.com");
+    /// let profile: Profile = who.claims_as()?;
+    /// assert_eq!(profile.email, "ada@example.com");
+    ///
+    /// let e = Identity::new("u").with_claim("email", 3).claims_as::<Profile>().unwrap_err();
+    /// assert_eq!(e.claim(), Some("email"));
+    /// # Ok::<(), auth_core::ClaimsError>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`ClaimsError`], naming the claim that is missing or of the wrong type.
+    pub fn claims_as<T: serde::de::DeserializeOwned>(&self) -> Result<T, ClaimsError> {
+        use serde::de::value::MapDeserializer;
+        let map = MapDeserializer::<_, serde_json::Error>::new(
+            self.claims.iter().map(|(k, v)| (k.as_str(), v)),
+        );
+        serde_path_to_error::deserialize(map).map_err(|e| {
+            let path = e.path().to_string();
+            let inner = e.into_inner().to_string();
+            // A missing field is reported at the parent; name it from serde's message.
+            let claim = if path == "." {
+                inner
+                    .strip_prefix("missing field `")
+                    .and_then(|rest| rest.split('`').next())
+                    .map(str::to_owned)
+            } else {
+                Some(path)
+            };
+            ClaimsError {
+                claim,
+                message: inner,
+            }
+        })
+    }
+
     /// How the identity was established.
     pub fn method(&self) -> AuthMethod {
         self.method
@@ -221,6 +269,32 @@ impl Identity {
         self.expires_at
     }
 }
+
+/// Why [`Identity::claims_as`] could not read the claims as the asked type: which claim (a
+/// path such as `address.city` for a nested one) and what was wrong with it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClaimsError {
+    claim: Option<String>,
+    message: String,
+}
+
+impl ClaimsError {
+    /// The claim that failed (`None` when serde could not say).
+    pub fn claim(&self) -> Option<&str> {
+        self.claim.as_deref()
+    }
+}
+
+impl fmt::Display for ClaimsError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.claim {
+            Some(claim) => write!(f, "the claim `{claim}`: {}", self.message),
+            None => write!(f, "the claims: {}", self.message),
+        }
+    }
+}
+
+impl std::error::Error for ClaimsError {}
 
 /// A scope or role an identity lacks: the error of [`Identity::check_scope`] and
 /// [`Identity::check_role`]. Its `Display` is the client-safe description every refusal
@@ -271,6 +345,45 @@ impl std::error::Error for NotGranted {}
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[derive(Debug, serde::Deserialize)]
+    #[allow(dead_code)]
+    struct Custom {
+        tenant: String,
+        #[serde(default)]
+        address: Option<Address>,
+    }
+
+    #[derive(Debug, serde::Deserialize)]
+    struct Address {
+        #[allow(dead_code)]
+        city: String,
+    }
+
+    #[test]
+    fn claims_as_names_the_claim_that_failed() {
+        let ok = Identity::new("u")
+            .with_claim("tenant", "acme")
+            .with_claim("other", 1);
+        assert_eq!(ok.claims_as::<Custom>().unwrap().tenant, "acme");
+        let missing = Identity::new("u").claims_as::<Custom>().unwrap_err();
+        assert_eq!(missing.claim(), Some("tenant"));
+        let wrong = Identity::new("u").with_claim("tenant", 7);
+        assert_eq!(
+            wrong.claims_as::<Custom>().unwrap_err().claim(),
+            Some("tenant")
+        );
+        let nested = Identity::new("u")
+            .with_claim("tenant", "acme")
+            .with_claim("address", serde_json::json!({"city": false}));
+        let e = nested.claims_as::<Custom>().unwrap_err();
+        assert_eq!(e.claim(), Some("address.city"));
+        assert!(
+            e.to_string()
+                .starts_with("the claim `address.city`: invalid type"),
+            "{e}"
+        );
+    }
 
     #[test]
     fn serde_round_trip_keeps_everything() {

@@ -38,7 +38,7 @@ pub use context::AuthContext;
 #[doc(hidden)]
 pub use context::{IdentitySource, Refusal, RefusalRenderer};
 pub use error::{Error, ErrorKind};
-pub use identity::{AuthMethod, Identity, NotGranted};
+pub use identity::{AuthMethod, ClaimsError, Identity, NotGranted};
 pub use revocation::{Revocation, RevocationProbe, RevocationTarget, Revocations};
 // Building blocks of the crates' own `Revocations` implementations (the memory store here,
 // Redis in auth-session-redis); not part of the API applications use.

@@ -18,13 +18,13 @@
 //!
 //! An entry is used only while all of these hold, checked on every hit:
 //! - the clock is before its `exp` (and before the end of the maximum age, when one is set);
-//! - the key that verified it is still in the key set, as the same key (a rotated-out or
-//!   replaced `kid` invalidates the entry);
+//! - the key that verified it is still in the key set of the issuer that verified it, as the
+//!   same key (a rotated-out or replaced `kid` invalidates the entry; with several issuers,
+//!   the entry names its issuer, so another issuer's key under the same `kid` never counts);
 //! - revocation is checked by the verifier on every hit, and a revoked entry is dropped.
 //!
 //! Sharded mutexes keep contention low; each shard evicts first-in-first-out when full.
 
-use crate::keys::KeySet;
 use auth_core::{Identity, Timestamp};
 use std::collections::{HashMap, VecDeque};
 use std::hash::{BuildHasher, BuildHasherDefault, Hasher, RandomState};
@@ -67,6 +67,8 @@ pub(crate) struct Entry {
     pub(crate) jti: Option<Arc<str>>,
     pub(crate) issued_at: Timestamp,
     pub(crate) valid_until: Timestamp,
+    /// The index of the issuer whose key verified the token.
+    pub(crate) issuer: usize,
     pub(crate) kid: Arc<str>,
     pub(crate) key_instance: u64,
     /// The verified token's signature segment, compared on every hit.
@@ -122,14 +124,15 @@ impl TokenCache {
             .unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// The entry for `token` (whose digest is `digest`) if it is still usable at `now` with
-    /// `keys`; stale entries are dropped on the way.
+    /// The entry for `token` (whose digest is `digest`) if it is still usable at `now` and
+    /// `key_still_there` says the key that verified it is still its issuer's; stale entries are
+    /// dropped on the way.
     pub(crate) fn get(
         &self,
         digest: &TokenDigest,
         token: &str,
         now: Timestamp,
-        keys: &KeySet,
+        key_still_there: impl FnOnce(&Entry) -> bool,
     ) -> Option<Entry> {
         let mut shard = self.shard(digest);
         let entry = shard.map.get(digest)?;
@@ -137,10 +140,7 @@ impl TokenCache {
             // Another token under the same digest: not this one's verification.
             return None;
         }
-        let key_still_there = keys
-            .get(&entry.kid)
-            .is_some_and(|k| k.instance() == entry.key_instance);
-        if now < entry.valid_until && key_still_there {
+        if now < entry.valid_until && key_still_there(entry) {
             return Some(entry.clone());
         }
         shard.map.remove(digest);
@@ -193,7 +193,16 @@ impl TokenCache {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::keys::KeySet;
     use crate::{Algorithm, Key};
+
+    /// The verifier's key check, over one key set.
+    fn in_set(keys: &KeySet) -> impl Fn(&Entry) -> bool + '_ {
+        |e| {
+            keys.get(&e.kid)
+                .is_some_and(|k| k.instance() == e.key_instance)
+        }
+    }
 
     fn entry(kid: &Arc<str>, instance: u64, until: i64) -> Entry {
         Entry {
@@ -201,6 +210,7 @@ mod tests {
             jti: None,
             issued_at: Timestamp::from_unix_millis(0),
             valid_until: Timestamp::from_unix_millis(until),
+            issuer: 0,
             kid: kid.clone(),
             key_instance: instance,
             signature: "sig".into(),
@@ -224,25 +234,30 @@ mod tests {
         assert_ne!(d, TokenCache::new(32).digest("t"), "keyed per cache");
         cache.insert(d, entry(&kid, instance, 100));
         let now = Timestamp::from_unix_millis(50);
-        assert!(cache.get(&d, "h.p.sig", now, &keys).is_some());
+        assert!(cache.get(&d, "h.p.sig", now, in_set(&keys)).is_some());
         assert!(
             cache
-                .get(&d, "h.p.sig", Timestamp::from_unix_millis(100), &keys)
+                .get(
+                    &d,
+                    "h.p.sig",
+                    Timestamp::from_unix_millis(100),
+                    in_set(&keys)
+                )
                 .is_none()
         );
         assert!(
-            cache.get(&d, "h.p.sig", now, &keys).is_none(),
+            cache.get(&d, "h.p.sig", now, in_set(&keys)).is_none(),
             "dropped once stale"
         );
         cache.insert(d, entry(&kid, instance + 999, 100));
         assert!(
-            cache.get(&d, "h.p.sig", now, &keys).is_none(),
+            cache.get(&d, "h.p.sig", now, in_set(&keys)).is_none(),
             "a different key under the same kid"
         );
         let other = KeySet::single(Key::hmac("x", Algorithm::HS256, &[1; 32]).unwrap()).unwrap();
         cache.insert(d, entry(&kid, instance, 100));
         assert!(
-            cache.get(&d, "h.p.sig", now, &other).is_none(),
+            cache.get(&d, "h.p.sig", now, in_set(&other)).is_none(),
             "kid left the set"
         );
         cache.clear();
@@ -259,10 +274,10 @@ mod tests {
         // As if "h.p.forged" collided with the cached token's digest.
         let d = cache.digest("h.p.sig");
         cache.insert(d, entry(&kid, instance, 100));
-        assert!(cache.get(&d, "h.p.sig", now, &keys).is_some());
-        assert!(cache.get(&d, "h.p2.forged", now, &keys).is_none());
+        assert!(cache.get(&d, "h.p.sig", now, in_set(&keys)).is_some());
+        assert!(cache.get(&d, "h.p2.forged", now, in_set(&keys)).is_none());
         assert!(
-            cache.get(&d, "h.p2.sig", now, &keys).is_some(),
+            cache.get(&d, "h.p2.sig", now, in_set(&keys)).is_some(),
             "only the signature is kept"
         );
         assert_eq!(signature_of("a.b.c"), "c");

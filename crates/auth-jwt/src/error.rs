@@ -53,6 +53,10 @@ pub enum ErrorKind {
     WrongIssuer,
     /// `aud` does not contain the configured audience.
     WrongAudience,
+    /// The token was issued to another client than the one an issuer's
+    /// [`with_authorized_party`](crate::TrustedIssuer::with_authorized_party) names (`azp`,
+    /// else `client_id`).
+    WrongAuthorizedParty,
     /// `exp` has passed (`exp <= now - leeway`).
     Expired,
     /// `nbf` is in the future.
@@ -106,6 +110,7 @@ impl ErrorKind {
             Self::InvalidClaim => "invalid_claim",
             Self::WrongIssuer => "wrong_issuer",
             Self::WrongAudience => "wrong_audience",
+            Self::WrongAuthorizedParty => "wrong_authorized_party",
             Self::Expired => "expired",
             Self::NotYetValid => "not_yet_valid",
             Self::IssuedInFuture => "issued_in_future",
@@ -147,6 +152,7 @@ impl ErrorKind {
             | Self::InvalidClaim
             | Self::WrongIssuer
             | Self::WrongAudience
+            | Self::WrongAuthorizedParty
             | Self::Expired
             | Self::NotYetValid
             | Self::IssuedInFuture

@@ -57,7 +57,10 @@ pub use refresh::{
     FamilyId, FamilyRecord, MemoryRefreshStore, RefreshStore, RefreshToken, RefreshTokens,
     RefreshTokensBuilder, RotateRequest, Rotation, TokenPair,
 };
-pub use verify::{Verifier, VerifierBuilder, bearer_token, require_scope};
+pub use verify::{
+    ClaimMapping, Claims, TrustedIssuer, TypPolicy, Verifier, VerifierBuilder, bearer_token,
+    require_scope,
+};
 
 #[cfg(feature = "remote-jwks")]
 pub use remote_jwks::{RemoteJwks, RemoteJwksConfig};

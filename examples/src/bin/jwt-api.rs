@@ -11,7 +11,9 @@
 //!
 //! In-memory stores, PostgreSQL when `DATABASE_URL` is set (schema `jwt_api`), or Redis when
 //! `REDIS_URL` is set (`REDIS_URL=redis://127.0.0.1:6379/`).
-//! `PORT` changes the port (default 3001). Keys: a fresh ES256 key and refresh secret per run,
+//! `PORT` changes the port (default 3001); the issuer is `http://127.0.0.1:PORT`, with its
+//! discovery metadata at `/.well-known/openid-configuration` (`ISSUER` overrides it, e.g. for a
+//! public URL). Keys: a fresh ES256 key and refresh secret per run,
 //! unless `JWT_KEY_FILE` (an ES256 private key, PKCS#8 PEM) and `REFRESH_SECRET` (at least 32
 //! bytes) are given; production loads them from a secret store, the same on every instance.
 
@@ -39,6 +41,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     let backend = Backend::from_env();
     tracing::info!("refresh tokens and revocations {}", backend.describe());
     let stores = Stores::from(backend.connect("jwt_api").await?);
-    let app = jwt_api_app::router(&keys, &stores, &Options::default())?;
+    let port = std::env::var("PORT").unwrap_or_else(|_| "3001".into());
+    let options = Options {
+        issuer: std::env::var("ISSUER").unwrap_or_else(|_| format!("http://127.0.0.1:{port}")),
+        ..Options::default()
+    };
+    tracing::info!("issuer {}", options.issuer);
+    let app = jwt_api_app::router(&keys, &stores, &options)?;
     examples::support::serve(app, "jwt-api", "3001").await
 }

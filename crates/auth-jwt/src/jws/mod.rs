@@ -83,6 +83,11 @@ pub(crate) fn parse(token: &str, max_len: usize) -> Result<Parsed<'_>, Error> {
 }
 
 impl Parsed<'_> {
+    /// The decoded payload, NOT verified: read only to choose among configured issuers.
+    pub(crate) fn payload(&self) -> &[u8] {
+        &self.payload
+    }
+
     /// The key the header names (or the set's only key when there is no `kid`).
     pub(crate) fn resolve_key(&self, keys: &KeySet) -> Result<Arc<Key>, Error> {
         let found = match &self.header.kid {

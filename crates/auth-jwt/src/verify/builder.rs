@@ -1,7 +1,8 @@
 //! [`VerifierBuilder`]: configuration for a [`Verifier`], checked when built.
 
 use super::claims::Profile;
-use super::{Inner, KeyRefresh, Verifier};
+use super::trusted::TrustedIssuer;
+use super::{Inner, KeyRefresh, Trusted, Verifier};
 use crate::cache::TokenCache;
 use crate::error::Error;
 use crate::jws::DEFAULT_MAX_TOKEN_LEN;
@@ -19,12 +20,19 @@ pub(crate) const DEFAULT_CACHE_CAPACITY: usize = 10_000;
 const MAX_LEEWAY: Duration = Duration::from_secs(300);
 
 /// Builds a [`Verifier`]; see [`Verifier::builder`].
+///
+/// [`with_issuer`](Self::with_issuer), [`with_audience`](Self::with_audience) and
+/// [`with_keys`](Self::with_keys) (or [`with_remote_jwks`](Self::with_remote_jwks)) name our
+/// own issuer, held to the strict profile (`typ: at+jwt`, `sid` one of our sessions, revocation).
+/// [`with_trusted_issuer`](Self::with_trusted_issuer) adds an external one; a verifier takes
+/// either or both, and any number of trusted issuers.
 #[must_use]
 pub struct VerifierBuilder {
     issuer: String,
     audience: String,
     keys: Option<SharedKeySet>,
     refresh: Option<Arc<dyn KeyRefresh>>,
+    trusted: Vec<TrustedIssuer>,
     revocations: Option<Arc<dyn Revocations>>,
     clock: Arc<dyn Clock>,
     leeway: Duration,
@@ -40,6 +48,7 @@ impl VerifierBuilder {
             audience: String::new(),
             keys: None,
             refresh: None,
+            trusted: Vec::new(),
             revocations: None,
             clock: Arc::new(SystemClock),
             leeway: DEFAULT_LEEWAY,
@@ -75,6 +84,42 @@ impl VerifierBuilder {
     pub fn with_remote_jwks(mut self, jwks: &crate::RemoteJwks) -> Self {
         self.keys = Some(jwks.keys());
         self.refresh = Some(jwks.refresher());
+        self
+    }
+
+    /// Also accept the tokens of `issuer` (repeatable: one call per issuer). With more than one
+    /// issuer, a token's `iss` picks which issuer's keys and profile apply; a token whose `iss`
+    /// names none of them is refused ([`WrongIssuer`](crate::ErrorKind::WrongIssuer)) before
+    /// any key lookup or fetch, and a token is only ever verified with its issuer's keys.
+    ///
+    /// ```
+    /// use auth_jwt::{Algorithm, ClaimMapping, Issuer, Key, SharedKeySet, TrustedIssuer, Verifier};
+    /// use auth_core::Identity;
+    /// // Our own tokens...
+    /// let ours = SharedKeySet::from(Key::generate_hmac("own-1", Algorithm::HS256)?);
+    /// // ...and an identity provider's (its keys would usually come from `RemoteJwks`).
+    /// let idp_key = Key::generate_hmac("idp-1", Algorithm::HS256)?;
+    /// let verifier = Verifier::builder()
+    ///     .with_issuer("https://auth.example")
+    ///     .with_audience("api")
+    ///     .with_keys(ours.clone())
+    ///     .with_trusted_issuer(
+    ///         TrustedIssuer::new("https://idp.example", idp_key)
+    ///             .with_audience("api")
+    ///             .with_claim_mapping(ClaimMapping::okta()),
+    ///     )
+    ///     .build()?;
+    /// let issuer = Issuer::builder()
+    ///     .with_issuer("https://auth.example")
+    ///     .with_audience("api")
+    ///     .with_keys(ours)
+    ///     .build()?;
+    /// let token = issuer.issue(&Identity::new("user-42"))?;
+    /// assert_eq!(verifier.verify_sync(token.as_str())?.subject(), "user-42");
+    /// # Ok::<(), auth_jwt::Error>(())
+    /// ```
+    pub fn with_trusted_issuer(mut self, issuer: TrustedIssuer) -> Self {
+        self.trusted.push(issuer);
         self
     }
 
@@ -122,18 +167,27 @@ impl VerifierBuilder {
     /// Build the verifier.
     ///
     /// # Errors
-    /// [`ErrorKind::Config`](crate::ErrorKind::Config) for a missing or empty issuer or audience, no
-    /// keys, a leeway over 5 minutes, a size limit under 256 bytes, or a maximum age longer
-    /// than the revocation list's horizon.
+    /// [`ErrorKind::Config`](crate::ErrorKind::Config) for no issuer at all, our own issuer
+    /// without its issuer, audience or keys, a trusted issuer without an audience, two issuers
+    /// with the same `iss`, a leeway over 5 minutes, a size limit under 256 bytes, or a
+    /// maximum age longer than the revocation list's horizon.
     pub fn build(self) -> Result<Verifier, Error> {
-        if self.issuer.is_empty() || self.audience.is_empty() {
+        let own_named = !self.issuer.is_empty() || !self.audience.is_empty() || self.keys.is_some();
+        if (own_named || self.trusted.is_empty())
+            && (self.issuer.is_empty() || self.audience.is_empty())
+        {
             return Err(Error::config(
                 "a verifier needs an issuer and an audience (with_issuer, with_audience)",
             ));
         }
-        let keys = self.keys.ok_or_else(|| {
-            Error::config("a verifier needs keys (with_keys or with_remote_jwks)")
-        })?;
+        if own_named && self.keys.is_none() {
+            return Err(Error::config(
+                "a verifier needs keys (with_keys or with_remote_jwks)",
+            ));
+        }
+        for t in &self.trusted {
+            t.validate()?;
+        }
         if self.leeway > MAX_LEEWAY {
             return Err(Error::config("a leeway over 5 minutes is refused"));
         }
@@ -148,15 +202,41 @@ impl VerifierBuilder {
                 max_age.saturating_add(self.leeway),
             )?;
         }
+        let mut issuers = Vec::with_capacity(self.trusted.len() + 1);
+        if let Some(keys) = self.keys {
+            issuers.push(Trusted {
+                keys,
+                refresh: self.refresh,
+                profile: Profile {
+                    issuer: self.issuer,
+                    audiences: Box::new([self.audience]),
+                    leeway: self.leeway,
+                    max_age: self.max_age,
+                    external: None,
+                },
+            });
+        }
+        for t in self.trusted {
+            if issuers.iter().any(|i| i.profile.issuer == t.issuer) {
+                return Err(Error::config(format!(
+                    "the issuer {:?} is configured twice",
+                    t.issuer
+                )));
+            }
+            issuers.push(Trusted {
+                keys: t.keys,
+                refresh: t.refresh,
+                profile: Profile {
+                    issuer: t.issuer,
+                    audiences: t.audiences.into(),
+                    leeway: self.leeway,
+                    max_age: self.max_age,
+                    external: Some(t.external),
+                },
+            });
+        }
         Ok(Verifier::from_inner(Inner {
-            keys,
-            refresh: self.refresh,
-            profile: Profile {
-                issuer: self.issuer,
-                audience: self.audience,
-                leeway: self.leeway,
-                max_age: self.max_age,
-            },
+            issuers: issuers.into(),
             revocations: self.revocations,
             clock: self.clock,
             cache: (self.cache_capacity > 0).then(|| TokenCache::new(self.cache_capacity)),
@@ -170,6 +250,7 @@ impl fmt::Debug for VerifierBuilder {
         f.debug_struct("VerifierBuilder")
             .field("issuer", &self.issuer)
             .field("audience", &self.audience)
+            .field("trusted", &self.trusted)
             .field("leeway", &self.leeway)
             .field("max_age", &self.max_age)
             .field("max_len", &self.max_len)

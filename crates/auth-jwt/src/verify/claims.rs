@@ -1,10 +1,10 @@
 //! The access-token claim profile (RFC 9068 / RFC 8725): what must be present, of which JSON
 //! type, and how time is judged. One function, [`check`], applies all of it.
 
+use super::trusted::External;
 use crate::error::{Error, ErrorKind};
 use crate::json::{self, Object, Scalar, Str};
 use auth_core::{AuthMethod, Identity, SessionKey, Timestamp};
-use serde::Deserialize;
 use serde::de::{self, MapAccess, Visitor};
 use std::borrow::Cow;
 use std::fmt;
@@ -26,13 +26,17 @@ pub(crate) const REGISTERED: [&str; 11] = [
     "auth_time",
 ];
 
-/// What a verifier requires of claims.
+/// What a verifier requires of one issuer's claims.
 #[derive(Debug, Clone)]
 pub(crate) struct Profile {
     pub(crate) issuer: String,
-    pub(crate) audience: String,
+    /// A token is for us when its `aud` holds any of these.
+    pub(crate) audiences: Box<[String]>,
     pub(crate) leeway: Duration,
     pub(crate) max_age: Option<Duration>,
+    /// `None` for our own issuer (`sid` is one of our sessions, scopes from `scope`, roles
+    /// from `roles`); an external issuer's `typ` policy, mapping and authorized party.
+    pub(crate) external: Option<External>,
 }
 
 /// The checked claims of an access token.
@@ -50,7 +54,9 @@ fn err(kind: ErrorKind, message: &'static str) -> Error {
 }
 
 /// The claims as read: registered claims kept aside (borrowed where possible), every other
-/// claim collected for [`Identity::claims`]; duplicate names refused at any depth.
+/// claim collected for [`Identity::claims`]; duplicate names refused at any depth. For an
+/// external issuer, `sid`, `scope` and `roles` are ordinary claims (its `sid` is its own
+/// session id, and its claim mapping reads scopes and roles from the collected claims).
 #[derive(Default)]
 struct RawClaims<'de> {
     iss: Option<Scalar<'de>>,
@@ -67,13 +73,9 @@ struct RawClaims<'de> {
     extra: Object,
 }
 
-impl<'de> Deserialize<'de> for RawClaims<'de> {
-    fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_map(ClaimsVisitor)
-    }
+struct ClaimsVisitor {
+    own: bool,
 }
-
-struct ClaimsVisitor;
 
 impl<'de> Visitor<'de> for ClaimsVisitor {
     type Value = RawClaims<'de>;
@@ -86,6 +88,13 @@ impl<'de> Visitor<'de> for ClaimsVisitor {
         let mut raw = RawClaims::default();
         while let Some(Str(name)) = map.next_key::<Str<'de>>()? {
             let slot = match &*name {
+                "sid" | "scope" | "roles" if !self.own => {
+                    let value = json::strict_value(&mut map)?;
+                    if raw.extra.insert(name.into_owned(), value).is_some() {
+                        return Err(json::duplicate());
+                    }
+                    continue;
+                }
                 "iss" => &mut raw.iss,
                 "sub" => &mut raw.sub,
                 "aud" => &mut raw.aud,
@@ -171,13 +180,13 @@ fn check_issuer(iss: Option<&Scalar<'_>>, profile: &Profile) -> Result<(), Error
 }
 
 fn check_audience(aud: Option<&Scalar<'_>>, profile: &Profile) -> Result<(), Error> {
-    let ours = profile.audience.as_str();
+    let ours = &*profile.audiences;
     match aud {
         None => Err(err(ErrorKind::MissingClaim, "the `aud` claim is required")),
-        Some(Scalar::Str(aud)) if aud == ours => Ok(()),
+        Some(Scalar::Str(aud)) if ours.iter().any(|o| o == aud) => Ok(()),
         Some(Scalar::Str(_)) => Err(err(ErrorKind::WrongAudience, "not intended for us")),
         Some(Scalar::List(items)) if !items.is_empty() => {
-            if items.iter().any(|a| a == ours) {
+            if items.iter().any(|a| ours.iter().any(|o| o == a)) {
                 Ok(())
             } else {
                 Err(err(ErrorKind::WrongAudience, "not intended for us"))
@@ -212,12 +221,19 @@ fn string_list(
 
 /// Parse `payload` and apply the profile at time `now`.
 pub(crate) fn check(payload: &[u8], profile: &Profile, now: Timestamp) -> Result<Checked, Error> {
-    let raw: RawClaims<'_> = serde_json::from_slice(payload).map_err(|_| {
+    let malformed = |_| {
         err(
             ErrorKind::Malformed,
             "the claims are not one JSON object with unique members",
         )
-    })?;
+    };
+    let mut de = serde_json::Deserializer::from_slice(payload);
+    let visitor = ClaimsVisitor {
+        own: profile.external.is_none(),
+    };
+    let raw: RawClaims<'_> =
+        de::Deserializer::deserialize_map(&mut de, visitor).map_err(malformed)?;
+    de.end().map_err(malformed)?;
     check_issuer(raw.iss.as_ref(), profile)?;
     check_audience(raw.aud.as_ref(), profile)?;
 
@@ -269,6 +285,27 @@ pub(crate) fn check(payload: &[u8], profile: &Profile, now: Timestamp) -> Result
         }
     };
     let jti = optional_string(raw.jti.as_ref(), "jti")?.map(str::to_owned);
+    if let Some(external) = &profile.external {
+        external.check(&raw.extra)?;
+        let (scopes, roles) = external.mapping.apply(&raw.extra)?;
+        let mut identity = Identity::new(subject)
+            .with_method(AuthMethod::Jwt)
+            .with_expires_at(Some(exp))
+            .with_roles(roles)
+            .with_scopes(scopes);
+        if let Some(at) = auth_time {
+            identity = identity.with_authenticated_at(at);
+        }
+        for (name, value) in raw.extra {
+            identity = identity.with_claim(name, value);
+        }
+        return Ok(Checked {
+            identity,
+            jti,
+            issued_at: iat,
+            valid_until,
+        });
+    }
     let session = optional_string(raw.sid.as_ref(), "sid")?
         .map(SessionKey::from_hex)
         .transpose()

@@ -1,11 +1,15 @@
 //! [`Verifier`]: the strict access-token profile on top of the JWS signature layer, then
 //! revocation, with the verified-token cache in front.
 //!
-//! The checks, in order: size limit; the cache (a hit still re-checks expiry, the key and
-//! revocation); the JWS shape and header rules ([`crate::jws`]); `typ` is `at+jwt`; the key by
-//! `kid` with its pinned algorithm; the signature; the claim profile (`iss`, `aud`, `exp`,
-//! `nbf`, `iat`, `auth_time`, types); revocation of the `jti`, the `sid` and the subject
-//! watermark.
+//! The checks, in order: size limit; the cache (a hit still re-checks expiry, the key of the
+//! issuer that verified it, and revocation); the JWS shape and header rules ([`crate::jws`]);
+//! with several issuers, the issuer named by the payload's `iss` (read before verifying only to
+//! choose among the configured issuers: an unknown one is refused before any key lookup or
+//! fetch); the issuer's `typ` policy; the key by `kid` among that issuer's keys only, with its
+//! pinned algorithm; the signature; the claim profile (`iss`, `aud`, `exp`, `nbf`, `iat`,
+//! `auth_time`, types; for an external issuer its `typ` markers, authorized party and claim
+//! mapping); for our own issuer, revocation of the `jti`, the `sid` and the subject watermark.
+//! With one issuer nothing is read from the payload before the signature has verified.
 //!
 //! The identity's [`authenticated_at`](auth_core::Identity::authenticated_at) is the token's
 //! `auth_time`, never `iat` (when the token was minted, e.g. by a refresh): a token without
@@ -15,11 +19,16 @@
 mod bearer;
 mod builder;
 mod claims;
+mod mapping;
+mod pick;
 mod scope;
+mod trusted;
 
 pub use bearer::bearer_token;
 pub use builder::VerifierBuilder;
+pub use mapping::{ClaimMapping, Claims};
 pub use scope::require_scope;
+pub use trusted::{TrustedIssuer, TypPolicy};
 
 pub(crate) use claims::REGISTERED as REGISTERED_CLAIMS;
 
@@ -70,37 +79,32 @@ pub struct Verifier {
 }
 
 pub(crate) struct Inner {
-    pub(crate) keys: SharedKeySet,
-    pub(crate) refresh: Option<Arc<dyn KeyRefresh>>,
-    pub(crate) profile: Profile,
+    /// At least one; our own issuer (the builder's shorthand) first when configured.
+    pub(crate) issuers: Box<[Trusted]>,
     pub(crate) revocations: Option<Arc<dyn Revocations>>,
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) cache: Option<TokenCache>,
     pub(crate) max_len: usize,
 }
 
-/// Why a verification failed: refused, or a well-formed `kid` we do not know (worth a refetch).
+/// One issuer as the verifier holds it.
+pub(crate) struct Trusted {
+    pub(crate) keys: SharedKeySet,
+    pub(crate) refresh: Option<Arc<dyn KeyRefresh>>,
+    pub(crate) profile: Profile,
+}
+
+/// Why a verification failed: refused, or a well-formed `kid` that the issuer at this index
+/// does not know (worth a refetch of its keys).
 enum Failure {
     Rejected(Error),
-    UnknownKid,
+    UnknownKid(usize),
 }
 
 impl From<Error> for Failure {
     fn from(e: Error) -> Self {
         Self::Rejected(e)
     }
-}
-
-/// Whether `typ` names an access token: `at+jwt`, any case, optionally `application/at+jwt`.
-fn is_access_token_type(typ: &str) -> bool {
-    let t = typ.as_bytes();
-    let prefix = b"application/";
-    let t = if t.len() > prefix.len() && t[..prefix.len()].eq_ignore_ascii_case(prefix) {
-        &t[prefix.len()..]
-    } else {
-        t
-    };
-    t.eq_ignore_ascii_case(b"at+jwt")
 }
 
 impl Verifier {
@@ -155,8 +159,8 @@ impl Verifier {
     /// As [`verify_sync`](Self::verify_sync).
     pub async fn verify_shared(&self, token: &str) -> Result<Arc<Identity>, Error> {
         let result = match self.attempt(token) {
-            Err(Failure::UnknownKid) if self.inner.refresh.is_some() => {
-                if let Some(refresh) = &self.inner.refresh {
+            Err(Failure::UnknownKid(i)) if self.inner.issuers[i].refresh.is_some() => {
+                if let Some(refresh) = &self.inner.issuers[i].refresh {
                     tracing::debug!(target: "auth_jwt::verify", "unknown kid: asking for a JWKS refetch");
                     refresh.refresh_for_unknown_kid().await;
                 }
@@ -180,15 +184,18 @@ impl Verifier {
         }
     }
 
-    /// The key set this verifier reads.
+    /// The key set of the first issuer: our own (the one named with
+    /// [`with_issuer`](VerifierBuilder::with_issuer) and [`with_keys`](VerifierBuilder::with_keys))
+    /// when there is one, else the first [`TrustedIssuer`]. This is the set the token endpoints
+    /// publish as the JWKS.
     pub fn keys(&self) -> &SharedKeySet {
-        &self.inner.keys
+        &self.inner.issuers[0].keys
     }
 
     fn unknown_kid_error(&self, failure: Failure) -> Error {
         match failure {
             Failure::Rejected(e) => e,
-            Failure::UnknownKid => match &self.inner.refresh {
+            Failure::UnknownKid(i) => match &self.inner.issuers[i].refresh {
                 Some(r) if !r.is_available() => Error::new(
                     ErrorKind::Unavailable,
                     "the remote key set is not available",
@@ -211,11 +218,16 @@ impl Verifier {
     /// session or subject, made at any time after it was issued, is forgotten once the list's
     /// horizon has passed, so a token accepted until later than `iat` + horizon could come back
     /// to life after its revocation.
-    fn check_lifetime(&self, issued_at: Timestamp, valid_until: Timestamp) -> Result<(), Error> {
+    fn check_lifetime(
+        &self,
+        profile: &Profile,
+        issued_at: Timestamp,
+        valid_until: Timestamp,
+    ) -> Result<(), Error> {
         let Some(revocations) = &self.inner.revocations else {
             return Ok(());
         };
-        let accepted_until = valid_until.saturating_add(self.inner.profile.leeway);
+        let accepted_until = valid_until.saturating_add(profile.leeway);
         if accepted_until > issued_at.saturating_add(revocations.horizon()) {
             return Err(Error::new(
                 ErrorKind::InvalidClaim,
@@ -231,37 +243,56 @@ impl Verifier {
             return Err(Error::new(ErrorKind::TooLarge, "the token exceeds the size limit").into());
         }
         let now = inner.clock.now();
-        let keys = inner.keys.snapshot();
         let digest = inner.cache.as_ref().map(|cache| cache.digest(token));
         if let (Some(cache), Some(digest)) = (&inner.cache, &digest)
-            && let Some(hit) = cache.get(digest, token, now, &keys)
+            && let Some(hit) = cache.get(digest, token, now, |entry| {
+                // The key that verified the entry, in the key set of the issuer that verified
+                // it: another issuer's key under the same `kid` is no substitute.
+                inner.issuers.get(entry.issuer).is_some_and(|trusted| {
+                    trusted
+                        .keys
+                        .snapshot()
+                        .get(&entry.kid)
+                        .is_some_and(|k| k.instance() == entry.key_instance)
+                })
+            })
         {
-            let probe = probe(&hit.identity, hit.jti.as_deref(), hit.issued_at);
-            if self.is_revoked(&probe)? {
-                cache.remove(digest);
-                return Err(revoked().into());
+            let own = inner
+                .issuers
+                .get(hit.issuer)
+                .is_some_and(|t| t.profile.external.is_none());
+            if own {
+                let probe = probe(&hit.identity, hit.jti.as_deref(), hit.issued_at);
+                if self.is_revoked(&probe)? {
+                    cache.remove(digest);
+                    return Err(revoked().into());
+                }
             }
             tracing::trace!(target: "auth_jwt::verify", kid = %hit.kid, "cache hit");
             return Ok(hit.identity);
         }
 
         let parsed = jws::parse(token, inner.max_len)?;
-        match parsed.header.typ.as_deref() {
-            Some(typ) if is_access_token_type(typ) => {}
-            _ => {
-                return Err(Error::new(ErrorKind::WrongType, "typ is not at+jwt").into());
-            }
-        }
+        let (index, trusted) = pick::issuer(&inner.issuers, &parsed)?;
+        let profile = &trusted.profile;
+        let policy = profile
+            .external
+            .as_ref()
+            .map_or(TypPolicy::Strict, |e| e.typ);
+        trusted::check_header_type(parsed.header.typ.as_deref(), policy)?;
+        let keys = trusted.keys.snapshot();
         let key = match parsed.resolve_key(&keys) {
             Ok(key) => key,
-            Err(_) => return Err(Failure::UnknownKid),
+            Err(_) => return Err(Failure::UnknownKid(index)),
         };
         let payload = parsed.verify_with(&key)?;
-        let checked = claims::check(&payload, &inner.profile, now)?;
-        self.check_lifetime(checked.issued_at, checked.valid_until)?;
-        let probe = probe(&checked.identity, checked.jti.as_deref(), checked.issued_at);
-        if self.is_revoked(&probe)? {
-            return Err(revoked().into());
+        let checked = claims::check(&payload, profile, now)?;
+        if profile.external.is_none() {
+            self.check_lifetime(profile, checked.issued_at, checked.valid_until)?;
+            let probe = probe(&checked.identity, checked.jti.as_deref(), checked.issued_at);
+            if self.is_revoked(&probe)? {
+                return Err(revoked().into());
+            }
         }
         let identity = Arc::new(checked.identity);
         if let (Some(cache), Some(digest)) = (&inner.cache, digest) {
@@ -272,6 +303,7 @@ impl Verifier {
                     jti: checked.jti.map(Into::into),
                     issued_at: checked.issued_at,
                     valid_until: checked.valid_until,
+                    issuer: index,
                     kid: key.kid_arc().clone(),
                     key_instance: key.instance(),
                     signature: cache::signature_of(token).into(),
@@ -316,40 +348,16 @@ fn trace_outcome(result: Result<&Identity, &Error>) {
 
 impl fmt::Debug for Verifier {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let issuers: Vec<(&str, &[String])> = self
+            .inner
+            .issuers
+            .iter()
+            .map(|t| (t.profile.issuer.as_str(), &*t.profile.audiences))
+            .collect();
         f.debug_struct("Verifier")
-            .field("issuer", &self.inner.profile.issuer)
-            .field("audience", &self.inner.profile.audience)
-            .field("keys", &self.inner.keys)
+            .field("issuers", &issuers)
             .field("cache", &self.inner.cache.is_some())
             .field("revocations", &self.inner.revocations.is_some())
             .finish_non_exhaustive()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn access_token_types() {
-        for ok in [
-            "at+jwt",
-            "AT+JWT",
-            "application/at+jwt",
-            "Application/At+Jwt",
-        ] {
-            assert!(is_access_token_type(ok), "{ok}");
-        }
-        for bad in [
-            "JWT",
-            "jwt",
-            "at+jwt ",
-            "application/",
-            "application/jwt",
-            "rt+jwt",
-            "",
-        ] {
-            assert!(!is_access_token_type(bad), "{bad}");
-        }
     }
 }
