@@ -283,6 +283,19 @@ impl ClaimsError {
     pub fn claim(&self) -> Option<&str> {
         self.claim.as_deref()
     }
+
+    /// Always [`ErrorKind::InvalidInput`](crate::ErrorKind::InvalidInput): the token's claims
+    /// are not of the shape the handler asked for (a 400-class problem of the credential, not
+    /// a fault of the server). Converts into [`Error`](crate::Error) with `?`.
+    pub fn kind(&self) -> crate::ErrorKind {
+        crate::ErrorKind::InvalidInput
+    }
+}
+
+impl From<ClaimsError> for crate::Error {
+    fn from(e: ClaimsError) -> Self {
+        crate::Error::new(e.kind(), e.to_string())
+    }
 }
 
 impl fmt::Display for ClaimsError {
