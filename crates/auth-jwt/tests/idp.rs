@@ -358,3 +358,44 @@ fn configuration_errors_at_build() {
     );
     assert!(v.verify_sync(&token).is_ok());
 }
+
+#[test]
+fn cognito_access_tokens_without_aud_are_judged_by_client_id_when_asked() {
+    // A Cognito access token: no `aud`, the app client in `client_id`.
+    let claims = |client: &str| {
+        json!({
+            "token_use": "access", "client_id": client, "scope": "orders/read",
+            "cognito:groups": ["admins"],
+        })
+    };
+    let without_aud = |w: &World, client: &str| {
+        let mut token = claims(client);
+        if let Value::Object(t) = &mut token {
+            t.insert("iss".into(), json!(IDP));
+            t.insert("sub".into(), json!("idp-user"));
+            t.insert("iat".into(), json!(w.now()));
+            t.insert("exp".into(), json!(w.now() + 300));
+        }
+        let header = json!({"alg": "HS256", "kid": "idp-1"});
+        sign_raw(&idp_key("idp-1"), &header.to_string(), &token.to_string())
+    };
+    let asked = world(|t| {
+        t.with_claim_mapping(ClaimMapping::cognito())
+            .with_client_id_as_audience()
+    });
+    let who = asked
+        .verifier
+        .verify_sync(&without_aud(&asked, AUD))
+        .unwrap();
+    assert_eq!(sorted(who.roles()), ["admins"]);
+    assert_eq!(
+        asked.kind(&without_aud(&asked, "another-app-client")),
+        ErrorKind::WrongAudience
+    );
+    // Without the option, `aud` stays required.
+    let strict = world(|t| t.with_claim_mapping(ClaimMapping::cognito()));
+    assert_eq!(
+        strict.kind(&without_aud(&strict, AUD)),
+        ErrorKind::MissingClaim
+    );
+}

@@ -199,6 +199,24 @@ fn check_audience(aud: Option<&Scalar<'_>>, profile: &Profile) -> Result<(), Err
     }
 }
 
+/// For an issuer whose access tokens name their client instead of an audience (Cognito).
+fn check_client_id_audience(
+    client_id: Option<&serde_json::Value>,
+    profile: &Profile,
+) -> Result<(), Error> {
+    match client_id {
+        None => Err(err(
+            ErrorKind::MissingClaim,
+            "the `aud` claim (or, for this issuer, `client_id`) is required",
+        )),
+        Some(serde_json::Value::String(id)) if profile.audiences.iter().any(|a| a == id) => Ok(()),
+        Some(serde_json::Value::String(_)) => {
+            Err(err(ErrorKind::WrongAudience, "not intended for us"))
+        }
+        Some(_) => Err(err(ErrorKind::InvalidClaim, "`client_id` must be a string")),
+    }
+}
+
 fn string_list(
     value: Option<Scalar<'_>>,
     name: &'static str,
@@ -235,7 +253,12 @@ pub(crate) fn check(payload: &[u8], profile: &Profile, now: Timestamp) -> Result
         de::Deserializer::deserialize_map(&mut de, visitor).map_err(malformed)?;
     de.end().map_err(malformed)?;
     check_issuer(raw.iss.as_ref(), profile)?;
-    check_audience(raw.aud.as_ref(), profile)?;
+    match (&raw.aud, &profile.external) {
+        (None, Some(external)) if external.client_id_as_audience => {
+            check_client_id_audience(raw.extra.get("client_id"), profile)?;
+        }
+        _ => check_audience(raw.aud.as_ref(), profile)?,
+    }
 
     let exp = required_date(raw.exp.as_ref(), "exp")?;
     let iat = required_date(raw.iat.as_ref(), "iat")?;

@@ -75,6 +75,8 @@ pub(crate) struct External {
     pub(crate) typ: TypPolicy,
     pub(crate) mapping: ClaimMapping,
     pub(crate) authorized_party: Option<String>,
+    /// A token without `aud` is for us when its `client_id` is one of the audiences (Cognito).
+    pub(crate) client_id_as_audience: bool,
 }
 
 impl TrustedIssuer {
@@ -90,6 +92,7 @@ impl TrustedIssuer {
                 typ: TypPolicy::default(),
                 mapping: ClaimMapping::default(),
                 authorized_party: None,
+                client_id_as_audience: false,
             },
         }
     }
@@ -144,6 +147,28 @@ impl TrustedIssuer {
     /// (RFC 9068) when there is no `azp`, must equal it; a token naming neither is refused.
     pub fn with_authorized_party(mut self, client_id: impl Into<String>) -> Self {
         self.external.authorized_party = Some(client_id.into());
+        self
+    }
+
+    /// For providers whose access tokens carry no `aud` (Amazon Cognito): a token WITHOUT
+    /// `aud` is for us when its `client_id` equals one of the audiences (name your app
+    /// clients' ids with [`with_audience`](Self::with_audience)). A token with an `aud` is
+    /// still judged by its `aud` alone.
+    ///
+    /// ```
+    /// use auth_jwt::{Algorithm, ClaimMapping, Key, TrustedIssuer};
+    /// let cognito = TrustedIssuer::new(
+    ///     "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Example",
+    ///     Key::generate_hmac("k", Algorithm::HS256)?,
+    /// )
+    /// .with_audience("4example-app-client-id")
+    /// .with_client_id_as_audience()
+    /// .with_claim_mapping(ClaimMapping::cognito());
+    /// # let _ = cognito;
+    /// # Ok::<(), auth_jwt::Error>(())
+    /// ```
+    pub fn with_client_id_as_audience(mut self) -> Self {
+        self.external.client_id_as_audience = true;
         self
     }
 
@@ -334,6 +359,7 @@ mod tests {
             typ: TypPolicy::Compatible,
             mapping: ClaimMapping::standard(),
             authorized_party: party.map(str::to_owned),
+            client_id_as_audience: false,
         }
     }
 
