@@ -30,6 +30,16 @@ impl TestServer {
     #[allow(clippy::unwrap_used)]
     pub async fn start(app: axum::Router) -> Self {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        Self::start_on(listener, app)
+    }
+
+    /// Serve `app` on a listener bound beforehand: for an app that must know its own URL
+    /// before it is built (an issuer publishing discovery metadata).
+    ///
+    /// # Panics
+    /// If the listener has no local address.
+    #[allow(clippy::unwrap_used)]
+    pub fn start_on(listener: tokio::net::TcpListener, app: axum::Router) -> Self {
         let addr = listener.local_addr().unwrap();
         let task = tokio::spawn(async move {
             let app = app.into_make_service_with_connect_info::<SocketAddr>();
