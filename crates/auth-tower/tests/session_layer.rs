@@ -168,7 +168,8 @@ async fn counter_persists_and_read_only_requests_write_nothing() {
         r.set_cookies().is_empty(),
         "an existing session does not resend its cookie"
     );
-    assert_eq!(r.header("cache-control"), None);
+    // It read a live session: its answer is that user's, never cached (tests/private_responses.rs).
+    assert_eq!(r.header("cache-control"), Some("no-store"));
     let writes = store.writes();
     let r = send(&app, get_req("/read", Some(&cookie))).await;
     assert_eq!(r.body, "Some(2)");
