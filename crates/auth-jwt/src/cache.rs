@@ -1,20 +1,18 @@
-//! The verified-token cache: a bounded map from a keyed 128-bit digest of the exact token to
-//! the identity it verified as, so a repeated asymmetric verification costs a hash and a lookup.
+//! The verified-token cache: a bounded map from a keyed digest of the exact token to the
+//! identity it verified as, so a repeated asymmetric verification costs a hash and a lookup.
 //!
-//! The digest is SipHash-1-3 under a random key drawn per cache (std's `RandomState`), two
-//! domain-separated passes for 128 bits. Not SHA-256: a hit must cost about the same for a
-//! 300-byte HS256 token and an 800-byte RS256 one, and SHA-256 in software (CPUs without SHA
-//! extensions) costs ~15 cycles a byte, a fifth of a cached request for an RS256 token. A keyed
-//! PRF is what the lookup needs: the key never leaves the process, so a client cannot aim a
-//! token at another token's entry, and two different tokens share a digest with probability
-//! 2^-128 per pair. Like a SHA-256 digest, it cannot be turned back into the token.
+//! The digest only finds the entry; it never vouches for the token. The entry keeps the
+//! verified token's signature segment, and a hit needs the presented token's to be
+//! byte-for-byte the same. A client that does not hold a token cannot know its signature, so
+//! a digest collision can at most make a token act as another token the same client already
+//! holds (its own identity, nothing more); and a signature without its header and payload is
+//! no usable credential, so the cache holds none.
 //!
-//! A digest match alone never serves an entry: the entry also keeps the token's signature
-//! segment, and a hit needs the presented token's to be byte-for-byte the same. A client
-//! that does not hold a token cannot know its signature, so even a digest collision (or a
-//! weakness in the short-round SipHash) cannot make a forged token borrow a cached identity;
-//! and a signature without its header and payload is no usable credential, so the cache still
-//! holds none.
+//! So the digest can be the cheapest keyed hash that spreads tokens well: one pass of
+//! SipHash-1-3 under a random key per cache (std's `RandomState`), 64 bits. Not SHA-256: a hit
+//! must cost about the same for a 300-byte HS256 token and an 800-byte RS256 one, and SHA-256
+//! in software costs ~15 cycles a byte. The key never leaves the process, so clients cannot
+//! aim tokens at one shard or bucket either.
 //!
 //! An entry is used only while all of these hold, checked on every hit:
 //! - the clock is before its `exp` (and before the end of the maximum age, when one is set);
@@ -33,7 +31,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 const SHARDS: usize = 16;
 
 /// The digest of a token: the cache key (see the module docs).
-pub(crate) type TokenDigest = u128;
+pub(crate) type TokenDigest = u64;
 
 /// The keys are keyed-PRF outputs already: their low 64 bits are a fine hash.
 #[derive(Default)]
@@ -52,9 +50,8 @@ impl Hasher for DigestHasher {
         }
     }
 
-    fn write_u128(&mut self, digest: u128) {
-        // Truncation intended: the low half of a uniform digest.
-        self.0 = digest as u64;
+    fn write_u64(&mut self, digest: u64) {
+        self.0 = digest;
     }
 }
 
@@ -108,18 +105,12 @@ impl TokenCache {
 
     /// The cache key of the exact token bytes.
     pub(crate) fn digest(&self, token: &str) -> TokenDigest {
-        let half = |domain: u8| {
-            let mut h = self.digest_key.build_hasher();
-            h.write_u8(domain);
-            h.write(token.as_bytes());
-            h.finish()
-        };
-        (u128::from(half(1)) << 64) | u128::from(half(2))
+        self.digest_key.hash_one(token.as_bytes())
     }
 
     fn shard(&self, digest: &TokenDigest) -> MutexGuard<'_, Shard> {
-        // The high half: the map hashes by the low one.
-        self.shards[(digest >> 64) as usize % SHARDS]
+        // The top bits: the map buckets by the low ones.
+        self.shards[(digest >> 60) as usize % SHARDS]
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
     }
@@ -223,7 +214,7 @@ mod tests {
         let (kid, instance) = (key.kid_arc().clone(), key.instance());
         let keys = KeySet::single(key).unwrap();
         let cache = TokenCache::new(32);
-        for i in 0..200u128 {
+        for i in 0..200u64 {
             let d = i; // all in one shard
             cache.insert(d, entry(&kid, instance, 100));
         }
