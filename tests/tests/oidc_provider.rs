@@ -34,17 +34,7 @@ async fn resource_server_for(keys: &RemoteJwks, issuer: &str, audience: &str) ->
         .with_leeway(Duration::ZERO)
         .build()
         .unwrap();
-    let me = |who: Identity| async move {
-        let mut scopes: Vec<&str> = who.scopes().iter().map(String::as_str).collect();
-        scopes.sort_unstable();
-        format!("{} {}", who.subject(), scopes.join(","))
-    };
-    let app = Router::new()
-        .route("/api/admin", get(|| async { "admin" }))
-        .route_layer(RequireAuth::identity().with_scope("admin"))
-        .route("/api/me", get(me))
-        .layer(JwtLayer::new(verifier));
-    TestServer::start(app).await
+    server_with(verifier).await
 }
 
 async fn get_with(server: &TestServer, path: &str, token: &str) -> Answer {
