@@ -174,6 +174,26 @@ mod tests {
         assert!(decode_record(vec!["ver".into()]).is_err());
     }
 
+    /// Found by the `redis_session_hash` fuzz target: without correctly rounded float parsing
+    /// (serde_json's `float_roundtrip`), a number read back from Redis could be one ulp off
+    /// what was written, and drift further on every save.
+    #[test]
+    fn float_values_survive_a_write_and_a_read_exactly() {
+        let now = Timestamp::from_unix_millis(1_700_000_000_000);
+        let mut r = SessionRecord::new(now, Duration::from_secs(60), Duration::from_secs(600));
+        r.identity = Some(Identity::new("alice").with_claim("n", 4.5e300));
+        for (i, x) in [4.5e300, 0.1 + 0.2, 2.999_999_999_999_999_6e-300, -0.0, f64::MAX]
+            .into_iter()
+            .enumerate()
+        {
+            r.values.insert(format!("f{i}"), json!(x));
+        }
+        let once = decode_record(encode_record(&r).unwrap()).unwrap().unwrap();
+        assert_eq!(once, r);
+        let twice = decode_record(encode_record(&once).unwrap()).unwrap();
+        assert_eq!(twice, Some(r));
+    }
+
     #[test]
     fn changes_block_layout() {
         let mut c = SessionChanges::default();
