@@ -121,6 +121,9 @@ mod codec;
 mod config;
 mod conn;
 mod error;
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing;
 mod keys;
 mod refresh;
 mod revocations;
