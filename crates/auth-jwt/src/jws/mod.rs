@@ -28,9 +28,28 @@ pub(crate) const DEFAULT_MAX_TOKEN_LEN: usize = 8 * 1024;
 /// A compact JWS split into its parts, header parsed and policed, signature not yet checked.
 pub(crate) struct Parsed<'a> {
     signing_input: &'a [u8],
-    payload: Vec<u8>,
-    signature: Vec<u8>,
+    /// The header, the payload and the signature, decoded into one allocation.
+    decoded: Vec<u8>,
+    /// Where the payload starts in `decoded`.
+    payload_at: usize,
+    /// Where the signature starts in `decoded`.
+    signature_at: usize,
     pub(crate) header: Header,
+}
+
+/// A verified payload (the bytes of the claims set, not yet interpreted).
+pub(crate) struct Payload {
+    decoded: Vec<u8>,
+    start: usize,
+    end: usize,
+}
+
+impl std::ops::Deref for Payload {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
+        &self.decoded[self.start..self.end]
+    }
 }
 
 fn malformed(message: &'static str) -> Error {
@@ -70,14 +89,26 @@ pub(crate) fn parse(token: &str, max_len: usize) -> Result<Parsed<'_>, Error> {
     // Every segment is decoded (strictly) before anything is trusted; nothing decoded from the
     // payload is parsed until the signature has verified.
     let non_canonical = || malformed("segments must be canonical unpadded base64url");
-    let header = b64::decode(header_b64).ok_or_else(non_canonical)?;
-    let payload = b64::decode(payload_b64).ok_or_else(non_canonical)?;
-    let signature = b64::decode(signature_b64).ok_or_else(non_canonical)?;
-    let header = header::parse(&header)?;
+    let mut decoded = Vec::with_capacity(
+        (header_b64.len() + payload_b64.len() + signature_b64.len()) / 4 * 3 + 6,
+    );
+    let mut ends = [0; 3];
+    for (segment, end) in [header_b64, payload_b64, signature_b64]
+        .into_iter()
+        .zip(&mut ends)
+    {
+        if !b64::decode_into(segment, &mut decoded) {
+            return Err(non_canonical());
+        }
+        *end = decoded.len();
+    }
+    let [payload_at, signature_at, _] = ends;
+    let header = header::parse(&decoded[..payload_at])?;
     Ok(Parsed {
         signing_input: &bytes[..second],
-        payload,
-        signature,
+        decoded,
+        payload_at,
+        signature_at,
         header,
     })
 }
@@ -85,7 +116,7 @@ pub(crate) fn parse(token: &str, max_len: usize) -> Result<Parsed<'_>, Error> {
 impl Parsed<'_> {
     /// The decoded payload, NOT verified: read only to choose among configured issuers.
     pub(crate) fn payload(&self) -> &[u8] {
-        &self.payload
+        &self.decoded[self.payload_at..self.signature_at]
     }
 
     /// The key the header names (or the set's only key when there is no `kid`).
@@ -100,20 +131,24 @@ impl Parsed<'_> {
     }
 
     /// Check the pinned algorithm and the signature; only then hand out the payload.
-    pub(crate) fn verify_with(self, key: &Key) -> Result<Vec<u8>, Error> {
+    pub(crate) fn verify_with(self, key: &Key) -> Result<Payload, Error> {
         if self.header.alg != key.algorithm() {
             return Err(Error::new(
                 ErrorKind::AlgorithmMismatch,
                 "the header alg is not the algorithm pinned to the key",
             ));
         }
-        if !key.verify_owned(self.signing_input, &self.signature) {
+        if !key.verify(self.signing_input, &self.decoded[self.signature_at..]) {
             return Err(Error::new(
                 ErrorKind::InvalidSignature,
                 "the signature does not verify",
             ));
         }
-        Ok(self.payload)
+        Ok(Payload {
+            start: self.payload_at,
+            end: self.signature_at,
+            decoded: self.decoded,
+        })
     }
 }
 

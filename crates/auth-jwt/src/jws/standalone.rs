@@ -49,6 +49,6 @@ pub fn verify(keys: &KeySet, token: &str) -> Result<VerifiedJws, Error> {
     let mut parsed = parse(token, DEFAULT_MAX_TOKEN_LEN)?;
     let key = parsed.resolve_key(keys)?;
     let typ = parsed.header.typ.take();
-    let payload = parsed.verify_with(&key)?;
+    let payload = parsed.verify_with(&key)?.to_vec();
     Ok(VerifiedJws { payload, typ, key })
 }

@@ -246,18 +246,6 @@ impl Key {
         }
     }
 
-    /// [`Key::verify`] for a signature the caller already owns (no copy on the hot path).
-    #[allow(clippy::ptr_arg)] // the backend's trait takes `&Vec<u8>`
-    pub(crate) fn verify_owned(&self, message: &[u8], signature: &Vec<u8>) -> bool {
-        if signature.len() != self.signature_len {
-            return false;
-        }
-        match &self.hmac {
-            Some(hmac) => hmac.verify(message, signature),
-            None => backend::verify_owned(self.alg, &self.verifying, message, signature),
-        }
-    }
-
     pub(crate) fn instance(&self) -> u64 {
         self.instance
     }
