@@ -1,15 +1,18 @@
-//! The session example on a Redis Cluster (3 masters, 3 replicas, started and stopped by the
-//! test) under load, when a master is SIGKILLed: every request on a session of the dead
-//! master's slots answers 503 until its replica has taken over (never a 200 without the
-//! session, never a 401 for a session that exists, never a 500), then succeeds, and no session
+//! The session example on a Redis Cluster (3 masters, 3 replicas, node timeout 1 s, started
+//! and stopped by the test) under load, when a master is SIGKILLed: until its replica has
+//! taken over, a request on a session of the dead master's slots answers 503, or 200 with
+//! that very session when redis-rs sends the read to the replica (its connections are
+//! `READONLY`); never a 200 without the session or with another one, never a 401 for a
+//! session that exists, never a 500. Then every one of them succeeds again, and no session
 //! whose login was acknowledged, before the kill or during the outage, is lost: the store waits
-//! for one replica to acknowledge each write (`RedisConfig::with_replica_acks`). Prints the
-//! time to recovery and the responses by class.
+//! for one replica to acknowledge each write (`RedisConfig::with_replica_acks`). Afterwards the
+//! local session cache tracks the promoted master (a delete made there directly reaches it).
+//! Prints the time to recovery, the responses by class and a timeline.
 //!
 //! Without replica acknowledgements Redis replicates asynchronously: a login answered in the
 //! last milliseconds before the kill may be missing on the promoted replica (its session then
 //! answers 401, a logout lost that way brings the session back); the crate documentation
-//! (`RedisConfig::with_replica_acks`) says what holds then.
+//! (`auth-session-redis`, "Failover and durability") says what holds then.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stderr)]
 

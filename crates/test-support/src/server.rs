@@ -399,6 +399,26 @@ impl RedisCluster {
             .collect()
     }
 
+    /// The indices of the running nodes that replicate node `master` now, by their own
+    /// `ROLE`.
+    pub fn replicas_of(&self, master: usize) -> Vec<usize> {
+        let port = i64::from(self.nodes[master].port());
+        (0..self.nodes.len())
+            .filter(|&i| self.nodes[i].pid().is_some())
+            .filter(|&i| {
+                node_connection(&self.nodes[i])
+                    .and_then(|mut c| redis::cmd("ROLE").query::<redis::Value>(&mut c).ok())
+                    .is_some_and(|role| match role {
+                        redis::Value::Array(parts) => {
+                            matches!(parts.first(), Some(redis::Value::BulkString(b)) if b == b"slave")
+                                && matches!(parts.get(2), Some(redis::Value::Int(p)) if *p == port)
+                        }
+                        _ => false,
+                    })
+            })
+            .collect()
+    }
+
     /// The index of the node that serves `key`'s slot now, as a running master sees the slot
     /// map (`CLUSTER KEYSLOT`, then `CLUSTER SLOTS`).
     ///
