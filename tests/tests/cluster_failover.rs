@@ -169,7 +169,14 @@ async fn failover_under_load() {
     for l in &logins {
         assert_eq!(me(&server, &l.cookie).await.0, 200);
     }
-    assert!(store.local_cache_active(), "the local cache serves reads");
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !store.local_cache_active() {
+        assert!(
+            Instant::now() < deadline,
+            "the local cache never served reads"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
 
     // Load: readers on every session, round robin from different offsets, and a writer that
     // keeps logging in (its acknowledged logins must survive too).
