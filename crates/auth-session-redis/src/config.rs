@@ -176,10 +176,13 @@ impl RedisConfig {
     /// session, a logout's delete, a revocation) can be lost when the primary dies before a
     /// replica received it and that replica is promoted; a lost delete brings a logged-out
     /// session back. With it, a write this store reported as done is on `replicas` replicas,
-    /// and a failover to one of them keeps it (with one replica per primary, the one promoted).
-    /// A write that failed the wait may still have happened on the primary, like any write
-    /// that timed out. Costs one round trip to the primary plus the replication delay per
-    /// write, never on a read or a cache hit. Failed-login counts
+    /// and a failover to one of them keeps it: with one replica per primary, that is the one
+    /// promoted; with more, Redis Cluster favours the replica with the most recent replication
+    /// offset but does not promise it, so ask for as many acknowledgements as there are
+    /// replicas to be sure. A write that failed the wait may still have happened on the
+    /// primary, like any write that timed out. Costs the replica's acknowledgement round trip
+    /// on each write (the `WAIT` travels with the write), never on a read or a cache hit.
+    /// Failed-login counts
     /// ([`RedisThrottle`](crate::RedisThrottle)) do not wait: losing one costs an attacker's
     /// delay, never a user's session.
     ///
