@@ -38,6 +38,7 @@ pub struct RedisConfig {
     revocation_horizon: Duration,
     revocation_stale_after: Duration,
     local_cache: Option<LocalCacheConfig>,
+    replica_acks: Option<ReplicaAcks>,
     /// A private CA for `rediss://` (PEM), instead of the system's roots.
     #[cfg(feature = "tls")]
     tls_root: Option<Vec<u8>>,
@@ -76,6 +77,7 @@ impl RedisConfig {
             revocation_horizon: DEFAULT_REVOCATION_HORIZON,
             revocation_stale_after: DEFAULT_REVOCATION_STALE_AFTER,
             local_cache: Some(LocalCacheConfig::default()),
+            replica_acks: None,
             #[cfg(feature = "tls")]
             tls_root: None,
         }
@@ -165,6 +167,53 @@ impl RedisConfig {
         self
     }
 
+    /// Make every session, revocation and refresh-family write wait until `replicas` replicas
+    /// of the primary that took it have acknowledged it (Redis `WAIT replicas timeout`), or
+    /// fail with [`ErrorKind::Unavailable`](auth_core::ErrorKind::Unavailable) (503) when
+    /// they have not within `timeout`. Off by default.
+    ///
+    /// Redis replicates asynchronously: without this, a write the primary answered (a login's
+    /// session, a logout's delete, a revocation) can be lost when the primary dies before a
+    /// replica received it and that replica is promoted; a lost delete brings a logged-out
+    /// session back. With it, a write this store reported as done is on `replicas` replicas,
+    /// and a failover to one of them keeps it: with one replica per primary, that is the one
+    /// promoted; with more, Redis Cluster favours the replica with the most recent replication
+    /// offset but does not promise it, so ask for as many acknowledgements as there are
+    /// replicas to be sure. A write that failed the wait may still have happened on the
+    /// primary, like any write that timed out. Costs the replica's acknowledgement round trip
+    /// on each write (the `WAIT` travels with the write), never on a read or a cache hit.
+    /// Failed-login counts
+    /// ([`RedisThrottle`](crate::RedisThrottle)) do not wait: losing one costs an attacker's
+    /// delay, never a user's session.
+    ///
+    /// Every write fails while fewer than `replicas` replicas are connected, so this suits a
+    /// deployment where each primary has more replicas than the number asked for, or where
+    /// refusing writes is preferable to losing them. `WAIT` goes in one pipeline with the
+    /// write's script, to the same primary on the same connection (Redis counts it for the
+    /// writes made on that connection; scripts may not call it). A `WAIT` holds up its
+    /// connection until it returns, so these writes get a connection of their own, opened by
+    /// `connect`: reads never queue behind them, writes queue behind each other (one
+    /// replication round trip each). A store built by `with_connection` has no second
+    /// connection: there, everything on the shared connection queues behind a `WAIT`.
+    ///
+    /// ```
+    /// use auth_session_redis::RedisConfig;
+    /// use std::time::Duration;
+    /// let config = RedisConfig::new("redis://127.0.0.1/")
+    ///     .with_replica_acks(1, Duration::from_millis(200));
+    /// assert_eq!(config.replica_acks(), Some((1, Duration::from_millis(200))));
+    /// ```
+    pub fn with_replica_acks(mut self, replicas: u32, timeout: Duration) -> Self {
+        self.replica_acks = Some(ReplicaAcks { replicas, timeout });
+        self
+    }
+
+    /// How many replica acknowledgements each write waits for, and for how long
+    /// ([`with_replica_acks`](Self::with_replica_acks)); `None` when writes do not wait.
+    pub fn replica_acks(&self) -> Option<(u32, Duration)> {
+        self.replica_acks.map(|a| (a.replicas, a.timeout))
+    }
+
     /// Trust this certificate authority (PEM) for `rediss://` URLs instead of the system's
     /// roots: a self-hosted Redis with a private CA. Managed services (ElastiCache with
     /// encryption in transit, Upstash, Memorystore) chain to public roots and need nothing here.
@@ -247,13 +296,40 @@ impl RedisConfig {
                 "the Redis command timeout must be above zero",
             ));
         }
+        if let Some(acks) = self.replica_acks {
+            // WAIT with a zero timeout blocks forever; zero replicas waits for nothing.
+            if acks.replicas == 0 || acks.timeout.as_millis() == 0 {
+                return Err(Error::config(
+                    "replica acknowledgements need at least one replica and a timeout of at least 1 ms",
+                ));
+            }
+        }
         Keys::new(&self.prefix)
     }
 
-    /// Open the reconnecting command connection.
+    /// Open the reconnecting command connection (and, when writes wait for replicas, a second
+    /// one for those writes).
     pub(crate) async fn connect(&self) -> Result<Backend, Error> {
         self.keys()?;
-        let conn: RedisConnection = match &self.target {
+        let backend = Backend::new(self.open().await?, self.timeout);
+        Ok(match self.replica_acks {
+            Some(acks) => backend.with_replica_acks(acks, self.open().await?),
+            None => backend,
+        })
+    }
+
+    /// A [`Backend`] on a connection the application passed in: writes that wait for
+    /// replicas share it with everything else (reads queue behind a `WAIT` there).
+    pub(crate) fn backend_on(&self, conn: RedisConnection) -> Backend {
+        let backend = Backend::new(conn.clone(), self.timeout);
+        match self.replica_acks {
+            Some(acks) => backend.with_replica_acks(acks, conn),
+            None => backend,
+        }
+    }
+
+    async fn open(&self) -> Result<RedisConnection, Error> {
+        Ok(match &self.target {
             Target::Single(url) => {
                 let client = self.client(url)?;
                 let config = ConnectionManagerConfig::new()
@@ -303,9 +379,15 @@ impl RedisConfig {
                     Err(_) => return Err(error::timeout(what, self.timeout)),
                 }
             }
-        };
-        Ok(Backend::new(conn, self.timeout))
+        })
     }
+}
+
+/// How many replicas must acknowledge each write, within how long (`WAIT`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct ReplicaAcks {
+    pub(crate) replicas: u32,
+    pub(crate) timeout: Duration,
 }
 
 /// A client for one server (checks the URL), without TLS settings of ours.
@@ -328,6 +410,7 @@ impl fmt::Debug for RedisConfig {
             .field("timeout", &self.timeout)
             .field("clock", &self.clock)
             .field("local_cache", &self.local_cache)
+            .field("replica_acks", &self.replica_acks)
             .finish()
     }
 }
@@ -346,6 +429,11 @@ mod tests {
         );
         let zero = RedisConfig::new("redis://127.0.0.1:1/").with_timeout(Duration::ZERO);
         assert_eq!(zero.connect().await.unwrap_err().kind(), ErrorKind::Config);
+        for (replicas, wait) in [(0, 100), (1, 0)] {
+            let acks = RedisConfig::new("redis://127.0.0.1:1/")
+                .with_replica_acks(replicas, Duration::from_millis(wait));
+            assert_eq!(acks.connect().await.unwrap_err().kind(), ErrorKind::Config);
+        }
         let url = RedisConfig::new("nonsense://");
         assert_eq!(url.connect().await.unwrap_err().kind(), ErrorKind::Config);
         let dbg = format!("{:?}", RedisConfig::new("redis://:hunter2@h/"));

@@ -1,6 +1,8 @@
 //! One connection type for both deployments, and the per-command timeout around every call.
 
+use crate::config::ReplicaAcks;
 use crate::error;
+use crate::scripts::{ScriptCall, is_no_script};
 use auth_core::Error;
 use redis::aio::{ConnectionLike, ConnectionManager};
 use redis::{Cmd, Pipeline, RedisFuture, RedisResult, Value};
@@ -92,16 +94,42 @@ impl ConnectionLike for RedisConnection {
     }
 }
 
-/// A connection plus the timeout applied to each command sent on it.
+/// A connection plus the timeout applied to each command sent on it, and how many replicas
+/// must acknowledge a write.
 #[derive(Clone, Debug)]
 pub(crate) struct Backend {
     conn: RedisConnection,
     timeout: Duration,
+    acks: Option<Acks>,
+}
+
+/// Replica acknowledgements, and the connection the acknowledged writes go through.
+#[derive(Clone, Debug)]
+struct Acks {
+    wanted: ReplicaAcks,
+    /// `WAIT` blocks the connection it is sent on until it returns (for as long as its
+    /// timeout when the replicas lag or are gone): writes that wait get their own connection,
+    /// so reads never queue behind a `WAIT`.
+    writes: RedisConnection,
 }
 
 impl Backend {
     pub(crate) fn new(conn: RedisConnection, timeout: Duration) -> Self {
-        Self { conn, timeout }
+        Self {
+            conn,
+            timeout,
+            acks: None,
+        }
+    }
+
+    /// Make [`invoke_write`](Self::invoke_write) wait for replicas, writing through `writes`.
+    pub(crate) fn with_replica_acks(
+        mut self,
+        wanted: ReplicaAcks,
+        writes: RedisConnection,
+    ) -> Self {
+        self.acks = Some(Acks { wanted, writes });
+        self
     }
 
     pub(crate) fn is_cluster(&self) -> bool {
@@ -118,10 +146,20 @@ impl Backend {
         F: FnOnce(RedisConnection) -> Fut,
         Fut: Future<Output = RedisResult<T>>,
     {
-        match tokio::time::timeout(self.timeout, f(self.conn.clone())).await {
+        self.run_within(what, self.timeout, f(self.conn.clone()))
+            .await
+    }
+
+    async fn run_within<T>(
+        &self,
+        what: &'static str,
+        bound: Duration,
+        call: impl Future<Output = RedisResult<T>>,
+    ) -> Result<T, Error> {
+        match tokio::time::timeout(bound, call).await {
             Ok(Ok(v)) => Ok(v),
             Ok(Err(e)) => Err(error::redis(what, e)),
-            Err(_) => Err(error::timeout(what, self.timeout)),
+            Err(_) => Err(error::timeout(what, bound)),
         }
     }
 
@@ -139,11 +177,50 @@ impl Backend {
     pub(crate) async fn invoke<T: redis::FromRedisValue>(
         &self,
         what: &'static str,
-        invocation: &redis::ScriptInvocation<'_>,
+        call: &ScriptCall,
     ) -> Result<T, Error> {
-        self.run(what, |mut c| async move {
-            invocation.invoke_async(&mut c).await
-        })
-        .await
+        self.run(what, |mut c| async move { call.invoke(&mut c).await })
+            .await
+    }
+
+    /// Run one script that writes; when replica acknowledgements are configured, send it in
+    /// one pipeline with `WAIT replicas timeout` (on a Cluster the pipeline goes to the
+    /// primary of the script's first key), so the `WAIT` counts this very write on the
+    /// connection that made it. Fails with [`ErrorKind::Unavailable`] when too few replicas
+    /// acknowledged in time (the write may still have happened on the primary).
+    ///
+    /// [`ErrorKind::Unavailable`]: auth_core::ErrorKind::Unavailable
+    pub(crate) async fn invoke_write<T: redis::FromRedisValue>(
+        &self,
+        what: &'static str,
+        call: &ScriptCall,
+    ) -> Result<T, Error> {
+        let Some(acks) = &self.acks else {
+            return self.invoke(what, call).await;
+        };
+        let wanted = acks.wanted;
+        let mut pipe = redis::pipe();
+        pipe.add_command(call.evalsha());
+        let wait_ms = u64::try_from(wanted.timeout.as_millis()).unwrap_or(u64::MAX);
+        pipe.cmd("WAIT").arg(wanted.replicas).arg(wait_ms);
+        let mut conn = acks.writes.clone();
+        let exchange = async {
+            let sent = match pipe.query_async::<(redis::Value, u64)>(&mut conn).await {
+                Err(e) if is_no_script(&e) => {
+                    call.load(&mut conn).await?;
+                    pipe.query_async(&mut conn).await
+                }
+                sent => sent,
+            }?;
+            Ok::<_, redis::RedisError>(sent)
+        };
+        // Redis answers WAIT after its own timeout at the latest: allow that on top.
+        let (reply, acked) = self
+            .run_within(what, self.timeout + wanted.timeout, exchange)
+            .await?;
+        if acked < u64::from(wanted.replicas) {
+            return Err(error::not_replicated(what, acked, wanted));
+        }
+        T::from_redis_value(reply).map_err(|e| error::redis(what, e.into()))
     }
 }

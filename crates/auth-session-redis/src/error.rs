@@ -49,6 +49,20 @@ pub(crate) fn timeout(what: &'static str, timeout: Duration) -> Error {
     ))
 }
 
+/// `what` was written, but fewer replicas than configured acknowledged it in time.
+pub(crate) fn not_replicated(
+    what: &'static str,
+    acked: u64,
+    acks: crate::config::ReplicaAcks,
+) -> Error {
+    tracing::warn!(target: TARGET, operation = what, acked, wanted = acks.replicas, "redis write not acknowledged by enough replicas");
+    Error::unavailable(format!(
+        "redis: {what} reached {acked} of {} replicas within {} ms",
+        acks.replicas,
+        acks.timeout.as_millis()
+    ))
+}
+
 /// Redis answered with something this crate never writes.
 pub(crate) fn corrupt(what: &'static str, detail: &str) -> Error {
     tracing::error!(target: TARGET, operation = what, detail, "unexpected data in redis");

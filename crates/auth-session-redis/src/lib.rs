@@ -87,6 +87,33 @@
 //! layer answers 503), and succeed again once Redis is back, without a restart. A write that
 //! timed out may still have happened.
 //!
+//! # Failover and durability
+//! When a Redis Cluster master dies, writes on its slots fail with `Unavailable` (503) until
+//! a replica is promoted (about `cluster-node-timeout` plus a second), then succeed again on
+//! the same store; so do reads, except that some are answered by the dead master's replica
+//! meanwhile (redis-rs sends a command whose node it cannot reach to another node, and its
+//! connections are `READONLY`, so the replica serves what it has). Calls on the other
+//! masters' slots go on working, except while the cluster itself reports `CLUSTERDOWN`
+//! (with `cluster-require-full-coverage yes`, from when the master is judged failed until
+//! the promotion). The local session cache is flushed when the dead master's tracking
+//! connection drops, serves nothing while any master cannot be tracked, and tracks the
+//! promoted replica once the slot map shows it. Measured by the `e2e` test
+//! `cluster_failover` (3 masters, 3 replicas, node timeout 1 s, under load): the dead
+//! master's sessions are all served again within about 0.2 s of the promotion.
+//!
+//! Redis replicates asynchronously, so by default a write the master acknowledged can be
+//! missing on the replica that takes over. Nothing is guaranteed then: a write survives if
+//! the replica had received it before the kill (normally within a millisecond on a healthy
+//! network), one acknowledged in the last moments, or while the replica was disconnected or
+//! lagging, can be lost (a login then answers 401, a logout's delete or a revocation is
+//! undone and the session or token works again; the replica may answer reads with that older
+//! state while the master is down). With
+//! [`RedisConfig::with_replica_acks`] every session, revocation and refresh-family write
+//! waits for that many replicas (`WAIT`) before it is reported done, so nothing acknowledged
+//! is lost when one of them is promoted; in exchange writes fail (503) while a master has
+//! fewer replicas connected than asked for, for instance after a failover until a new
+//! replica has joined.
+//!
 //! # Local session cache
 //! [`RedisStore::load`](SessionStore::load) first looks in an in-process cache of decoded
 //! sessions (by default up to 10 000 sessions and 16 MiB; [`RedisConfig::with_local_cache`]),

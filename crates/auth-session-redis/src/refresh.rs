@@ -52,7 +52,7 @@ impl RedisRefreshStore {
         config: &RedisConfig,
     ) -> Result<Self, Error> {
         Ok(Self {
-            backend: Backend::new(conn.into(), config.timeout()),
+            backend: config.backend_on(conn.into()),
             keys: config.keys()?,
         })
     }
@@ -97,12 +97,12 @@ impl RefreshStore for RedisRefreshStore {
         first_expires_at: Timestamp,
     ) -> Result<(), Error> {
         let json = serde_json::to_string(record)?;
-        let mut inv = scripts::REFRESH_CREATE.prepare_invoke();
+        let mut inv = scripts::ScriptCall::new(&scripts::REFRESH_CREATE);
         inv.key(self.key(family))
             .arg(json)
             .arg(millis(first_expires_at.min(record.expires_at)))
             .arg(millis(record.expires_at));
-        let created: i64 = self.backend.invoke("refresh create", &inv).await?;
+        let created: i64 = self.backend.invoke_write("refresh create", &inv).await?;
         if created == 1 {
             Ok(())
         } else {
@@ -115,14 +115,14 @@ impl RefreshStore for RedisRefreshStore {
 
     async fn rotate(&self, request: &RotateRequest) -> Result<Rotation, Error> {
         let grace = i64::try_from(request.grace.as_millis()).unwrap_or(i64::MAX);
-        let mut inv = scripts::REFRESH_ROTATE.prepare_invoke();
+        let mut inv = scripts::ScriptCall::new(&scripts::REFRESH_ROTATE);
         inv.key(self.key(&request.family))
             .arg(millis(request.now))
             .arg(request.generation)
             .arg(grace)
             .arg(millis(request.next_expires_at))
             .arg(request.max_repeats);
-        let reply: Vec<Value> = self.backend.invoke("refresh rotate", &inv).await?;
+        let reply: Vec<Value> = self.backend.invoke_write("refresh rotate", &inv).await?;
         let code = int_at(&reply, 0)?;
         let generation = |i| {
             int_at(&reply, i).and_then(|g| {
@@ -169,9 +169,9 @@ impl RefreshStore for RedisRefreshStore {
     }
 
     async fn delete(&self, family: &FamilyId) -> Result<Option<FamilyRecord>, Error> {
-        let mut inv = scripts::REFRESH_DELETE.prepare_invoke();
+        let mut inv = scripts::ScriptCall::new(&scripts::REFRESH_DELETE);
         inv.key(self.key(family));
-        let reply: Value = self.backend.invoke("refresh delete", &inv).await?;
+        let reply: Value = self.backend.invoke_write("refresh delete", &inv).await?;
         match reply {
             Value::Nil => Ok(None),
             v => record_from(&v).map(Some),

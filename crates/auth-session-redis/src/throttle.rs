@@ -74,7 +74,7 @@ impl RedisThrottle {
         key: &ThrottleKey,
         policy: &ThrottlePolicy,
     ) -> Result<Verdict, Error> {
-        let mut inv = scripts::THROTTLE.prepare_invoke();
+        let mut inv = scripts::ScriptCall::new(&scripts::THROTTLE);
         inv.key(self.keys.throttle(key))
             .arg(op)
             .arg(policy.free_failures())

@@ -106,7 +106,7 @@ impl RedisRevocations {
         config: &RedisConfig,
     ) -> Result<Self, Error> {
         Self::check(config)?;
-        Self::start(config, Backend::new(conn.into(), config.timeout())).await
+        Self::start(config, config.backend_on(conn.into())).await
     }
 
     fn check(config: &RedisConfig) -> Result<(), Error> {
@@ -189,14 +189,17 @@ impl Revocations for RedisRevocations {
         // Locally first: this instance honours the revocation even if Redis is down.
         inner.state.learn(revocation.clone());
         inner.state.prune();
-        let mut inv = scripts::REVOKE.prepare_invoke();
+        let mut inv = scripts::ScriptCall::new(&scripts::REVOKE);
         inv.key(inner.keys.revocations())
             .arg(now.as_unix_millis())
             .arg(member)
             .arg(revocation.expires_at.as_unix_millis())
             .arg(inner.keys.revocation_channel())
             .arg(message);
-        let _: i64 = inner.backend.invoke("record revocation", &inv).await?;
+        let _: i64 = inner
+            .backend
+            .invoke_write("record revocation", &inv)
+            .await?;
         Ok(())
     }
 

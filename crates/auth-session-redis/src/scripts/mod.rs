@@ -1,6 +1,9 @@
 //! The Lua scripts every write goes through, each in its own `.lua` file next to this one.
 //! Session scripts get `prelude.lua` (shared helpers) prepended.
 
+mod call;
+
+pub(crate) use call::{ScriptCall, is_no_script};
 use redis::Script;
 use std::sync::LazyLock;
 

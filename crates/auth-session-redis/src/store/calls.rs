@@ -90,7 +90,7 @@ pub(super) async fn create(
     record: &SessionRecord,
     index: Option<String>,
 ) -> Result<bool, Error> {
-    let mut inv = scripts::CREATE.prepare_invoke();
+    let mut inv = scripts::ScriptCall::new(&scripts::CREATE);
     inv.key(s.keys.session(key));
     if let Some(index) = index {
         inv.key(index);
@@ -99,7 +99,7 @@ pub(super) async fn create(
         .arg(member(key))
         .arg(millis(record.absolute_expires_at))
         .arg(codec::encode_record(record)?);
-    let created: i64 = s.backend.invoke("create session", &inv).await?;
+    let created: i64 = s.backend.invoke_write("create session", &inv).await?;
     Ok(created == 1)
 }
 
@@ -113,7 +113,7 @@ pub(super) async fn save(
     add_to: Option<String>,
 ) -> Result<SaveReply, Error> {
     const WHAT: &str = "save session";
-    let mut inv = scripts::SAVE.prepare_invoke();
+    let mut inv = scripts::ScriptCall::new(&scripts::SAVE);
     inv.key(s.keys.session(key));
     let (remove_at, add_at) =
         index_positions(&mut inv, 1, remove_from.as_deref(), add_to.as_deref());
@@ -129,7 +129,7 @@ pub(super) async fn save(
                 .unwrap_or_default(),
         )
         .arg(codec::encode_changes(changes)?);
-    let reply: Vec<Value> = s.backend.invoke(WHAT, &inv).await?;
+    let reply: Vec<Value> = s.backend.invoke_write(WHAT, &inv).await?;
     Ok(match reply_code(WHAT, &reply)? {
         0 => SaveReply::Missing,
         1 => SaveReply::Saved {
@@ -145,7 +145,7 @@ pub(super) async fn save(
 /// Append the index keys to `inv` after `taken` keys; their 1-based positions (0: none). The
 /// same index for both gets one position.
 fn index_positions(
-    inv: &mut redis::ScriptInvocation<'_>,
+    inv: &mut scripts::ScriptCall,
     taken: usize,
     remove_from: Option<&str>,
     add_to: Option<&str>,
@@ -179,7 +179,7 @@ pub(super) async fn delete(
     index: Option<String>,
 ) -> Result<DeleteReply, Error> {
     const WHAT: &str = "delete session";
-    let mut inv = scripts::DELETE.prepare_invoke();
+    let mut inv = scripts::ScriptCall::new(&scripts::DELETE);
     inv.key(s.keys.session(key))
         .key(s.keys.rotation_marker(key));
     if let Some(index) = index {
@@ -188,7 +188,7 @@ pub(super) async fn delete(
     inv.arg(millis(s.now()))
         .arg(member(key))
         .arg(&guard.args()[..]);
-    let reply: Vec<Value> = s.backend.invoke(WHAT, &inv).await?;
+    let reply: Vec<Value> = s.backend.invoke_write(WHAT, &inv).await?;
     Ok(match reply_code(WHAT, &reply)? {
         3 => DeleteReply::GuardFailed,
         live => DeleteReply::Deleted {
@@ -209,7 +209,7 @@ pub(super) async fn rotate(
     add_to: Option<String>,
 ) -> Result<RotateReply, Error> {
     const WHAT: &str = "rotate session";
-    let mut inv = scripts::ROTATE.prepare_invoke();
+    let mut inv = scripts::ScriptCall::new(&scripts::ROTATE);
     inv.key(s.keys.session(old)).key(s.keys.session(new));
     let (remove_at, add_at) =
         index_positions(&mut inv, 2, remove_from.as_deref(), add_to.as_deref());
@@ -220,7 +220,7 @@ pub(super) async fn rotate(
         .arg(remove_at)
         .arg(add_at)
         .arg(codec::encode_changes(changes)?);
-    let mut reply: Vec<Value> = s.backend.invoke(WHAT, &inv).await?;
+    let mut reply: Vec<Value> = s.backend.invoke_write(WHAT, &inv).await?;
     Ok(match reply_code(WHAT, &reply)? {
         0 => RotateReply::Missing,
         1 => {
@@ -246,12 +246,12 @@ const ROTATION_MARKER_MILLIS: u64 = 30_000;
 /// the marker [`restore`] needs.
 #[cfg(feature = "cluster")]
 pub(super) async fn take(s: &RedisStore, key: &SessionKey) -> Result<Option<SessionRecord>, Error> {
-    let mut inv = scripts::TAKE.prepare_invoke();
+    let mut inv = scripts::ScriptCall::new(&scripts::TAKE);
     inv.key(s.keys.session(key))
         .key(s.keys.rotation_marker(key))
         .arg(millis(s.now()))
         .arg(ROTATION_MARKER_MILLIS);
-    let fields: Option<Vec<String>> = s.backend.invoke("take session", &inv).await?;
+    let fields: Option<Vec<String>> = s.backend.invoke_write("take session", &inv).await?;
     match fields {
         Some(fields) => codec::decode_record(fields),
         None => Ok(None),
@@ -276,12 +276,12 @@ pub(super) async fn restore(
     record: &SessionRecord,
 ) -> Result<RestoreReply, Error> {
     const WHAT: &str = "restore session";
-    let mut inv = scripts::RESTORE.prepare_invoke();
+    let mut inv = scripts::ScriptCall::new(&scripts::RESTORE);
     inv.key(s.keys.session(key))
         .key(s.keys.rotation_marker(key))
         .arg(millis(s.now()))
         .arg(codec::encode_record(record)?);
-    let reply: i64 = s.backend.invoke(WHAT, &inv).await?;
+    let reply: i64 = s.backend.invoke_write(WHAT, &inv).await?;
     Ok(match reply {
         0 => RestoreReply::Deleted,
         1 => RestoreReply::Restored,
@@ -300,14 +300,14 @@ pub(super) async fn index(
     if members.is_empty() {
         return Ok(());
     }
-    let mut inv = scripts::INDEX.prepare_invoke();
+    let mut inv = scripts::ScriptCall::new(&scripts::INDEX);
     inv.key(index).arg(millis(s.now()));
     match op {
         IndexOp::Add(score) => inv.arg("add").arg(millis(score)),
         IndexOp::Remove => inv.arg("remove").arg(""),
     };
     inv.arg(members);
-    let _: i64 = s.backend.invoke("update subject index", &inv).await?;
+    let _: i64 = s.backend.invoke_write("update subject index", &inv).await?;
     Ok(())
 }
 
@@ -318,13 +318,15 @@ pub(super) async fn delete_subject_batch(
     subject: &str,
     members: &[String],
 ) -> Result<u64, Error> {
-    let mut inv = scripts::DELETE_SUBJECT.prepare_invoke();
+    let mut inv = scripts::ScriptCall::new(&scripts::DELETE_SUBJECT);
     inv.key(s.keys.subject(subject));
     for m in members {
         inv.key(s.keys.session_for_member(m));
     }
     inv.arg(millis(s.now())).arg(subject).arg(members);
-    s.backend.invoke("delete subject sessions", &inv).await
+    s.backend
+        .invoke_write("delete subject sessions", &inv)
+        .await
 }
 
 /// The subject a session belongs to now (read before choosing index keys).

@@ -123,7 +123,7 @@ impl RedisStore {
         config: &RedisConfig,
     ) -> Result<Self, Error> {
         Ok(Self {
-            backend: Backend::new(conn.into(), config.timeout()),
+            backend: config.backend_on(conn.into()),
             keys: config.keys()?,
             clock: config.clock(),
             cache: None,
