@@ -92,12 +92,15 @@ impl<'de> Visitor<'de> for HeaderVisitor {
 
 /// Parse and police a decoded header.
 pub(crate) fn parse(decoded: &[u8]) -> Result<Header, Error> {
-    let raw: RawHeader<'_> = serde_json::from_slice(decoded).map_err(|_| {
+    let malformed = || {
         Error::new(
             ErrorKind::Malformed,
             "the header is not one JSON object with unique members",
         )
-    })?;
+    };
+    // One UTF-8 check, then a reader that does not check each string again.
+    let text = std::str::from_utf8(decoded).map_err(|_| malformed())?;
+    let raw: RawHeader<'_> = serde_json::from_str(text).map_err(|_| malformed())?;
     if let Some(why) = raw.forbidden {
         return Err(Error::new(ErrorKind::ForbiddenHeader, why));
     }

@@ -23,15 +23,16 @@ pub(super) fn issuer<'a>(
         // One issuer: nothing to choose, nothing read before the signature.
         return Ok((0, only));
     }
-    let malformed = |_| {
+    let malformed = || {
         Error::new(
             ErrorKind::Malformed,
             "the claims are not one JSON object with unique members",
         )
     };
-    let mut de = serde_json::Deserializer::from_slice(parsed.payload());
-    let iss = de::Deserializer::deserialize_map(&mut de, IssVisitor).map_err(malformed)?;
-    de.end().map_err(malformed)?;
+    let text = std::str::from_utf8(parsed.payload()).map_err(|_| malformed())?;
+    let mut de = serde_json::Deserializer::from_str(text);
+    let iss = de::Deserializer::deserialize_map(&mut de, IssVisitor).map_err(|_| malformed())?;
+    de.end().map_err(|_| malformed())?;
     match iss {
         None => Err(Error::new(
             ErrorKind::MissingClaim,

@@ -126,6 +126,46 @@ fn duplicate_json_members_in_header_or_claims() {
     }
 }
 
+/// Header and claims are parsed from one UTF-8 check of the whole segment: a signed token
+/// whose JSON strings hold bytes that are not UTF-8 (a lone continuation byte, an overlong
+/// encoding, a surrogate encoded directly) is malformed, in the header or in the claims.
+#[test]
+fn json_that_is_not_utf8_in_header_or_claims() {
+    let w = World::new(Algorithm::HS256);
+    let kid = w.key.kid();
+    let header = w.header().to_string();
+    let now = w.now();
+    for bad in [&b"\x80"[..], b"\xc0\xaf", b"\xed\xa0\x80", b"\xff"] {
+        let mut claims = format!(r#"{{"iss":"{ISS}","aud":"{AUD}","sub":"u"#).into_bytes();
+        claims.extend_from_slice(bad);
+        claims.extend_from_slice(format!(r#"","iat":{now},"exp":{}}}"#, now + 60).as_bytes());
+        assert_eq!(
+            w.kind(&sign_raw(&w.key, &header, &claims)),
+            ErrorKind::Malformed,
+            "claims with {bad:?}"
+        );
+        let mut bad_header =
+            format!(r#"{{"alg":"HS256","kid":"{kid}","typ":"at+jwt","x":""#).into_bytes();
+        bad_header.extend_from_slice(bad);
+        bad_header.extend_from_slice(b"\"}");
+        assert_eq!(
+            w.kind(&sign_raw(&w.key, &bad_header, w.claims().to_string())),
+            ErrorKind::Malformed,
+            "header with {bad:?}"
+        );
+    }
+    // The same tokens with the bytes spelled as JSON escapes of valid characters verify.
+    let claims = format!(
+        r#"{{"iss":"{ISS}","aud":"{AUD}","sub":"u\u00e9","iat":{now},"exp":{}}}"#,
+        now + 60
+    );
+    assert!(
+        w.verifier
+            .verify_sync(&sign_raw(&w.key, &header, &claims))
+            .is_ok()
+    );
+}
+
 #[test]
 fn oversized_token_rejected_before_decoding() {
     let w = World::new(Algorithm::HS256);

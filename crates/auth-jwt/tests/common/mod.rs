@@ -65,8 +65,8 @@ pub fn unb64(s: &str) -> Vec<u8> {
 }
 
 /// A compact JWS over raw header and payload JSON text (duplicates and all), signed by `key`.
-pub fn sign_raw(key: &Key, header: &str, payload: &str) -> String {
-    let input = format!("{}.{}", b64(header), b64(payload));
+pub fn sign_raw(key: &Key, header: impl AsRef<[u8]>, payload: impl AsRef<[u8]>) -> String {
+    let input = format!("{}.{}", b64(header.as_ref()), b64(payload.as_ref()));
     let sig = key.sign(input.as_bytes()).unwrap();
     format!("{input}.{}", b64(sig))
 }
