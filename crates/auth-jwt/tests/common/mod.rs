@@ -140,7 +140,7 @@ impl World {
 
     /// A token over `header` and `claims`, signed by this world's key.
     pub fn token(&self, header: &Value, claims: &Value) -> String {
-        sign_raw(&self.key, &header.to_string(), &claims.to_string())
+        sign_raw(&self.key, header.to_string(), claims.to_string())
     }
 
     pub fn good_token(&self) -> String {
