@@ -35,7 +35,7 @@ fn idp_token(w: &World, header: Value, claims: Value) -> String {
     if let (Value::Object(all), Value::Object(more)) = (&mut all, claims) {
         all.extend(more);
     }
-    sign_raw(&idp_key("idp-1"), &header.to_string(), &all.to_string())
+    sign_raw(&idp_key("idp-1"), header.to_string(), all.to_string())
 }
 
 fn jwt_header() -> Value {
