@@ -171,7 +171,11 @@ fn describe_session(entry: &SessionEntry, now: Timestamp) -> String {
 
 /// How long ago `then` was, in words: "just now" under a minute, then minutes, hours, days.
 fn time_ago(then: Timestamp, now: Timestamp) -> String {
-    let minutes = now.as_unix_millis().saturating_sub(then.as_unix_millis()).max(0) / 60_000;
+    let minutes = now
+        .as_unix_millis()
+        .saturating_sub(then.as_unix_millis())
+        .max(0)
+        / 60_000;
     let (n, unit) = match minutes {
         0 => return "just now".to_owned(),
         m if m < 60 => (m, "minute"),
@@ -231,6 +235,10 @@ mod tests {
         assert_eq!(ago(60 * 60_000), "1 hour ago");
         assert_eq!(ago(5 * 60 * 60_000), "5 hours ago");
         assert_eq!(ago(49 * 60 * 60_000), "2 days ago");
-        assert_eq!(ago(-5_000), "just now", "a clock step backwards is not the future");
+        assert_eq!(
+            ago(-5_000),
+            "just now",
+            "a clock step backwards is not the future"
+        );
     }
 }

@@ -248,11 +248,19 @@ async fn sessions_page_shows_each_browser_its_address_and_last_activity() {
     let mut terminal = CookieJar::new();
     let login = "username=alice&password=wonderland";
     let res = laptop
-        .send(server.form("/login", login).header("user-agent", CHROME_LINUX))
+        .send(
+            server
+                .form("/login", login)
+                .header("user-agent", CHROME_LINUX),
+        )
         .await;
     assert_eq!(res.status(), 303);
     terminal
-        .send(server.form("/login", login).header("user-agent", "curl/8.5.0"))
+        .send(
+            server
+                .form("/login", login)
+                .header("user-agent", "curl/8.5.0"),
+        )
         .await;
     // Later requests from another browser change nothing recorded at login.
     laptop

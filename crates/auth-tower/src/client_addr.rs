@@ -102,7 +102,10 @@ mod tests {
                 &b"for=6.6.6.6, for=192.0.2.60;proto=http;by=203.0.113.43"[..],
                 ip("192.0.2.60"),
             ),
-            (b"proto=https;For=\"[2001:db8:cafe::17]:4711\"", ip("2001:db8:cafe::17")),
+            (
+                b"proto=https;For=\"[2001:db8:cafe::17]:4711\"",
+                ip("2001:db8:cafe::17"),
+            ),
             (b"for=_hidden", None),
             (b"for=unknown", None),
             (b"proto=https", None),

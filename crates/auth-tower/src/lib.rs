@@ -93,8 +93,8 @@ pub use auth_core::ManualClock;
 #[cfg(feature = "memory")]
 pub use auth_core::MemoryStore;
 pub use auth_core::{
-    AuthContext, AuthMethod, Clock, Device, Error, ErrorKind, Identity, Revocation, RevocationProbe,
-    Revocations, SessionEntry, SessionKey, SessionStore, SystemClock, Timestamp,
+    AuthContext, AuthMethod, Clock, Device, Error, ErrorKind, Identity, Revocation,
+    RevocationProbe, Revocations, SessionEntry, SessionKey, SessionStore, SystemClock, Timestamp,
 };
 
 /// The Redis store and revocation feed (feature `redis`): swap `MemoryStore` for

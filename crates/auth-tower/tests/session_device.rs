@@ -162,7 +162,10 @@ async fn user_agent_and_address_come_from_the_login_request_and_its_connection()
         user_agent: None,
         ..Req::post("/login")
     };
-    assert_eq!(login_then_devices(&app(layer()), r).await, "unknown browser|-");
+    assert_eq!(
+        login_then_devices(&app(layer()), r).await,
+        "unknown browser|-"
+    );
 }
 
 #[tokio::test]
@@ -206,7 +209,11 @@ async fn a_trusted_header_gives_its_rightmost_address_and_garbage_gives_none() {
             headers,
             ..Req::post("/login")
         };
-        assert_eq!(login_then_devices(&trusting(), r).await, expected, "{value:?}");
+        assert_eq!(
+            login_then_devices(&trusting(), r).await,
+            expected,
+            "{value:?}"
+        );
     }
     // No header at all: the connection is the proxy's, so no address either.
     assert_eq!(

@@ -28,7 +28,10 @@ fn set(name: &str, value: serde_json::Value) -> SessionChanges {
     c
 }
 
-pub(super) async fn create_with<S: SessionStore + ?Sized>(store: &S, r: &SessionRecord) -> SessionKey {
+pub(super) async fn create_with<S: SessionStore + ?Sized>(
+    store: &S,
+    r: &SessionRecord,
+) -> SessionKey {
     let key = new_key();
     store.create(&key, r).await.expect("create");
     key

@@ -5,7 +5,8 @@
 
 use super::checks::{create_with, new_key, record};
 use crate::{
-    Clock, Device, Identity, ManualClock, SaveOutcome, SessionChanges, SessionKey, SessionStore, Touch,
+    Clock, Device, Identity, ManualClock, SaveOutcome, SessionChanges, SessionKey, SessionStore,
+    Touch,
 };
 use serde_json::json;
 use std::sync::Arc;
@@ -14,7 +15,10 @@ use std::time::Duration;
 /// A device whose user agent is as long as a device keeps, with multi-byte characters, and
 /// an IPv6 address: the awkward case for every codec.
 fn awkward_device() -> Device {
-    let user_agent = format!("Mozilla/5.0 (X11; Linux x86_64) ünïcödé {}", "é".repeat(200));
+    let user_agent = format!(
+        "Mozilla/5.0 (X11; Linux x86_64) ünïcödé {}",
+        "é".repeat(200)
+    );
     Device::new()
         .with_user_agent(&user_agent)
         .with_address("2001:db8::7".parse().unwrap())
@@ -96,7 +100,11 @@ pub async fn device_round_trips_and_saves_without_one_keep_it<S: SessionStore + 
     };
     store.save(&key, &relogin).await.unwrap();
     let loaded = store.load(&key).await.unwrap().unwrap();
-    assert_eq!(loaded.device, Some(laptop()), "a save with a device replaces it");
+    assert_eq!(
+        loaded.device,
+        Some(laptop()),
+        "a save with a device replaces it"
+    );
     assert_eq!(loaded.values["cart"], json!([1, 2]), "and nothing else");
 }
 

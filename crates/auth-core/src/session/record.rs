@@ -231,18 +231,24 @@ mod tests {
             device: Some(laptop.clone()),
             ..SessionChanges::default()
         };
-        assert!(!SessionChanges {
-            device: Some(Device::new()),
-            ..SessionChanges::default()
-        }
-        .is_empty());
+        assert!(
+            !SessionChanges {
+                device: Some(Device::new()),
+                ..SessionChanges::default()
+            }
+            .is_empty()
+        );
         c.apply_to(&mut r);
         assert_eq!(r.device.as_ref(), Some(&laptop));
         let mut other = SessionChanges::default();
         other.insert("x".into(), json!(1));
         other.identity = Some(None);
         other.apply_to(&mut r);
-        assert_eq!(r.device.as_ref(), Some(&laptop), "a save without a device keeps it");
+        assert_eq!(
+            r.device.as_ref(),
+            Some(&laptop),
+            "a save without a device keeps it"
+        );
     }
 
     #[test]

@@ -67,7 +67,10 @@ pub(super) fn identity(record: &SessionRecord) -> Result<(Option<String>, Option
 
 /// A device as stored: JSON text, or NULL when unknown (in a record) or unchanged (in a save).
 pub(super) fn device(device: Option<&Device>) -> Result<Option<String>, Error> {
-    device.map(serde_json::to_string).transpose().map_err(Error::from)
+    device
+        .map(serde_json::to_string)
+        .transpose()
+        .map_err(Error::from)
 }
 
 /// A map of values as one JSON object.

@@ -59,9 +59,15 @@ mod tests {
         let by_header = capture(&p.headers, &p.extensions, Some(&xff));
         assert_eq!(by_header.address(), Some("6.6.6.6".parse().unwrap()));
         let p = request(&[("x-forwarded-for", b"garbage")], Some("127.0.0.9:5000"));
-        assert_eq!(capture(&p.headers, &p.extensions, Some(&xff)).address(), None);
+        assert_eq!(
+            capture(&p.headers, &p.extensions, Some(&xff)).address(),
+            None
+        );
         let p = request(&[], Some("127.0.0.9:5000"));
-        assert_eq!(capture(&p.headers, &p.extensions, Some(&xff)).address(), None);
+        assert_eq!(
+            capture(&p.headers, &p.extensions, Some(&xff)).address(),
+            None
+        );
     }
 
     #[test]

@@ -23,7 +23,9 @@ impl ClientSource {
         let connection = || client_addr::from_connection(&parts.extensions);
         match self {
             Self::Connection => connection(),
-            Self::Header(name) => client_addr::from_header(&parts.headers, name).or_else(connection),
+            Self::Header(name) => {
+                client_addr::from_header(&parts.headers, name).or_else(connection)
+            }
         }
     }
 }

@@ -186,7 +186,10 @@ mod tests {
         assert_eq!(serde_json::from_str::<Device>("{}").unwrap(), Device::new());
         let dirty = format!(r#"{{"ua":"x\n{}"}}"#, "y".repeat(300));
         let cleaned = serde_json::from_str::<Device>(&dirty).unwrap();
-        assert_eq!(cleaned.user_agent().map(str::len), Some(MAX_USER_AGENT_BYTES));
+        assert_eq!(
+            cleaned.user_agent().map(str::len),
+            Some(MAX_USER_AGENT_BYTES)
+        );
         assert!(serde_json::from_str::<Device>(r#"{"ip":"not an ip"}"#).is_err());
     }
 }

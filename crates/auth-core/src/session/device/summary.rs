@@ -49,7 +49,10 @@ fn find(user_agent: &str, table: &[(&[&str], &'static str)]) -> Option<&'static 
 
 /// "browser on system", "browser", or "unknown browser[ on system]".
 pub(super) fn describe(user_agent: &str) -> String {
-    if let Some((_, tool)) = TOOLS.iter().find(|(token, _)| user_agent.starts_with(token)) {
+    if let Some((_, tool)) = TOOLS
+        .iter()
+        .find(|(token, _)| user_agent.starts_with(token))
+    {
         return (*tool).to_owned();
     }
     let browser = find(user_agent, BROWSERS).unwrap_or("unknown browser");
@@ -136,7 +139,10 @@ mod tests {
         ("Go-http-client/1.1", "Go HTTP client"),
         ("", "unknown browser"),
         ("SomethingNew/1.0", "unknown browser"),
-        ("SomethingNew/1.0 (X11; Linux x86_64)", "unknown browser on Linux"),
+        (
+            "SomethingNew/1.0 (X11; Linux x86_64)",
+            "unknown browser on Linux",
+        ),
     ];
 
     #[test]

@@ -121,7 +121,11 @@ impl Session {
     /// # assert_eq!(call(app, "/device", cookie).await.1, "curl from Some(192.0.2.7)");
     /// # Ok(()) }
     /// ```
-    pub async fn login_from(&self, request: &Parts, identity: Identity) -> Result<(), SessionError> {
+    pub async fn login_from(
+        &self,
+        request: &Parts,
+        identity: Identity,
+    ) -> Result<(), SessionError> {
         let device = device::capture(
             &request.headers,
             &request.extensions,
