@@ -191,7 +191,7 @@ impl Session {
         .with_method(AuthMethod::Session);
         let subject = identity.subject().to_owned();
 
-        let mut changes = std::mem::take(&mut state.changes);
+        let mut changes = std::mem::take(&mut state.changes).into_changes();
         changes.identity = Some(Some(identity));
         changes.device = device;
         changes.touch = Some(auth_core::Touch::new(
