@@ -239,9 +239,9 @@ impl SessionLayerBuilder {
     /// records no address (never the proxy's, never an error for the request).
     ///
     /// Off by default, since any client can send such a header: name one only when every
-    /// request reaches the app through a proxy that appends to (or overwrites) it. The same
-    /// rule as `LoginThrottleBuilder::with_client_ip_header` (feature `axum`), which counts
-    /// failed logins per address: give both the same header.
+    /// request reaches the app through a proxy that appends to (or overwrites) it. Give
+    /// `LoginThrottleBuilder::with_client_ip_header` (feature `axum`) the same header: it reads
+    /// it the same way (but counts a request without it under the connection's address).
     ///
     /// [`Session::login_from`]: super::Session::login_from
     ///
