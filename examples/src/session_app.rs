@@ -1,5 +1,6 @@
 //! A small web app on cookie sessions: a login form, a page with the user and a per-session
-//! counter, a "your sessions" page with revoke buttons, logout and logout everywhere.
+//! counter, a "your sessions" page (each session's browser, system, address and last
+//! activity) with revoke buttons, logout and logout everywhere.
 //!
 //! The login form is throttled per account and per client address with a [`LoginThrottle`]
 //! (asked before the password is checked): in memory by default, on Redis with
@@ -7,7 +8,10 @@
 
 use crate::support::{LOGIN_FORM, escape, page, sign_in_failed};
 use auth_tower::throttle::LoginThrottle;
-use auth_tower::{Identity, Session, SessionError, SessionKey, SessionLayer, SessionStore};
+use auth_tower::{
+    Clock, Identity, Session, SessionEntry, SessionError, SessionKey, SessionLayer, SessionStore,
+    SystemClock, Timestamp,
+};
 use axum::extract::{Form, Path, State};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
@@ -98,7 +102,7 @@ fn check_credentials(c: &Credentials) -> Option<Identity> {
 
 /// The throttle is asked first: a throttled login (429 with `Retry-After`) never reaches the
 /// password check, a wrong password counts for the account and the address, a right one
-/// resets the account.
+/// resets the account and logs in, recording the browser and address for the sessions page.
 async fn login(
     State(throttle): State<LoginThrottle>,
     session: Session,
@@ -112,7 +116,7 @@ async fn login(
         .await;
     match checked {
         Ok(Some(identity)) => {
-            session.login(identity).await?;
+            session.login_from(&parts, identity).await?;
             Ok(Redirect::to("/").into_response())
         }
         Ok(None) => Ok(sign_in_failed()),
@@ -132,6 +136,7 @@ async fn logout_everywhere(session: Session) -> Result<Redirect, SessionError> {
 
 async fn sessions_page(session: Session, _who: Identity) -> Result<Html<String>, SessionError> {
     let current = session.key().await?;
+    let now = SystemClock.now();
     let mut rows = String::new();
     for entry in session.sessions().await? {
         let this = if Some(entry.key) == current {
@@ -140,14 +145,45 @@ async fn sessions_page(session: Session, _who: Identity) -> Result<Html<String>,
             ""
         };
         rows.push_str(&format!(
-            r#"<li>created {} · last seen {}{this} <form method="post" action="/sessions/{}/revoke"><button>Revoke</button></form></li>"#,
-            entry.record.created_at, entry.record.last_seen_at, entry.key
+            r#"<li>{}{this} <form method="post" action="/sessions/{}/revoke"><button>Revoke</button></form></li>"#,
+            escape(&describe_session(&entry, now)),
+            entry.key
         ));
     }
     Ok(Html(page(
         "Your sessions",
         &format!("<ul>{rows}</ul><p><a href=\"/\">Home</a></p>"),
     )))
+}
+
+/// "Chrome on Linux, 127.0.0.1, last active 3 minutes ago".
+fn describe_session(entry: &SessionEntry, now: Timestamp) -> String {
+    let device = entry.record.device.clone().unwrap_or_default();
+    let address = device
+        .address()
+        .map_or_else(|| "unknown address".to_owned(), |a| a.to_string());
+    format!(
+        "{}, {address}, last active {}",
+        device.describe(),
+        time_ago(entry.record.last_seen_at, now)
+    )
+}
+
+/// How long ago `then` was, in words: "just now" under a minute, then minutes, hours, days.
+fn time_ago(then: Timestamp, now: Timestamp) -> String {
+    let minutes = now
+        .as_unix_millis()
+        .saturating_sub(then.as_unix_millis())
+        .max(0)
+        / 60_000;
+    let (n, unit) = match minutes {
+        0 => return "just now".to_owned(),
+        m if m < 60 => (m, "minute"),
+        m if m < 24 * 60 => (m / 60, "hour"),
+        m => (m / (24 * 60), "day"),
+    };
+    let plural = if n == 1 { "" } else { "s" };
+    format!("{n} {unit}{plural} ago")
 }
 
 async fn revoke(
@@ -182,4 +218,27 @@ async fn counter(
         "counter": n,
         "subject": who.as_ref().map(Identity::subject),
     })))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn last_activity_reads_as_words() {
+        let now = Timestamp::from_unix_millis(10_000_000_000);
+        let ago = |ms: i64| time_ago(Timestamp::from_unix_millis(10_000_000_000 - ms), now);
+        assert_eq!(ago(0), "just now");
+        assert_eq!(ago(59_999), "just now");
+        assert_eq!(ago(60_000), "1 minute ago");
+        assert_eq!(ago(3 * 60_000 + 59_000), "3 minutes ago");
+        assert_eq!(ago(60 * 60_000), "1 hour ago");
+        assert_eq!(ago(5 * 60 * 60_000), "5 hours ago");
+        assert_eq!(ago(49 * 60 * 60_000), "2 days ago");
+        assert_eq!(
+            ago(-5_000),
+            "just now",
+            "a clock step backwards is not the future"
+        );
+    }
 }

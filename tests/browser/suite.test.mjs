@@ -289,7 +289,7 @@ test('session example', async (t) => {
       await page.goBack({ waitUntil: 'load' });
       const text = await page.textContent('body');
       await shot(page, `session-${step.replace(/[^a-z]+/g, '-')}`);
-      if (/Signed in|this one|Revoke|created \d/.test(text)) leaks.push(`${step} (${page.url()}): ${text.slice(0, 80).replace(/\s+/g, ' ')}`);
+      if (/Signed in|this one|Revoke|last active/.test(text)) leaks.push(`${step} (${page.url()}): ${text.slice(0, 80).replace(/\s+/g, ' ')}`);
     }
 
     const fresh = await newContext();
@@ -317,6 +317,10 @@ test('session example', async (t) => {
     await pa.goto(`${base}/sessions`);
     const rows = pa.locator('li');
     assert.equal(await rows.count(), 2, 'two sessions listed');
+    for (const text of await rows.allTextContents()) {
+      // The browser and address recorded at login, and the last activity in words.
+      assert.match(text, /^Chrome on Linux, 127\.0\.0\.1, last active just now/, `a devices row: ${text}`);
+    }
     await shot(pa, 'session-devices-two');
     const other = pa.locator('li', { hasNotText: 'this one' });
     await Promise.all([pa.waitForLoadState('load'), other.locator('button:has-text("Revoke")').click()]);
@@ -331,7 +335,7 @@ test('session example', async (t) => {
     await pa.waitForSelector('text=Signed in as bob');
     await a.close();
     await b.close();
-    note('session: two contexts as bob, the devices page lists 2, revoking the other leaves 1; the revoked context is anonymous on its next request, the revoking one still signed in');
+    note('session: two contexts as bob, the devices page lists 2 ("Chrome on Linux, 127.0.0.1, last active just now"), revoking the other leaves 1; the revoked context is anonymous on its next request, the revoking one still signed in');
   });
 });
 

@@ -241,6 +241,62 @@ async fn sessions_page_lists_and_revokes_and_logout_everywhere_ends_all() {
 }
 
 #[tokio::test]
+async fn sessions_page_shows_each_browser_its_address_and_last_activity() {
+    const CHROME_LINUX: &str = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36";
+    let server = start().await;
+    let mut laptop = CookieJar::new();
+    let mut terminal = CookieJar::new();
+    let login = "username=alice&password=wonderland";
+    let res = laptop
+        .send(
+            server
+                .form("/login", login)
+                .header("user-agent", CHROME_LINUX),
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    terminal
+        .send(
+            server
+                .form("/login", login)
+                .header("user-agent", "curl/8.5.0"),
+        )
+        .await;
+    // Later requests from another browser change nothing recorded at login.
+    laptop
+        .send(
+            client()
+                .get(server.url("/api/counter"))
+                .header("user-agent", "Wget/1.21"),
+        )
+        .await;
+
+    let page = laptop
+        .send(client().get(server.url("/sessions")))
+        .await
+        .text()
+        .await
+        .unwrap();
+    let rows: Vec<&str> = page
+        .split("<li>")
+        .skip(1)
+        .map(|row| row.split(" <form").next().unwrap())
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            "Chrome on Linux, 127.0.0.1, last active just now (this one)",
+            "curl, 127.0.0.1, last active just now",
+        ],
+        "{page}"
+    );
+    assert!(
+        !page.contains("Wget"),
+        "the device is the login's, not the last request's"
+    );
+}
+
+#[tokio::test]
 async fn malformed_cookies_over_the_wire_are_anonymous_never_500() {
     let server = start().await;
     let long = "x".repeat(6000);

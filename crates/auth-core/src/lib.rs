@@ -45,8 +45,8 @@ pub use revocation::{Revocation, RevocationProbe, RevocationTarget, Revocations}
 #[doc(hidden)]
 pub use revocation::{DEFAULT_REVOCATION_HORIZON, FeedState, RevocationSet};
 pub use session::{
-    SESSION_ID_BYTES, SESSION_ID_ENCODED_LEN, SaveOutcome, SessionChanges, SessionEntry, SessionId,
-    SessionKey, SessionRecord, SessionStore, Touch,
+    Device, MAX_USER_AGENT_BYTES, SESSION_ID_BYTES, SESSION_ID_ENCODED_LEN, SaveOutcome,
+    SessionChanges, SessionEntry, SessionId, SessionKey, SessionRecord, SessionStore, Touch,
 };
 #[cfg(any(test, feature = "test-util"))]
 pub use time::ManualClock;

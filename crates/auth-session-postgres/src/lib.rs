@@ -32,13 +32,15 @@
 //!
 //! | table | key | contents |
 //! |---|---|---|
-//! | `sessions` | `key bytea` (SHA-256 of the session id) | `subject` (indexed), `identity` (JSON text), `vals` (jsonb: one key per value), `created_at`, `last_seen_at`, `idle_expires_at`, `absolute_expires_at`, `expires_at` (generated: the earlier of the two, indexed), `version` |
+//! | `sessions` | `key bytea` (SHA-256 of the session id) | `subject` (indexed), `identity` (JSON text), `vals` (jsonb: one key per value), `created_at`, `last_seen_at`, `idle_expires_at`, `absolute_expires_at`, `expires_at` (generated: the earlier of the two, indexed), `version`, `device` (JSON text: the login device, NULL when unknown) |
 //! | `refresh_families` | `family bytea` | `record` (JSON text), `generation`, `rotated_at`, `live_expires_at`, `expires_at` (indexed), `repeats` |
 //! | `revocations` | `target text` (the target as JSON) | `expires_at` (indexed) |
 //! | `login_throttle` | `key text` (`account:`/`address:` + SHA-256 hex) | `failures`, `locked_until`, `expires_at` (indexed) |
 //!
 //! Revocations are announced on the channel `{schema}_revocations`. A dump of the tables holds
-//! no usable session id, username or client address.
+//! no usable session id, and no username or client address from the login throttle (those are
+//! digests). The one client address kept in clear is a session's login device, for the user's
+//! own devices page, and only when the app records it (`Session::login_from` in auth-tower).
 //!
 //! # What is atomic
 //! Create (never over a live session), load, save, delete and delete-subject are one statement

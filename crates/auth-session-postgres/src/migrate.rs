@@ -83,7 +83,8 @@ pub(crate) async fn run(
     }
 }
 
-/// With migrations left to the application: check that its tool has created the tables.
+/// With migrations left to the application: check that its tool has created the tables, and
+/// the columns later migrations added.
 pub(crate) async fn check(db: &Db, schema: &Schema) -> Result<(), Error> {
     let tables = [
         &schema.sessions,
@@ -101,11 +102,32 @@ pub(crate) async fn check(db: &Db, schema: &Schema) -> Result<(), Error> {
             .fetch_all(db.pool()),
         )
         .await?;
+    if !missing.is_empty() {
+        return Err(Error::config(format!(
+            "missing tables {missing:?}: apply auth_session_postgres::migrator() in schema {:?}, or let connect run it",
+            schema.name()
+        )));
+    }
+    // Columns later migrations added: an application that applied only the earlier ones
+    // hears it here, once, rather than as a failure of every session query.
+    let missing: Vec<String> = db
+        .run(
+            "check columns",
+            sqlx::query_scalar(
+                "SELECT c FROM unnest($2::text[]) AS c WHERE NOT EXISTS (SELECT 1 FROM pg_attribute \
+                 WHERE attrelid = to_regclass($1) AND attname = c AND NOT attisdropped)",
+            )
+            .bind(schema.sessions.as_str())
+            .bind(vec!["device"])
+            .fetch_all(db.pool()),
+        )
+        .await?;
     if missing.is_empty() {
         return Ok(());
     }
     Err(Error::config(format!(
-        "missing tables {missing:?}: apply auth_session_postgres::migrator() in schema {:?}, or let connect run it",
+        "table {} lacks columns {missing:?}: apply the newer migrations of auth_session_postgres::migrator() in schema {:?}",
+        schema.sessions,
         schema.name()
     )))
 }

@@ -97,6 +97,20 @@ async fn without_migrations_connect_refuses_missing_tables_until_the_app_applies
         .unwrap();
     let store = PostgresStore::connect(&config).await.unwrap();
     assert!(store.load(&common::new_key()).await.unwrap().is_none());
+
+    // Tables from before the device column (the first migration only): refused at connect,
+    // naming the column, rather than failing every session query afterwards.
+    sqlx::query("ALTER TABLE sessions DROP COLUMN device")
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    // A config of its own: one config checks once, when it opens its pool.
+    let fresh = PostgresConfig::new(common::database_url())
+        .with_schema(schema.clone())
+        .without_migrations();
+    let err = PostgresStore::connect(&fresh).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Config, "{err}");
+    assert!(err.to_string().contains("device"), "{err}");
 }
 
 /// Expired rows go in the background, but only once the database's clock agrees: an instance

@@ -16,6 +16,8 @@ pub(crate) const ABSOLUTE: &str = "abs";
 pub(crate) const VERSION: &str = "ver";
 pub(crate) const IDENTITY: &str = "ident";
 pub(crate) const SUBJECT: &str = "sub";
+/// The device the session was logged in from (JSON), absent when unknown.
+pub(crate) const DEVICE: &str = "dev";
 /// Prefix of every value field.
 pub(crate) const VALUE: &str = "v:";
 
@@ -45,6 +47,10 @@ pub(crate) fn encode_record(record: &SessionRecord) -> Result<Vec<String>, Error
         out.push(SUBJECT.to_owned());
         out.push(identity.subject().to_owned());
     }
+    if let Some(device) = &record.device {
+        out.push(DEVICE.to_owned());
+        out.push(serde_json::to_string(device)?);
+    }
     for (name, value) in &record.values {
         out.push(format!("{VALUE}{name}"));
         out.push(serde_json::to_string(value)?);
@@ -66,6 +72,7 @@ pub(crate) fn decode_record(fields: Vec<String>) -> Result<Option<SessionRecord>
     let mut times: [Option<i64>; 4] = [None; 4];
     let mut version = None;
     let mut identity: Option<Identity> = None;
+    let mut device = None;
     let mut values = BTreeMap::new();
     let mut it = fields.into_iter();
     while let (Some(name), Some(value)) = (it.next(), it.next()) {
@@ -86,6 +93,10 @@ pub(crate) fn decode_record(fields: Vec<String>) -> Result<Option<SessionRecord>
                 identity = Some(serde_json::from_str(&value)?);
                 continue;
             }
+            DEVICE => {
+                device = Some(serde_json::from_str(&value)?);
+                continue;
+            }
             // The subject is a copy of the identity's, kept for the scripts.
             SUBJECT => continue,
             _ => return Err(error::corrupt("decode session", "unknown hash field")),
@@ -101,6 +112,7 @@ pub(crate) fn decode_record(fields: Vec<String>) -> Result<Option<SessionRecord>
     let created_at = Timestamp::from_unix_millis(created);
     let mut record = SessionRecord::new(created_at, Duration::ZERO, Duration::ZERO);
     record.identity = identity;
+    record.device = device;
     record.values = values;
     record.last_seen_at = Timestamp::from_unix_millis(seen);
     record.idle_expires_at = Timestamp::from_unix_millis(idle);
@@ -116,10 +128,10 @@ fn parse_int<T: std::str::FromStr>(s: &str) -> Result<T, Error> {
 
 /// The changes block the `save` and `rotate` scripts read from `ARGV[at..]` (it must come
 /// last): identity op (`""`, `"-"` log out, `"+"` set), identity JSON, subject, touch
-/// last-seen (`""` for no touch), touch idle expiry, number of removed fields, the removed
-/// field names, then field/value pairs to set.
+/// last-seen (`""` for no touch), touch idle expiry, device JSON (`""` to keep the recorded
+/// one), number of removed fields, the removed field names, then field/value pairs to set.
 pub(crate) fn encode_changes(changes: &SessionChanges) -> Result<Vec<String>, Error> {
-    let mut out = Vec::with_capacity(6 + changes.removed.len() + 2 * changes.set.len());
+    let mut out = Vec::with_capacity(7 + changes.removed.len() + 2 * changes.set.len());
     match &changes.identity {
         None => out.extend([String::new(), String::new(), String::new()]),
         Some(None) => out.extend(["-".to_owned(), String::new(), String::new()]),
@@ -133,6 +145,11 @@ pub(crate) fn encode_changes(changes: &SessionChanges) -> Result<Vec<String>, Er
         None => out.extend([String::new(), String::new()]),
         Some(touch) => out.extend([millis(touch.last_seen_at), millis(touch.idle_expires_at)]),
     }
+    out.push(match &changes.device {
+        // A device always encodes to a JSON object, never to "".
+        Some(device) => serde_json::to_string(device)?,
+        None => String::new(),
+    });
     out.push(changes.removed.len().to_string());
     out.extend(changes.removed.iter().map(|name| format!("{VALUE}{name}")));
     for (name, value) in &changes.set {
@@ -166,9 +183,15 @@ mod tests {
         r.identity = Some(Identity::new("alice").with_role("admin"));
         r.values.insert("ver".into(), json!("not the version"));
         r.values.insert("v:odd".into(), json!({"a": [1, null]}));
+        r.values.insert("dev".into(), json!("not the device"));
         r.version = 7;
         let fields = encode_record(&r).unwrap();
         assert!(fields.contains(&"v:ver".to_owned()));
+        assert!(!fields.contains(&DEVICE.to_owned()), "no device, no field");
+        assert_eq!(decode_record(fields).unwrap(), Some(r.clone()));
+        r.device = Some(auth_core::Device::new().with_user_agent("curl/8.5.0"));
+        let fields = encode_record(&r).unwrap();
+        assert!(fields.contains(&DEVICE.to_owned()));
         assert_eq!(decode_record(fields).unwrap(), Some(r));
         assert_eq!(decode_record(Vec::new()).unwrap(), None);
         assert!(decode_record(vec!["ver".into()]).is_err());
@@ -201,7 +224,10 @@ mod tests {
         c.remove("b".into());
         c.identity = Some(None);
         let block = encode_changes(&c).unwrap();
-        assert_eq!(block, ["-", "", "", "", "", "1", "v:b", "v:a", "1"]);
+        assert_eq!(block, ["-", "", "", "", "", "", "1", "v:b", "v:a", "1"]);
+        c.device = Some(auth_core::Device::new().with_address([10, 0, 0, 1].into()));
+        let block = encode_changes(&c).unwrap();
+        assert_eq!(block[5], r#"{"ip":"10.0.0.1"}"#);
         assert_eq!(subject_after(&c, Some("x")), None);
         assert_eq!(
             subject_after(&SessionChanges::default(), Some("x")),

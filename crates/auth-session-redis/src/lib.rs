@@ -31,7 +31,7 @@
 //! # Storage layout
 //! | key | type | contents |
 //! |---|---|---|
-//! | `{prefix}s:{<key hex>}` | HASH | one session: `created`, `seen`, `idle`, `abs`, `ver`, `ident` (identity JSON), `sub` (subject), and one `v:<name>` field of JSON per value |
+//! | `{prefix}s:{<key hex>}` | HASH | one session: `created`, `seen`, `idle`, `abs`, `ver`, `ident` (identity JSON), `sub` (subject), `dev` (the login device as JSON, when known), and one `v:<name>` field of JSON per value |
 //! | `{prefix}sr:{<key hex>}` | STRING | Cluster only: a session a rotation has taken and may put back if it fails (30 s; a delete removes it, so a logout wins) |
 //! | `{prefix}u:{<sha256(subject) hex>}` | ZSET | the subject's session keys, scored by absolute expiry |
 //! | `{prefix}rev` | ZSET | revocation targets (JSON), scored by expiry |

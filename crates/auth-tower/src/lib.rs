@@ -63,6 +63,7 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod body;
+mod client_addr;
 mod context;
 mod cookie_header;
 pub mod cross_site;
@@ -92,8 +93,8 @@ pub use auth_core::ManualClock;
 #[cfg(feature = "memory")]
 pub use auth_core::MemoryStore;
 pub use auth_core::{
-    AuthContext, AuthMethod, Clock, Error, ErrorKind, Identity, Revocation, RevocationProbe,
-    Revocations, SessionEntry, SessionKey, SessionStore, SystemClock, Timestamp,
+    AuthContext, AuthMethod, Clock, Device, Error, ErrorKind, Identity, Revocation,
+    RevocationProbe, Revocations, SessionEntry, SessionKey, SessionStore, SystemClock, Timestamp,
 };
 
 /// The Redis store and revocation feed (feature `redis`): swap `MemoryStore` for

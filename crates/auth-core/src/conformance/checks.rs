@@ -14,11 +14,11 @@ use std::time::Duration;
 const IDLE: Duration = Duration::from_secs(30 * 60);
 const ABSOLUTE: Duration = Duration::from_secs(12 * 60 * 60);
 
-fn new_key() -> SessionKey {
+pub(super) fn new_key() -> SessionKey {
     SessionId::generate().expect("os rng").key()
 }
 
-fn record(clock: &ManualClock) -> SessionRecord {
+pub(super) fn record(clock: &ManualClock) -> SessionRecord {
     SessionRecord::new(clock.now(), IDLE, ABSOLUTE)
 }
 
@@ -28,7 +28,10 @@ fn set(name: &str, value: serde_json::Value) -> SessionChanges {
     c
 }
 
-async fn create_with<S: SessionStore + ?Sized>(store: &S, r: &SessionRecord) -> SessionKey {
+pub(super) async fn create_with<S: SessionStore + ?Sized>(
+    store: &S,
+    r: &SessionRecord,
+) -> SessionKey {
     let key = new_key();
     store.create(&key, r).await.expect("create");
     key

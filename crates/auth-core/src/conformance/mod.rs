@@ -14,8 +14,10 @@
 //! test expiry without sleeping; a store must judge expiry by that clock.
 
 mod checks;
+mod device;
 
 pub use checks::*;
+pub use device::*;
 
 /// Expand the conformance suite into one `#[tokio::test]` per check.
 ///
@@ -62,6 +64,8 @@ macro_rules! session_store_conformance {
             subject_index_lists_and_deletes_all,
             subject_index_has_no_stale_entries,
             values_round_trip_any_json,
+            device_round_trips_and_saves_without_one_keep_it,
+            login_rotation_records_the_device_and_lists_it,
         );
     };
     (@tests $make:expr; $($check:ident),* $(,)?) => {

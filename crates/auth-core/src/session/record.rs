@@ -1,7 +1,7 @@
 //! The session record a store keeps, and the field-level changes a request makes to it.
 
 use crate::identity::Identity;
-use crate::session::SessionKey;
+use crate::session::{Device, SessionKey};
 use crate::time::Timestamp;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
@@ -28,6 +28,11 @@ pub struct SessionRecord {
     pub absolute_expires_at: Timestamp,
     /// Bumped by every save; lets a caller ask for a compare-and-set.
     pub version: u64,
+    /// Where the session was logged in from (user agent, client address), recorded at login
+    /// and kept by every later save; `None` for anonymous sessions and for records written
+    /// before devices were recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device: Option<Device>,
 }
 
 impl SessionRecord {
@@ -42,6 +47,7 @@ impl SessionRecord {
             idle_expires_at: now.saturating_add(idle_timeout).min(absolute_expires_at),
             absolute_expires_at,
             version: 0,
+            device: None,
         }
     }
 
@@ -97,6 +103,9 @@ pub struct SessionChanges {
     pub identity: Option<Option<Identity>>,
     /// A refresh of the idle expiry.
     pub touch: Option<Touch>,
+    /// Where a login came from: set by the session layer at login, together with the
+    /// identity. `None` leaves the recorded device as it is (no save ever erases it).
+    pub device: Option<Device>,
     /// Apply only if the stored version is still this one (compare-and-set).
     pub expected_version: Option<u64>,
 }
@@ -108,6 +117,7 @@ impl SessionChanges {
             && self.removed.is_empty()
             && self.identity.is_none()
             && self.touch.is_none()
+            && self.device.is_none()
     }
 
     /// Record that `name` was set to `value` (undoing an earlier removal in this request).
@@ -133,6 +143,9 @@ impl SessionChanges {
         }
         if let Some(identity) = &self.identity {
             record.identity.clone_from(identity);
+        }
+        if let Some(device) = &self.device {
+            record.device = Some(device.clone());
         }
         if let Some(touch) = self.touch {
             record.last_seen_at = record.last_seen_at.max(touch.last_seen_at);
@@ -206,6 +219,46 @@ mod tests {
             "idle expiry is clamped"
         );
         assert_eq!(r.version, 1);
+    }
+
+    #[test]
+    fn a_device_is_set_by_changes_that_carry_one_and_kept_by_all_others() {
+        let now = Timestamp::from_unix_millis(1_000);
+        let mut r = SessionRecord::new(now, Duration::from_secs(60), Duration::from_secs(600));
+        let laptop = Device::new().with_user_agent("curl/8.5.0");
+        let c = SessionChanges {
+            identity: Some(Some(Identity::new("alice"))),
+            device: Some(laptop.clone()),
+            ..SessionChanges::default()
+        };
+        assert!(
+            !SessionChanges {
+                device: Some(Device::new()),
+                ..SessionChanges::default()
+            }
+            .is_empty()
+        );
+        c.apply_to(&mut r);
+        assert_eq!(r.device.as_ref(), Some(&laptop));
+        let mut other = SessionChanges::default();
+        other.insert("x".into(), json!(1));
+        other.identity = Some(None);
+        other.apply_to(&mut r);
+        assert_eq!(
+            r.device.as_ref(),
+            Some(&laptop),
+            "a save without a device keeps it"
+        );
+    }
+
+    #[test]
+    fn records_without_a_device_still_decode() {
+        let now = Timestamp::from_unix_millis(1_000);
+        let r = SessionRecord::new(now, Duration::from_secs(60), Duration::from_secs(600));
+        let mut old = serde_json::to_value(&r).unwrap();
+        assert!(old.get("device").is_none(), "no device, no field");
+        old.as_object_mut().unwrap().remove("device");
+        assert_eq!(serde_json::from_value::<SessionRecord>(old).unwrap(), r);
     }
 
     #[test]

@@ -24,7 +24,7 @@ use std::sync::Arc;
 /// A [`SessionStore`] on PostgreSQL: one row per session in `{schema}.sessions`.
 ///
 /// - A save is one `UPDATE` of only what changed (values merged into and removed from a jsonb
-///   object, the identity, the touch), with a version bump and an optional compare-and-set, on
+///   object, the identity, the login device, the touch), with a version bump and an optional compare-and-set, on
 ///   a live row only: two requests changing different values both land, and a save after a
 ///   logout finds nothing and writes nothing.
 /// - A rotation creates the new row and deletes the old one in one transaction (never an
@@ -142,6 +142,7 @@ impl SessionStore for PostgresStore {
                     .bind(millis(record.absolute_expires_at))
                     .bind(row::to_db_version(record.version))
                     .bind(self.now())
+                    .bind(row::device(record.device.as_ref())?)
                     .fetch_optional(s.db.pool()),
             )
             .await?;
@@ -181,6 +182,7 @@ impl SessionStore for PostgresStore {
                     .bind(changes.touch.map(|t| millis(t.idle_expires_at)))
                     .bind(now)
                     .bind(changes.expected_version.map(row::to_db_version))
+                    .bind(row::device(changes.device.as_ref())?)
                     .fetch_optional(s.db.pool()),
             )
             .await?;
@@ -257,11 +259,15 @@ impl SessionStore for PostgresStore {
                 };
                 // The reference semantics of a save (auth_core), on the taken record.
                 changes.apply_to(&mut record);
-                let params = match (row::identity(&record), row::values(&record.values)) {
-                    (Ok(identity), Ok(values)) => (identity, values),
-                    (Err(e), _) | (_, Err(e)) => return Ok(Err(e)),
+                let params = match (
+                    row::identity(&record),
+                    row::values(&record.values),
+                    row::device(record.device.as_ref()),
+                ) {
+                    (Ok(identity), Ok(values), Ok(device)) => (identity, values, device),
+                    (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => return Ok(Err(e)),
                 };
-                let ((identity, subject), values) = params;
+                let ((identity, subject), values, device) = params;
                 let created = sqlx::query(&s.sql.create)
                     .bind(new.as_bytes().as_slice())
                     .bind(subject)
@@ -273,6 +279,7 @@ impl SessionStore for PostgresStore {
                     .bind(millis(record.absolute_expires_at))
                     .bind(row::to_db_version(record.version))
                     .bind(now)
+                    .bind(device)
                     .fetch_optional(&mut *tx)
                     .await?;
                 if created.is_none() {

@@ -5,14 +5,14 @@
 
 use super::sql::RECORD;
 use crate::error;
-use auth_core::{Error, SessionChanges, SessionKey, SessionRecord, Timestamp};
+use auth_core::{Device, Error, SessionChanges, SessionKey, SessionRecord, Timestamp};
 use sqlx::Row as _;
 use sqlx::postgres::PgRow;
 use std::collections::BTreeMap;
 use std::time::Duration;
 
 /// How many columns [`RECORD`] selects.
-const RECORD_COLUMNS: usize = 7;
+const RECORD_COLUMNS: usize = 8;
 
 /// The record in the [`RECORD`] columns of `row`, starting at column `at`.
 pub(super) fn record(row: &PgRow, at: usize) -> Result<SessionRecord, Error> {
@@ -27,6 +27,7 @@ pub(super) fn record(row: &PgRow, at: usize) -> Result<SessionRecord, Error> {
         row.try_get(at + 5).map_err(bad)?,
     ];
     let version: i64 = row.try_get(at + 6).map_err(bad)?;
+    let device: Option<String> = row.try_get(at + 7).map_err(bad)?;
     let mut record = SessionRecord::new(
         Timestamp::from_unix_millis(times[0]),
         Duration::ZERO,
@@ -38,6 +39,7 @@ pub(super) fn record(row: &PgRow, at: usize) -> Result<SessionRecord, Error> {
     record.idle_expires_at = Timestamp::from_unix_millis(times[2]);
     record.absolute_expires_at = Timestamp::from_unix_millis(times[3]);
     record.version = from_db_version(version);
+    record.device = device.as_deref().map(serde_json::from_str).transpose()?;
     Ok(record)
 }
 
@@ -61,6 +63,14 @@ pub(super) fn identity(record: &SessionRecord) -> Result<(Option<String>, Option
         ),
         None => (None, None),
     })
+}
+
+/// A device as stored: JSON text, or NULL when unknown (in a record) or unchanged (in a save).
+pub(super) fn device(device: Option<&Device>) -> Result<Option<String>, Error> {
+    device
+        .map(serde_json::to_string)
+        .transpose()
+        .map_err(Error::from)
 }
 
 /// A map of values as one JSON object.

@@ -4,13 +4,12 @@
 //! by the configured clock; a row is live while `now < expires_at` (expiry is exclusive).
 
 /// The columns a record is read from, in the order `row::record` expects them.
-pub(super) const RECORD: &str =
-    "identity, vals::text, created_at, last_seen_at, idle_expires_at, absolute_expires_at, version";
+pub(super) const RECORD: &str = "identity, vals::text, created_at, last_seen_at, idle_expires_at, absolute_expires_at, version, device";
 
 #[derive(Debug)]
 pub(super) struct Statements {
     /// $1 key, $2 subject, $3 identity, $4 values (jsonb text), $5 created, $6 seen, $7 idle,
-    /// $8 absolute, $9 version, $10 now. Never over a live session: an expired one left behind
+    /// $8 absolute, $9 version, $10 now, $11 device (JSON text or NULL). Never over a live session: an expired one left behind
     /// may be taken over. Returns a row if written.
     pub(super) create: String,
     /// $1 key, $2 now.
@@ -20,7 +19,8 @@ pub(super) struct Statements {
     /// resurrection) and, if asked, still at the expected version.
     /// $1 key, $2 removed names, $3 set values (jsonb object text), $4 whether the identity
     /// changes, $5 identity, $6 subject, $7 touch last seen (NULL: no touch), $8 touch idle
-    /// expiry, $9 now, $10 expected version (NULL: none). Returns the new version.
+    /// expiry, $9 now, $10 expected version (NULL: none), $11 device (JSON text; NULL keeps
+    /// the recorded one). Returns the new version.
     pub(super) save: String,
     /// $1 key, $2 now: the live version, after a save that wrote nothing.
     pub(super) version: String,
@@ -49,10 +49,10 @@ impl Statements {
         Self {
             create: format!(
                 "INSERT INTO {table} AS s (key, subject, identity, vals, created_at, last_seen_at, \
-                 idle_expires_at, absolute_expires_at, version) \
-                 VALUES ($1, $2, $3, $4::jsonb, $5, $6, $7, $8, $9) \
+                 idle_expires_at, absolute_expires_at, version, device) \
+                 VALUES ($1, $2, $3, $4::jsonb, $5, $6, $7, $8, $9, $11) \
                  ON CONFLICT (key) DO UPDATE SET subject = EXCLUDED.subject, \
-                 identity = EXCLUDED.identity, vals = EXCLUDED.vals, \
+                 identity = EXCLUDED.identity, vals = EXCLUDED.vals, device = EXCLUDED.device, \
                  created_at = EXCLUDED.created_at, last_seen_at = EXCLUDED.last_seen_at, \
                  idle_expires_at = EXCLUDED.idle_expires_at, \
                  absolute_expires_at = EXCLUDED.absolute_expires_at, version = EXCLUDED.version \
@@ -65,6 +65,7 @@ impl Statements {
                  vals = (vals - $2::text[]) || $3::jsonb, \
                  identity = CASE WHEN $4 THEN $5 ELSE identity END, \
                  subject = CASE WHEN $4 THEN $6 ELSE subject END, \
+                 device = COALESCE($11::text, device), \
                  last_seen_at = CASE WHEN $7::bigint IS NULL THEN last_seen_at \
                    ELSE GREATEST(last_seen_at, $7) END, \
                  idle_expires_at = CASE WHEN $7::bigint IS NULL THEN idle_expires_at \

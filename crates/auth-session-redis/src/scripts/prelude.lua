@@ -76,19 +76,24 @@ local function expire_session(key)
 end
 
 -- Apply the changes block at ARGV[at..] (see codec.rs) to the session hash: removed values,
--- set values, identity, touch (clamped to the absolute expiry), expiry, version. Returns the
--- new version. The same semantics as SessionChanges::apply_to.
+-- set values, identity, device (only when one is given: no save erases it), touch (clamped to
+-- the absolute expiry), expiry, version. Returns the new version. The same semantics as
+-- SessionChanges::apply_to.
 local function apply_changes(key, at)
   local ident_op, ident_json, ident_sub = ARGV[at], ARGV[at + 1], ARGV[at + 2]
   local touch_seen, touch_idle = ARGV[at + 3], ARGV[at + 4]
-  local n_removed = tonumber(ARGV[at + 5])
-  local first = at + 6
+  local device = ARGV[at + 5]
+  local n_removed = tonumber(ARGV[at + 6])
+  local first = at + 7
   chunked('HDEL', key, ARGV, first, first + n_removed - 1, 200)
   chunked('HSET', key, ARGV, first + n_removed, #ARGV, 200)
   if ident_op == '+' then
     redis.call('HSET', key, 'ident', ident_json, 'sub', ident_sub)
   elseif ident_op == '-' then
     redis.call('HDEL', key, 'ident', 'sub')
+  end
+  if device ~= '' then
+    redis.call('HSET', key, 'dev', device)
   end
   if touch_seen ~= '' then
     local m = redis.call('HMGET', key, 'seen', 'abs')

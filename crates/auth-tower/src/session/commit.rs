@@ -64,7 +64,7 @@ impl Session {
         let config = self.config();
         let now = config.clock.now();
         let phase = std::mem::take(&mut state.phase);
-        let mut changes = std::mem::take(&mut state.changes);
+        let mut changes = std::mem::take(&mut state.changes).into_changes();
         match phase {
             Phase::Unloaded | Phase::Ended => {}
             Phase::Fresh => {

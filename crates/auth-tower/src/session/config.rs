@@ -4,6 +4,7 @@ use super::cookie_scope::{CookieScope, SameSite};
 use crate::cross_site::{CrossSitePolicy, Origin, Scheme};
 use crate::rejection::{ErrorBody, Style};
 use auth_core::{Clock, Error, Revocations, SessionStore, SystemClock};
+use http::HeaderName;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -30,6 +31,9 @@ pub(crate) struct SessionConfig {
     pub(crate) style: Style,
     /// Consulted on every load, told of every logout.
     pub(crate) revocations: Option<Arc<dyn Revocations>>,
+    /// The trusted proxy's header a login device's address is read from (`None`: the
+    /// connection's).
+    pub(crate) client_ip_header: Option<HeaderName>,
 }
 
 /// How the session cookie is written.
@@ -64,6 +68,7 @@ pub struct SessionLayerBuilder {
     allowed_origins: Vec<String>,
     style: Style,
     revocations: Option<Arc<dyn Revocations>>,
+    client_ip_header: Option<String>,
 }
 
 impl SessionLayerBuilder {
@@ -82,6 +87,7 @@ impl SessionLayerBuilder {
             allowed_origins: Vec::new(),
             style: Style::default(),
             revocations: None,
+            client_ip_header: None,
         }
     }
 
@@ -225,15 +231,49 @@ impl SessionLayerBuilder {
         self
     }
 
+    /// Read the client address of a login device ([`Session::login_from`]) from the rightmost
+    /// entry of header `name`, which your trusted reverse proxy sets (`x-forwarded-for`,
+    /// `x-real-ip`, `forwarded`), instead of from the connection (which, behind a proxy, is
+    /// always the proxy). Rightmost, because that is the entry your own proxy appended; what
+    /// the client put to its left is the client's to choose. A missing or unreadable value
+    /// records no address (never the proxy's, never an error for the request).
+    ///
+    /// Off by default, since any client can send such a header: name one only when every
+    /// request reaches the app through a proxy that appends to (or overwrites) it. Give
+    /// `LoginThrottleBuilder::with_client_ip_header` (feature `axum`) the same header: it reads
+    /// it the same way (but counts a request without it under the connection's address).
+    ///
+    /// [`Session::login_from`]: super::Session::login_from
+    ///
+    /// ```
+    /// use auth_tower::{MemoryStore, SessionLayer};
+    /// let layer = SessionLayer::builder(MemoryStore::new())
+    ///     .with_client_ip_header("x-forwarded-for") // only behind a proxy that sets it
+    ///     .build()?;
+    /// assert!(SessionLayer::builder(MemoryStore::new()).with_client_ip_header("bad header").build().is_err());
+    /// # Ok::<(), auth_tower::Error>(())
+    /// ```
+    pub fn with_client_ip_header(mut self, name: &str) -> Self {
+        self.client_ip_header = Some(name.to_owned());
+        self
+    }
+
     /// Validate and build the layer.
     ///
     /// # Errors
     /// [`ErrorKind::Config`](auth_core::ErrorKind::Config) for an invalid cookie name, a cookie
     /// a browser would refuse or cut short (a domain or path it rejects, `SameSite=None`
     /// without `Secure`, a persistent cookie over 400 days), zero or inconsistent timeouts, a
-    /// malformed allowed origin, or a revocation list whose horizon is shorter than the absolute
-    /// timeout (it would forget a logout while the session lives).
+    /// malformed allowed origin, an invalid client address header name, or a revocation list
+    /// whose horizon is shorter than the absolute timeout (it would forget a logout while the
+    /// session lives).
     pub fn build(self) -> Result<super::SessionLayer, Error> {
+        let client_ip_header = self
+            .client_ip_header
+            .as_deref()
+            .map(HeaderName::try_from)
+            .transpose()
+            .map_err(|_| Error::config("the client address header name is invalid"))?;
         validate_cookie_name(&self.cookie_name)?;
         let max_age = self.persistent.then_some(self.absolute_timeout);
         self.scope.check(self.secure, max_age)?;
@@ -295,6 +335,7 @@ impl SessionLayerBuilder {
             },
             style: self.style,
             revocations: self.revocations,
+            client_ip_header,
         }))
     }
 }
@@ -337,6 +378,8 @@ mod tests {
                 .with_absolute_timeout(Duration::from_secs(10)),
             builder().with_touch_interval(DEFAULT_IDLE_TIMEOUT),
             builder().with_allowed_origin("example.com"),
+            builder().with_client_ip_header("x forwarded for"),
+            builder().with_client_ip_header(""),
         ];
         for b in cases {
             let dbg = format!("{b:?}");

@@ -19,6 +19,7 @@ pub(crate) mod config;
 mod context;
 mod cookie;
 mod cookie_scope;
+mod device;
 mod error;
 #[cfg(feature = "axum")]
 mod extract;

@@ -1,9 +1,9 @@
 //! Which address a login comes from: the connection's, or a trusted proxy's header.
 
-use axum::extract::ConnectInfo;
+use crate::client_addr;
 use http::HeaderName;
 use http::request::Parts;
-use std::net::{IpAddr, SocketAddr};
+use std::net::IpAddr;
 
 /// Where the client address is read from.
 #[derive(Debug, Clone, Default)]
@@ -20,38 +20,21 @@ pub(crate) enum ClientSource {
 impl ClientSource {
     /// The client address of the request with `parts`, if it can be known.
     pub(crate) fn client_addr(&self, parts: &Parts) -> Option<IpAddr> {
-        let connection = || {
-            parts
-                .extensions
-                .get::<ConnectInfo<SocketAddr>>()
-                .map(|ConnectInfo(addr)| addr.ip())
-        };
+        let connection = || client_addr::from_connection(&parts.extensions);
         match self {
             Self::Connection => connection(),
-            Self::Header(name) => from_header(parts, name).or_else(connection),
+            Self::Header(name) => {
+                client_addr::from_header(&parts.headers, name).or_else(connection)
+            }
         }
     }
-}
-
-/// The rightmost address in the last `name` header: the one the nearest proxy appended (what
-/// the client put to its left is the client's to choose, so never trusted).
-fn from_header(parts: &Parts, name: &HeaderName) -> Option<IpAddr> {
-    let value = parts
-        .headers
-        .get_all(name)
-        .iter()
-        .next_back()?
-        .to_str()
-        .ok()?;
-    let last = value.rsplit(',').next()?.trim();
-    last.parse::<IpAddr>()
-        .ok()
-        .or_else(|| last.parse::<SocketAddr>().ok().map(|a| a.ip()))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use axum::extract::ConnectInfo;
+    use std::net::SocketAddr;
 
     fn parts(headers: &[(&str, &str)], connection: Option<&str>) -> Parts {
         let mut b = http::Request::builder();

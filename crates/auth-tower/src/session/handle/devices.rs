@@ -6,22 +6,34 @@ use auth_core::{Revocation, SessionEntry, SessionKey};
 
 impl Session {
     /// The logged-in subject's live sessions ("your devices"), oldest first; empty when
-    /// anonymous.
+    /// anonymous. Each record carries when it was created and last seen, and the
+    /// [`Device`](auth_core::Device) it was logged in from when the login recorded one
+    /// ([`login_from`](Self::login_from)): `describe()` gives "Firefox on Windows".
     ///
     /// # Errors
     /// 503 if the store cannot be reached.
     ///
     /// ```
-    /// use auth_tower::{MemoryStore, Session, SessionError, SessionLayer};
+    /// use auth_tower::{Identity, MemoryStore, Session, SessionError, SessionLayer};
     /// use axum::{Router, routing::post};
+    /// use http::request::Parts;
     ///
-    /// /// A "your devices" page: when each session started and until when it lives.
+    /// async fn login(session: Session, request: Parts) -> Result<&'static str, SessionError> {
+    ///     session.login_from(&request, Identity::new("user-42")).await?;
+    ///     Ok("welcome")
+    /// }
+    ///
+    /// /// A "your devices" page: what each session was logged in from, and from where.
     /// async fn devices(session: Session) -> Result<String, SessionError> {
     ///     let lines: Vec<String> = session
     ///         .sessions()
     ///         .await?
     ///         .iter()
-    ///         .map(|s| format!("since {} until {}", s.record.created_at, s.record.expires_at()))
+    ///         .map(|s| {
+    ///             let device = s.record.device.clone().unwrap_or_default();
+    ///             let address = device.address().map_or("unknown address".into(), |a| a.to_string());
+    ///             format!("{}, {address}", device.describe())
+    ///         })
     ///         .collect();
     ///     Ok(lines.join("\n"))
     /// }
@@ -29,13 +41,21 @@ impl Session {
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
     /// let app: Router = Router::new()
+    ///     .route("/login", post(login))
     ///     .route("/devices", post(devices))
     ///     .layer(SessionLayer::builder(MemoryStore::new()).with_insecure_dev_cookie().build()?);
     /// # use tower::ServiceExt;
     /// # let call = |app: Router, path: &str, cookie: Option<String>| {
-    /// #     let mut req = http::Request::post(path);
+    /// #     let mut req = http::Request::post(path).header(
+    /// #         "user-agent",
+    /// #         "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:121.0) Gecko/20100101 Firefox/121.0",
+    /// #     );
     /// #     if let Some(c) = cookie { req = req.header("cookie", c); }
-    /// #     let req = req.body(axum::body::Body::empty()).unwrap();
+    /// #     let mut req = req.body(axum::body::Body::empty()).unwrap();
+    /// #     // What `into_make_service_with_connect_info::<SocketAddr>()` puts there.
+    /// #     req.extensions_mut().insert(axum::extract::ConnectInfo(
+    /// #         "192.0.2.7:50000".parse::<std::net::SocketAddr>().unwrap(),
+    /// #     ));
     /// #     async move {
     /// #         let res = app.oneshot(req).await.unwrap();
     /// #         let cookie = res.headers().get("set-cookie")
@@ -45,7 +65,9 @@ impl Session {
     /// #         (status, cookie, String::from_utf8(body.to_vec()).unwrap())
     /// #     }
     /// # };
-    /// # assert_eq!(call(app, "/devices", None).await.2, ""); // anonymous: no devices
+    /// # assert_eq!(call(app.clone(), "/devices", None).await.2, ""); // anonymous: no devices
+    /// # let (_, cookie, _) = call(app.clone(), "/login", None).await;
+    /// # assert_eq!(call(app, "/devices", cookie).await.2, "Firefox on Windows, 192.0.2.7");
     /// # Ok(()) }
     /// ```
     pub async fn sessions(&self) -> Result<Vec<SessionEntry>, SessionError> {

@@ -4,7 +4,7 @@
 use super::{Phase, Session, State};
 use crate::session::SessionError;
 use crate::session::cookie::CookieAction;
-use auth_core::{Revocation, SessionChanges};
+use auth_core::Revocation;
 
 impl Session {
     /// Log out: delete the session from the store and clear the cookie.
@@ -140,7 +140,7 @@ impl Session {
 
     fn end(&self, state: &mut State) {
         state.phase = Phase::Ended;
-        state.changes = SessionChanges::default();
+        state.changes = Default::default();
         state.cookie = CookieAction::Clear;
     }
 }

@@ -6,8 +6,7 @@ use super::cookie::CookieAction;
 use super::error::SessionError;
 use crate::rejection::Protocol;
 use auth_core::{
-    Error, Identity, Revocation, RevocationProbe, SessionChanges, SessionId, SessionKey,
-    SessionRecord, Timestamp,
+    Error, Identity, Revocation, RevocationProbe, SessionId, SessionKey, SessionRecord, Timestamp,
 };
 use std::sync::Arc;
 use tokio::sync::{Mutex, MutexGuard};
@@ -15,7 +14,10 @@ use tokio::sync::{Mutex, MutexGuard};
 mod devices;
 mod login;
 mod logout;
+mod pending;
 mod values;
+
+pub(crate) use pending::PendingValues;
 
 /// How many fresh ids to try when one collides (2^-256 odds: a collision means a broken RNG
 /// or a hostile store, and we give up rather than overwrite).
@@ -60,7 +62,7 @@ impl Session {
 pub(super) struct State {
     pub(super) phase: Phase,
     /// Value changes not yet written.
-    pub(super) changes: SessionChanges,
+    pub(super) changes: PendingValues,
     /// What the response must do with the cookie.
     pub(super) cookie: CookieAction,
 }
