@@ -280,32 +280,32 @@ fn several_issuers_each_with_its_own_keys() {
     // Our own issuer's tokens (minted by our Issuer) and the IdP's are both accepted.
     let ours = w.good_token();
     assert!(w.verifier.verify_sync(&ours).is_ok());
-    let theirs = sign_raw(&idp_key("HS256-key"), &header.to_string(), &claims(IDP));
+    let theirs = sign_raw(&idp_key("HS256-key"), header.to_string(), claims(IDP));
     assert_eq!(w.verifier.verify_sync(&theirs).unwrap().subject(), "u");
     // Signed by the IdP's key but claiming our `iss`, and the reverse: refused.
-    let forged = sign_raw(&idp_key("HS256-key"), &header.to_string(), &claims(ISS));
+    let forged = sign_raw(&idp_key("HS256-key"), header.to_string(), claims(ISS));
     assert_eq!(w.kind(&forged), ErrorKind::InvalidSignature);
-    let forged = sign_raw(&own_key, &header.to_string(), &claims(IDP));
+    let forged = sign_raw(&own_key, header.to_string(), claims(IDP));
     assert_eq!(w.kind(&forged), ErrorKind::InvalidSignature);
     // An issuer nobody configured, a missing and a non-string `iss`.
     let unknown = sign_raw(
         &idp_key("HS256-key"),
-        &header.to_string(),
-        &claims("https://evil.test"),
+        header.to_string(),
+        claims("https://evil.test"),
     );
     assert_eq!(w.kind(&unknown), ErrorKind::WrongIssuer);
-    let no_iss = sign_raw(&idp_key("HS256-key"), &header.to_string(), r#"{"sub":"u"}"#);
+    let no_iss = sign_raw(&idp_key("HS256-key"), header.to_string(), r#"{"sub":"u"}"#);
     assert_eq!(w.kind(&no_iss), ErrorKind::MissingClaim);
     let array = sign_raw(
         &idp_key("HS256-key"),
-        &header.to_string(),
-        &format!(r#"{{"iss":["{IDP}"]}}"#),
+        header.to_string(),
+        format!(r#"{{"iss":["{IDP}"]}}"#),
     );
     assert_eq!(w.kind(&array), ErrorKind::InvalidClaim);
     let twice = sign_raw(
         &idp_key("HS256-key"),
-        &header.to_string(),
-        &format!(r#"{{"iss":"{IDP}","iss":"{ISS}"}}"#),
+        header.to_string(),
+        format!(r#"{{"iss":"{IDP}","iss":"{ISS}"}}"#),
     );
     assert_eq!(w.kind(&twice), ErrorKind::Malformed);
 
@@ -353,7 +353,7 @@ fn configuration_errors_at_build() {
     let token = sign_raw(
         &key(),
         r#"{"alg":"HS256","kid":"k"}"#,
-        &json!({"iss": IDP, "aud": "b", "sub": "u", "iat": 1, "exp": i64::from(u32::MAX)})
+        json!({"iss": IDP, "aud": "b", "sub": "u", "iat": 1, "exp": i64::from(u32::MAX)})
             .to_string(),
     );
     assert!(v.verify_sync(&token).is_ok());
@@ -377,7 +377,7 @@ fn cognito_access_tokens_without_aud_are_judged_by_client_id_when_asked() {
             t.insert("exp".into(), json!(w.now() + 300));
         }
         let header = json!({"alg": "HS256", "kid": "idp-1"});
-        sign_raw(&idp_key("idp-1"), &header.to_string(), &token.to_string())
+        sign_raw(&idp_key("idp-1"), header.to_string(), token.to_string())
     };
     let asked = world(|t| {
         t.with_claim_mapping(ClaimMapping::cognito())

@@ -19,7 +19,7 @@ fn embedded_jwk_jku_x5u_x5c_headers() {
     for (name, value) in embedded {
         let mut header = w.header();
         header[name] = value;
-        let token = sign_raw(&attacker, &header.to_string(), &w.claims().to_string());
+        let token = sign_raw(&attacker, header.to_string(), w.claims().to_string());
         assert_eq!(w.kind(&token), ErrorKind::ForbiddenHeader, "{name}");
     }
 }
@@ -130,7 +130,7 @@ fn nested_jwt_and_jwe() {
     let inner = w.good_token();
     let mut header = w.header();
     header["cty"] = json!("JWT");
-    let nested = sign_raw(&w.key, &header.to_string(), &inner);
+    let nested = sign_raw(&w.key, header.to_string(), &inner);
     assert_eq!(w.kind(&nested), ErrorKind::ForbiddenHeader);
     for (name, value) in [("enc", "A256GCM"), ("zip", "DEF")] {
         let mut header = w.header();

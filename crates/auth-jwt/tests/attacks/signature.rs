@@ -162,7 +162,7 @@ fn public_key_used_as_hmac_secret() {
         for secret in [pem(public), der(public), jwk.into_bytes()] {
             let forger = Key::hmac("forger", Algorithm::HS256, &secret).unwrap();
             let header = json!({"alg": "HS256", "kid": w.key.kid(), "typ": "at+jwt"});
-            let token = sign_raw(&forger, &header.to_string(), &w.claims().to_string());
+            let token = sign_raw(&forger, header.to_string(), w.claims().to_string());
             assert_eq!(w.kind(&token), ErrorKind::AlgorithmMismatch, "{alg}");
         }
     }
@@ -174,11 +174,7 @@ fn algorithm_not_pinned_to_the_key() {
     let w = World::new(Algorithm::RS256);
     let same_rsa_as_ps = Key::from_pem("x", Algorithm::PS256, &pem("rsa2048.pem")).unwrap();
     let header = json!({"alg": "PS256", "kid": w.key.kid(), "typ": "at+jwt"});
-    let token = sign_raw(
-        &same_rsa_as_ps,
-        &header.to_string(),
-        &w.claims().to_string(),
-    );
+    let token = sign_raw(&same_rsa_as_ps, header.to_string(), w.claims().to_string());
     assert_eq!(w.kind(&token), ErrorKind::AlgorithmMismatch);
     // An HS256 key asked to verify HS512.
     let w = World::new(Algorithm::HS256);
