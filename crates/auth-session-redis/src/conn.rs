@@ -2,10 +2,11 @@
 
 use crate::error;
 use auth_core::Error;
+use auth_core::metrics::record;
 use redis::aio::{ConnectionLike, ConnectionManager};
 use redis::{Cmd, Pipeline, RedisFuture, RedisResult, Value};
 use std::future::Future;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// A reconnecting, multiplexed connection to a single Redis or to a Redis Cluster.
 ///
@@ -108,8 +109,8 @@ impl Backend {
         self.conn.is_cluster()
     }
 
-    /// Run one Redis call, giving up after the timeout. `what` names the call in errors and
-    /// logs (never a key or an id).
+    /// Run one Redis call, giving up after the timeout. `what` names the call in errors, logs
+    /// and the `operation` label of its latency and error metrics (never a key or an id).
     ///
     /// A call that times out may still run on the server later; callers treat its outcome as
     /// unknown (fail closed).
@@ -118,11 +119,14 @@ impl Backend {
         F: FnOnce(RedisConnection) -> Fut,
         Fut: Future<Output = RedisResult<T>>,
     {
-        match tokio::time::timeout(self.timeout, f(self.conn.clone())).await {
+        let started = Instant::now();
+        let result = match tokio::time::timeout(self.timeout, f(self.conn.clone())).await {
             Ok(Ok(v)) => Ok(v),
             Ok(Err(e)) => Err(error::redis(what, e)),
             Err(_) => Err(error::timeout(what, self.timeout)),
-        }
+        };
+        record::store_call("redis", what, started.elapsed(), result.is_ok());
+        result
     }
 
     /// Run one command.
