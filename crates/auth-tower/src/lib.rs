@@ -66,6 +66,7 @@ mod body;
 mod context;
 mod cookie_header;
 pub mod cross_site;
+mod decision;
 mod future;
 #[cfg(feature = "tonic")]
 pub mod grpc;
