@@ -10,6 +10,8 @@
 //!   it on one Redis or PostgreSQL database and measures how fast a logout reaches the other.
 //! - [`resource_server_app`]: an API on tokens from an identity provider, found by discovery
 //!   (`cargo run -p examples --bin resource-server`; on its own it follows the jwt-api example).
+//! - [`metrics`]: the Prometheus recorder and a loopback-only `/metrics` route (the jwt-api
+//!   example serves it).
 //! - [`backend`]: where every example keeps its state (PostgreSQL with `DATABASE_URL`, Redis
 //!   with `REDIS_URL`, else memory), chosen in one place.
 
@@ -17,6 +19,7 @@ pub mod backend;
 pub mod grpc_app;
 pub mod hybrid_app;
 pub mod jwt_api_app;
+pub mod metrics;
 pub mod resource_server_app;
 pub mod session_app;
 pub mod support;

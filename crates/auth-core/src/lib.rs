@@ -1,7 +1,8 @@
 //! The vocabulary of tower authentication: who a request is from ([`Identity`]), server-side
 //! sessions ([`SessionId`], [`SessionKey`], [`SessionRecord`], [`SessionStore`]), revocation
 //! ([`Revocations`]), the request's identity as the layers resolved it ([`AuthContext`]),
-//! login throttling ([`throttle`]), time ([`Clock`]) and the one error type ([`Error`]).
+//! login throttling ([`throttle`]), time ([`Clock`]), the one error type ([`Error`]) and the
+//! names of every metric the workspace records ([`metrics`]).
 //!
 //! This crate knows nothing of HTTP, Redis or JWT. The in-memory store ([`MemoryStore`],
 //! feature `memory`, on by default) is the embedded default; other stores live in their own
@@ -25,6 +26,7 @@ mod memory;
 #[cfg(feature = "test-util")]
 pub mod conformance;
 
+pub mod metrics;
 pub mod refresh;
 pub mod throttle;
 

@@ -23,6 +23,7 @@
 //!
 //! Sharded mutexes keep contention low; each shard evicts first-in-first-out when full.
 
+use auth_core::metrics::record;
 use auth_core::{Identity, Timestamp};
 use std::collections::{HashMap, VecDeque};
 use std::hash::{BuildHasher, BuildHasherDefault, Hasher, RandomState};
@@ -117,8 +118,20 @@ impl TokenCache {
 
     /// The entry for `token` (whose digest is `digest`) if it is still usable at `now` and
     /// `key_still_there` says the key that verified it is still its issuer's; stale entries are
-    /// dropped on the way.
+    /// dropped on the way. Counted as a hit or a miss.
     pub(crate) fn get(
+        &self,
+        digest: &TokenDigest,
+        token: &str,
+        now: Timestamp,
+        key_still_there: impl FnOnce(&Entry) -> bool,
+    ) -> Option<Entry> {
+        let found = self.lookup(digest, token, now, key_still_there);
+        record::token_cache(found.is_some());
+        found
+    }
+
+    fn lookup(
         &self,
         digest: &TokenDigest,
         token: &str,

@@ -2,9 +2,10 @@
 
 use crate::error;
 use auth_core::Error;
+use auth_core::metrics::record;
 use sqlx::PgPool;
 use std::future::Future;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// A pool and the per-call timeout. Cheap to clone (the pool is shared).
 #[derive(Clone, Debug)]
@@ -23,7 +24,8 @@ impl Db {
     }
 
     /// Run one call (a statement, or a whole transaction), giving up after the timeout.
-    /// `what` names it in errors and logs (never a key or an id).
+    /// `what` names it in errors, logs and the `operation` label of its latency and error
+    /// metrics (never a key or an id).
     ///
     /// A call that timed out may still have happened (a commit that was on its way); callers
     /// treat its outcome as unknown and fail closed. A transaction dropped by the timeout is
@@ -33,10 +35,13 @@ impl Db {
         what: &'static str,
         call: impl Future<Output = Result<T, sqlx::Error>>,
     ) -> Result<T, Error> {
-        match tokio::time::timeout(self.timeout, call).await {
+        let started = Instant::now();
+        let result = match tokio::time::timeout(self.timeout, call).await {
             Ok(Ok(v)) => Ok(v),
             Ok(Err(e)) => Err(error::sqlx(what, e)),
             Err(_) => Err(error::timeout(what, self.timeout)),
-        }
+        };
+        record::store_call("postgres", what, started.elapsed(), result.is_ok());
+        result
     }
 }

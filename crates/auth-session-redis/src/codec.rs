@@ -205,9 +205,15 @@ mod tests {
         let now = Timestamp::from_unix_millis(1_700_000_000_000);
         let mut r = SessionRecord::new(now, Duration::from_secs(60), Duration::from_secs(600));
         r.identity = Some(Identity::new("alice").with_claim("n", 4.5e300));
-        for (i, x) in [4.5e300, 0.1 + 0.2, 2.999_999_999_999_999_6e-300, -0.0, f64::MAX]
-            .into_iter()
-            .enumerate()
+        for (i, x) in [
+            4.5e300,
+            0.1 + 0.2,
+            2.999_999_999_999_999_6e-300,
+            -0.0,
+            f64::MAX,
+        ]
+        .into_iter()
+        .enumerate()
         {
             r.values.insert(format!("f{i}"), json!(x));
         }

@@ -4,10 +4,11 @@ use crate::config::ReplicaAcks;
 use crate::error;
 use crate::scripts::{ScriptCall, is_no_script};
 use auth_core::Error;
+use auth_core::metrics::record;
 use redis::aio::{ConnectionLike, ConnectionManager};
 use redis::{Cmd, Pipeline, RedisFuture, RedisResult, Value};
 use std::future::Future;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// A reconnecting, multiplexed connection to a single Redis or to a Redis Cluster.
 ///
@@ -136,8 +137,8 @@ impl Backend {
         self.conn.is_cluster()
     }
 
-    /// Run one Redis call, giving up after the timeout. `what` names the call in errors and
-    /// logs (never a key or an id).
+    /// Run one Redis call, giving up after the timeout. `what` names the call in errors, logs
+    /// and the `operation` label of its latency and error metrics (never a key or an id).
     ///
     /// A call that times out may still run on the server later; callers treat its outcome as
     /// unknown (fail closed).
@@ -150,17 +151,21 @@ impl Backend {
             .await
     }
 
+    /// Run `call` under `bound`, timing it for the store latency and error metrics.
     async fn run_within<T>(
         &self,
         what: &'static str,
         bound: Duration,
         call: impl Future<Output = RedisResult<T>>,
     ) -> Result<T, Error> {
-        match tokio::time::timeout(bound, call).await {
+        let started = Instant::now();
+        let result = match tokio::time::timeout(bound, call).await {
             Ok(Ok(v)) => Ok(v),
             Ok(Err(e)) => Err(error::redis(what, e)),
             Err(_) => Err(error::timeout(what, bound)),
-        }
+        };
+        record::store_call("redis", what, started.elapsed(), result.is_ok());
+        result
     }
 
     /// Run one command.

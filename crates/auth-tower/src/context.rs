@@ -110,6 +110,7 @@ fn missing_layer(reader: &str) -> Rejection {
 #[cfg(all(test, feature = "jwt"))]
 mod tests {
     use super::*;
+    use crate::decision::Decider;
     use async_trait::async_trait;
     use auth_core::Error;
 
@@ -135,7 +136,7 @@ mod tests {
 
     #[test]
     fn a_verified_identity_wins_in_either_order() {
-        let style = Style::default();
+        let style = Style::of(Decider::Session);
         let mut outer_session = Extensions::new();
         source(&mut outer_session, Arc::new(Alice), &style, Protocol::Http);
         verified(
@@ -159,7 +160,7 @@ mod tests {
 
     #[test]
     fn anonymous_only_where_nothing_was_written() {
-        let style = Style::default();
+        let style = Style::of(Decider::Session);
         let mut inner_optional = Extensions::new();
         source(&mut inner_optional, Arc::new(Alice), &style, Protocol::Http);
         anonymous(&mut inner_optional, &style, Protocol::Http);
@@ -174,7 +175,7 @@ mod tests {
 
     #[test]
     fn a_resolved_source_is_verified_from_then_on() {
-        let style = Style::default();
+        let style = Style::of(Decider::Session);
         let mut extensions = Extensions::new();
         source(&mut extensions, Arc::new(Alice), &style, Protocol::Grpc);
         resolved(&mut extensions, Identity::new("alice"));

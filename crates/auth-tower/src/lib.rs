@@ -67,6 +67,7 @@ mod client_addr;
 mod context;
 mod cookie_header;
 pub mod cross_site;
+mod decision;
 mod future;
 #[cfg(feature = "tonic")]
 pub mod grpc;

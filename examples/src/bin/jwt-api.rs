@@ -7,6 +7,7 @@
 //! curl -s -XPOST localhost:3001/auth/refresh -H 'content-type: application/json' \
 //!      -d "{\"refresh_token\":\"$REFRESH_TOKEN\"}"
 //! curl -s localhost:3001/.well-known/jwks.json
+//! curl -s localhost:3001/metrics | grep '^tower_auth'
 //! ```
 //!
 //! In-memory stores, PostgreSQL when `DATABASE_URL` is set (schema `jwt_api`), or Redis when
@@ -23,6 +24,10 @@ use examples::jwt_api_app::{self, Keys, Options, Stores};
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     examples::support::init_tracing();
+    // Metrics: recorded through the `metrics` facade, exported here as Prometheus text at
+    // `/metrics` (loopback clients only; see `examples::metrics`). Installed first, so the
+    // stores' gauges (revocation list size, feed sync) are seen from the start.
+    let metrics = examples::metrics::install()?;
     let keys = match (
         std::env::var("JWT_KEY_FILE"),
         std::env::var("REFRESH_SECRET"),
@@ -47,6 +52,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
         ..Options::default()
     };
     tracing::info!("issuer {}", options.issuer);
-    let app = jwt_api_app::router(&keys, &stores, &options)?;
+    let app =
+        jwt_api_app::router(&keys, &stores, &options)?.merge(examples::metrics::router(metrics));
     examples::support::serve(app, "jwt-api", "3001").await
 }

@@ -2,6 +2,7 @@
 
 use super::store::MemoryStore;
 use crate::error::Error;
+use crate::metrics::record;
 use crate::revocation::{Revocation, RevocationProbe, Revocations};
 use async_trait::async_trait;
 use std::sync::PoisonError;
@@ -19,8 +20,12 @@ impl Revocations for MemoryStore {
                 .revocations
                 .write()
                 .unwrap_or_else(PoisonError::into_inner);
-            set.prune(now);
-            revocation.expires_at > now && set.insert(&revocation)
+            let pruned = set.prune(now);
+            let changed = revocation.expires_at > now && set.insert(&revocation);
+            if changed || pruned > 0 {
+                record::revocations("memory", set.len());
+            }
+            changed
         };
         if changed {
             // No subscribers is fine: nobody caches anything yet.

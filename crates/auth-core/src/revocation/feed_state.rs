@@ -4,6 +4,7 @@
 //! transitions under their own tracing targets, so its methods report them instead of logging.
 
 use super::{Revocation, RevocationProbe, RevocationSet};
+use crate::metrics::record;
 use crate::{Clock, Error};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, PoisonError, RwLock};
@@ -28,13 +29,23 @@ pub struct FeedState {
     stale_after: Duration,
     /// What the set follows, for error messages ("Redis", "the database").
     source: &'static str,
+    /// The `store` label of its metrics (`redis`, `postgres`).
+    store: &'static str,
     clock: Arc<dyn Clock>,
 }
 
 impl FeedState {
-    /// An empty set following `source`, out of sync until the first snapshot is loaded; past
-    /// `stale_after` out of sync, checks answer `Unavailable`.
-    pub fn new(clock: Arc<dyn Clock>, stale_after: Duration, source: &'static str) -> Self {
+    /// An empty set following `source` (named in errors), out of sync until the first snapshot
+    /// is loaded; past `stale_after` out of sync, checks answer `Unavailable`. Its metrics
+    /// carry the label `store="<store>"`.
+    pub fn new(
+        clock: Arc<dyn Clock>,
+        stale_after: Duration,
+        source: &'static str,
+        store: &'static str,
+    ) -> Self {
+        record::feed_in_sync(store, false);
+        record::revocations(store, 0);
         Self {
             set: RwLock::new(RevocationSet::new()),
             feed: broadcast::channel(FEED_CAPACITY).0,
@@ -44,6 +55,7 @@ impl FeedState {
             started: Instant::now(),
             stale_after,
             source,
+            store,
             clock,
         }
     }
@@ -68,11 +80,14 @@ impl FeedState {
         if revocation.expires_at <= self.clock.now() {
             return;
         }
-        let changed = self
-            .set
-            .write()
-            .unwrap_or_else(PoisonError::into_inner)
-            .insert(&revocation);
+        let changed = {
+            let mut set = self.set.write().unwrap_or_else(PoisonError::into_inner);
+            let changed = set.insert(&revocation);
+            if changed {
+                record::revocations(self.store, set.len());
+            }
+            changed
+        };
         if changed {
             // Nobody listening is fine.
             let _ = self.feed.send(revocation);
@@ -128,10 +143,10 @@ impl FeedState {
     /// Forget what expired.
     pub fn prune(&self) {
         let now = self.clock.now();
-        self.set
-            .write()
-            .unwrap_or_else(PoisonError::into_inner)
-            .prune(now);
+        let mut set = self.set.write().unwrap_or_else(PoisonError::into_inner);
+        if set.prune(now) > 0 {
+            record::revocations(self.store, set.len());
+        }
     }
 
     /// How many revocations are held.
@@ -158,6 +173,10 @@ impl FeedState {
         let lag = self.out_of_sync_for();
         self.synced.store(true, Ordering::Release);
         self.stale_reported.store(false, Ordering::Release);
+        if lag.is_some() {
+            record::feed_in_sync(self.store, true);
+            record::feed_resynced(self.store);
+        }
         lag
     }
 
@@ -169,6 +188,7 @@ impl FeedState {
         if self.synced.load(Ordering::Acquire) {
             self.unsynced_since_ms.store(now, Ordering::Release);
             self.synced.store(false, Ordering::Release);
+            record::feed_in_sync(self.store, false);
             true
         } else {
             false
@@ -188,7 +208,12 @@ mod tests {
 
     #[test]
     fn fails_closed_past_the_bound_and_reports_each_transition_once() {
-        let state = FeedState::new(Arc::new(SystemClock), Duration::from_millis(20), "a test");
+        let state = FeedState::new(
+            Arc::new(SystemClock),
+            Duration::from_millis(20),
+            "a test",
+            "test",
+        );
         let probe = RevocationProbe {
             token_id: Some("t"),
             ..RevocationProbe::default()

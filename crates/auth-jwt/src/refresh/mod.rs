@@ -21,6 +21,7 @@ pub use token::RefreshToken;
 
 use crate::error::{Error, ErrorKind};
 use crate::issue::{AccessToken, Issuer};
+use auth_core::metrics::record as metrics;
 use auth_core::{
     Clock, Identity, Revocation, RevocationProbe, Revocations, SystemClock, Timestamp,
 };
@@ -289,7 +290,10 @@ impl RefreshTokens {
                 record,
                 generation,
                 expires_at,
-            } => (record, generation, expires_at),
+            } => {
+                metrics::refresh_rotated();
+                (record, generation, expires_at)
+            }
             Rotation::Repeated {
                 record,
                 generation,
@@ -298,6 +302,7 @@ impl RefreshTokens {
             } => {
                 // Expected from a client refreshing concurrently, but also what a thief racing
                 // the client looks like: leave a trace.
+                metrics::refresh_grace_repeat();
                 tracing::warn!(
                     target: "auth_jwt::refresh",
                     ?family,
@@ -308,6 +313,7 @@ impl RefreshTokens {
                 (record, generation, expires_at)
             }
             Rotation::Reused { record } => {
+                metrics::refresh_reuse_detected();
                 tracing::warn!(
                     target: "auth_jwt::refresh",
                     ?family,

@@ -21,6 +21,7 @@ pub use config::LocalCacheConfig;
 use crate::config::{RedisConfig, Target};
 use crate::error::TARGET;
 use crate::keys::Keys;
+use auth_core::metrics::record;
 use auth_core::{Error, SessionKey, SessionRecord, Timestamp};
 use entries::Entries;
 use fence::{Fence, Ticket};
@@ -94,8 +95,23 @@ impl LocalCache {
         self.shared.fence.is_up()
     }
 
-    /// The cached record, unless tracking is down or it has expired at `now`.
+    /// The cached record, unless tracking is down or it has expired at `now`; counted as a
+    /// hit or a miss.
     pub(crate) fn get(&self, key: &SessionKey, now: Timestamp) -> Option<Arc<SessionRecord>> {
+        let found = self.lookup(key, now);
+        record::session_cache(found.is_some());
+        found
+    }
+
+    /// [`get`](Self::get) for a first look whose miss is followed by `get` (the store's
+    /// `load_ready`, then `load`): counts only a hit, so each load counts once.
+    pub(crate) fn peek(&self, key: &SessionKey, now: Timestamp) -> Option<Arc<SessionRecord>> {
+        let found = self.lookup(key, now)?;
+        record::session_cache(true);
+        Some(found)
+    }
+
+    fn lookup(&self, key: &SessionKey, now: Timestamp) -> Option<Arc<SessionRecord>> {
         if !self.shared.fence.is_up() {
             return None;
         }

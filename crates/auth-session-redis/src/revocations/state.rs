@@ -23,7 +23,7 @@ impl Deref for State {
 impl State {
     /// An empty set, out of sync until the first snapshot is loaded.
     pub(super) fn new(clock: Arc<dyn Clock>, stale_after: Duration) -> Self {
-        Self(FeedState::new(clock, stale_after, "Redis"))
+        Self(FeedState::new(clock, stale_after, "Redis", "redis"))
     }
 
     /// Log, once per outage, that the bound has passed and checks now fail closed.

@@ -228,7 +228,7 @@ impl SessionStore for RedisStore {
     /// A cache hit, shared and without a future (the session layer asks this first); a miss,
     /// or a cache that is off or not tracking, is `None`: then `load` asks Redis.
     fn load_ready(&self, key: &SessionKey) -> Option<Result<Option<Arc<SessionRecord>>, Error>> {
-        let hit = self.cache.as_ref()?.get(key, self.now())?;
+        let hit = self.cache.as_ref()?.peek(key, self.now())?;
         Some(Ok(Some(hit)))
     }
 

@@ -2,6 +2,7 @@
 
 use super::Requirement;
 use crate::context::{Lookup, Settled};
+use crate::decision::{self, Decider, Outcome};
 use crate::future::State;
 use crate::macros::{inner_accessors, opaque_future};
 use crate::rejection::{ErrorBody, Protocol, Rejection, RejectionKind, Style};
@@ -52,7 +53,7 @@ impl RequireAuth {
             config: Arc::new(GuardConfig {
                 requirements: Vec::new(),
                 clock: Arc::new(SystemClock),
-                style: Style::default(),
+                style: Style::of(Decider::Guard),
             }),
         }
     }
@@ -194,6 +195,7 @@ impl GuardConfig {
                 return Err(refuse(rejection));
             }
         }
+        decision::record(Decider::Guard, Outcome::Accepted);
         Ok(identity)
     }
 }

@@ -1,6 +1,7 @@
 //! [`HybridLayer`]: cookie sessions or bearer tokens, one identity.
 
 use super::service::HybridService;
+use crate::decision::Decider;
 use crate::jwt::JwtLayer;
 use crate::jwt::layer::JwtConfig;
 use crate::session::SessionLayer;
@@ -46,11 +47,16 @@ pub struct HybridLayer {
 }
 
 impl HybridLayer {
-    /// Cookie sessions from `sessions`, bearer tokens from `bearer`.
+    /// Cookie sessions from `sessions`, bearer tokens from `bearer`. Their decisions are
+    /// counted under `layer="hybrid"`.
     pub fn new(sessions: SessionLayer, bearer: JwtLayer) -> Self {
+        let mut session = Arc::unwrap_or_clone(sessions.into_config());
+        session.style.set_decider(Decider::Hybrid);
+        let mut jwt = Arc::unwrap_or_clone(bearer.config);
+        jwt.style.set_decider(Decider::Hybrid);
         Self {
-            session: sessions.into_config(),
-            jwt: bearer.config,
+            session: Arc::new(session),
+            jwt: Arc::new(jwt),
         }
     }
 }

@@ -2,6 +2,7 @@
 
 use super::service::JwtService;
 use crate::cross_site::{CrossSitePolicy, Origin};
+use crate::decision::Decider;
 use crate::rejection::{ErrorBody, Style};
 use auth_jwt::Verifier;
 use std::sync::Arc;
@@ -63,7 +64,7 @@ impl JwtLayer {
             config: Arc::new(JwtConfig {
                 verifier,
                 required: true,
-                style: Style::default(),
+                style: Style::of(Decider::Jwt),
                 cookie: None,
                 cross_site: CrossSitePolicy::default(),
             }),
@@ -94,7 +95,7 @@ impl JwtLayer {
             config: JwtConfig {
                 verifier,
                 required: true,
-                style: Style::default(),
+                style: Style::of(Decider::Jwt),
                 cookie: None,
                 cross_site: CrossSitePolicy::default(),
             },

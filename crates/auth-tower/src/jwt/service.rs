@@ -2,6 +2,7 @@
 
 use super::layer::JwtConfig;
 use super::rejection_for;
+use crate::decision::{self, Outcome};
 use crate::future::State;
 use crate::macros::{inner_accessors, opaque_future};
 use crate::rejection::{Protocol, Rejection, RejectionKind};
@@ -116,6 +117,7 @@ where
             token
         }
         Ok(Presented::Nothing) if !config.required => {
+            decision::record(config.style.decider(), Outcome::Anonymous);
             crate::context::anonymous(req.extensions_mut(), &config.style, protocol);
             return State::inner(inner.call(req));
         }
@@ -158,6 +160,7 @@ fn accept<B>(
     protocol: Protocol,
 ) {
     tracing::debug!(target: "auth_tower::jwt", "bearer token accepted");
+    decision::record(config.style.decider(), Outcome::Accepted);
     crate::context::verified(req.extensions_mut(), identity, &config.style, protocol);
 }
 

@@ -31,6 +31,30 @@ pub enum RejectionKind {
 }
 
 impl RejectionKind {
+    /// The kind's stable snake-case name: `unauthenticated`, `invalid_token`,
+    /// `invalid_request`, `insufficient_scope`, `stale_authentication`, `forbidden`,
+    /// `too_many_requests`, `unavailable` or `internal`. It is the `outcome` label of the
+    /// `tower_auth_decisions_total` metric for a refusal of this kind.
+    ///
+    /// ```
+    /// use auth_tower::RejectionKind;
+    /// assert_eq!(RejectionKind::InvalidToken.as_str(), "invalid_token");
+    /// assert_eq!(RejectionKind::TooManyRequests.as_str(), "too_many_requests");
+    /// ```
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Unauthenticated => "unauthenticated",
+            Self::InvalidToken => "invalid_token",
+            Self::InvalidRequest => "invalid_request",
+            Self::InsufficientScope => "insufficient_scope",
+            Self::StaleAuthentication => "stale_authentication",
+            Self::Forbidden => "forbidden",
+            Self::TooManyRequests => "too_many_requests",
+            Self::Unavailable => "unavailable",
+            Self::Internal => "internal",
+        }
+    }
+
     /// The HTTP status.
     pub const fn status(self) -> StatusCode {
         match self {

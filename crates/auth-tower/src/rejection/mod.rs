@@ -1,7 +1,8 @@
 //! The one place where every refusal becomes a response: HTTP 401/403/400/429/503 with the
 //! right `WWW-Authenticate` (and `Retry-After`), or, for gRPC requests (HTTP/2 only, see
 //! [`Protocol::of`]), a trailers-only response with `grpc-status`. Every refusal is
-//! `Cache-Control: no-store`.
+//! `Cache-Control: no-store`, logged, and counted in `tower_auth_decisions_total` with its kind
+//! as the `outcome` ([`RejectionKind::as_str`]).
 
 mod error_body;
 mod kind;
@@ -18,6 +19,7 @@ pub use protocol::Protocol;
 pub(crate) use style::Style;
 
 use crate::body::text_body;
+use crate::decision::{self, Decider, Outcome};
 use http::header::{CACHE_CONTROL, CONTENT_TYPE, HeaderValue, RETRY_AFTER, WWW_AUTHENTICATE};
 use http::{Response, StatusCode};
 use std::borrow::Cow;
@@ -98,16 +100,37 @@ impl Rejection {
     /// The response, in the protocol of the request (`protocol`), with any body type that has
     /// `Default`: axum's and tonic's bodies, `Full<Bytes>` and `String` carry the plain-text
     /// description, any other body is left at its default (the status and headers say it all).
+    /// It is counted as a handler's refusal (`layer="handler"`).
+    ///
+    /// ```
+    /// use auth_tower::{Protocol, Rejection, RejectionKind};
+    /// let refusal = Rejection::new(RejectionKind::InsufficientScope, "needs reports:read");
+    /// let res: http::Response<String> = refusal.render(Protocol::Http, "app");
+    /// assert_eq!(res.status(), 403);
+    /// assert!(res.body().contains("needs reports:read"));
+    /// ```
     pub fn render<B: Default + 'static>(&self, protocol: Protocol, realm: &str) -> Response<B> {
-        self.log(protocol);
+        self.render_by(Decider::Handler, protocol, realm)
+    }
+
+    /// [`render`](Self::render), counted as a refusal by `decider`.
+    pub(crate) fn render_by<B: Default + 'static>(
+        &self,
+        decider: Decider,
+        protocol: Protocol,
+        realm: &str,
+    ) -> Response<B> {
+        self.log(protocol, decider);
         match protocol {
             Protocol::Grpc => self.render_grpc(),
             Protocol::Http => self.render_http(realm),
         }
     }
 
-    /// Every refusal, whichever path renders it, is logged here.
-    pub(crate) fn log(&self, protocol: Protocol) {
+    /// Every refusal, whichever path renders it, is logged and counted here, as a decision
+    /// of `decider`.
+    pub(crate) fn log(&self, protocol: Protocol, decider: Decider) {
+        decision::record(decider, Outcome::Refused(self.kind));
         tracing::debug!(
             target: "auth_tower::rejection",
             kind = ?self.kind,

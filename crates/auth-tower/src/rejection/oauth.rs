@@ -58,7 +58,8 @@ impl OAuthError {
 
     /// The response: JSON, never cached.
     pub(crate) fn render(&self) -> Response {
-        self.rejection.log(Protocol::Http);
+        self.rejection
+            .log(Protocol::Http, crate::decision::Decider::TokenEndpoint);
         let (mut head, ()) = self.rejection.head(JSON).into_parts();
         no_cache(&mut head.headers);
         let body = json_body(self.code, self.rejection.description());

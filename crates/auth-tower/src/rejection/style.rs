@@ -1,10 +1,12 @@
-//! [`Style`]: how one layer answers refusals (the realm of its challenges, and your body), and
-//! the [`RefusalRenderer`] it hands readers of the identity context.
+//! [`Style`]: how one layer answers refusals (the realm of its challenges, and your body, and
+//! which `layer` its decisions are counted under), and the [`RefusalRenderer`] it hands readers
+//! of the identity context.
 
 #[cfg(feature = "axum")]
 use super::RejectionKind;
 use super::{DEFAULT_REALM, ErrorBody, Protocol, Rejection};
 use crate::body::text_body;
+use crate::decision::Decider;
 #[cfg(feature = "axum")]
 use auth_core::Refusal;
 use auth_core::RefusalRenderer;
@@ -13,7 +15,7 @@ use std::sync::Arc;
 
 /// A layer's rendering settings; cheap to clone. Holds one renderer per protocol, built when
 /// the settings change, so writing the identity context costs a reference count, not an
-/// allocation.
+/// allocation. There is no default: each layer says who it is ([`Style::of`]).
 #[derive(Debug, Clone)]
 pub(crate) struct Style {
     http: Arc<Renderer>,
@@ -27,20 +29,22 @@ pub(crate) struct Renderer {
     realm: Arc<str>,
     body: Option<ErrorBody>,
     protocol: Protocol,
-}
-
-impl Default for Style {
-    fn default() -> Self {
-        Self::new(Arc::from(DEFAULT_REALM), None)
-    }
+    /// Whose decisions these are (the layer's own refusals are counted under it).
+    decider: Decider,
 }
 
 impl Style {
-    fn new(realm: Arc<str>, body: Option<ErrorBody>) -> Self {
+    /// The default settings of a layer whose decisions are counted under `decider`.
+    pub(crate) fn of(decider: Decider) -> Self {
+        Self::new(Arc::from(DEFAULT_REALM), None, decider)
+    }
+
+    fn new(realm: Arc<str>, body: Option<ErrorBody>, decider: Decider) -> Self {
         let http = Renderer {
             realm,
             body,
             protocol: Protocol::Http,
+            decider,
         };
         let grpc = Renderer {
             protocol: Protocol::Grpc,
@@ -53,11 +57,26 @@ impl Style {
     }
 
     pub(crate) fn set_realm(&mut self, realm: impl Into<String>) {
-        *self = Self::new(Arc::from(realm.into()), self.http.body.clone());
+        *self = Self::new(
+            Arc::from(realm.into()),
+            self.http.body.clone(),
+            self.decider(),
+        );
     }
 
     pub(crate) fn set_body(&mut self, body: ErrorBody) {
-        *self = Self::new(self.http.realm.clone(), Some(body));
+        *self = Self::new(self.http.realm.clone(), Some(body), self.decider());
+    }
+
+    /// Count this layer's decisions under `decider` (the hybrid layer, over the settings of
+    /// the session and JWT layers it is built from).
+    pub(crate) fn set_decider(&mut self, decider: Decider) {
+        *self = Self::new(self.http.realm.clone(), self.http.body.clone(), decider);
+    }
+
+    /// Whose decisions this layer's are.
+    pub(crate) fn decider(&self) -> Decider {
+        self.http.decider
     }
 
     /// The renderer for requests in `protocol`, for the identity context.
@@ -68,30 +87,45 @@ impl Style {
         }
     }
 
-    /// The response for `rejection` in `protocol`.
+    /// The response for `rejection` in `protocol`: the layer's own refusal.
     pub(crate) fn render<B: Default + 'static>(
         &self,
         rejection: &Rejection,
         protocol: Protocol,
     ) -> Response<B> {
+        self.render_as(rejection, protocol, self.decider())
+    }
+
+    /// The response for `rejection` in `protocol`, with this layer's settings, for a refusal
+    /// `decider` made (an extractor, a handler).
+    pub(crate) fn render_as<B: Default + 'static>(
+        &self,
+        rejection: &Rejection,
+        protocol: Protocol,
+        decider: Decider,
+    ) -> Response<B> {
         match protocol {
-            Protocol::Http => self.http.render(rejection),
-            Protocol::Grpc => self.grpc.render(rejection),
+            Protocol::Http => self.http.render(rejection, decider),
+            Protocol::Grpc => self.grpc.render(rejection, decider),
         }
     }
 }
 
 impl Renderer {
-    /// The response for `rejection`, in this renderer's protocol.
-    pub(crate) fn render<B: Default + 'static>(&self, rejection: &Rejection) -> Response<B> {
+    /// The response for `rejection`, a refusal by `decider`, in this renderer's protocol.
+    pub(crate) fn render<B: Default + 'static>(
+        &self,
+        rejection: &Rejection,
+        decider: Decider,
+    ) -> Response<B> {
         match (&self.body, self.protocol) {
             (Some(body), Protocol::Http) => {
-                rejection.log(self.protocol);
+                rejection.log(self.protocol, decider);
                 let (mut head, ()) = rejection.http_head(&self.realm).into_parts();
                 let text = body.apply(rejection, &mut head);
                 Response::from_parts(head, text_body(text))
             }
-            _ => rejection.render(self.protocol, &self.realm),
+            _ => rejection.render_by(decider, self.protocol, &self.realm),
         }
     }
 }
@@ -108,6 +142,7 @@ fn rejection_for_refusal(refusal: Refusal<'_>) -> Rejection {
 impl RefusalRenderer for Renderer {
     #[cfg(feature = "axum")]
     fn response(&self, refusal: Refusal<'_>) -> axum_core::response::Response {
-        self.render(&rejection_for_refusal(refusal))
+        // Only extractors ask (the `Identity` extractor of auth-core).
+        self.render(&rejection_for_refusal(refusal), Decider::Extractor)
     }
 }

@@ -2,6 +2,7 @@
 
 use super::cookie_scope::{CookieScope, SameSite};
 use crate::cross_site::{CrossSitePolicy, Origin, Scheme};
+use crate::decision::Decider;
 use crate::rejection::{ErrorBody, Style};
 use auth_core::{Clock, Error, Revocations, SessionStore, SystemClock};
 use http::HeaderName;
@@ -19,7 +20,7 @@ pub(crate) const DEFAULT_TOUCH_INTERVAL: Duration = Duration::from_secs(60);
 pub(crate) const DEFAULT_COOKIE_NAME: &str = "session";
 
 /// Everything the session service needs per request, shared by all requests.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct SessionConfig {
     pub(crate) store: Arc<dyn SessionStore>,
     pub(crate) clock: Arc<dyn Clock>,
@@ -85,7 +86,7 @@ impl SessionLayerBuilder {
             touch_interval: DEFAULT_TOUCH_INTERVAL,
             cross_site_enabled: true,
             allowed_origins: Vec::new(),
-            style: Style::default(),
+            style: Style::of(Decider::Session),
             revocations: None,
             client_ip_header: None,
         }

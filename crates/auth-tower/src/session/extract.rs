@@ -3,6 +3,7 @@
 
 use super::error::SessionError;
 use super::handle::Session;
+use crate::decision::Decider;
 use crate::rejection::{Protocol, Rejection, RejectionKind, Style};
 use axum_core::extract::FromRequestParts;
 use axum_core::response::{IntoResponse, Response};
@@ -84,9 +85,13 @@ impl IntoResponse for NoSession {
         match self.0 {
             Reason::MissingLayer => {
                 tracing::error!(target: "auth_tower::rejection", "Session extractor used without SessionLayer");
-                Style::default().render(&rejection, Protocol::Http)
+                Style::of(Decider::Extractor).render(&rejection, Protocol::Http)
             }
-            Reason::Bearer(bearer) => bearer.style.render(&rejection, bearer.protocol),
+            Reason::Bearer(bearer) => {
+                bearer
+                    .style
+                    .render_as(&rejection, bearer.protocol, Decider::Extractor)
+            }
         }
     }
 }
@@ -94,6 +99,7 @@ impl IntoResponse for NoSession {
 impl IntoResponse for SessionError {
     fn into_response(self) -> Response {
         tracing::warn!(target: "auth_tower::session", error = %self.error(), "session operation failed");
-        self.style().render(&self.rejection(), self.protocol())
+        self.style()
+            .render_as(&self.rejection(), self.protocol(), Decider::Handler)
     }
 }

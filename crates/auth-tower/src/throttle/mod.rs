@@ -60,6 +60,7 @@ pub(crate) mod client;
 
 use crate::rejection::{Rejection, RejectionKind};
 use auth_core::Error;
+use auth_core::metrics::record;
 use client::ClientSource;
 use http::HeaderName;
 use http::request::Parts;
@@ -188,9 +189,11 @@ impl LoginThrottle {
             (Ok(a), Ok(c)) => {
                 if let Some(wait) = a.retry_after() {
                     tracing::info!(target: TARGET, key = "account", wait_ms = millis(wait), "login throttled");
+                    record::login_throttled(ThrottleKeyKind::Account);
                 }
                 if let Some(wait) = c.and_then(Verdict::retry_after) {
                     tracing::info!(target: TARGET, key = "address", wait_ms = millis(wait), "login throttled");
+                    record::login_throttled(ThrottleKeyKind::Address);
                 }
                 a.max(c.unwrap_or(Verdict::Allowed))
             }

@@ -199,7 +199,11 @@ async fn logout_everywhere(shared: &Shared, headers: &HeaderMap) -> Result<Respo
         tracing::info!(target: "auth_tower::tokens", kind = %e.kind().as_str(), "logout everywhere refused");
         Refusal::Bearer(
             "bearer_refused",
-            rejection.render(Protocol::Http, &shared.realm),
+            rejection.render_by(
+                crate::decision::Decider::TokenEndpoint,
+                Protocol::Http,
+                &shared.realm,
+            ),
         )
     };
     let token = auth_jwt::bearer_token(headers).map_err(|e| refuse(&e))?;

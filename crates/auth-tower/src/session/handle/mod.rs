@@ -4,6 +4,7 @@
 use super::config::SessionConfig;
 use super::cookie::CookieAction;
 use super::error::SessionError;
+use crate::decision::{self, Outcome};
 use crate::rejection::Protocol;
 use auth_core::{
     Error, Identity, Revocation, RevocationProbe, SessionId, SessionKey, SessionRecord, Timestamp,
@@ -114,6 +115,13 @@ impl Session {
         let mut state = self.inner.state.lock().await;
         if matches!(state.phase, Phase::Unloaded) {
             state.phase = self.load().await.map_err(|e| self.err(e))?;
+            // The session layer's decision, made when someone first asks (a failed load is
+            // counted as the refusal it becomes).
+            let outcome = match state.phase {
+                Phase::Active { .. } => Outcome::Accepted,
+                _ => Outcome::Anonymous,
+            };
+            decision::record(self.inner.config.style.decider(), outcome);
         }
         Ok(state)
     }

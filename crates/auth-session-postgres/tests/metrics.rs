@@ -1,0 +1,123 @@
+//! What the PostgreSQL crate records, against the database under test: every call's latency by
+//! operation (and no error when all succeed), the revocation feed's sync state and the list's
+//! size. Recorded into a `DebuggingRecorder` installed for this thread only (tokio's
+//! current-thread runtime: the crate's tasks run on the test's thread too).
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use auth_core::metrics::{
+    REVOCATION_FEED_IN_SYNC, REVOCATION_FEED_RESYNCS_TOTAL, REVOCATIONS, STORE_ERRORS_TOTAL,
+    STORE_OPERATION_SECONDS,
+};
+use auth_core::{Clock, Revocation, Revocations, SessionRecord, SessionStore, SystemClock};
+use auth_session_postgres::PostgresRevocations;
+use metrics_util::debugging::{DebugValue, DebuggingRecorder};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Everything recorded, read once (a snapshot takes the counters' values).
+type Recorded = Vec<(String, Vec<(String, String)>, DebugValue)>;
+
+fn recorded(recorder: &DebuggingRecorder) -> Recorded {
+    recorder
+        .snapshotter()
+        .snapshot()
+        .into_vec()
+        .into_iter()
+        .map(|(key, _, _, value)| {
+            let key = key.key();
+            let labels = key
+                .labels()
+                .map(|l| (l.key().to_owned(), l.value().to_owned()))
+                .collect();
+            (key.name().to_owned(), labels, value)
+        })
+        .collect()
+}
+
+fn find<'a>(recorded: &'a Recorded, name: &str, labels: &[(&str, &str)]) -> Option<&'a DebugValue> {
+    recorded
+        .iter()
+        .find(|(n, l, _)| {
+            n == name
+                && l.iter()
+                    .map(|(k, v)| (k.as_str(), v.as_str()))
+                    .eq(labels.iter().copied())
+        })
+        .map(|(_, _, v)| v)
+}
+
+#[tokio::test]
+#[ignore = "needs PostgreSQL on 127.0.0.1:5432 (DATABASE_URL)"]
+async fn store_calls_are_timed_by_operation() {
+    let recorder = DebuggingRecorder::new();
+    let _guard = metrics::set_default_local_recorder(&recorder);
+    let store = common::store(Arc::new(SystemClock)).await;
+    let key = common::new_key();
+    let now = SystemClock.now();
+    let record = SessionRecord::new(now, Duration::from_secs(600), Duration::from_secs(3600));
+    store.create(&key, &record).await.unwrap();
+    for _ in 0..2 {
+        assert!(store.load(&key).await.unwrap().is_some());
+    }
+
+    let recorded = recorded(&recorder);
+    for (operation, calls) in [("create session", 1), ("load session", 2)] {
+        match find(
+            &recorded,
+            STORE_OPERATION_SECONDS,
+            &[("store", "postgres"), ("operation", operation)],
+        ) {
+            Some(DebugValue::Histogram(seconds)) => {
+                assert_eq!(seconds.len(), calls, "{operation}");
+                assert!(
+                    seconds
+                        .iter()
+                        .all(|s| s.into_inner() > 0.0 && s.into_inner() < 5.0)
+                );
+            }
+            other => panic!("{operation}: {other:?}"),
+        }
+    }
+    assert!(
+        !recorded.iter().any(|(n, _, _)| n == STORE_ERRORS_TOTAL),
+        "no call failed"
+    );
+}
+
+#[tokio::test]
+#[ignore = "needs PostgreSQL on 127.0.0.1:5432 (DATABASE_URL)"]
+async fn the_revocation_feed_reports_its_sync_state_and_the_list_its_size() {
+    let recorder = DebuggingRecorder::new();
+    let _guard = metrics::set_default_local_recorder(&recorder);
+    let (config, _schema) = common::config(Arc::new(SystemClock));
+    let list = PostgresRevocations::connect(&config).await.unwrap();
+    assert!(list.is_synced());
+    let until = SystemClock.now().saturating_add(Duration::from_secs(60));
+    list.revoke(Revocation::token("t1", until)).await.unwrap();
+
+    let recorded = recorded(&recorder);
+    let postgres = [("store", "postgres")];
+    assert!(matches!(
+        find(&recorded, REVOCATION_FEED_IN_SYNC, &postgres),
+        Some(DebugValue::Gauge(v)) if v.into_inner() == 1.0
+    ));
+    assert!(matches!(
+        find(&recorded, REVOCATION_FEED_RESYNCS_TOTAL, &postgres),
+        Some(DebugValue::Counter(1))
+    ));
+    assert!(matches!(
+        find(&recorded, REVOCATIONS, &postgres),
+        Some(DebugValue::Gauge(v)) if v.into_inner() == 1.0
+    ));
+    assert!(
+        find(
+            &recorded,
+            STORE_OPERATION_SECONDS,
+            &[("store", "postgres"), ("operation", "record revocation")]
+        )
+        .is_some()
+    );
+}
