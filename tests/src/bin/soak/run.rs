@@ -223,12 +223,13 @@ pub(crate) async fn run(settings: &Settings) -> Result<Report, String> {
 
     // Everything the servers stored lives at most the longest lifetime after the last
     // request that wrote it: wait that long (and a little) for Redis to be back at baseline.
+    println!("soak: traffic stopped after {:.1} s", traffic.as_secs_f64());
     let mut waited = Duration::ZERO;
     if let Some(redis) = &redis {
         let limit = longest_lifetime() + EXPIRY_SLACK;
         let since = Instant::now();
         println!(
-            "soak: traffic stopped; waiting up to {limit:?} for everything stored in Redis to expire \
+            "soak: waiting up to {limit:?} for everything stored in Redis to expire \
              (revocations are remembered for an access token's lifetime plus the largest verifier leeway)"
         );
         let mut next_progress = PROGRESS_EVERY;
