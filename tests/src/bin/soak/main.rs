@@ -7,9 +7,11 @@
 //! ```
 //!
 //! Each example runs as a child process (built next to this program; under `cargo run` the
-//! soak builds them first), with short lifetimes (sessions 6 s idle / 15 s absolute, access
-//! tokens 5 s, refresh families 15 s, throttle locks up to 2 s, forgotten 5 s later) so that
-//! everything it stores expires many times over during the run. Redis is a private
+//! soak builds them first), with short lifetimes (sessions 8 s idle / 20 s absolute, access
+//! tokens 5 s, refresh families 20 s, throttle locks up to 2 s, forgotten 5 s later) so that
+//! everything it stores expires many times over during the run; revocations are kept for an
+//! access token's lifetime plus the largest verifier leeway (305 s), so the soak waits that
+//! long after the traffic for Redis to be back at its baseline. Redis is a private
 //! `redis-server` on a free port unless `--redis-url` names one. Clients log in and out, read,
 //! write, refresh, log out everywhere, and send wrong passwords, forged and expired tokens,
 //! bad cookies and cross-site POSTs; every request has the statuses it may get.
