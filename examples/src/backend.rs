@@ -5,10 +5,12 @@
 //! failed-login counts and revocations (a logout on one is refused on the others within
 //! milliseconds); in memory each process has its own.
 
+use auth_tower::auth_core::DEFAULT_REVOCATION_HORIZON;
 use auth_tower::auth_jwt::{MemoryRefreshStore, RefreshStore};
 use auth_tower::throttle::{MemoryThrottle, ThrottleStore};
 use auth_tower::{MemoryStore, Revocations, SessionStore};
 use std::sync::Arc;
+use std::time::Duration;
 
 /// Which store the environment asks for.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -46,10 +48,42 @@ impl Backend {
     /// # Errors
     /// If the URL or name is refused or the service cannot be reached.
     pub async fn connect(&self, name: &str) -> Result<Backends, auth_tower::Error> {
+        self.connect_with_horizon(name, DEFAULT_REVOCATION_HORIZON)
+            .await
+    }
+
+    /// [`connect`](Self::connect), with a revocation list that remembers session and subject
+    /// revocations for `horizon` (the default is 30 days): at least the lifetime of the
+    /// longest-lived credential it guards (see
+    /// [`Lifetimes::revocation_horizon`](crate::lifetimes::Lifetimes::revocation_horizon)).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// use auth_tower::Revocations;
+    /// use examples::backend::Backend;
+    /// use std::time::Duration;
+    /// let stores = Backend::Memory
+    ///     .connect_with_horizon("doc", Duration::from_secs(20))
+    ///     .await
+    ///     .unwrap();
+    /// assert_eq!(stores.revocations.horizon(), Duration::from_secs(20));
+    /// # }
+    /// ```
+    ///
+    /// # Errors
+    /// If the URL or name is refused or the service cannot be reached.
+    pub async fn connect_with_horizon(
+        &self,
+        name: &str,
+        horizon: Duration,
+    ) -> Result<Backends, auth_tower::Error> {
         match self {
-            Self::Memory => Ok(Backends::memory()),
-            Self::Redis(url) => Backends::redis(url, &format!("{}:", name.replace('_', "-"))).await,
-            Self::Postgres(url) => Backends::postgres(url, name).await,
+            Self::Memory => Ok(Backends::memory_on(horizon)),
+            Self::Redis(url) => {
+                let prefix = format!("{}:", name.replace('_', "-"));
+                Backends::redis_on(url, &prefix, horizon).await
+            }
+            Self::Postgres(url) => Backends::postgres_on(url, name, horizon).await,
         }
     }
 }
@@ -70,7 +104,13 @@ pub struct Backends {
 impl Backends {
     /// Everything in this process.
     pub fn memory() -> Self {
-        let store = MemoryStore::new();
+        Self::memory_on(DEFAULT_REVOCATION_HORIZON)
+    }
+
+    fn memory_on(horizon: Duration) -> Self {
+        let store = MemoryStore::builder()
+            .with_revocation_horizon(horizon)
+            .build();
         Self {
             throttle: Arc::new(MemoryThrottle::new()),
             sessions: Arc::new(store.clone()),
@@ -84,10 +124,20 @@ impl Backends {
     /// # Errors
     /// If the URL or prefix is refused or Redis cannot be reached.
     pub async fn redis(url: &str, prefix: &str) -> Result<Self, auth_tower::Error> {
+        Self::redis_on(url, prefix, DEFAULT_REVOCATION_HORIZON).await
+    }
+
+    async fn redis_on(
+        url: &str,
+        prefix: &str,
+        horizon: Duration,
+    ) -> Result<Self, auth_tower::Error> {
         use auth_tower::auth_session_redis::{
             RedisConfig, RedisRefreshStore, RedisRevocations, RedisStore, RedisThrottle,
         };
-        let config = RedisConfig::new(url).with_key_prefix(prefix);
+        let config = RedisConfig::new(url)
+            .with_key_prefix(prefix)
+            .with_revocation_horizon(horizon);
         Ok(Self {
             throttle: Arc::new(RedisThrottle::connect(&config).await?),
             sessions: Arc::new(RedisStore::connect(&config).await?),
@@ -102,11 +152,21 @@ impl Backends {
     /// # Errors
     /// If the URL or schema is refused or the database cannot be reached.
     pub async fn postgres(url: &str, schema: &str) -> Result<Self, auth_tower::Error> {
+        Self::postgres_on(url, schema, DEFAULT_REVOCATION_HORIZON).await
+    }
+
+    async fn postgres_on(
+        url: &str,
+        schema: &str,
+        horizon: Duration,
+    ) -> Result<Self, auth_tower::Error> {
         use auth_tower::auth_session_postgres::{
             PostgresConfig, PostgresRefreshStore, PostgresRevocations, PostgresStore,
             PostgresThrottle,
         };
-        let config = PostgresConfig::new(url).with_schema(schema);
+        let config = PostgresConfig::new(url)
+            .with_schema(schema)
+            .with_revocation_horizon(horizon);
         Ok(Self {
             sessions: Arc::new(PostgresStore::connect(&config).await?),
             throttle: Arc::new(PostgresThrottle::connect(&config).await?),

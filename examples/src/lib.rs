@@ -14,11 +14,14 @@
 //!   example serves it).
 //! - [`backend`]: where every example keeps its state (PostgreSQL with `DATABASE_URL`, Redis
 //!   with `REDIS_URL`, else memory), chosen in one place.
+//! - [`lifetimes`]: session, token and login-throttle lifetimes of the `session` and `jwt-api`
+//!   examples, from the environment (short ones for the soak run).
 
 pub mod backend;
 pub mod grpc_app;
 pub mod hybrid_app;
 pub mod jwt_api_app;
+pub mod lifetimes;
 pub mod metrics;
 pub mod resource_server_app;
 pub mod session_app;

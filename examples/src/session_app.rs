@@ -6,6 +6,7 @@
 //! (asked before the password is checked): in memory by default, on Redis with
 //! [`router_with_throttle`] and a `RedisThrottle`.
 
+use crate::lifetimes::Lifetimes;
 use crate::support::{LOGIN_FORM, escape, page, sign_in_failed};
 use auth_tower::throttle::LoginThrottle;
 use auth_tower::{
@@ -54,7 +55,29 @@ pub fn session_layer(
     store: impl SessionStore,
     insecure_dev_cookie: bool,
 ) -> Result<SessionLayer, auth_tower::Error> {
-    let builder = SessionLayer::builder(store);
+    session_layer_with(store, insecure_dev_cookie, &Lifetimes::default())
+}
+
+/// [`session_layer`] with the idle and absolute timeouts of `lifetimes` (the `session` binary
+/// reads them from the environment).
+///
+/// ```
+/// use auth_tower::MemoryStore;
+/// use examples::lifetimes::Lifetimes;
+/// use examples::session_app::session_layer_with;
+/// use std::time::Duration;
+/// let short = Lifetimes { session_idle: Some(Duration::from_secs(5)), ..Lifetimes::default() };
+/// assert!(session_layer_with(MemoryStore::new(), true, &short).is_ok());
+/// ```
+///
+/// # Errors
+/// If the configuration is refused (an idle timeout longer than the absolute one).
+pub fn session_layer_with(
+    store: impl SessionStore,
+    insecure_dev_cookie: bool,
+    lifetimes: &Lifetimes,
+) -> Result<SessionLayer, auth_tower::Error> {
+    let builder = lifetimes.session_layer(SessionLayer::builder(store));
     let builder = if insecure_dev_cookie {
         builder.with_insecure_dev_cookie()
     } else {

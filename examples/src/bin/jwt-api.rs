@@ -17,9 +17,12 @@
 //! public URL). Keys: a fresh ES256 key and refresh secret per run,
 //! unless `JWT_KEY_FILE` (an ES256 private key, PKCS#8 PEM) and `REFRESH_SECRET` (at least 32
 //! bytes) are given; production loads them from a secret store, the same on every instance.
+//! `ACCESS_TOKEN_TTL_SECS`, `REFRESH_FAMILY_LIFETIME_SECS`, `LOGIN_THROTTLE_MAX_DELAY_SECS` and
+//! `LOGIN_THROTTLE_FORGET_AFTER_SECS` shorten the lifetimes (see `examples::lifetimes`).
 
 use examples::backend::Backend;
 use examples::jwt_api_app::{self, Keys, Options, Stores};
+use examples::lifetimes::Lifetimes;
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
@@ -43,13 +46,22 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
             Keys::generate()?
         }
     };
+    let lifetimes = Lifetimes::from_env()?;
     let backend = Backend::from_env();
     tracing::info!("refresh tokens and revocations {}", backend.describe());
-    let stores = Stores::from(backend.connect("jwt_api").await?);
+    let stores = backend
+        .connect_with_horizon("jwt_api", lifetimes.revocation_horizon())
+        .await?;
+    let stores = Stores::from(stores);
     let port = std::env::var("PORT").unwrap_or_else(|_| "3001".into());
+    let defaults = Options::default();
     let options = Options {
         issuer: std::env::var("ISSUER").unwrap_or_else(|_| format!("http://127.0.0.1:{port}")),
-        ..Options::default()
+        access_ttl: lifetimes.access_token.unwrap_or(defaults.access_ttl),
+        family_lifetime: lifetimes.refresh_family.unwrap_or(defaults.family_lifetime),
+        account_throttle: lifetimes.throttle(defaults.account_throttle),
+        address_throttle: lifetimes.throttle(defaults.address_throttle),
+        ..defaults
     };
     tracing::info!("issuer {}", options.issuer);
     let app =
