@@ -12,54 +12,10 @@ use auth_core::metrics::{
 };
 use auth_jwt::{Algorithm, ErrorKind, Identity, MemoryRefreshStore, RefreshTokens};
 use common::World;
-use metrics_util::debugging::{DebugValue, DebuggingRecorder, Snapshotter};
+use metrics_util::debugging::{DebugValue, DebuggingRecorder};
 use std::sync::Arc;
 use std::time::Duration;
-
-/// Everything recorded so far, as (name, labels, value). A snapshot takes the counters'
-/// values (they restart from 0), so each test reads once, at its end.
-type Recorded = Vec<(String, Vec<(String, String)>, DebugValue)>;
-
-fn recorded(snapshotter: &Snapshotter) -> Recorded {
-    snapshotter
-        .snapshot()
-        .into_vec()
-        .into_iter()
-        .map(|(key, _, _, value)| {
-            let key = key.key();
-            let labels = key
-                .labels()
-                .map(|l| (l.key().to_owned(), l.value().to_owned()))
-                .collect();
-            (key.name().to_owned(), labels, value)
-        })
-        .collect()
-}
-
-/// The value of the metric `name` with exactly `labels`, if recorded.
-fn value<'a>(
-    recorded: &'a Recorded,
-    name: &str,
-    labels: &[(&str, &str)],
-) -> Option<&'a DebugValue> {
-    recorded
-        .iter()
-        .find(|(n, l, _)| {
-            n == name
-                && l.iter()
-                    .map(|(k, v)| (k.as_str(), v.as_str()))
-                    .eq(labels.iter().copied())
-        })
-        .map(|(_, _, value)| value)
-}
-
-fn counter(recorded: &Recorded, name: &str, labels: &[(&str, &str)]) -> u64 {
-    match value(recorded, name, labels) {
-        Some(DebugValue::Counter(n)) => *n,
-        None => 0,
-        Some(other) => panic!("{name} is not a counter: {other:?}"),
-    }
-}
+use test_support::metrics::Recorded;
 
 #[test]
 fn the_verified_token_cache_counts_a_miss_then_hits() {
@@ -72,9 +28,9 @@ fn the_verified_token_cache_counts_a_miss_then_hits() {
             w.verifier.verify_sync(token.as_str()).unwrap();
         }
     });
-    let recorded = recorded(&snapshotter);
-    let hits = counter(&recorded, TOKEN_CACHE_REQUESTS_TOTAL, &[("result", "hit")]);
-    let misses = counter(&recorded, TOKEN_CACHE_REQUESTS_TOTAL, &[("result", "miss")]);
+    let recorded = Recorded::take(&snapshotter);
+    let hits = recorded.counter(TOKEN_CACHE_REQUESTS_TOTAL, &[("result", "hit")]);
+    let misses = recorded.counter(TOKEN_CACHE_REQUESTS_TOTAL, &[("result", "miss")]);
     assert_eq!((misses, hits), (1, 2));
 }
 
@@ -87,9 +43,9 @@ fn a_verifier_without_a_cache_counts_no_lookups() {
     metrics::with_local_recorder(&recorder, || {
         w.verifier.verify_sync(token.as_str()).unwrap();
     });
-    let recorded = recorded(&snapshotter);
+    let recorded = Recorded::take(&snapshotter);
     assert_eq!(
-        value(&recorded, TOKEN_CACHE_REQUESTS_TOTAL, &[("result", "miss")]),
+        recorded.get(TOKEN_CACHE_REQUESTS_TOTAL, &[("result", "miss")]),
         None
     );
 }
@@ -124,11 +80,11 @@ fn rotations_grace_repeats_and_reuse_are_counted() {
             assert_eq!(reuse.kind(), ErrorKind::RefreshTokenReused);
         });
     });
-    let recorded = recorded(&snapshotter);
-    assert_eq!(counter(&recorded, REFRESH_ROTATIONS_TOTAL, &[]), 1);
-    assert_eq!(counter(&recorded, REFRESH_GRACE_REPEATS_TOTAL, &[]), 1);
-    assert_eq!(counter(&recorded, REFRESH_REUSE_DETECTED_TOTAL, &[]), 1);
-    match value(&recorded, REVOCATIONS, &[("store", "memory")]) {
+    let recorded = Recorded::take(&snapshotter);
+    assert_eq!(recorded.counter(REFRESH_ROTATIONS_TOTAL, &[]), 1);
+    assert_eq!(recorded.counter(REFRESH_GRACE_REPEATS_TOTAL, &[]), 1);
+    assert_eq!(recorded.counter(REFRESH_REUSE_DETECTED_TOTAL, &[]), 1);
+    match recorded.get(REVOCATIONS, &[("store", "memory")]) {
         Some(DebugValue::Gauge(n)) => assert!(n.into_inner() >= 1.0, "{n:?}"),
         other => panic!("the revocation list's size: {other:?}"),
     }

@@ -16,38 +16,7 @@ use auth_session_postgres::PostgresRevocations;
 use metrics_util::debugging::{DebugValue, DebuggingRecorder};
 use std::sync::Arc;
 use std::time::Duration;
-
-/// Everything recorded, read once (a snapshot takes the counters' values).
-type Recorded = Vec<(String, Vec<(String, String)>, DebugValue)>;
-
-fn recorded(recorder: &DebuggingRecorder) -> Recorded {
-    recorder
-        .snapshotter()
-        .snapshot()
-        .into_vec()
-        .into_iter()
-        .map(|(key, _, _, value)| {
-            let key = key.key();
-            let labels = key
-                .labels()
-                .map(|l| (l.key().to_owned(), l.value().to_owned()))
-                .collect();
-            (key.name().to_owned(), labels, value)
-        })
-        .collect()
-}
-
-fn find<'a>(recorded: &'a Recorded, name: &str, labels: &[(&str, &str)]) -> Option<&'a DebugValue> {
-    recorded
-        .iter()
-        .find(|(n, l, _)| {
-            n == name
-                && l.iter()
-                    .map(|(k, v)| (k.as_str(), v.as_str()))
-                    .eq(labels.iter().copied())
-        })
-        .map(|(_, _, v)| v)
-}
+use test_support::metrics::Recorded;
 
 #[tokio::test]
 #[ignore = "needs PostgreSQL on 127.0.0.1:5432 (DATABASE_URL)"]
@@ -63,10 +32,9 @@ async fn store_calls_are_timed_by_operation() {
         assert!(store.load(&key).await.unwrap().is_some());
     }
 
-    let recorded = recorded(&recorder);
+    let recorded = Recorded::take(&recorder.snapshotter());
     for (operation, calls) in [("create session", 1), ("load session", 2)] {
-        match find(
-            &recorded,
+        match recorded.get(
             STORE_OPERATION_SECONDS,
             &[("store", "postgres"), ("operation", operation)],
         ) {
@@ -81,10 +49,7 @@ async fn store_calls_are_timed_by_operation() {
             other => panic!("{operation}: {other:?}"),
         }
     }
-    assert!(
-        !recorded.iter().any(|(n, _, _)| n == STORE_ERRORS_TOTAL),
-        "no call failed"
-    );
+    assert!(!recorded.has(STORE_ERRORS_TOTAL), "no call failed");
 }
 
 #[tokio::test]
@@ -98,26 +63,26 @@ async fn the_revocation_feed_reports_its_sync_state_and_the_list_its_size() {
     let until = SystemClock.now().saturating_add(Duration::from_secs(60));
     list.revoke(Revocation::token("t1", until)).await.unwrap();
 
-    let recorded = recorded(&recorder);
+    let recorded = Recorded::take(&recorder.snapshotter());
     let postgres = [("store", "postgres")];
     assert!(matches!(
-        find(&recorded, REVOCATION_FEED_IN_SYNC, &postgres),
+        recorded.get(REVOCATION_FEED_IN_SYNC, &postgres),
         Some(DebugValue::Gauge(v)) if v.into_inner() == 1.0
     ));
     assert!(matches!(
-        find(&recorded, REVOCATION_FEED_RESYNCS_TOTAL, &postgres),
+        recorded.get(REVOCATION_FEED_RESYNCS_TOTAL, &postgres),
         Some(DebugValue::Counter(1))
     ));
     assert!(matches!(
-        find(&recorded, REVOCATIONS, &postgres),
+        recorded.get(REVOCATIONS, &postgres),
         Some(DebugValue::Gauge(v)) if v.into_inner() == 1.0
     ));
     assert!(
-        find(
-            &recorded,
-            STORE_OPERATION_SECONDS,
-            &[("store", "postgres"), ("operation", "record revocation")]
-        )
-        .is_some()
+        recorded
+            .get(
+                STORE_OPERATION_SECONDS,
+                &[("store", "postgres"), ("operation", "record revocation")]
+            )
+            .is_some()
     );
 }

@@ -17,38 +17,7 @@ use auth_session_redis::{RedisConfig, RedisRevocations};
 use metrics_util::debugging::{DebugValue, DebuggingRecorder};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-
-/// Everything recorded, read once (a snapshot takes the counters' values).
-type Recorded = Vec<(String, Vec<(String, String)>, DebugValue)>;
-
-fn recorded(recorder: &DebuggingRecorder) -> Recorded {
-    recorder
-        .snapshotter()
-        .snapshot()
-        .into_vec()
-        .into_iter()
-        .map(|(key, _, _, value)| {
-            let key = key.key();
-            let labels = key
-                .labels()
-                .map(|l| (l.key().to_owned(), l.value().to_owned()))
-                .collect();
-            (key.name().to_owned(), labels, value)
-        })
-        .collect()
-}
-
-fn find<'a>(recorded: &'a Recorded, name: &str, labels: &[(&str, &str)]) -> Option<&'a DebugValue> {
-    recorded
-        .iter()
-        .find(|(n, l, _)| {
-            n == name
-                && l.iter()
-                    .map(|(k, v)| (k.as_str(), v.as_str()))
-                    .eq(labels.iter().copied())
-        })
-        .map(|(_, _, v)| v)
-}
+use test_support::metrics::Recorded;
 
 #[tokio::test]
 #[ignore = "needs Redis at REDIS_URL (default 127.0.0.1:6379)"]
@@ -71,19 +40,14 @@ async fn store_calls_are_timed_and_the_local_cache_counts_hits_and_misses() {
     assert!(store.load(&key).await.unwrap().is_some());
     assert!(store.store.load_ready(&key).is_some());
 
-    let recorded = recorded(&recorder);
-    let cache = |result| match find(
-        &recorded,
-        SESSION_CACHE_REQUESTS_TOTAL,
-        &[("result", result)],
-    ) {
+    let recorded = Recorded::take(&recorder.snapshotter());
+    let cache = |result| match recorded.get(SESSION_CACHE_REQUESTS_TOTAL, &[("result", result)]) {
         Some(DebugValue::Counter(n)) => *n,
         _ => 0,
     };
     assert_eq!((cache("miss"), cache("hit")), (1, 2));
     for operation in ["create session", "load session"] {
-        match find(
-            &recorded,
+        match recorded.get(
             STORE_OPERATION_SECONDS,
             &[("store", "redis"), ("operation", operation)],
         ) {
@@ -94,10 +58,7 @@ async fn store_calls_are_timed_and_the_local_cache_counts_hits_and_misses() {
             other => panic!("{operation}: {other:?}"),
         }
     }
-    assert!(
-        !recorded.iter().any(|(n, _, _)| n == STORE_ERRORS_TOTAL),
-        "no call failed"
-    );
+    assert!(!recorded.has(STORE_ERRORS_TOTAL), "no call failed");
 }
 
 #[tokio::test]
@@ -115,16 +76,16 @@ async fn the_revocation_feed_reports_its_sync_state_and_the_list_its_size() {
     list.revoke(Revocation::token("t1", until)).await.unwrap();
     list.revoke(Revocation::token("t2", until)).await.unwrap();
 
-    let recorded = recorded(&recorder);
+    let recorded = Recorded::take(&recorder.snapshotter());
     let redis = [("store", "redis")];
     assert!(
-        matches!(find(&recorded, REVOCATION_FEED_IN_SYNC, &redis), Some(DebugValue::Gauge(v)) if v.into_inner() == 1.0)
+        matches!(recorded.get(REVOCATION_FEED_IN_SYNC, &redis), Some(DebugValue::Gauge(v)) if v.into_inner() == 1.0)
     );
     assert!(matches!(
-        find(&recorded, REVOCATION_FEED_RESYNCS_TOTAL, &redis),
+        recorded.get(REVOCATION_FEED_RESYNCS_TOTAL, &redis),
         Some(DebugValue::Counter(1))
     ));
     assert!(
-        matches!(find(&recorded, REVOCATIONS, &redis), Some(DebugValue::Gauge(v)) if v.into_inner() == 2.0)
+        matches!(recorded.get(REVOCATIONS, &redis), Some(DebugValue::Gauge(v)) if v.into_inner() == 2.0)
     );
 }

@@ -12,9 +12,11 @@
 //!   (also when the test panics).
 //! - [`RedisServer`] and [`RedisCluster`]: throwaway `redis-server` processes on free loopback
 //!   ports, for tests that kill, freeze or restart Redis or need a cluster; stopped on drop.
+//! - [`metrics::Recorded`]: what a debugging metrics recorder holds, looked up by name and labels.
 
 #![allow(clippy::expect_used, clippy::unwrap_used)] // a harness that fails loudly
 
+pub mod metrics;
 mod server;
 mod tls;
 
