@@ -5,7 +5,10 @@ use metrics_util::debugging::{DebugValue, Snapshotter};
 
 /// Everything recorded up to one snapshot. Taking a snapshot resets the counters (they restart
 /// from 0), so a test reads once, at its end, or adds its snapshots up.
-pub struct Recorded(Vec<(String, Vec<(String, String)>, DebugValue)>);
+pub struct Recorded(Vec<Metric>);
+
+/// One recorded metric: its name, its labels as (key, value) in order, and its value.
+type Metric = (String, Vec<(String, String)>, DebugValue);
 
 impl Recorded {
     /// Take a snapshot of everything `snapshotter`'s recorder holds.
