@@ -381,3 +381,50 @@ async fn configuration_is_checked_when_built() {
     );
     assert!(build(&[1; 32], Duration::ZERO).is_ok());
 }
+
+/// Found by the soak: access tokens carry `iat` in whole seconds and "log out everywhere"
+/// revokes what was issued before its millisecond, so a login later in the same second got a
+/// token that was already revoked. On the system clock (the fix waits for the next second).
+#[tokio::test]
+async fn a_login_straight_after_logging_out_everywhere_gets_a_working_token() {
+    let store = auth_core::MemoryStore::new();
+    let keys = auth_jwt::SharedKeySet::new(
+        auth_jwt::KeySet::single(key_for(Algorithm::HS256, "k")).unwrap(),
+    );
+    let issuer = auth_jwt::Issuer::builder()
+        .with_issuer(ISS)
+        .with_audience(AUD)
+        .with_keys(keys.clone())
+        .build()
+        .unwrap();
+    let verifier = auth_jwt::Verifier::builder()
+        .with_issuer(ISS)
+        .with_audience(AUD)
+        .with_keys(keys)
+        .with_revocations(store.clone())
+        .build()
+        .unwrap();
+    let tokens = RefreshTokens::builder(
+        issuer,
+        Arc::new(MemoryRefreshStore::new()),
+        Arc::new(store),
+        SECRET,
+    )
+    .build()
+    .unwrap();
+    for round in 0..3 {
+        let before = tokens.start(&Identity::new("erin")).await.unwrap();
+        tokens.revoke_subject("erin").await.unwrap();
+        assert_eq!(
+            err_kind(verifier.verify_sync(before.access.as_str())),
+            ErrorKind::Revoked,
+            "round {round}: the token from before is revoked"
+        );
+        let after = tokens.start(&Identity::new("erin")).await.unwrap();
+        assert!(
+            verifier.verify_sync(after.access.as_str()).is_ok(),
+            "round {round}: the login after logging out everywhere works"
+        );
+        assert!(tokens.refresh(after.refresh.as_str()).await.is_ok());
+    }
+}

@@ -246,6 +246,8 @@ impl RefreshTokens {
     /// [`ErrorKind::Unavailable`] if the store fails; issuing errors as [`Issuer::issue`].
     pub async fn start(&self, identity: &Identity) -> Result<TokenPair, Error> {
         let inner = &*self.inner;
+        self.clear_of_a_revocation_this_second(identity.subject())
+            .await?;
         let now = inner.clock.now();
         let family = random_family()?;
         let session = identity
@@ -268,6 +270,35 @@ impl RefreshTokens {
             access,
             refresh: inner.minter.mint(&family, 0, first_expires_at),
         })
+    }
+
+    /// An access token carries its issue time in whole seconds, so one minted now would fall
+    /// under a "log out everywhere" made earlier in this very second: logging in straight
+    /// after logging out everywhere would hand out a dead token. In that case (and only then)
+    /// wait for the next second, under one (on the tokio timer), before minting.
+    async fn clear_of_a_revocation_this_second(&self, subject: &str) -> Result<(), Error> {
+        let inner = &*self.inner;
+        let now = inner.clock.now();
+        let second = Timestamp::from_unix_seconds(now.as_unix_seconds());
+        let revoked_if_issued_at = |issued_at| {
+            inner.revocations.is_revoked(&RevocationProbe {
+                subject: Some(subject),
+                issued_at: Some(issued_at),
+                ..RevocationProbe::default()
+            })
+        };
+        // Revoked at the second but not at the millisecond: the watermark is in this second.
+        if revoked_if_issued_at(second)? && !revoked_if_issued_at(now)? {
+            let into_second = now.as_unix_millis() - second.as_unix_millis();
+            let wait = 1000_u64.saturating_sub(u64::try_from(into_second).unwrap_or(0));
+            tracing::debug!(
+                target: "auth_jwt::refresh",
+                wait_ms = wait,
+                "login right after a subject revocation: minting in the next second"
+            );
+            tokio::time::sleep(Duration::from_millis(wait)).await;
+        }
+        Ok(())
     }
 
     /// Exchange a refresh token for a new pair. The presented token is consumed.
@@ -371,7 +402,9 @@ impl RefreshTokens {
     /// them would have expired). Refresh families are deleted the next time they are presented.
     ///
     /// Access tokens carry their issue time in whole seconds, so one issued later in the same
-    /// second as this call is revoked too: revocation errs on the safe side.
+    /// second as this call by other means is revoked too (revocation errs on the safe side);
+    /// [`start`](Self::start) waits for the next second in that case, so a login straight
+    /// after logging out everywhere gets a token that works.
     ///
     /// # Errors
     /// [`ErrorKind::Unavailable`] if the revocation list fails.
