@@ -5,6 +5,7 @@ use crate::time::Timestamp;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 use std::fmt;
+use std::sync::Arc;
 
 /// How an identity was established.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
@@ -32,29 +33,63 @@ pub enum AuthMethod {
 /// assert!(who.has_role("admin"));
 /// assert_eq!(who.claim("name").and_then(|v| v.as_str()), Some("Ada"));
 /// ```
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq)]
 pub struct Identity {
-    subject: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    session: Option<SessionKey>,
-    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
-    roles: BTreeSet<String>,
-    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
-    scopes: BTreeSet<String>,
-    #[serde(default, skip_serializing_if = "serde_json::Map::is_empty")]
-    claims: serde_json::Map<String, serde_json::Value>,
-    #[serde(default)]
-    method: AuthMethod,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    authenticated_at: Option<Timestamp>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    expires_at: Option<Timestamp>,
+    /// Shared: extractors and caches hand out copies on every request, and a copy is one
+    /// reference count, not a copy of every role, scope and claim. The `with_*` methods
+    /// copy on write (never, while an identity is being built).
+    inner: Arc<fields::Identity>,
+}
+
+/// The fields, serialized as they always were (an `Identity` is stored in sessions and
+/// refresh families).
+mod fields {
+    use super::*;
+
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+    pub(super) struct Identity {
+        pub(super) subject: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub(super) session: Option<SessionKey>,
+        #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+        pub(super) roles: BTreeSet<String>,
+        #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+        pub(super) scopes: BTreeSet<String>,
+        #[serde(default, skip_serializing_if = "serde_json::Map::is_empty")]
+        pub(super) claims: serde_json::Map<String, serde_json::Value>,
+        #[serde(default)]
+        pub(super) method: AuthMethod,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub(super) authenticated_at: Option<Timestamp>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub(super) expires_at: Option<Timestamp>,
+    }
+}
+
+impl fmt::Debug for Identity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&*self.inner, f)
+    }
+}
+
+impl Serialize for Identity {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.inner.serialize(serializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for Identity {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        fields::Identity::deserialize(deserializer).map(|inner| Self {
+            inner: Arc::new(inner),
+        })
+    }
 }
 
 impl Identity {
     /// An identity for `subject` (a stable user id, not a display name).
     pub fn new(subject: impl Into<String>) -> Self {
-        Self {
+        let inner = fields::Identity {
             subject: subject.into(),
             session: None,
             roles: BTreeSet::new(),
@@ -63,34 +98,46 @@ impl Identity {
             method: AuthMethod::Session,
             authenticated_at: None,
             expires_at: None,
+        };
+        Self {
+            inner: Arc::new(inner),
         }
+    }
+
+    /// The fields, to change (copied first only if this identity is shared).
+    fn fields(&mut self) -> &mut fields::Identity {
+        Arc::make_mut(&mut self.inner)
     }
 
     /// Add a role.
     #[must_use]
     pub fn with_role(mut self, role: impl Into<String>) -> Self {
-        self.roles.insert(role.into());
+        self.fields().roles.insert(role.into());
         self
     }
 
     /// Add several roles.
     #[must_use]
     pub fn with_roles<I: IntoIterator<Item = S>, S: Into<String>>(mut self, roles: I) -> Self {
-        self.roles.extend(roles.into_iter().map(Into::into));
+        self.fields()
+            .roles
+            .extend(roles.into_iter().map(Into::into));
         self
     }
 
     /// Add a scope (OAuth 2.0 style permission).
     #[must_use]
     pub fn with_scope(mut self, scope: impl Into<String>) -> Self {
-        self.scopes.insert(scope.into());
+        self.fields().scopes.insert(scope.into());
         self
     }
 
     /// Add several scopes.
     #[must_use]
     pub fn with_scopes<I: IntoIterator<Item = S>, S: Into<String>>(mut self, scopes: I) -> Self {
-        self.scopes.extend(scopes.into_iter().map(Into::into));
+        self.fields()
+            .scopes
+            .extend(scopes.into_iter().map(Into::into));
         self
     }
 
@@ -101,66 +148,66 @@ impl Identity {
         name: impl Into<String>,
         value: impl Into<serde_json::Value>,
     ) -> Self {
-        self.claims.insert(name.into(), value.into());
+        self.fields().claims.insert(name.into(), value.into());
         self
     }
 
     /// Set the session this identity belongs to.
     #[must_use]
     pub fn with_session(mut self, session: Option<SessionKey>) -> Self {
-        self.session = session;
+        self.fields().session = session;
         self
     }
 
     /// Set how the identity was established.
     #[must_use]
     pub fn with_method(mut self, method: AuthMethod) -> Self {
-        self.method = method;
+        self.fields().method = method;
         self
     }
 
     /// Set when the subject proved who they are (for step-up / max-age checks).
     #[must_use]
     pub fn with_authenticated_at(mut self, at: Timestamp) -> Self {
-        self.authenticated_at = Some(at);
+        self.fields().authenticated_at = Some(at);
         self
     }
 
     /// Set when this identity stops being valid (session or token expiry).
     #[must_use]
     pub fn with_expires_at(mut self, at: Option<Timestamp>) -> Self {
-        self.expires_at = at;
+        self.fields().expires_at = at;
         self
     }
 
     /// The subject (user id).
     pub fn subject(&self) -> &str {
-        &self.subject
+        &self.inner.subject
     }
 
     /// The session this identity belongs to, if any (its public key, never the secret id).
     pub fn session(&self) -> Option<&SessionKey> {
-        self.session.as_ref()
+        self.inner.session.as_ref()
     }
 
     /// The roles.
     pub fn roles(&self) -> &BTreeSet<String> {
-        &self.roles
+        &self.inner.roles
     }
 
     /// The scopes.
     pub fn scopes(&self) -> &BTreeSet<String> {
-        &self.scopes
+        &self.inner.scopes
     }
 
     /// Whether the identity has `role`.
     pub fn has_role(&self, role: &str) -> bool {
-        self.roles.contains(role)
+        self.inner.roles.contains(role)
     }
 
     /// Whether the identity has `scope`.
     pub fn has_scope(&self, scope: &str) -> bool {
-        self.scopes.contains(scope)
+        self.inner.scopes.contains(scope)
     }
 
     /// The one scope check of the workspace (guards, `auth_jwt::require_scope`, tonic's
@@ -198,12 +245,12 @@ impl Identity {
 
     /// All extra claims.
     pub fn claims(&self) -> &serde_json::Map<String, serde_json::Value> {
-        &self.claims
+        &self.inner.claims
     }
 
     /// One extra claim.
     pub fn claim(&self, name: &str) -> Option<&serde_json::Value> {
-        self.claims.get(name)
+        self.inner.claims.get(name)
     }
 
     /// The extra claims as a type of yours (serde), so handlers need not dig in a map. Claims
@@ -233,7 +280,7 @@ impl Identity {
     pub fn claims_as<T: serde::de::DeserializeOwned>(&self) -> Result<T, ClaimsError> {
         use serde::de::value::MapDeserializer;
         let map = MapDeserializer::<_, serde_json::Error>::new(
-            self.claims.iter().map(|(k, v)| (k.as_str(), v)),
+            self.inner.claims.iter().map(|(k, v)| (k.as_str(), v)),
         );
         serde_path_to_error::deserialize(map).map_err(|e| {
             let path = e.path().to_string();
@@ -256,17 +303,17 @@ impl Identity {
 
     /// How the identity was established.
     pub fn method(&self) -> AuthMethod {
-        self.method
+        self.inner.method
     }
 
     /// When the subject proved who they are.
     pub fn authenticated_at(&self) -> Option<Timestamp> {
-        self.authenticated_at
+        self.inner.authenticated_at
     }
 
     /// When the identity stops being valid.
     pub fn expires_at(&self) -> Option<Timestamp> {
-        self.expires_at
+        self.inner.expires_at
     }
 }
 
