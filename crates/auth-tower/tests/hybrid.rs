@@ -7,7 +7,7 @@
 mod common;
 
 use auth_core::MemoryStore;
-use auth_tower::auth_jwt::{Algorithm, Issuer, Key, SharedKeySet, Verifier};
+use auth_tower::auth_jwt::Issuer;
 use auth_tower::{HybridLayer, Identity, JwtLayer, RequireAuth, Session, SessionLayer};
 use axum::Router;
 use axum::body::Body;
@@ -22,20 +22,7 @@ struct World {
 
 fn world() -> World {
     let store = MemoryStore::new();
-    let keys = SharedKeySet::from(Key::generate_hmac("k1", Algorithm::HS256).unwrap());
-    let issuer = Issuer::builder()
-        .with_issuer("https://issuer.test")
-        .with_audience("api")
-        .with_keys(keys.clone())
-        .build()
-        .unwrap();
-    let verifier = Verifier::builder()
-        .with_issuer("https://issuer.test")
-        .with_audience("api")
-        .with_keys(keys)
-        .with_revocations(store.clone())
-        .build()
-        .unwrap();
+    let (issuer, verifier) = common::hs256_issuer_and_verifier(store.clone());
     let sessions = SessionLayer::builder(store.clone())
         .with_insecure_dev_cookie()
         .with_revocations(store)

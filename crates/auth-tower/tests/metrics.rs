@@ -10,7 +10,7 @@ mod common;
 
 use auth_core::metrics::{DECISIONS_TOTAL, LOGINS_THROTTLED_TOTAL};
 use auth_core::{Clock, MemoryStore, Revocation, Revocations, SystemClock};
-use auth_tower::auth_jwt::{Algorithm, Issuer, Key, SharedKeySet, Verifier};
+use auth_tower::auth_jwt::{Issuer, Verifier};
 use auth_tower::throttle::{LoginThrottle, MemoryThrottle, ThrottlePolicy};
 use auth_tower::{
     HybridLayer, Identity, JwtLayer, Rejection, RejectionKind, RequireAuth, Session, SessionError,
@@ -101,20 +101,7 @@ struct Keys {
 
 fn keys() -> Keys {
     let revocations = MemoryStore::new();
-    let keys = SharedKeySet::from(Key::generate_hmac("k1", Algorithm::HS256).unwrap());
-    let issuer = Issuer::builder()
-        .with_issuer("https://issuer.test")
-        .with_audience("api")
-        .with_keys(keys.clone())
-        .build()
-        .unwrap();
-    let verifier = Verifier::builder()
-        .with_issuer("https://issuer.test")
-        .with_audience("api")
-        .with_keys(keys)
-        .with_revocations(revocations.clone())
-        .build()
-        .unwrap();
+    let (issuer, verifier) = common::hs256_issuer_and_verifier(revocations.clone());
     Keys {
         issuer,
         verifier,

@@ -207,3 +207,27 @@ pub fn assert_grpc_refusal(r: &Reply, code: &str) {
     assert_eq!(r.header("grpc-status"), Some(code));
     assert_eq!(r.header("cache-control"), Some("no-store"));
 }
+
+/// An issuer and a verifier for `https://issuer.test`, audience `api`, on one fresh HS256 key;
+/// the verifier checks `revocations`.
+#[cfg(feature = "jwt")]
+pub fn hs256_issuer_and_verifier(
+    revocations: impl auth_core::Revocations,
+) -> (auth_tower::auth_jwt::Issuer, auth_tower::auth_jwt::Verifier) {
+    use auth_tower::auth_jwt::{Algorithm, Issuer, Key, SharedKeySet, Verifier};
+    let keys = SharedKeySet::from(Key::generate_hmac("k1", Algorithm::HS256).unwrap());
+    let issuer = Issuer::builder()
+        .with_issuer("https://issuer.test")
+        .with_audience("api")
+        .with_keys(keys.clone())
+        .build()
+        .unwrap();
+    let verifier = Verifier::builder()
+        .with_issuer("https://issuer.test")
+        .with_audience("api")
+        .with_keys(keys)
+        .with_revocations(revocations)
+        .build()
+        .unwrap();
+    (issuer, verifier)
+}
