@@ -69,8 +69,9 @@ pub(crate) struct Entry {
     pub(crate) issuer: usize,
     pub(crate) kid: Arc<str>,
     pub(crate) key_instance: u64,
-    /// The verified token's signature segment, compared on every hit.
-    pub(crate) signature: Box<str>,
+    /// The verified token's signature segment, compared on every hit. Shared, so handing out a
+    /// hit (a clone of the entry) allocates nothing.
+    pub(crate) signature: Arc<str>,
 }
 
 /// The signature segment of a compact JWS (what follows the last `.`).
