@@ -62,7 +62,21 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    match runtime.block_on(run::run(&settings)) {
+    // On SIGINT or SIGTERM the run is dropped, and with it every server and the private
+    // redis-server it started (their `Drop` kills them): a stopped soak leaves nothing behind.
+    let outcome = runtime.block_on(async {
+        tokio::select! {
+            outcome = run::run(&settings) => Some(outcome),
+            signal = stop_signal() => {
+                eprintln!("soak: {signal}: stopping the servers it started");
+                None
+            }
+        }
+    });
+    let Some(outcome) = outcome else {
+        return ExitCode::from(130);
+    };
+    match outcome {
         Ok(report) => {
             report.print();
             if report.passed() {
@@ -74,6 +88,32 @@ fn main() -> ExitCode {
         Err(e) => {
             eprintln!("soak: {e}");
             ExitCode::from(2)
+        }
+    }
+}
+
+/// The first SIGINT or SIGTERM (or, where there are no Unix signals, Ctrl-C); never, if no
+/// handler can be installed (the default actions then apply).
+async fn stop_signal() -> &'static str {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let (Ok(mut interrupt), Ok(mut terminate)) = (
+            signal(SignalKind::interrupt()),
+            signal(SignalKind::terminate()),
+        ) else {
+            return std::future::pending().await;
+        };
+        tokio::select! {
+            _ = interrupt.recv() => "SIGINT",
+            _ = terminate.recv() => "SIGTERM",
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        match tokio::signal::ctrl_c().await {
+            Ok(()) => "Ctrl-C",
+            Err(_) => std::future::pending().await,
         }
     }
 }
