@@ -8,8 +8,8 @@
 //! Starts one server process per app (a single-threaded tokio runtime, pinned to CPU 0 with
 //! `taskset` when available), a private `redis-server --save ""` and, for the "+0.5ms"
 //! variants, a proxy that delays Redis traffic; drives each variant with `wrk -t1 -c32
-//! --latency` pinned to CPU 1, variants interleaved, ROUNDS times, "no auth" again after every
-//! few variants. Prints median req/s, p50/p99 latency, each round's ratio to the "no auth" runs
+//! --latency` pinned to CPU 1, variants interleaved, ROUNDS times (default 3 s a run, 3 rounds), "no auth"
+//! again after every variant. Prints median req/s, p50/p99 latency, each round's ratio to the "no auth" runs
 //! just before and after the variant and their median (these machines are noisy: only ratios
 //! measured side by side mean anything), Redis commands per request, and a markdown table. Any non-2xx answer stops the run. `--smoke` makes one request per variant
 //! instead (no wrk). Needs `wrk` and `redis-server`; loopback only; stops everything it
@@ -64,7 +64,9 @@ fn main() {
         smoke::smoke(&cases);
         return;
     }
-    let seconds = positional.first().copied().unwrap_or(5);
+    // 3 s a run: with no auth after every variant, 3 s keeps a round as long as 5 s runs with
+    // no auth every four variants did, and each ratio's baseline 3 s away.
+    let seconds = positional.first().copied().unwrap_or(3);
     let rounds = positional.get(1).copied().unwrap_or(3);
     run::run(seconds, usize::try_from(rounds).expect("rounds"), &cases);
 }

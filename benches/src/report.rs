@@ -75,7 +75,7 @@ pub(crate) fn round_line(round: usize, case: &Case, s: &Sample, ratio: f64) {
 pub(crate) fn summary(seconds: u64, rounds: usize, cases: &[Case], results: &[Measured]) {
     println!(
         "\nmedians of {rounds} rounds, {seconds}s each; ratio = req/s over the mean of the no-auth \
-         runs just before and after it (no auth runs every {BLOCK} variants)"
+         runs just before and after it (no auth runs after every {BLOCK} variant(s))"
     );
     println!(
         "{:<W$} {:>9} {:>8} {:>8} {:>6}  per-round ratios / Redis commands per request",
@@ -109,7 +109,7 @@ fn markdown(seconds: u64, rounds: usize, cases: &[Case], results: &[Measured]) {
     println!(
         "Measured {} on {} CPUs ({}): release build, server on one core with 1 tokio worker, \
          `wrk -t1 -c32` on the other, {rounds} interleaved rounds of {seconds} s; ratio = the \
-         median of the per-round ratios to no auth (run every {BLOCK} variants; each ratio is \
+         median of the per-round ratios to no auth (run after every {BLOCK} variant(s); each ratio is \
          to the mean of the no-auth runs just before and after it). \"+0.5ms\": Redis behind a proxy adding \
          {}us each way.\n",
         today(),
