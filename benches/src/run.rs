@@ -23,8 +23,9 @@ pub(crate) fn run(seconds: u64, rounds: usize, cases: &[Case]) {
     let mut results: Vec<Measured> = cases.iter().map(|_| Measured::default()).collect();
     let variants: Vec<usize> = (1..cases.len()).collect();
     for round in 1..=rounds {
-        // Fresh credentials each round: the access tokens live 15 minutes, and a long run
-        // (5 rounds of 5 s runs) outlasted them, turning the JWT variants' answers into 401s.
+        // Fresh credentials each round (the apps mint a token per /token request): our access
+        // tokens live 15 minutes, and a long run outlasted them, turning the JWT variants'
+        // answers into 401s.
         let headers = credentials(&env, cases);
         let run_case = |i: usize, results: &mut [Measured]| {
             measure(
