@@ -467,6 +467,29 @@ async fn malformed_cookies_never_reach_the_store_nor_fail() {
     );
 }
 
+/// Security review 2, finding 7: one cookie that is not visible ASCII anywhere in the
+/// `Cookie` header (`theme=café`, which a sibling subdomain or a same-site script can set)
+/// made the whole header unreadable, and the logged-in user looked anonymous.
+#[tokio::test]
+async fn a_non_ascii_cookie_beside_the_session_does_not_log_the_user_out() {
+    let (_, _, app) = setup();
+    let r = send(&app, get_req("/count", None)).await;
+    let pair = r.cookie_pair();
+    for header in [
+        format!("{pair}; theme=caf\u{e9}"),
+        format!("theme=caf\u{e9}; {pair}"),
+        format!("\u{1f36a}=1;{pair};x=\u{2603}"),
+    ] {
+        let req = Request::get("/count")
+            .header("cookie", header.as_bytes())
+            .body(Body::empty())
+            .unwrap();
+        let r = send(&app, req).await;
+        assert_eq!(r.status, 200, "{header:?}");
+        assert_ne!(r.body, "1", "the session was read through {header:?}");
+    }
+}
+
 #[tokio::test]
 async fn store_failure_fails_closed_with_503() {
     let (store, _, app) = setup();
