@@ -66,6 +66,7 @@ fn conformance_and_revocations_on_a_three_master_cluster() {
         revocations_cross_nodes(&nodes).await;
         rotation::rotation_failure_never_brings_back_a_logged_out_session(&nodes).await;
         cache::local_cache_tracks_every_master_and_flushes_when_one_drops(&nodes).await;
+        cache::a_session_read_from_the_node_a_slot_migrates_into_is_invalidated(&nodes).await;
     });
     drop(cluster);
 }
