@@ -482,3 +482,46 @@ async fn an_issuer_differing_from_its_metadata_by_a_slash_is_a_config_error_nami
     assert!(e.message().contains(&format!("{configured:?}")), "{e}");
     assert!(!jwks.is_available());
 }
+
+/// Issue 19 (a real OpenID Provider): RSA keys published without `alg` were pinned to RS256
+/// and the provider's PS256 tokens refused; the application chooses with
+/// `with_default_rsa_algorithm`.
+#[tokio::test]
+async fn alg_less_rsa_keys_take_the_configured_algorithm() {
+    let server = Server::start().await;
+    let mut jwk = serde_json::Value::Object(
+        key_for(Algorithm::PS256, "rsa")
+            .public_jwk()
+            .unwrap()
+            .clone(),
+    );
+    jwk.as_object_mut().unwrap().remove("alg");
+    server.set(
+        "/jwks",
+        Reply::jwks(serde_json::json!({ "keys": [jwk] }).to_string(), 300),
+    );
+    let token = Idp::token("rsa", Algorithm::PS256);
+    let c = || config(Arc::new(auth_core::SystemClock));
+    let default = RemoteJwks::new(&server.url("/jwks"), c()).unwrap();
+    default.refresh().await.unwrap();
+    assert_eq!(
+        verifier(&default).verify(&token).await.unwrap_err().kind(),
+        ErrorKind::AlgorithmMismatch
+    );
+    let ps = RemoteJwks::new(
+        &server.url("/jwks"),
+        c().with_default_rsa_algorithm(Algorithm::PS256),
+    )
+    .unwrap();
+    ps.refresh().await.unwrap();
+    assert_eq!(
+        verifier(&ps).verify(&token).await.unwrap().subject(),
+        "remote-user"
+    );
+    let e = RemoteJwks::new(
+        &server.url("/jwks"),
+        c().with_default_rsa_algorithm(Algorithm::ES256),
+    )
+    .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Config);
+}
