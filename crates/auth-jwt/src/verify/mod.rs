@@ -162,35 +162,35 @@ impl Verifier {
     /// # Errors
     /// As [`verify_sync`](Self::verify_sync).
     pub async fn verify_shared(&self, token: &str) -> Result<Arc<Identity>, Error> {
-        let result = match self.attempt(token) {
-            Err(Failure::UnknownKid { index, plausible }) => {
-                match &self.inner.issuers[index].refresh {
-                    Some(refresh) => {
-                        tracing::debug!(target: "auth_jwt::verify", "unknown kid: asking for a JWKS refetch");
-                        let skipped = refresh.refresh_for_unknown_kid().await;
-                        match self.attempt(token) {
-                            // The key may have been published since the fetch that started the
-                            // cooldown (a rotation at the provider): a 503 with the rest of the
-                            // cooldown as Retry-After, not an `invalid_token` that would make the
-                            // client throw a good token away.
-                            Err(Failure::UnknownKid {
-                                plausible: true, ..
-                            }) if plausible && refresh.is_available() => match skipped {
-                                Some(wait) => Err(Error::new(
-                                    ErrorKind::Unavailable,
-                                    "no key with this kid yet: the key set is refetched at \
-                                         most once per cooldown",
-                                )
-                                .with_retry_after(wait)),
-                                None => Err(unknown_key()),
-                            },
-                            other => other.map_err(|f| self.unknown_kid_error(f)),
-                        }
-                    }
-                    None => Err(self.unknown_kid_error(Failure::UnknownKid { index, plausible })),
+        let first = self.attempt(token);
+        let refresh = match &first {
+            Err(Failure::UnknownKid { index, .. }) => self.inner.issuers[*index].refresh.as_ref(),
+            _ => None,
+        };
+        let result = match (first, refresh) {
+            (Err(Failure::UnknownKid { .. }), Some(refresh)) => {
+                tracing::debug!(target: "auth_jwt::verify", "unknown kid: asking for a JWKS refetch");
+                let skipped = refresh.refresh_for_unknown_kid().await;
+                match (self.attempt(token), skipped) {
+                    // No fetch looked for this kid (the cooldown of an earlier one runs), and the
+                    // token names this issuer: its key may have been published since (a rotation
+                    // at the provider). A 503 with the rest of the cooldown as Retry-After, not
+                    // an `invalid_token` that would make the client throw a good token away.
+                    (
+                        Err(Failure::UnknownKid {
+                            plausible: true, ..
+                        }),
+                        Some(wait),
+                    ) if refresh.is_available() => Err(Error::new(
+                        ErrorKind::Unavailable,
+                        "no key with this kid yet: the key set is refetched at most once \
+                             per cooldown",
+                    )
+                    .with_retry_after(wait)),
+                    (other, _) => other.map_err(|f| self.unknown_kid_error(f)),
                 }
             }
-            other => other.map_err(|f| self.unknown_kid_error(f)),
+            (other, _) => other.map_err(|f| self.unknown_kid_error(f)),
         };
         trace_outcome(result.as_deref());
         result
