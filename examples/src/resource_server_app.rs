@@ -1,9 +1,13 @@
 //! A resource server for tokens from an identity provider: `GET /api/me` for any valid token
 //! (subject, scopes, roles) and `GET /api/admin` for tokens with the admin scope. The keys come
 //! from the issuer's discovery metadata ([`RemoteJwks::discover`]); scopes and roles are read
-//! where the provider puts them ([`Preset`]).
+//! where the provider puts them ([`Preset`]); [`Options`] holds the rest of what a real
+//! provider may need (the algorithm of RSA keys published without `alg`, client-credentials
+//! tokens without `sub`).
 
-use auth_tower::auth_jwt::{ClaimMapping, RemoteJwks, RemoteJwksConfig, TrustedIssuer, Verifier};
+use auth_tower::auth_jwt::{
+    Algorithm, ClaimMapping, RemoteJwks, RemoteJwksConfig, TrustedIssuer, Verifier,
+};
 use auth_tower::{Identity, JwtLayer, RequireAuth};
 use axum::routing::get;
 use axum::{Json, Router};
@@ -23,7 +27,7 @@ pub enum Preset {
     Okta,
     /// `scope`; roles from `cognito:groups`.
     Cognito,
-    /// `scope`.
+    /// `scope`; needs the authorized party (`AZP`).
     Google,
 }
 
@@ -60,6 +64,56 @@ impl Preset {
     }
 }
 
+/// What else a provider may need besides its claim layout.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// The algorithm of RSA keys published without `alg` (`JWKS_RSA_ALG`: `RS256`, the
+    /// default, or `PS256`).
+    pub rsa_algorithm: Option<Algorithm>,
+    /// Accept client-credentials tokens (no `sub`): the subject is their `client_id` / `azp`,
+    /// marked as a client (`CLIENTS_AS_SUBJECTS=1`).
+    pub clients_as_subjects: bool,
+    /// The client the tokens must be issued to (`AZP`; required by the Google preset).
+    pub authorized_party: Option<String>,
+}
+
+/// The keys of `issuer`, by discovery (fetched in the background).
+///
+/// # Errors
+/// If the issuer URL is refused (not `https`, or `http` to loopback) or outside a tokio runtime.
+pub fn keys(issuer: &str, options: &Options) -> Result<RemoteJwks, auth_tower::auth_jwt::Error> {
+    let mut config = RemoteJwksConfig::default();
+    if let Some(alg) = options.rsa_algorithm {
+        config = config.with_default_rsa_algorithm(alg);
+    }
+    RemoteJwks::discover(issuer, config)
+}
+
+/// A verifier for the tokens of `issuer` meant for `audience`, verified with `keys`, claims
+/// read as `preset` says.
+///
+/// # Errors
+/// A configuration the verifier refuses (keys discovered for another issuer, the Google
+/// preset without an authorized party).
+pub fn verifier_with(
+    issuer: &str,
+    audience: &str,
+    preset: Preset,
+    keys: &RemoteJwks,
+    options: &Options,
+) -> Result<Verifier, auth_tower::auth_jwt::Error> {
+    let mut trusted = TrustedIssuer::remote(issuer, keys)
+        .with_audience(audience)
+        .with_claim_mapping(preset.mapping(audience));
+    if let Some(party) = &options.authorized_party {
+        trusted = trusted.with_authorized_party(party);
+    }
+    if options.clients_as_subjects {
+        trusted = trusted.with_clients_as_subjects();
+    }
+    Verifier::builder().with_trusted_issuer(trusted).build()
+}
+
 /// A verifier for the tokens of `issuer` meant for `audience`: keys by discovery (fetched in
 /// the background; requests get 503 until they are loaded), claims read as `preset` says.
 ///
@@ -70,14 +124,8 @@ pub fn verifier(
     audience: &str,
     preset: Preset,
 ) -> Result<Verifier, auth_tower::auth_jwt::Error> {
-    let keys = RemoteJwks::discover(issuer, RemoteJwksConfig::default())?;
-    Verifier::builder()
-        .with_trusted_issuer(
-            TrustedIssuer::remote(issuer, &keys)
-                .with_audience(audience)
-                .with_claim_mapping(preset.mapping(audience)),
-        )
-        .build()
+    let options = Options::default();
+    verifier_with(issuer, audience, preset, &keys(issuer, &options)?, &options)
 }
 
 /// The app: `/api/me` for any valid token, `/api/admin` for tokens with `admin_scope`.
@@ -91,7 +139,9 @@ pub fn router(verifier: Verifier, admin_scope: &str) -> Router {
 
 async fn me(who: Identity) -> Json<serde_json::Value> {
     Json(serde_json::json!({
+        "issuer": who.issuer(),
         "subject": who.subject(),
+        "client": who.is_client(),
         "scopes": who.scopes(),
         "roles": who.roles(),
     }))

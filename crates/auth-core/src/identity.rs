@@ -63,6 +63,40 @@ mod fields {
         pub(super) authenticated_at: Option<Timestamp>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub(super) expires_at: Option<Timestamp>,
+        /// Added later: absent in what older versions stored (read as `None`, our own).
+        #[serde(
+            default,
+            skip_serializing_if = "Option::is_none",
+            with = "super::shared_str"
+        )]
+        pub(super) issuer: Option<Arc<str>>,
+        /// Added later: absent in what older versions stored (read as a user).
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        pub(super) client: bool,
+    }
+}
+
+/// `Option<Arc<str>>` as an optional string (serde's `rc` feature is not enabled), so that
+/// every identity a verifier makes shares its issuer's name instead of copying it.
+mod shared_str {
+    use serde::{Deserialize, Deserializer, Serializer};
+    use std::sync::Arc;
+
+    #[allow(clippy::ref_option)] // the signature serde's `with` asks for
+    pub(super) fn serialize<S: Serializer>(
+        value: &Option<Arc<str>>,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        match value {
+            Some(s) => serializer.serialize_some(&**s),
+            None => serializer.serialize_none(),
+        }
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Option<Arc<str>>, D::Error> {
+        Ok(Option::<String>::deserialize(deserializer)?.map(Arc::from))
     }
 }
 
@@ -98,6 +132,8 @@ impl Identity {
             method: AuthMethod::Session,
             authenticated_at: None,
             expires_at: None,
+            issuer: None,
+            client: false,
         };
         Self {
             inner: Arc::new(inner),
@@ -178,6 +214,52 @@ impl Identity {
     pub fn with_expires_at(mut self, at: Option<Timestamp>) -> Self {
         self.fields().expires_at = at;
         self
+    }
+
+    /// Set the issuer that vouched for this identity: the `iss` of the token it came from
+    /// (the verifier sets it; see [`issuer`](Self::issuer)).
+    ///
+    /// ```
+    /// use auth_core::Identity;
+    /// let who = Identity::new("u").with_issuer("https://idp.example");
+    /// assert_eq!(who.issuer(), Some("https://idp.example"));
+    /// assert_eq!(Identity::new("u").issuer(), None);
+    /// ```
+    #[must_use]
+    pub fn with_issuer(mut self, issuer: impl Into<Arc<str>>) -> Self {
+        self.fields().issuer = Some(issuer.into());
+        self
+    }
+
+    /// Mark the subject as a client (an application, from a client-credentials grant), not a
+    /// person; see [`is_client`](Self::is_client).
+    ///
+    /// ```
+    /// use auth_core::Identity;
+    /// let svc = Identity::new("billing-service").marked_as_client();
+    /// assert!(svc.is_client());
+    /// assert!(!Identity::new("user-42").is_client());
+    /// ```
+    #[must_use]
+    pub fn marked_as_client(mut self) -> Self {
+        self.fields().client = true;
+        self
+    }
+
+    /// Who vouched for this identity: the `iss` of the access token it came from, for our
+    /// own tokens as for an external issuer's; `None` for an identity of our own making (a
+    /// cookie session, a login). Subjects, roles and scopes are only meaningful within one
+    /// issuer: `user-42` at an identity provider is not our `user-42`, so compare the issuer
+    /// before acting on a subject (our token endpoints accept only our own issuer's tokens).
+    pub fn issuer(&self) -> Option<&str> {
+        self.inner.issuer.as_deref()
+    }
+
+    /// Whether the subject is a client (an application authenticated by a client-credentials
+    /// grant, whose token names no user) rather than a person: set by a trusted issuer's
+    /// opt-in client mapping, which takes the subject from `client_id` / `azp`.
+    pub fn is_client(&self) -> bool {
+        self.inner.client
     }
 
     /// The subject (user id).
@@ -459,5 +541,23 @@ mod tests {
         assert_eq!(back, id);
         assert!(back.has_role("b") && !back.has_role("c"));
         assert!(back.has_scope("s"));
+        let external = id.with_issuer("https://idp.example").marked_as_client();
+        let json = serde_json::to_string(&external).unwrap();
+        let back: Identity = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, external);
+        assert_eq!(back.issuer(), Some("https://idp.example"));
+        assert!(back.is_client());
+    }
+
+    #[test]
+    fn identities_stored_before_the_issuer_field_read_as_ours() {
+        // What a session or refresh family stored by an older version holds.
+        let old = r#"{"subject":"u1","roles":["a"],"method":"jwt"}"#;
+        let back: Identity = serde_json::from_str(old).unwrap();
+        assert_eq!(back.issuer(), None);
+        assert!(!back.is_client());
+        // And an identity without them is written as before.
+        let json = serde_json::to_string(&Identity::new("u1")).unwrap();
+        assert_eq!(json, r#"{"subject":"u1","method":"session"}"#);
     }
 }

@@ -18,6 +18,7 @@ struct Inner {
     kind: ErrorKind,
     message: Cow<'static, str>,
     source: Option<Box<dyn std::error::Error + Send + Sync + 'static>>,
+    retry_after: Option<std::time::Duration>,
 }
 
 /// What went wrong. Every token-level rejection is a client error (401 `invalid_token`), never a
@@ -187,6 +188,7 @@ impl Error {
                 kind,
                 message: message.into(),
                 source: None,
+                retry_after: None,
             }),
         }
     }
@@ -195,6 +197,18 @@ impl Error {
     #[must_use]
     pub fn with_source(mut self, source: impl std::error::Error + Send + Sync + 'static) -> Self {
         self.inner.source = Some(Box::new(source));
+        self
+    }
+
+    /// When an [`Unavailable`](ErrorKind::Unavailable) failure is expected to clear (the
+    /// `Retry-After` of the 503), if known: e.g. a token signed with a key the identity
+    /// provider has just published, while the key set waits out its refetch cooldown.
+    pub fn retry_after(&self) -> Option<std::time::Duration> {
+        self.inner.retry_after
+    }
+
+    pub(crate) fn with_retry_after(mut self, wait: std::time::Duration) -> Self {
+        self.inner.retry_after = Some(wait);
         self
     }
 

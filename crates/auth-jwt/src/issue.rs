@@ -177,6 +177,23 @@ impl Issuer {
         self.inner.ttl
     }
 
+    /// The `iss` of every token this issuer mints: what a verified identity's
+    /// [`issuer`](Identity::issuer) is when the token is ours.
+    ///
+    /// ```
+    /// use auth_jwt::{Algorithm, Issuer, Key};
+    /// let issuer = Issuer::builder()
+    ///     .with_issuer("https://auth.example")
+    ///     .with_audience("api")
+    ///     .with_keys(Key::generate_hmac("k1", Algorithm::HS256)?)
+    ///     .build()?;
+    /// assert_eq!(issuer.iss(), "https://auth.example");
+    /// # Ok::<(), auth_jwt::Error>(())
+    /// ```
+    pub fn iss(&self) -> &str {
+        &self.inner.issuer
+    }
+
     /// Mint an access token for `identity`.
     ///
     /// # Errors

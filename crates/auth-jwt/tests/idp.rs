@@ -181,7 +181,10 @@ fn cognito() {
 
 #[test]
 fn google() {
-    let w = world(|t| t.with_claim_mapping(ClaimMapping::google()));
+    let w = world(|t| {
+        t.with_claim_mapping(ClaimMapping::google())
+            .with_authorized_party("g-client")
+    });
     let claims = json!({"azp": "g-client", "scope": "https://www.googleapis.com/auth/userinfo.email openid"});
     let who = w
         .verifier
@@ -398,4 +401,124 @@ fn cognito_access_tokens_without_aud_are_judged_by_client_id_when_asked() {
         strict.kind(&without_aud(&strict, AUD)),
         ErrorKind::MissingClaim
     );
+}
+
+/// Issue 19 finding 13: Google's JWTs are ID tokens that any account can mint for any
+/// audience; the preset without an authorized party accepted every one of them.
+#[test]
+fn the_google_preset_requires_an_authorized_party() {
+    let built = Verifier::builder()
+        .with_trusted_issuer(
+            TrustedIssuer::new(IDP, idp_key("idp-1"))
+                .with_audience(AUD)
+                .with_claim_mapping(ClaimMapping::google()),
+        )
+        .build();
+    let e = built.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Config);
+    assert!(e.message().contains("with_authorized_party"), "{e}");
+    // With one, a token minted for our audience by another client is refused.
+    let w = world(|t| {
+        t.with_claim_mapping(ClaimMapping::google())
+            .with_authorized_party("g-client")
+    });
+    let other = idp_token(&w, jwt_header(), json!({"azp": "someone-elses-client"}));
+    assert_eq!(w.kind(&other), ErrorKind::WrongAuthorizedParty);
+}
+
+/// Issue 19 finding 11: the default mapping of an external issuer turned its `roles` and
+/// `groups` into our roles, so an IdP's `admin` group was our `admin` role.
+#[test]
+fn an_external_issuers_roles_grant_no_roles_by_default() {
+    let w = world(|t| t);
+    let claims = json!({"roles": ["admin"], "groups": ["admin", "staff"], "scope": "orders:read"});
+    let who = w
+        .verifier
+        .verify_sync(&idp_token(&w, jwt_header(), claims.clone()))
+        .unwrap();
+    assert!(!who.has_role("admin"), "{who:?}");
+    assert!(who.roles().is_empty());
+    assert!(who.has_scope("orders:read"), "scopes are still read");
+    // Mapped only when the application says so.
+    let w = world(|t| t.with_claim_mapping(ClaimMapping::standard()));
+    let who = w
+        .verifier
+        .verify_sync(&idp_token(&w, jwt_header(), claims))
+        .unwrap();
+    assert!(who.has_role("admin"));
+    // Our own issuer keeps its roles.
+    let mut own = w.claims();
+    own["roles"] = json!(["admin"]);
+    let who = w.verifier.verify_sync(&w.token(&w.header(), &own)).unwrap();
+    assert!(who.has_role("admin"));
+}
+
+/// Issue 19 finding 11: an identity did not say who issued it, so `sub` of every issuer
+/// shared one namespace.
+#[test]
+fn every_verified_identity_names_its_issuer() {
+    let w = world(|t| t);
+    let ours = w.verifier.verify_sync(&w.good_token()).unwrap();
+    assert_eq!(ours.issuer(), Some(ISS));
+    let theirs = w
+        .verifier
+        .verify_sync(&idp_token(&w, jwt_header(), json!({"sub": "user-1"})))
+        .unwrap();
+    assert_eq!(theirs.subject(), ours.subject());
+    assert_eq!(theirs.issuer(), Some(IDP));
+    assert_ne!(theirs, ours);
+    assert!(!theirs.is_client() && !ours.is_client());
+}
+
+/// Issue 19 (a real OpenID Provider): client-credentials tokens carry no `sub` and were
+/// always refused; now an issuer can opt in to read their client as the subject.
+#[test]
+fn client_credentials_tokens_become_client_identities_when_asked() {
+    let token = |w: &World, claims: Value| {
+        let mut all = json!({"iss": IDP, "aud": AUD, "iat": w.now(), "exp": w.now() + 300, "scope": "orders:read"});
+        if let (Value::Object(all), Value::Object(more)) = (&mut all, claims) {
+            all.extend(more);
+        }
+        sign_raw(&idp_key("idp-1"), jwt_header().to_string(), all.to_string())
+    };
+    let off = world(|t| t);
+    assert_eq!(
+        off.kind(&token(&off, json!({"client_id": "billing"}))),
+        ErrorKind::MissingClaim,
+        "off by default"
+    );
+    let w = world(TrustedIssuer::with_clients_as_subjects);
+    let who = w
+        .verifier
+        .verify_sync(&token(&w, json!({"client_id": "billing", "azp": "other"})))
+        .unwrap();
+    assert_eq!(who.subject(), "billing", "client_id first");
+    assert!(who.is_client());
+    assert!(who.has_scope("orders:read"));
+    let who = w
+        .verifier
+        .verify_sync(&token(&w, json!({"azp": "reports"})))
+        .unwrap();
+    assert_eq!(who.subject(), "reports");
+    assert!(who.is_client());
+    // A token with a subject is a user's, as before.
+    let who = w
+        .verifier
+        .verify_sync(&token(&w, json!({"sub": "u", "client_id": "web"})))
+        .unwrap();
+    assert!(!who.is_client());
+    assert_eq!(w.kind(&token(&w, json!({}))), ErrorKind::MissingClaim);
+    assert_eq!(
+        w.kind(&token(&w, json!({"client_id": 7}))),
+        ErrorKind::InvalidClaim
+    );
+    assert_eq!(
+        w.kind(&token(&w, json!({"client_id": ""}))),
+        ErrorKind::InvalidClaim
+    );
+    // Our own issuer never reads a client as a subject.
+    let mut own = w.claims();
+    own.as_object_mut().unwrap().remove("sub");
+    own["client_id"] = json!("billing");
+    assert_eq!(w.kind(&w.token(&w.header(), &own)), ErrorKind::MissingClaim);
 }

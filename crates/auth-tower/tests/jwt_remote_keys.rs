@@ -1,6 +1,8 @@
 //! JwtLayer on a remote JWKS: a token signed with a key the issuer published after our last
 //! fetch is accepted through the layer (its unknown `kid` triggers one refetch, the only
-//! verification that awaits anything), and a key never published is still a 401.
+//! verification that awaits anything); inside the refetch cooldown such a token is a 503 with
+//! `Retry-After` (it may be signed by a key published since), and a key never published is a
+//! 401 once a refetch has looked for it.
 
 #![cfg(all(feature = "jwt", feature = "axum"))]
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -17,6 +19,7 @@ use axum::routing::get;
 use common::send;
 use http::Request;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 const ISS: &str = "https://issuer.test";
 const AUD: &str = "api";
@@ -64,7 +67,11 @@ async fn a_key_published_after_the_last_fetch_is_accepted_through_the_layer() {
     let (unpublished_issuer, _) = idp_key("never");
     let doc = Arc::new(Mutex::new(serde_json::json!({ "keys": [old_jwk.clone()] })));
     let url = jwks_server(doc.clone()).await;
-    let jwks = RemoteJwks::new(&url, RemoteJwksConfig::default()).unwrap();
+    let clock = Arc::new(auth_core::ManualClock::new());
+    let config = RemoteJwksConfig::default()
+        .with_clock(clock.clone())
+        .with_unknown_kid_cooldown(Duration::from_secs(30));
+    let jwks = RemoteJwks::new(&url, config).unwrap();
     jwks.refresh().await.unwrap();
     let fetches = jwks.successful_fetches();
     let verifier = Verifier::builder()
@@ -93,11 +100,20 @@ async fn a_key_published_after_the_last_fetch_is_accepted_through_the_layer() {
     assert_eq!((reply.status, reply.body.as_str()), (200, "new-user"));
     assert_eq!(jwks.successful_fetches(), fetches + 1);
 
-    // A key nobody published: still refused (and the cooldown spares the endpoint).
+    // A key nobody published, inside the cooldown the last refetch started: it could be a key
+    // published since, so a 503 that says when to retry, not an `invalid_token` (issue 19);
+    // and the cooldown spares the endpoint.
+    clock.advance(Duration::from_secs(10));
     let token = unpublished_issuer.issue(&Identity::new("x")).unwrap();
+    let reply = send(&app, bearer(token.as_str())).await;
+    assert_eq!(reply.status, 503);
+    assert_eq!(reply.headers["retry-after"], "20");
+    assert_eq!(jwks.successful_fetches(), fetches + 1);
+    // After the cooldown a refetch looks for it, and it is refused.
+    clock.advance(Duration::from_secs(20));
     let reply = send(&app, bearer(token.as_str())).await;
     assert_eq!(reply.status, 401);
     let challenge = reply.headers["www-authenticate"].to_str().unwrap();
     assert!(challenge.contains("error=\"invalid_token\""), "{challenge}");
-    assert_eq!(jwks.successful_fetches(), fetches + 1);
+    assert_eq!(jwks.successful_fetches(), fetches + 2);
 }

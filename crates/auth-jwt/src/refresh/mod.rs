@@ -238,6 +238,11 @@ impl RefreshTokens {
         }
     }
 
+    /// The issuer of the access tokens this mints (its [`iss`](Issuer::iss) is our own).
+    pub fn issuer(&self) -> &Issuer {
+        &self.inner.issuer
+    }
+
     /// Start a family for `identity` (at login). Access tokens of the family carry the
     /// identity's session as `sid`, or the family id when it has none, so revoking that
     /// session revokes all of them.

@@ -124,6 +124,15 @@ impl RemoteJwksConfig {
     }
 
     /// The algorithm pinned to RSA keys that carry no `alg` (default RS256; `None` skips them).
+    /// A key has one algorithm: a provider that signs with PS256 and publishes its keys
+    /// without `alg` needs `PS256` here, or its tokens are refused as signed with the wrong
+    /// algorithm. Only an RSA algorithm is accepted.
+    ///
+    /// ```
+    /// use auth_jwt::{Algorithm, RemoteJwksConfig};
+    /// let config = RemoteJwksConfig::default().with_default_rsa_algorithm(Algorithm::PS256);
+    /// # let _ = config;
+    /// ```
     pub fn with_default_rsa_algorithm(mut self, value: impl Into<Option<Algorithm>>) -> Self {
         self.default_rsa_algorithm = value.into();
         self
@@ -171,6 +180,14 @@ impl RemoteJwksConfig {
             return Err(Error::config(format!(
                 "max_keys must be 1 to {MAX_JWKS_KEYS}"
             )));
+        }
+        if self
+            .default_rsa_algorithm
+            .is_some_and(|alg| alg.family() != crate::algorithm::Family::Rsa)
+        {
+            return Err(Error::config(
+                "the algorithm for RSA keys without `alg` must be RS256 or PS256",
+            ));
         }
         if self.max_response_bytes < 1024 {
             return Err(Error::config("max_response_bytes under 1 KiB is refused"));

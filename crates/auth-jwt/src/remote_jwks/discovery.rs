@@ -34,6 +34,14 @@ impl Source {
         }
     }
 
+    /// The issuer being followed, if this is one.
+    pub(super) fn issuer(&self) -> Option<&str> {
+        match self {
+            Self::Jwks(_) => None,
+            Self::Issuer(d) => Some(&d.issuer),
+        }
+    }
+
     /// The first URL fetched, which decides what kind of client is needed.
     pub(super) fn first_url(&self) -> &Url {
         match self {
@@ -145,23 +153,68 @@ impl Discovery {
             .with_source(e)
         })?;
         if metadata.issuer != self.issuer {
-            return Err(Error::new(
-                ErrorKind::Unavailable,
-                "the issuer metadata names another issuer than the configured one",
-            ));
+            // A configuration error (no fetch will fix it), naming both values: the usual
+            // cause is a trailing `/` on one side. The document's value is shown escaped and cut.
+            let named: String = metadata.issuer.chars().take(200).collect();
+            let hint = if metadata.issuer.trim_end_matches('/') == self.issuer.trim_end_matches('/')
+            {
+                " (they differ by a trailing '/': configure the issuer exactly as the metadata and the tokens write it)"
+            } else {
+                ""
+            };
+            return Err(Error::config(format!(
+                "the issuer metadata names the issuer {named:?}, not the configured {:?}{hint}",
+                self.issuer
+            )));
         }
-        fetch::parse_url(&metadata.jwks_uri).map_err(|_| {
+        let refused = || {
             Error::new(
                 ErrorKind::Unavailable,
-                "the issuer metadata's jwks_uri is not an https URL (or http to loopback)",
+                "the issuer metadata's jwks_uri is not an https URL (or http to loopback from a \
+                 loopback issuer)",
             )
-        })
+        };
+        let url = fetch::parse_url(&metadata.jwks_uri).map_err(|_| refused())?;
+        // An https issuer's keys come over https: a plain-http jwks_uri, even to loopback,
+        // would let whoever can answer on that port hand us keys.
+        if self.candidates[0].scheme() == "https" && url.scheme() != "https" {
+            return Err(refused());
+        }
+        Ok(url)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Issue 19 finding 13: an https issuer's metadata could point its keys at plain http on
+    /// loopback.
+    #[test]
+    fn an_https_issuers_jwks_uri_must_be_https_even_to_loopback() {
+        let d = Discovery::new("https://idp.example").unwrap();
+        for jwks in [
+            "http://127.0.0.1:8080/jwks",
+            "http://localhost/jwks",
+            "http://[::1]/jwks",
+        ] {
+            let doc = serde_json::json!({ "issuer": "https://idp.example", "jwks_uri": jwks });
+            assert!(d.jwks_uri_of(doc.to_string().as_bytes()).is_err(), "{jwks}");
+        }
+    }
+
+    /// Issue 19: a trailing-slash mismatch failed forever as a 503 whose log named neither value.
+    #[test]
+    fn an_issuer_mismatch_is_a_config_error_naming_both_values() {
+        let d = Discovery::new("https://idp.example/").unwrap();
+        let doc = serde_json::json!({ "issuer": "https://idp.example", "jwks_uri": "https://idp.example/jwks" });
+        let e = d.jwks_uri_of(doc.to_string().as_bytes()).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Config);
+        let message = e.to_string();
+        assert!(message.contains("\"https://idp.example\""), "{message}");
+        assert!(message.contains("\"https://idp.example/\""), "{message}");
+        assert!(message.contains("trailing '/'"), "{message}");
+    }
 
     #[test]
     fn well_known_urls_follow_both_specs() {
@@ -226,6 +279,11 @@ mod tests {
         );
         assert!(insecure.is_err());
         assert!(d.jwks_uri_of(b"[]").is_err());
+        // A loopback issuer may publish its keys on loopback http (tests, a local IdP).
+        let local = Discovery::new("http://127.0.0.1:8080").unwrap();
+        let ok = local
+            .jwks_uri_of(doc("http://127.0.0.1:8080", "http://127.0.0.1:8080/jwks").as_bytes());
+        assert!(ok.is_ok());
         assert!(
             d.jwks_uri_of(br#"{"issuer":"https://idp.example/realms/acme"}"#)
                 .is_err()

@@ -136,6 +136,12 @@ impl RemoteJwks {
         Ok(Self { shared })
     }
 
+    /// The issuer this key set was [discovered](Self::discover) for (`None` for a JWKS URL
+    /// given as it is): a verifier refuses to use it for any other issuer.
+    pub fn issuer(&self) -> Option<&str> {
+        self.shared.source.issuer()
+    }
+
     /// The current keys (a lock-free, swappable handle).
     pub fn keys(&self) -> SharedKeySet {
         self.shared.keys.clone()
@@ -236,7 +242,7 @@ impl Shared {
             .clamp(self.config.min_ttl, self.config.max_ttl);
         tracing::info!(
             target: "auth_jwt::jwks",
-            url = %self.shown_url,
+            url = %fetch::redacted(&url),
             keys = set.len(),
             skipped,
             ttl_secs = ttl.as_secs(),
@@ -272,13 +278,21 @@ impl Shared {
                     .saturating_mul(1 << state.failures.min(8).saturating_sub(1))
                     .min(Duration::from_secs(300));
                 state.refresh_at = Some(now.saturating_add(backoff));
-                tracing::warn!(
-                    target: "auth_jwt::jwks",
-                    url = %self.shown_url,
-                    error = %e,
-                    failures = state.failures,
-                    "JWKS fetch failed; keeping the last good keys"
-                );
+                let (url, failures) = (&self.shown_url, state.failures);
+                // Never claim keys that are not there: before the first good fetch (or after
+                // the stale window) verification answers 503 until a fetch succeeds.
+                let keys = if state.loaded {
+                    "keeping the last good keys"
+                } else {
+                    "no keys loaded: tokens of this issuer get 503 until a fetch succeeds"
+                };
+                drop(state);
+                if e.kind() == ErrorKind::Config {
+                    // A fetch cannot fix this: the configuration must change.
+                    tracing::error!(target: "auth_jwt::jwks", url = %url, error = %e, failures, "JWKS fetch refused by the configuration; {keys}");
+                } else {
+                    tracing::warn!(target: "auth_jwt::jwks", url = %url, error = %e, failures, "JWKS fetch failed; {keys}");
+                }
             }
         }
     }
@@ -321,24 +335,31 @@ impl KeyRefresh for Shared {
         Shared::is_available(self)
     }
 
-    fn refresh_for_unknown_kid(&self) -> Pin<Box<dyn Future<Output = ()> + Send + '_>> {
+    fn refresh_for_unknown_kid(
+        &self,
+    ) -> Pin<Box<dyn Future<Output = Option<Duration>> + Send + '_>> {
         Box::pin(async move {
             let cooldown = self.config.unknown_kid_cooldown;
-            let in_cooldown = |state: &State, now: Timestamp| {
+            // The rest of the cooldown, if one is running.
+            let remaining = |state: &State, now: Timestamp| {
                 state
                     .last_unknown_kid_fetch
-                    .is_some_and(|t| now < t.saturating_add(cooldown))
+                    .map(|t| t.saturating_add(cooldown))
+                    .filter(|end| now < *end)
+                    .map(|end| end.duration_since(now))
             };
-            if in_cooldown(&self.lock(), self.now()) {
+            let running = remaining(&self.lock(), self.now());
+            if let Some(wait) = running {
                 // No new fetch; but if one is in flight (the one that started the cooldown),
                 // wait for its keys rather than failing just before they arrive.
                 if self.fetch_lock.try_lock().is_err() {
                     drop(self.fetch_lock.lock().await);
+                    return None;
                 }
-                return;
+                return Some(wait);
             }
             let gate = |state: &mut State, now: Timestamp| {
-                if in_cooldown(state, now) {
+                if remaining(state, now).is_some() {
                     return false;
                 }
                 state.last_unknown_kid_fetch = Some(now);
@@ -346,6 +367,7 @@ impl KeyRefresh for Shared {
             };
             // Errors are logged by `record`; the caller's retry sees the keys as they are.
             let _ = self.fetch_single_flight(Some(&gate)).await;
+            None
         })
     }
 }

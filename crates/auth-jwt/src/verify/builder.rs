@@ -32,6 +32,8 @@ pub struct VerifierBuilder {
     audience: String,
     keys: Option<SharedKeySet>,
     refresh: Option<Arc<dyn KeyRefresh>>,
+    /// The issuer a discovered key set of ours was discovered for.
+    keys_discovered_for: Option<String>,
     trusted: Vec<TrustedIssuer>,
     revocations: Option<Arc<dyn Revocations>>,
     clock: Arc<dyn Clock>,
@@ -48,6 +50,7 @@ impl VerifierBuilder {
             audience: String::new(),
             keys: None,
             refresh: None,
+            keys_discovered_for: None,
             trusted: Vec::new(),
             revocations: None,
             clock: Arc::new(SystemClock),
@@ -75,6 +78,7 @@ impl VerifierBuilder {
     pub fn with_keys(mut self, keys: impl Into<SharedKeySet>) -> Self {
         self.keys = Some(keys.into());
         self.refresh = None;
+        self.keys_discovered_for = None;
         self
     }
 
@@ -84,6 +88,7 @@ impl VerifierBuilder {
     pub fn with_remote_jwks(mut self, jwks: &crate::RemoteJwks) -> Self {
         self.keys = Some(jwks.keys());
         self.refresh = Some(jwks.refresher());
+        self.keys_discovered_for = jwks.issuer().map(str::to_owned);
         self
     }
 
@@ -168,7 +173,9 @@ impl VerifierBuilder {
     ///
     /// # Errors
     /// [`ErrorKind::Config`](crate::ErrorKind::Config) for no issuer at all, our own issuer
-    /// without its issuer, audience or keys, a trusted issuer without an audience, two issuers
+    /// without its issuer, audience or keys, keys discovered for another issuer, a trusted
+    /// issuer without an audience or (with [`ClaimMapping::google`](crate::ClaimMapping::google))
+    /// without an authorized party, two issuers
     /// with the same `iss`, a leeway over 5 minutes, a size limit under 256 bytes, or a
     /// maximum age longer than the revocation list's horizon.
     pub fn build(self) -> Result<Verifier, Error> {
@@ -184,6 +191,12 @@ impl VerifierBuilder {
             return Err(Error::config(
                 "a verifier needs keys (with_keys or with_remote_jwks)",
             ));
+        }
+        if own_named {
+            super::trusted::check_discovered_for(
+                &self.issuer,
+                self.keys_discovered_for.as_deref(),
+            )?;
         }
         for t in &self.trusted {
             t.validate()?;
@@ -208,7 +221,7 @@ impl VerifierBuilder {
                 keys,
                 refresh: self.refresh,
                 profile: Profile {
-                    issuer: self.issuer,
+                    issuer: self.issuer.into(),
                     audiences: Box::new([self.audience]),
                     leeway: self.leeway,
                     max_age: self.max_age,
@@ -217,7 +230,7 @@ impl VerifierBuilder {
             });
         }
         for t in self.trusted {
-            if issuers.iter().any(|i| i.profile.issuer == t.issuer) {
+            if issuers.iter().any(|i| *i.profile.issuer == *t.issuer) {
                 return Err(Error::config(format!(
                     "the issuer {:?} is configured twice",
                     t.issuer
@@ -227,7 +240,7 @@ impl VerifierBuilder {
                 keys: t.keys,
                 refresh: t.refresh,
                 profile: Profile {
-                    issuer: t.issuer,
+                    issuer: t.issuer.into(),
                     audiences: t.audiences.into(),
                     leeway: self.leeway,
                     max_age: self.max_age,

@@ -29,7 +29,8 @@ pub(crate) const REGISTERED: [&str; 11] = [
 /// What a verifier requires of one issuer's claims.
 #[derive(Debug, Clone)]
 pub(crate) struct Profile {
-    pub(crate) issuer: String,
+    /// Shared with every identity it vouches for ([`Identity::issuer`]).
+    pub(crate) issuer: std::sync::Arc<str>,
     /// A token is for us when its `aud` holds any of these.
     pub(crate) audiences: Box<[String]>,
     pub(crate) leeway: Duration,
@@ -170,7 +171,7 @@ fn optional_string<'a>(
 fn check_issuer(iss: Option<&Scalar<'_>>, profile: &Profile) -> Result<(), Error> {
     match iss {
         None => Err(err(ErrorKind::MissingClaim, "the `iss` claim is required")),
-        Some(Scalar::Str(iss)) if *iss == profile.issuer => Ok(()),
+        Some(Scalar::Str(iss)) if **iss == *profile.issuer => Ok(()),
         Some(Scalar::Str(_)) => Err(err(ErrorKind::WrongIssuer, "unexpected issuer")),
         Some(_) => Err(err(
             ErrorKind::InvalidClaim,
@@ -237,6 +238,26 @@ fn string_list(
     }
 }
 
+/// The subject of a client-credentials token (no `sub`): its `client_id`, else its `azp`.
+fn client_subject(claims: &json::Object) -> Result<String, Error> {
+    for name in ["client_id", "azp"] {
+        match claims.get(name) {
+            None => {}
+            Some(serde_json::Value::String(s)) if !s.is_empty() => return Ok(s.clone()),
+            Some(_) => {
+                return Err(err(
+                    ErrorKind::InvalidClaim,
+                    "`client_id` and `azp` must be non-empty strings",
+                ));
+            }
+        }
+    }
+    Err(err(
+        ErrorKind::MissingClaim,
+        "a non-empty `sub` (or, for a client of this issuer, `client_id` or `azp`) is required",
+    ))
+}
+
 /// Parse `payload` and apply the profile at time `now`.
 pub(crate) fn check(payload: &[u8], profile: &Profile, now: Timestamp) -> Result<Checked, Error> {
     let malformed = || {
@@ -301,26 +322,37 @@ pub(crate) fn check(payload: &[u8], profile: &Profile, now: Timestamp) -> Result
         valid_until = valid_until.min(too_old_at);
     }
 
+    let mut client = false;
     let subject = match optional_string(raw.sub.as_ref(), "sub")? {
         Some(s) if !s.is_empty() => s.to_owned(),
-        _ => {
-            return Err(err(
-                ErrorKind::MissingClaim,
-                "a non-empty `sub` is required",
-            ));
-        }
+        _ => match &profile.external {
+            Some(external) if external.clients_as_subjects => {
+                client = true;
+                client_subject(&raw.extra)?
+            }
+            _ => {
+                return Err(err(
+                    ErrorKind::MissingClaim,
+                    "a non-empty `sub` is required",
+                ));
+            }
+        },
     };
     let jti = optional_string(raw.jti.as_ref(), "jti")?.map(str::to_owned);
     if let Some(external) = &profile.external {
         external.check(&raw.extra)?;
         let (scopes, roles) = external.mapping.apply(&raw.extra)?;
         let mut identity = Identity::new(subject)
+            .with_issuer(profile.issuer.clone())
             .with_method(AuthMethod::Jwt)
             .with_expires_at(Some(exp))
             .with_roles(roles)
             .with_scopes(scopes);
         if let Some(at) = auth_time {
             identity = identity.with_authenticated_at(at);
+        }
+        if client {
+            identity = identity.marked_as_client();
         }
         for (name, value) in raw.extra {
             identity = identity.with_claim(name, value);
@@ -340,6 +372,7 @@ pub(crate) fn check(payload: &[u8], profile: &Profile, now: Timestamp) -> Result
     let roles = string_list(raw.roles, "roles", false)?;
 
     let mut identity = Identity::new(subject)
+        .with_issuer(profile.issuer.clone())
         .with_session(session)
         .with_method(AuthMethod::Jwt)
         .with_expires_at(Some(exp))

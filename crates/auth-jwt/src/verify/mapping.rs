@@ -19,15 +19,21 @@ type RolesFn = dyn Fn(&Claims) -> Vec<String> + Send + Sync;
 /// Where an external issuer puts scopes and roles. Our own issuer always uses `scope` and
 /// `roles`; this is for a [`TrustedIssuer`](crate::TrustedIssuer).
 ///
+/// Roles are never read from an external issuer unless the application says where: the
+/// default, [`scope_only`](Self::scope_only), grants none (an identity provider's `roles` or
+/// `groups` name its own groups, not this application's roles). Pick a preset or add role
+/// sources to map them.
+///
 /// | preset | scopes from | roles from |
 /// |---|---|---|
-/// | [`standard`](Self::standard) (the default) | `scope` | `roles`, `groups` |
+/// | [`scope_only`](Self::scope_only) (the default) | `scope` | none |
+/// | [`standard`](Self::standard) | `scope` | `roles`, `groups` |
 /// | [`keycloak`](Self::keycloak) | `scope` | `realm_access.roles`, `resource_access.<client>.roles` |
 /// | [`auth0`](Self::auth0) | `scope` | `permissions` |
 /// | [`entra_id`](Self::entra_id) | `scp` (space-separated) | `roles` |
 /// | [`okta`](Self::okta) | `scp` (array) | `groups` |
 /// | [`cognito`](Self::cognito) | `scope` | `cognito:groups` |
-/// | [`google`](Self::google) | `scope` | none |
+/// | [`google`](Self::google) (needs an authorized party) | `scope` | none |
 ///
 /// A scope claim may be a space-separated string or an array of strings; a role claim must be
 /// an array of strings.
@@ -45,11 +51,14 @@ pub struct ClaimMapping {
     scopes: Vec<Box<[String]>>,
     roles: Vec<Box<[String]>>,
     roles_fn: Option<Arc<RolesFn>>,
+    /// The issuer must name its authorized party ([`google`](Self::google)).
+    needs_authorized_party: bool,
 }
 
+/// [`ClaimMapping::scope_only`]: no roles from an external issuer unless configured.
 impl Default for ClaimMapping {
     fn default() -> Self {
-        Self::standard()
+        Self::scope_only()
     }
 }
 
@@ -66,10 +75,24 @@ impl ClaimMapping {
             scopes: Vec::new(),
             roles: Vec::new(),
             roles_fn: None,
+            needs_authorized_party: false,
         }
     }
 
-    /// RFC 9068: scopes from `scope`, roles from `roles` and `groups`.
+    /// Scopes from `scope`, no roles: the default of a [`TrustedIssuer`](crate::TrustedIssuer).
+    ///
+    /// ```
+    /// use auth_jwt::ClaimMapping;
+    /// let mapping = ClaimMapping::scope_only(); // the same as ClaimMapping::default()
+    /// # let _ = mapping;
+    /// ```
+    pub fn scope_only() -> Self {
+        Self::empty().with_scopes_from("scope")
+    }
+
+    /// RFC 9068: scopes from `scope`, roles from `roles` and `groups` (whatever the issuer
+    /// puts there becomes a role here: only for an issuer whose groups are this
+    /// application's roles).
     pub fn standard() -> Self {
         Self::empty()
             .with_scopes_from("scope")
@@ -121,9 +144,21 @@ impl ClaimMapping {
             .with_roles_from("cognito:groups")
     }
 
-    /// Google: scopes from `scope`; no roles.
+    /// Google: scopes from `scope`; no roles. Google's JWTs are ID tokens (its access tokens
+    /// are opaque), and any Google account or service account can mint an ID token for any
+    /// audience it likes: the audience alone proves nothing. So an issuer with this mapping
+    /// must name the client the tokens were issued to
+    /// ([`with_authorized_party`](crate::TrustedIssuer::with_authorized_party), checked
+    /// against `azp`); building the verifier fails without one.
     pub fn google() -> Self {
-        Self::empty().with_scopes_from("scope")
+        let mut mapping = Self::empty().with_scopes_from("scope");
+        mapping.needs_authorized_party = true;
+        mapping
+    }
+
+    /// Whether an issuer with this mapping must name its authorized party.
+    pub(crate) fn needs_authorized_party(&self) -> bool {
+        self.needs_authorized_party
     }
 
     /// Also read scopes from the top-level claim `claim` (the exact name: dots are not paths).
@@ -252,6 +287,7 @@ impl fmt::Debug for ClaimMapping {
             .field("scopes", &join(&self.scopes))
             .field("roles", &join(&self.roles))
             .field("roles_fn", &self.roles_fn.is_some())
+            .field("needs_authorized_party", &self.needs_authorized_party)
             .finish()
     }
 }

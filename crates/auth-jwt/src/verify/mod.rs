@@ -47,8 +47,11 @@ use std::sync::Arc;
 pub(crate) trait KeyRefresh: Send + Sync + 'static {
     /// Whether usable keys are loaded (false before the first fetch or past the stale limit).
     fn is_available(&self) -> bool;
-    /// Refetch if the cooldown allows, at most one fetch in flight; resolves when done.
-    fn refresh_for_unknown_kid(&self) -> Pin<Box<dyn Future<Output = ()> + Send + '_>>;
+    /// Refetch if the cooldown allows, at most one fetch in flight; resolves when done. `Some`
+    /// (the rest of the cooldown) when no fetch was made or awaited for this request.
+    fn refresh_for_unknown_kid(
+        &self,
+    ) -> Pin<Box<dyn Future<Output = Option<std::time::Duration>> + Send + '_>>;
 }
 
 /// Verifies access tokens; cheap to clone (clones share keys and cache).
@@ -95,10 +98,11 @@ pub(crate) struct Trusted {
 }
 
 /// Why a verification failed: refused, or a well-formed `kid` that the issuer at this index
-/// does not know (worth a refetch of its keys).
+/// does not know (worth a refetch of its keys); `plausible` when the token's (unverified)
+/// `iss` names that issuer, so it may well be signed by a key published since the last fetch.
 enum Failure {
     Rejected(Error),
-    UnknownKid(usize),
+    UnknownKid { index: usize, plausible: bool },
 }
 
 impl From<Error> for Failure {
@@ -158,15 +162,35 @@ impl Verifier {
     /// # Errors
     /// As [`verify_sync`](Self::verify_sync).
     pub async fn verify_shared(&self, token: &str) -> Result<Arc<Identity>, Error> {
-        let result = match self.attempt(token) {
-            Err(Failure::UnknownKid(i)) if self.inner.issuers[i].refresh.is_some() => {
-                if let Some(refresh) = &self.inner.issuers[i].refresh {
-                    tracing::debug!(target: "auth_jwt::verify", "unknown kid: asking for a JWKS refetch");
-                    refresh.refresh_for_unknown_kid().await;
+        let first = self.attempt(token);
+        let refresh = match &first {
+            Err(Failure::UnknownKid { index, .. }) => self.inner.issuers[*index].refresh.as_ref(),
+            _ => None,
+        };
+        let result = match (first, refresh) {
+            (Err(Failure::UnknownKid { .. }), Some(refresh)) => {
+                tracing::debug!(target: "auth_jwt::verify", "unknown kid: asking for a JWKS refetch");
+                let skipped = refresh.refresh_for_unknown_kid().await;
+                match (self.attempt(token), skipped) {
+                    // No fetch looked for this kid (the cooldown of an earlier one runs), and the
+                    // token names this issuer: its key may have been published since (a rotation
+                    // at the provider). A 503 with the rest of the cooldown as Retry-After, not
+                    // an `invalid_token` that would make the client throw a good token away.
+                    (
+                        Err(Failure::UnknownKid {
+                            plausible: true, ..
+                        }),
+                        Some(wait),
+                    ) if refresh.is_available() => Err(Error::new(
+                        ErrorKind::Unavailable,
+                        "no key with this kid yet: the key set is refetched at most once \
+                             per cooldown",
+                    )
+                    .with_retry_after(wait)),
+                    (other, _) => other.map_err(|f| self.unknown_kid_error(f)),
                 }
-                self.attempt(token).map_err(|f| self.unknown_kid_error(f))
             }
-            other => other.map_err(|f| self.unknown_kid_error(f)),
+            (other, _) => other.map_err(|f| self.unknown_kid_error(f)),
         };
         trace_outcome(result.as_deref());
         result
@@ -195,12 +219,12 @@ impl Verifier {
     fn unknown_kid_error(&self, failure: Failure) -> Error {
         match failure {
             Failure::Rejected(e) => e,
-            Failure::UnknownKid(i) => match &self.inner.issuers[i].refresh {
+            Failure::UnknownKid { index, .. } => match &self.inner.issuers[index].refresh {
                 Some(r) if !r.is_available() => Error::new(
                     ErrorKind::Unavailable,
                     "the remote key set is not available",
                 ),
-                _ => Error::new(ErrorKind::UnknownKey, "no key with this kid"),
+                _ => unknown_key(),
             },
         }
     }
@@ -283,7 +307,12 @@ impl Verifier {
         let keys = trusted.keys.snapshot();
         let key = match parsed.resolve_key(&keys) {
             Ok(key) => key,
-            Err(_) => return Err(Failure::UnknownKid(index)),
+            Err(_) => {
+                // With several issuers, `iss` already picked this one.
+                let plausible =
+                    inner.issuers.len() > 1 || pick::names_issuer(&parsed, &trusted.profile.issuer);
+                return Err(Failure::UnknownKid { index, plausible });
+            }
         };
         let payload = parsed.verify_with(&key)?;
         let checked = claims::check(&payload, profile, now)?;
@@ -314,6 +343,10 @@ impl Verifier {
     }
 }
 
+fn unknown_key() -> Error {
+    Error::new(ErrorKind::UnknownKey, "no key with this kid")
+}
+
 fn revoked() -> Error {
     Error::new(
         ErrorKind::Revoked,
@@ -334,6 +367,7 @@ fn trace_outcome(result: Result<&Identity, &Error>) {
     match result {
         Ok(identity) => tracing::trace!(
             target: "auth_jwt::verify",
+            issuer = identity.issuer(),
             session = ?identity.session(),
             "access token accepted"
         ),
@@ -352,7 +386,7 @@ impl fmt::Debug for Verifier {
             .inner
             .issuers
             .iter()
-            .map(|t| (t.profile.issuer.as_str(), &*t.profile.audiences))
+            .map(|t| (&*t.profile.issuer, &*t.profile.audiences))
             .collect();
         f.debug_struct("Verifier")
             .field("issuers", &issuers)

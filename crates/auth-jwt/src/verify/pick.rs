@@ -41,13 +41,27 @@ pub(super) fn issuer<'a>(
         Some(Scalar::Str(iss)) => issuers
             .iter()
             .enumerate()
-            .find(|(_, t)| t.profile.issuer == *iss)
+            .find(|(_, t)| *t.profile.issuer == *iss)
             .ok_or_else(|| Error::new(ErrorKind::WrongIssuer, "unexpected issuer")),
         Some(_) => Err(Error::new(
             ErrorKind::InvalidClaim,
             "`iss` must be a single string",
         )),
     }
+}
+
+/// Whether the (unverified) payload of `parsed` names `issuer` as its `iss`: only to tell a
+/// token worth waiting for (signed, it says, by this issuer, with a key we have not fetched
+/// yet) from junk, never to accept anything.
+pub(super) fn names_issuer(parsed: &Parsed<'_>, issuer: &str) -> bool {
+    let Ok(text) = std::str::from_utf8(parsed.payload()) else {
+        return false;
+    };
+    let mut de = serde_json::Deserializer::from_str(text);
+    matches!(
+        de::Deserializer::deserialize_map(&mut de, IssVisitor),
+        Ok(Some(Scalar::Str(iss))) if *iss == *issuer
+    )
 }
 
 /// Reads `iss` only (refusing it twice); every other member is skipped.

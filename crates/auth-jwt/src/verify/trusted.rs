@@ -43,10 +43,14 @@ pub enum TypPolicy {
 /// per issuer.
 ///
 /// Its defaults suit an external identity provider: [`TypPolicy::Compatible`],
-/// [`ClaimMapping::standard`], no authorized-party check; its `sid` is that provider's session
-/// id, kept as an ordinary claim (never read as one of our sessions), and our revocation list
-/// does not apply to its tokens (the provider revokes by its own means, and its tokens are
-/// short-lived).
+/// [`ClaimMapping::scope_only`] (scopes, and no roles unless a preset or a mapping says where
+/// they are), no authorized-party check; its `sid` is that provider's session id, kept as an
+/// ordinary claim (never read as one of our sessions), and our revocation list does not apply
+/// to its tokens (the provider revokes by its own means, and its tokens are short-lived).
+/// Every identity it vouches for carries its name ([`Identity::issuer`]): its subjects are
+/// its own, and our token endpoints refuse its tokens.
+///
+/// [`Identity::issuer`]: auth_core::Identity::issuer
 ///
 /// ```
 /// use auth_jwt::{Algorithm, ClaimMapping, Key, TrustedIssuer, Verifier};
@@ -66,6 +70,8 @@ pub struct TrustedIssuer {
     pub(crate) audiences: Vec<String>,
     pub(crate) keys: SharedKeySet,
     pub(crate) refresh: Option<Arc<dyn KeyRefresh>>,
+    /// The issuer a discovered key set was discovered for (checked against `issuer`).
+    pub(crate) keys_discovered_for: Option<String>,
     pub(crate) external: External,
 }
 
@@ -77,6 +83,8 @@ pub(crate) struct External {
     pub(crate) authorized_party: Option<String>,
     /// A token without `aud` is for us when its `client_id` is one of the audiences (Cognito).
     pub(crate) client_id_as_audience: bool,
+    /// A token without `sub` names a client: `client_id`, else `azp`, is the subject.
+    pub(crate) clients_as_subjects: bool,
 }
 
 impl TrustedIssuer {
@@ -88,18 +96,21 @@ impl TrustedIssuer {
             audiences: Vec::new(),
             keys: keys.into(),
             refresh: None,
+            keys_discovered_for: None,
             external: External {
                 typ: TypPolicy::default(),
                 mapping: ClaimMapping::default(),
                 authorized_party: None,
                 client_id_as_audience: false,
+                clients_as_subjects: false,
             },
         }
     }
 
     /// Tokens whose `iss` is exactly `issuer`, verified with the keys of a [`RemoteJwks`]
     /// (usually from [`RemoteJwks::discover`] on the same issuer); an unknown `kid` asks it
-    /// for a rate-limited refetch.
+    /// for a rate-limited refetch. A key set discovered for another issuer (another string,
+    /// a trailing `/` included) is refused when the verifier is built.
     ///
     /// ```no_run
     /// use auth_jwt::{ClaimMapping, RemoteJwks, RemoteJwksConfig, TrustedIssuer, Verifier};
@@ -122,6 +133,7 @@ impl TrustedIssuer {
     pub fn remote(issuer: impl Into<String>, jwks: &crate::RemoteJwks) -> Self {
         let mut this = Self::new(issuer, jwks.keys());
         this.refresh = Some(jwks.refresher());
+        this.keys_discovered_for = jwks.issuer().map(str::to_owned);
         this
     }
 
@@ -137,7 +149,7 @@ impl TrustedIssuer {
         self
     }
 
-    /// Where scopes and roles are read (default [`ClaimMapping::standard`]).
+    /// Where scopes and roles are read (default [`ClaimMapping::scope_only`]: no roles).
     pub fn with_claim_mapping(mut self, mapping: ClaimMapping) -> Self {
         self.external.mapping = mapping;
         self
@@ -172,9 +184,39 @@ impl TrustedIssuer {
         self
     }
 
+    /// Accept client-credentials tokens, which name an application and no user: a token
+    /// without `sub` (or with an empty one) takes its subject from `client_id`, else `azp`,
+    /// and its identity is [marked as a client](auth_core::Identity::is_client). Off by
+    /// default (such tokens are refused for their missing `sub`); a token with a `sub` is
+    /// read as before. Guard what only people may do with `!who.is_client()`.
+    ///
+    /// ```
+    /// use auth_jwt::{Algorithm, Key, TrustedIssuer};
+    /// let idp = TrustedIssuer::new("https://idp.example", Key::generate_hmac("k", Algorithm::HS256)?)
+    ///     .with_audience("orders-api")
+    ///     .with_clients_as_subjects();
+    /// # let _ = idp;
+    /// # Ok::<(), auth_jwt::Error>(())
+    /// ```
+    pub fn with_clients_as_subjects(mut self) -> Self {
+        self.external.clients_as_subjects = true;
+        self
+    }
+
     /// The configuration errors [`VerifierBuilder::build`](crate::VerifierBuilder::build)
     /// reports.
     pub(crate) fn validate(&self) -> Result<(), Error> {
+        check_discovered_for(&self.issuer, self.keys_discovered_for.as_deref())?;
+        if self.external.mapping.needs_authorized_party()
+            && self.external.authorized_party.is_none()
+        {
+            return Err(Error::config(format!(
+                "the issuer {:?} uses a claim mapping (google) whose tokens any account can mint \
+                 for any audience: name the client they must be issued to \
+                 (with_authorized_party)",
+                self.issuer
+            )));
+        }
         if self.issuer.is_empty() {
             return Err(Error::config("a trusted issuer needs a non-empty issuer"));
         }
@@ -187,6 +229,20 @@ impl TrustedIssuer {
             return Err(Error::config("an empty authorized party is refused"));
         }
         Ok(())
+    }
+}
+
+/// A key set discovered for `discovered_for` may only verify the tokens of that same issuer.
+pub(crate) fn check_discovered_for(
+    issuer: &str,
+    discovered_for: Option<&str>,
+) -> Result<(), Error> {
+    match discovered_for {
+        Some(d) if d != issuer => Err(Error::config(format!(
+            "the issuer {issuer:?} is given keys discovered for another issuer, {d:?} \
+             (the two must be the same string, trailing slash included)"
+        ))),
+        _ => Ok(()),
     }
 }
 
@@ -298,6 +354,7 @@ impl fmt::Debug for TrustedIssuer {
             .field("typ", &self.external.typ)
             .field("mapping", &self.external.mapping)
             .field("authorized_party", &self.external.authorized_party)
+            .field("clients_as_subjects", &self.external.clients_as_subjects)
             .finish()
     }
 }
@@ -360,6 +417,7 @@ mod tests {
             mapping: ClaimMapping::standard(),
             authorized_party: party.map(str::to_owned),
             client_id_as_audience: false,
+            clients_as_subjects: false,
         }
     }
 

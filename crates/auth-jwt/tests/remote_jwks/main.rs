@@ -8,7 +8,8 @@ mod server;
 
 use auth_core::{Clock, Identity, ManualClock, Timestamp};
 use auth_jwt::{
-    Algorithm, ErrorKind, Issuer, Key, KeySet, RemoteJwks, RemoteJwksConfig, SharedKeySet, Verifier,
+    Algorithm, ErrorKind, Issuer, Key, KeySet, RemoteJwks, RemoteJwksConfig, SharedKeySet,
+    TrustedIssuer, Verifier,
 };
 use common::*;
 use server::{Reply, Server};
@@ -118,7 +119,12 @@ async fn unknown_kid_refetches_at_most_once_per_cooldown_with_one_fetch_in_fligh
         })
         .collect();
     for task in flood {
-        assert_eq!(task.await.unwrap(), Err(ErrorKind::UnknownKey));
+        // Refused: 401 by the fetch they waited for, or 503 (retry later) once it is done.
+        let kind = task.await.unwrap().unwrap_err();
+        assert!(
+            matches!(kind, ErrorKind::UnknownKey | ErrorKind::Unavailable),
+            "{kind:?}"
+        );
     }
     assert_eq!(
         server.hits("/jwks"),
@@ -131,10 +137,13 @@ async fn unknown_kid_refetches_at_most_once_per_cooldown_with_one_fetch_in_fligh
     idp.keys.push(("new".into(), Algorithm::EdDSA));
     server.set("/jwks", Reply::jwks(idp.jwks(), 300));
     clock.advance(Duration::from_secs(29));
+    let e = v.verify(&rotated).await.unwrap_err();
     assert_eq!(
-        v.verify(&rotated).await.unwrap_err().kind(),
-        ErrorKind::UnknownKey
+        e.kind(),
+        ErrorKind::Unavailable,
+        "a 503 until the cooldown ends"
     );
+    assert_eq!(e.retry_after(), Some(Duration::from_secs(1)));
     assert_eq!(server.hits("/jwks"), baseline + 1);
 
     // After the cooldown, concurrent requests share one fetch and all succeed.
@@ -355,4 +364,164 @@ async fn background_refresh_honours_max_age_and_stale_keys_expire() {
         v.verify_sync(&rotated).unwrap_err().kind(),
         ErrorKind::Unavailable
     );
+}
+
+/// Issue 19 (a real OpenID Provider): after one unknown `kid` started the refetch cooldown, a
+/// key rotation at the provider made every valid new token a `401 invalid_token` (which tells
+/// the client to throw it away) for up to 30 s. Now: 503 with the rest of the cooldown as
+/// `Retry-After`, then accepted once the cooldown allows a refetch; junk stays a 401.
+#[tokio::test]
+async fn a_token_of_a_just_rotated_key_inside_the_cooldown_is_503_with_retry_after() {
+    let server = Server::start().await;
+    server.set("/jwks", Reply::jwks(two_keys().jwks(), 300));
+    let clock = Arc::new(ManualClock::at(Timestamp::from_unix_seconds(T0)));
+    let c = config(clock.clone()).with_unknown_kid_cooldown(Duration::from_secs(30));
+    let jwks = RemoteJwks::new(&server.url("/jwks"), c).unwrap();
+    jwks.refresh().await.unwrap();
+    let v = verifier(&jwks);
+
+    // One token with an unknown kid starts the cooldown (its fetch finds nothing): a 401.
+    let junk = Idp::token("junk", Algorithm::ES256);
+    assert_eq!(
+        v.verify(&junk).await.unwrap_err().kind(),
+        ErrorKind::UnknownKey
+    );
+    // The provider rotates; its new tokens arrive 10 s into the cooldown.
+    let mut idp = two_keys();
+    idp.keys.push(("rotated".into(), Algorithm::ES256));
+    server.set("/jwks", Reply::jwks(idp.jwks(), 300));
+    clock.advance(Duration::from_secs(10));
+    let fresh = Idp::token("rotated", Algorithm::ES256);
+    let e = v.verify(&fresh).await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Unavailable, "not invalid_token: {e}");
+    assert!(e.bearer_error().is_none());
+    assert_eq!(e.retry_after(), Some(Duration::from_secs(20)));
+    // A token that does not even name our issuer is junk, cooldown or not.
+    let stranger = {
+        let keys = SharedKeySet::from(Idp::key("other", Algorithm::ES256));
+        let issuer = Issuer::builder()
+            .with_issuer("https://stranger.test")
+            .with_audience(AUD)
+            .with_keys(keys)
+            .build()
+            .unwrap();
+        issuer.issue(&Identity::new("x")).unwrap().into_string()
+    };
+    assert_eq!(
+        v.verify(&stranger).await.unwrap_err().kind(),
+        ErrorKind::UnknownKey
+    );
+    // When the client retries after the cooldown, the refetch finds the key.
+    clock.advance(Duration::from_secs(20));
+    assert_eq!(v.verify(&fresh).await.unwrap().subject(), "remote-user");
+}
+
+/// A server publishing OpenID Connect discovery metadata naming `issuer` and its `/jwks`.
+fn discovery_server(server: &Server, issuer: &str) {
+    let metadata = serde_json::json!({"issuer": issuer, "jwks_uri": server.url("/jwks")});
+    server.set(
+        "/.well-known/openid-configuration",
+        Reply::jwks(metadata.to_string(), 300),
+    );
+    server.set("/jwks", Reply::jwks(two_keys().jwks(), 300));
+}
+
+/// Issue 19 finding 13: `TrustedIssuer::remote` did not check that the key set was
+/// discovered for the same issuer, so issuer B could be verified with issuer A's keys.
+#[tokio::test]
+async fn a_key_set_discovered_for_another_issuer_is_refused_at_build() {
+    let server = Server::start().await;
+    let issuer = server.url("");
+    discovery_server(&server, &issuer);
+    let jwks = RemoteJwks::discover(&issuer, config(Arc::new(auth_core::SystemClock))).unwrap();
+    assert_eq!(jwks.issuer(), Some(issuer.as_str()));
+    for other in [format!("{issuer}/"), "https://other.test".to_owned()] {
+        let e = Verifier::builder()
+            .with_trusted_issuer(TrustedIssuer::remote(&other, &jwks).with_audience(AUD))
+            .build()
+            .unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Config);
+        assert!(e.message().contains(&format!("{other:?}")), "{e}");
+        assert!(e.message().contains(&format!("{issuer:?}")), "{e}");
+        let e = Verifier::builder()
+            .with_issuer(&other)
+            .with_audience(AUD)
+            .with_remote_jwks(&jwks)
+            .build()
+            .unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Config, "our own issuer too");
+    }
+    assert!(
+        Verifier::builder()
+            .with_trusted_issuer(TrustedIssuer::remote(&issuer, &jwks).with_audience(AUD))
+            .build()
+            .is_ok()
+    );
+    // A JWKS URL given as it is names no issuer: any may use it.
+    let plain = RemoteJwks::new(
+        &server.url("/jwks"),
+        config(Arc::new(auth_core::SystemClock)),
+    )
+    .unwrap();
+    assert_eq!(plain.issuer(), None);
+}
+
+/// Issue 19 (a real OpenID Provider): an issuer configured with a trailing slash the metadata
+/// does not have failed forever as a 503, and nothing said why. Now the first discovery
+/// (`refresh`) is a configuration error naming both values.
+#[tokio::test]
+async fn an_issuer_differing_from_its_metadata_by_a_slash_is_a_config_error_naming_both() {
+    let server = Server::start().await;
+    let issuer = server.url("");
+    discovery_server(&server, &issuer);
+    let configured = format!("{issuer}/");
+    let jwks = RemoteJwks::discover(&configured, config(Arc::new(auth_core::SystemClock))).unwrap();
+    let e = jwks.refresh().await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Config);
+    assert!(e.message().contains(&format!("{issuer:?}")), "{e}");
+    assert!(e.message().contains(&format!("{configured:?}")), "{e}");
+    assert!(!jwks.is_available());
+}
+
+/// Issue 19 (a real OpenID Provider): RSA keys published without `alg` were pinned to RS256
+/// and the provider's PS256 tokens refused; the application chooses with
+/// `with_default_rsa_algorithm`.
+#[tokio::test]
+async fn alg_less_rsa_keys_take_the_configured_algorithm() {
+    let server = Server::start().await;
+    let mut jwk = serde_json::Value::Object(
+        key_for(Algorithm::PS256, "rsa")
+            .public_jwk()
+            .unwrap()
+            .clone(),
+    );
+    jwk.as_object_mut().unwrap().remove("alg");
+    server.set(
+        "/jwks",
+        Reply::jwks(serde_json::json!({ "keys": [jwk] }).to_string(), 300),
+    );
+    let token = Idp::token("rsa", Algorithm::PS256);
+    let c = || config(Arc::new(auth_core::SystemClock));
+    let default = RemoteJwks::new(&server.url("/jwks"), c()).unwrap();
+    default.refresh().await.unwrap();
+    assert_eq!(
+        verifier(&default).verify(&token).await.unwrap_err().kind(),
+        ErrorKind::AlgorithmMismatch
+    );
+    let ps = RemoteJwks::new(
+        &server.url("/jwks"),
+        c().with_default_rsa_algorithm(Algorithm::PS256),
+    )
+    .unwrap();
+    ps.refresh().await.unwrap();
+    assert_eq!(
+        verifier(&ps).verify(&token).await.unwrap().subject(),
+        "remote-user"
+    );
+    let e = RemoteJwks::new(
+        &server.url("/jwks"),
+        c().with_default_rsa_algorithm(Algorithm::ES256),
+    )
+    .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Config);
 }

@@ -40,5 +40,9 @@ pub(crate) fn rejection_for(error: &auth_jwt::Error) -> Rejection {
         RejectionKind::Unauthenticated => "authentication required".to_owned(),
         _ => error.message().to_owned(),
     };
-    Rejection::new(kind, description)
+    let rejection = Rejection::new(kind, description);
+    match error.retry_after() {
+        Some(wait) => rejection.with_retry_after(wait),
+        None => rejection,
+    }
 }

@@ -159,7 +159,7 @@ fn accept<B>(
     config: &JwtConfig,
     protocol: Protocol,
 ) {
-    tracing::debug!(target: "auth_tower::jwt", "bearer token accepted");
+    tracing::debug!(target: "auth_tower::jwt", issuer = identity.issuer(), client = identity.is_client(), "bearer token accepted");
     decision::record(config.style.decider(), Outcome::Accepted);
     crate::context::verified(req.extensions_mut(), identity, &config.style, protocol);
 }

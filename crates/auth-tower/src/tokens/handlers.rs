@@ -212,6 +212,15 @@ async fn logout_everywhere(shared: &Shared, headers: &HeaderMap) -> Result<Respo
         .verify(token)
         .await
         .map_err(|e| refuse(&e))?;
+    // The subjects of another issuer (an identity provider the verifier also trusts) are
+    // not ours: its `user-42` must not revoke our `user-42`.
+    if identity.issuer() != Some(shared.tokens.issuer().iss()) {
+        tracing::info!(target: "auth_tower::tokens", issuer = identity.issuer(), "a token of another issuer cannot log out everywhere");
+        return Err(refuse(&auth_jwt::Error::new(
+            ErrorKind::WrongIssuer,
+            "only this service's own access tokens can log out everywhere",
+        )));
+    }
     shared
         .tokens
         .revoke_subject(identity.subject())

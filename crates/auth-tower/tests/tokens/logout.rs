@@ -173,3 +173,60 @@ async fn failing_stores_and_credential_checks_are_503_temporarily_unavailable() 
     assert_eq!(me(&app, &pair.access).await.status, 200);
     pair_of(&refresh(&app, &pair.refresh).await);
 }
+
+/// Issue 19 finding 11: an identity provider's token with the same `sub` as a local user was
+/// accepted by logout everywhere and revoked every token of that local user.
+#[tokio::test]
+async fn logout_everywhere_refuses_an_external_issuers_token_for_the_same_subject() {
+    use auth_tower::Identity;
+    use auth_tower::auth_jwt::{Algorithm, Issuer, Key, SharedKeySet, TrustedIssuer, Verifier};
+    use auth_tower::tokens::TokenEndpoints;
+
+    let w = world();
+    let idp_key = SharedKeySet::from(Key::generate_hmac("idp-1", Algorithm::HS256).unwrap());
+    let idp = Issuer::builder()
+        .with_issuer("https://idp.test")
+        .with_audience("api")
+        .with_keys(idp_key.clone())
+        .with_clock(w.clock.clone())
+        .build()
+        .unwrap();
+    // One verifier for our tokens and the identity provider's (as a hybrid API would have).
+    let verifier = Verifier::builder()
+        .with_issuer("https://issuer.test")
+        .with_audience("api")
+        .with_keys(w.keys.clone())
+        .with_clock(w.clock.clone())
+        .with_trusted_issuer(TrustedIssuer::new("https://idp.test", idp_key).with_audience("api"))
+        .build()
+        .unwrap();
+    let endpoints = TokenEndpoints::builder(
+        w.tokens.clone(),
+        verifier,
+        |_: auth_tower::tokens::LoginAttempt| async {
+            Ok::<_, std::io::Error>(Some(Identity::new("alice")))
+        },
+    )
+    .with_clock(w.clock.clone())
+    .build()
+    .unwrap();
+    let app = app_with(&w, &endpoints);
+    let alice = login(&app, "alice", "wonderland").await;
+    w.clock.advance(Duration::from_secs(1));
+
+    let theirs = idp.issue(&Identity::new("alice")).unwrap();
+    let r = send(
+        &app,
+        bearer("POST", "/auth/logout-everywhere", &[theirs.as_str()]),
+    )
+    .await;
+    assert_eq!(r.status, 401, "{}", r.body);
+    assert!(
+        r.header("www-authenticate")
+            .unwrap()
+            .contains("error=\"invalid_token\""),
+    );
+    // The local alice was not logged out.
+    assert_eq!(me(&app, &alice.access).await.status, 200);
+    pair_of(&refresh(&app, &alice.refresh).await);
+}
