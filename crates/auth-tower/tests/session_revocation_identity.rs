@@ -11,7 +11,6 @@
 mod common;
 
 use auth_core::{MemoryStore, Revocation, Revocations};
-use auth_tower::auth_jwt::Issuer;
 use auth_tower::{HybridLayer, Identity, JwtLayer, Session, SessionError, SessionLayer};
 use axum::Router;
 use axum::extract::Path;
@@ -22,7 +21,6 @@ use tokio::sync::broadcast;
 
 struct World {
     store: MemoryStore,
-    issuer: Issuer,
     app: Router,
 }
 
@@ -80,7 +78,7 @@ fn world() -> World {
             get(|who: Identity| async move { who.subject().to_owned() }),
         )
         .layer(HybridLayer::new(sessions, JwtLayer::new(verifier)));
-    World { store, issuer, app }
+    World { store, app }
 }
 
 impl World {
