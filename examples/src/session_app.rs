@@ -1,5 +1,6 @@
 //! A small web app on cookie sessions: a login form, a page with the user and a per-session
-//! counter, a "your sessions" page (each session's browser, system, address and last
+//! counter (bumped by a POST only: no `GET` changes state, since a cross-site link can trigger a
+//! `GET` with the cookie under `SameSite=Lax`), a "your sessions" page (each session's browser, system, address and last
 //! activity) with revoke buttons, logout and logout everywhere.
 //!
 //! The login form is throttled per account and per client address with a [`LoginThrottle`]
@@ -40,8 +41,9 @@ pub fn router_with_throttle(sessions: SessionLayer, throttle: LoginThrottle) -> 
         .route("/logout-everywhere", post(logout_everywhere))
         .route("/sessions", get(sessions_page))
         .route("/sessions/{key}/revoke", post(revoke))
+        .route("/counter", post(count))
         .route("/api/me", get(me))
-        .route("/api/counter", get(counter))
+        .route("/api/counter", post(counter))
         .layer(sessions)
         .with_state(throttle)
 }
@@ -96,11 +98,13 @@ async fn home(session: Session) -> Result<Response, SessionError> {
     let Some(who) = session.identity().await? else {
         return Ok(Html(page("Sign in", LOGIN_FORM)).into_response());
     };
-    let n = bump_counter(&session).await?;
+    // Read only: a GET never writes to the session.
+    let n = session.get::<u64>("counter").await?.unwrap_or(0);
     Ok(Html(page(
         "Home",
         &format!(
-            r#"<p>Signed in as <b>{}</b>. You have seen this page {n} time(s) in this session.</p>
+            r#"<p>Signed in as <b>{}</b>. You have counted {n} time(s) in this session.</p>
+<form method="post" action="/counter"><button>Count</button></form>
 <p><a href="/sessions">Your sessions</a></p>
 <form method="post" action="/logout"><button>Log out</button></form>
 <form method="post" action="/logout-everywhere"><button>Log out everywhere</button></form>"#,
@@ -108,6 +112,12 @@ async fn home(session: Session) -> Result<Response, SessionError> {
         ),
     ))
     .into_response())
+}
+
+/// The home page's "Count" button: bump the counter, back to the page.
+async fn count(session: Session, _who: Identity) -> Result<Redirect, SessionError> {
+    bump_counter(&session).await?;
+    Ok(Redirect::to("/"))
 }
 
 #[derive(Deserialize)]

@@ -91,7 +91,7 @@ async fn a_full_run_logs_no_token_password_session_id_or_key() {
     jar.send(web.form("/login", "username=alice&password=wonderland"))
         .await;
     let cookie = jar.get("session").expect("a session cookie").to_owned();
-    let counter = jar.send(client().get(web.url("/api/counter"))).await;
+    let counter = jar.send(web.form("/api/counter", "")).await;
     assert_eq!(counter.status(), 200);
     jar.send(web.form("/logout-everywhere", "")).await;
     secrets.push((cookie, "a session cookie value"));

@@ -17,8 +17,9 @@ async fn start() -> TestServer {
     TestServer::start(session_app::router(layer)).await
 }
 
+/// Bump the counter: a POST (no GET changes state), same-origin as the page's script sends it.
 async fn counter(server: &TestServer, jar: &mut CookieJar) -> serde_json::Value {
-    let res = jar.send(client().get(server.url("/api/counter"))).await;
+    let res = jar.send(server.form("/api/counter", "")).await;
     assert_eq!(res.status(), 200);
     res.json().await.unwrap()
 }
@@ -265,8 +266,8 @@ async fn sessions_page_shows_each_browser_its_address_and_last_activity() {
     // Later requests from another browser change nothing recorded at login.
     laptop
         .send(
-            client()
-                .get(server.url("/api/counter"))
+            server
+                .form("/api/counter", "")
                 .header("user-agent", "Wget/1.21"),
         )
         .await;
@@ -311,8 +312,8 @@ async fn malformed_cookies_over_the_wire_are_anonymous_never_500() {
         "=====",
         "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",
     ] {
-        let res = client()
-            .get(server.url("/api/counter"))
+        let res = server
+            .form("/api/counter", "")
             .header("cookie", format!("{COOKIE}={value}"))
             .send()
             .await

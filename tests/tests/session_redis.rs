@@ -149,8 +149,8 @@ async fn the_example_flow_on_redis() {
     login(&server, &mut jar).await;
     let before = jar.get("__Host-session").unwrap().to_owned();
     for n in 1..=3 {
-        let res = client()
-            .get(server.url("/api/counter"))
+        let res = server
+            .form("/api/counter", "")
             .header("cookie", jar.header().unwrap())
             .send()
             .await

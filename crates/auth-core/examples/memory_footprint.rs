@@ -34,7 +34,10 @@ fn main() {
         .build()
         .unwrap();
     let clock = Arc::new(ManualClock::new());
-    let store = MemoryStore::builder().with_clock(clock.clone()).build();
+    let store = MemoryStore::builder()
+        .with_clock(clock.clone())
+        .with_max_sessions(n)
+        .build();
     let before = rss_bytes();
     let start = Instant::now();
     rt.block_on(async {

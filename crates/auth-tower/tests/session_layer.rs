@@ -18,7 +18,11 @@ use std::time::Duration;
 type Probe = Arc<ProbeStore<MemoryStore>>;
 
 fn app_with(store: Probe, clock: Arc<ManualClock>, secure: bool) -> Router {
-    let mut b = SessionLayer::builder(store).with_clock(clock);
+    // These tests follow anonymous sessions through the idle and absolute timeouts: give them
+    // the full idle timeout (session_anonymous.rs covers the short anonymous one).
+    let mut b = SessionLayer::builder(store)
+        .with_clock(clock)
+        .with_anonymous_idle_timeout(Duration::from_secs(30 * 60));
     if !secure {
         b = b.with_insecure_dev_cookie();
     }
@@ -220,6 +224,7 @@ async fn absolute_timeout_ends_even_an_active_session() {
     let layer = SessionLayer::builder(store)
         .with_clock(clock.clone())
         .with_idle_timeout(Duration::from_secs(600))
+        .with_anonymous_idle_timeout(Duration::from_secs(600))
         .with_absolute_timeout(Duration::from_secs(1800))
         .build()
         .unwrap();

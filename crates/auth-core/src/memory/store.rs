@@ -17,6 +17,12 @@ use tokio::sync::broadcast;
 /// once, so evicting a few per write keeps up with expiry while bounding any one request's cost.
 const EVICT_PER_WRITE: usize = 32;
 
+/// Default capacity: 100,000 sessions. A session with a few small values takes about 1 KB in
+/// this store (measured: a flood of one-value anonymous sessions grew the process by ~990 bytes
+/// per session), so the default bounds it near 100 MB, safe on a small machine, while a single
+/// instance rarely holds that many live sessions at once (more belong on Redis).
+const DEFAULT_MAX_SESSIONS: usize = 100_000;
+
 /// Sessions and revocations held in this process: the default store, fast and with no setup.
 ///
 /// Cheap to clone (clones share the data). Sessions do not survive a restart and are not
@@ -46,6 +52,8 @@ pub(super) struct Shared {
     pub(super) clock: Arc<dyn Clock>,
     /// How long session and subject revocations are remembered.
     revocation_horizon: Duration,
+    /// The most sessions held at once.
+    max_sessions: usize,
 }
 
 /// Builds a [`MemoryStore`]; see [`MemoryStore::builder`].
@@ -54,6 +62,7 @@ pub(super) struct Shared {
 pub struct MemoryStoreBuilder {
     clock: Arc<dyn Clock>,
     revocation_horizon: Duration,
+    max_sessions: usize,
 }
 
 impl MemoryStoreBuilder {
@@ -72,6 +81,38 @@ impl MemoryStoreBuilder {
         self
     }
 
+    /// The most sessions the store holds at once (default 100,000; at least 1). Without a bound any client could fill the process's memory: every request
+    /// without a cookie that writes to its session (a CSRF token, a cart) stores one.
+    ///
+    /// When the store is full, a new session makes room by evicting, in this order: expired
+    /// sessions; anonymous ones (no identity), the one that expires first, i.e. the least
+    /// recently used, since every use pushes the idle expiry forward; then, only for a new
+    /// logged-in session, the logged-in one that expires first. A logged-in session is never
+    /// evicted to make room for an anonymous one: when only logged-in sessions are left, a new
+    /// anonymous session is refused with [`ErrorKind::Unavailable`] (the session layer answers
+    /// that request 503, as for any store that cannot take a write), and logged-in users go on.
+    ///
+    /// Memory: about 1 KB per session with a few small values, so the process holds at most
+    /// about `max_sessions` × the largest session your app writes.
+    ///
+    /// ```
+    /// use auth_core::{MemoryStore, SessionId, SessionRecord, SessionStore, SystemClock, Clock};
+    /// use std::time::Duration;
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// let store = MemoryStore::builder().with_max_sessions(2).build();
+    /// let new = || SessionRecord::new(SystemClock.now(), Duration::from_secs(300), Duration::from_secs(3600));
+    /// for _ in 0..5 {
+    ///     store.create(&SessionId::generate()?.key(), &new()).await?;
+    /// }
+    /// assert_eq!(store.len(), 2); // the oldest anonymous sessions made room
+    /// # Ok::<(), auth_core::Error>(())
+    /// # }).unwrap();
+    /// ```
+    pub fn with_max_sessions(mut self, max_sessions: usize) -> Self {
+        self.max_sessions = max_sessions.max(1);
+        self
+    }
+
     /// The store.
     pub fn build(self) -> MemoryStore {
         let (feed, _) = broadcast::channel(1024);
@@ -82,6 +123,7 @@ impl MemoryStoreBuilder {
                 feed,
                 clock: self.clock,
                 revocation_horizon: self.revocation_horizon,
+                max_sessions: self.max_sessions,
             }),
         }
     }
@@ -93,7 +135,7 @@ impl MemoryStore {
         Self::builder().build()
     }
 
-    /// A builder, to set the clock or the revocation horizon.
+    /// A builder, to set the clock, the revocation horizon or the capacity.
     ///
     /// ```
     /// use auth_core::{ManualClock, MemoryStore, Revocations};
@@ -109,6 +151,7 @@ impl MemoryStore {
         MemoryStoreBuilder {
             clock: Arc::new(SystemClock),
             revocation_horizon: crate::revocation::DEFAULT_REVOCATION_HORIZON,
+            max_sessions: DEFAULT_MAX_SESSIONS,
         }
     }
 
@@ -119,6 +162,11 @@ impl MemoryStore {
     /// How many records are held (expired ones not yet evicted included).
     pub fn len(&self) -> usize {
         self.table().len()
+    }
+
+    /// The most sessions held at once ([`MemoryStoreBuilder::with_max_sessions`]).
+    pub fn max_sessions(&self) -> usize {
+        self.shared.max_sessions
     }
 
     /// Whether no records are held.
@@ -183,6 +231,11 @@ impl SessionStore for MemoryStore {
         let (mut table, now) = self.table_for_write();
         if table.get_live(key, now).is_some() {
             return Err(collision());
+        }
+        if !table.make_room(self.shared.max_sessions, now, record.identity.is_none()) {
+            return Err(Error::unavailable(
+                "the memory session store is full of logged-in sessions: no room for an anonymous one",
+            ));
         }
         table.insert(*key, record.clone());
         Ok(())
@@ -284,6 +337,118 @@ mod tests {
     use super::*;
     use crate::{Identity, ManualClock, SessionId};
     use std::time::Duration;
+
+    fn record(clock: &ManualClock, idle_secs: u64, subject: Option<&str>) -> SessionRecord {
+        let mut r = SessionRecord::new(
+            clock.now(),
+            Duration::from_secs(idle_secs),
+            Duration::from_secs(3600),
+        );
+        r.identity = subject.map(Identity::new);
+        r
+    }
+
+    async fn create(store: &MemoryStore, r: &SessionRecord) -> Result<SessionKey, Error> {
+        let key = SessionId::generate().unwrap().key();
+        store.create(&key, r).await.map(|()| key)
+    }
+
+    #[tokio::test]
+    async fn a_full_store_evicts_expired_then_anonymous_least_recently_used_then_logged_in() {
+        let clock = Arc::new(ManualClock::new());
+        let store = MemoryStore::builder()
+            .with_clock(clock.clone())
+            .with_max_sessions(4)
+            .build();
+        let alice = create(&store, &record(&clock, 600, Some("alice")))
+            .await
+            .unwrap();
+        let anon_old = create(&store, &record(&clock, 100, None)).await.unwrap();
+        let anon_new = create(&store, &record(&clock, 200, None)).await.unwrap();
+        let expiring = create(&store, &record(&clock, 10, Some("bob")))
+            .await
+            .unwrap();
+        assert_eq!(store.len(), 4);
+        clock.advance(Duration::from_secs(20)); // bob's session has expired
+        let live = |k: SessionKey| {
+            let store = store.clone();
+            async move { store.load(&k).await.unwrap().is_some() }
+        };
+
+        // Expired first, even a logged-in one, before any live anonymous session.
+        let anon_a = create(&store, &record(&clock, 300, None)).await.unwrap();
+        assert!(store.table().record(&expiring).is_none());
+        assert!(live(anon_old).await && live(anon_new).await);
+        // Then anonymous, the one that expires first (the least recently used).
+        let anon_b = create(&store, &record(&clock, 300, None)).await.unwrap();
+        assert!(!live(anon_old).await && live(anon_new).await);
+        // A logged-in session makes room from anonymous ones too.
+        let carol = create(&store, &record(&clock, 600, Some("carol")))
+            .await
+            .unwrap();
+        assert!(!live(anon_new).await);
+        assert_eq!(store.len(), 4);
+        assert!(live(alice).await && live(carol).await);
+        assert_eq!(store.table().anonymous_len(), 2);
+        let dave = create(&store, &record(&clock, 600, Some("dave")))
+            .await
+            .unwrap();
+        let erin = create(&store, &record(&clock, 600, Some("erin")))
+            .await
+            .unwrap();
+        assert!(!live(anon_a).await && !live(anon_b).await);
+        assert_eq!(store.table().anonymous_len(), 0);
+
+        // Only logged-in sessions left: an anonymous one is refused, nobody is evicted.
+        let err = create(&store, &record(&clock, 300, None))
+            .await
+            .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Unavailable);
+        assert_eq!(store.len(), 4);
+        assert!(live(alice).await && live(carol).await);
+        // A new logged-in session evicts the least recently used logged-in one: every use
+        // (a touch) pushes the idle expiry forward.
+        clock.advance(Duration::from_secs(1));
+        for k in [alice, carol, dave] {
+            let touch = SessionChanges {
+                touch: Some(crate::Touch::new(
+                    clock.now(),
+                    clock.now().saturating_add(Duration::from_secs(600)),
+                )),
+                ..SessionChanges::default()
+            };
+            store.save(&k, &touch).await.unwrap();
+        }
+        let frank = create(&store, &record(&clock, 600, Some("frank")))
+            .await
+            .unwrap();
+        assert!(!live(erin).await, "erin's session was used least recently");
+        for k in [alice, carol, dave, frank] {
+            assert!(live(k).await);
+        }
+        assert_eq!(store.table().index_sizes(), (4, 4, 4));
+    }
+
+    #[tokio::test]
+    async fn logging_in_moves_a_session_out_of_the_anonymous_queue() {
+        let clock = Arc::new(ManualClock::new());
+        let store = MemoryStore::builder()
+            .with_clock(clock.clone())
+            .with_max_sessions(2)
+            .build();
+        let old = create(&store, &record(&clock, 100, None)).await.unwrap();
+        let new = SessionId::generate().unwrap().key();
+        let changes = SessionChanges {
+            identity: Some(Some(Identity::new("alice"))),
+            ..SessionChanges::default()
+        };
+        store.rotate(&old, &new, &changes).await.unwrap().unwrap();
+        assert_eq!(store.table().anonymous_len(), 0);
+        create(&store, &record(&clock, 100, None)).await.unwrap();
+        create(&store, &record(&clock, 100, None)).await.unwrap();
+        assert!(store.load(&new).await.unwrap().is_some(), "alice stays");
+        assert_eq!(store.len(), 2);
+    }
 
     #[tokio::test]
     async fn eviction_keeps_every_index_in_step() {

@@ -1,5 +1,5 @@
-//! The data structure behind the memory store: records, an expiry queue and a subject index,
-//! kept consistent by the only three mutations (insert, update, remove).
+//! The data structure behind the memory store: records, expiry queues (logged-in and anonymous)
+//! and a subject index, kept consistent by the only three mutations (insert, update, remove).
 
 use crate::session::{SessionKey, SessionRecord};
 use crate::time::Timestamp;
@@ -39,9 +39,13 @@ pub(super) struct SessionTable {
     /// session). An `Arc` rather than a `Box` (16 bytes more per record): a read hands out the
     /// record shared instead of copying it; a write copies it only while a reader holds it.
     records: KeyMap<Arc<SessionRecord>>,
-    /// (expires_at, key) for every record: eviction pops from the front, so the work is
-    /// proportional to what expires, never a scan of what is stored.
+    /// (expires_at, key) for every record with an identity: eviction pops from the front, so
+    /// the work is proportional to what expires, never a scan of what is stored.
     expiry: BTreeSet<(Timestamp, SessionKey)>,
+    /// The same for every anonymous record (no identity): each record is in exactly one of the
+    /// two queues, so a full store finds its first victim (the anonymous session that expires
+    /// first) without a scan and without a second entry per record.
+    anonymous_expiry: BTreeSet<(Timestamp, SessionKey)>,
     /// (subject, key) pairs: a subject's sessions are one range. One B-tree slot per session,
     /// where a map of sets would allocate a whole hash set per subject.
     subjects: BTreeSet<(String, SessionKey)>,
@@ -100,8 +104,8 @@ impl SessionTable {
     pub(super) fn evict_expired(&mut self, now: Timestamp, max: usize) -> usize {
         let mut n = 0;
         while n < max {
-            match self.expiry.first() {
-                Some(&(at, key)) if at <= now => {
+            match self.first_to_expire() {
+                Some((at, key)) if at <= now => {
                     self.remove(&key);
                     n += 1;
                 }
@@ -109,6 +113,35 @@ impl SessionTable {
             }
         }
         n
+    }
+
+    /// The record that expires first, of both queues.
+    fn first_to_expire(&self) -> Option<(Timestamp, SessionKey)> {
+        match (self.expiry.first(), self.anonymous_expiry.first()) {
+            (Some(a), Some(b)) => Some(*a.min(b)),
+            (a, b) => a.or(b).copied(),
+        }
+    }
+
+    /// Make room for one more record under `capacity`, evicting in this order: expired records,
+    /// then anonymous ones (the one that expires first, i.e. the least recently used: every
+    /// touch pushes the idle expiry forward), then, only when the new record has an identity,
+    /// logged-in ones (again the one that expires first). Returns `false`, evicting nothing
+    /// more, when the room could only come from a logged-in session and the new record is
+    /// anonymous: a logged-in user is never logged out to store an anonymous visitor.
+    pub(super) fn make_room(&mut self, capacity: usize, now: Timestamp, anonymous: bool) -> bool {
+        while self.records.len() >= capacity {
+            let victim = match self.first_to_expire() {
+                Some((at, key)) if at <= now => key,
+                _ => match (self.anonymous_expiry.first(), self.expiry.first()) {
+                    (Some(&(_, key)), _) => key,
+                    (None, Some(&(_, key))) if !anonymous => key,
+                    _ => return false,
+                },
+            };
+            self.remove(&victim);
+        }
+        true
     }
 
     pub(super) fn subject_keys(&self, subject: &str) -> Vec<SessionKey> {
@@ -126,21 +159,42 @@ impl SessionTable {
     }
 
     fn index(&mut self, key: &SessionKey, record: &SessionRecord) {
-        self.expiry.insert((record.expires_at(), *key));
-        if let Some(subject) = record.subject() {
-            self.subjects.insert((subject.to_owned(), *key));
+        match record.subject() {
+            Some(subject) => {
+                self.expiry.insert((record.expires_at(), *key));
+                self.subjects.insert((subject.to_owned(), *key));
+            }
+            None => {
+                self.anonymous_expiry.insert((record.expires_at(), *key));
+            }
         }
     }
 
     fn unindex(&mut self, key: &SessionKey, record: &SessionRecord) {
-        self.expiry.remove(&(record.expires_at(), *key));
-        if let Some(subject) = record.subject() {
-            self.subjects.remove(&(subject.to_owned(), *key));
+        match record.subject() {
+            Some(subject) => {
+                self.expiry.remove(&(record.expires_at(), *key));
+                self.subjects.remove(&(subject.to_owned(), *key));
+            }
+            None => {
+                self.anonymous_expiry.remove(&(record.expires_at(), *key));
+            }
         }
     }
 
+    /// (records, entries of both expiry queues, subject index entries).
     #[cfg(test)]
     pub(super) fn index_sizes(&self) -> (usize, usize, usize) {
-        (self.records.len(), self.expiry.len(), self.subjects.len())
+        (
+            self.records.len(),
+            self.expiry.len() + self.anonymous_expiry.len(),
+            self.subjects.len(),
+        )
+    }
+
+    /// How many records have no identity.
+    #[cfg(test)]
+    pub(super) fn anonymous_len(&self) -> usize {
+        self.anonymous_expiry.len()
     }
 }

@@ -46,7 +46,7 @@ impl Session {
                 let now = config.clock.now();
                 needs_touch(record, config, now).then(|| TouchWrite {
                     key: *key,
-                    changes: touch_changes(config, now),
+                    changes: touch_changes(record, config, now),
                 })
             }
             Phase::Unloaded | Phase::Ended | Phase::Fresh => None,
@@ -73,8 +73,12 @@ impl Session {
                 // clearing response arriving after it would delete the new one. The dead id is
                 // never adopted; it costs one store miss when a handler reads the session.
                 if !changes.is_empty() {
-                    let mut record =
-                        SessionRecord::new(now, config.idle_timeout, config.absolute_timeout);
+                    // No identity yet: the short anonymous idle timeout, until a login.
+                    let mut record = SessionRecord::new(
+                        now,
+                        config.anonymous_idle_timeout,
+                        config.absolute_timeout,
+                    );
                     changes.apply_to(&mut record);
                     record.version = 0;
                     let id = self.create(&record).await?;
@@ -84,7 +88,7 @@ impl Session {
             }
             Phase::Active { key, record } => {
                 if needs_touch(&record, config, now) {
-                    changes.touch = touch_changes(config, now).touch;
+                    changes.touch = touch_changes(&record, config, now).touch;
                 }
                 if !changes.is_empty() {
                     match config.store.save(&key, &changes).await? {
@@ -103,15 +107,27 @@ impl Session {
     }
 }
 
-/// Whether the idle expiry is due to be pushed forward (at most once per touch interval).
+/// Whether the idle expiry is due to be pushed forward (at most once per touch interval, and
+/// at least every half of a shorter anonymous idle timeout, so an active visitor keeps theirs).
 fn needs_touch(record: &SessionRecord, config: &SessionConfig, now: Timestamp) -> bool {
-    now >= record.last_seen_at.saturating_add(config.touch_interval)
+    let interval = if record.identity.is_some() {
+        config.touch_interval
+    } else {
+        config.touch_interval.min(config.anonymous_idle_timeout / 2)
+    };
+    now >= record.last_seen_at.saturating_add(interval)
 }
 
-/// The changes of a touch at `now`.
-fn touch_changes(config: &SessionConfig, now: Timestamp) -> SessionChanges {
+/// The changes of a touch at `now`: the idle timeout of a logged-in session, the short one of
+/// a session without an identity.
+fn touch_changes(record: &SessionRecord, config: &SessionConfig, now: Timestamp) -> SessionChanges {
+    let idle = if record.identity.is_some() {
+        config.idle_timeout
+    } else {
+        config.anonymous_idle_timeout
+    };
     let mut changes = SessionChanges::default();
-    changes.touch = Some(Touch::new(now, now.saturating_add(config.idle_timeout)));
+    changes.touch = Some(Touch::new(now, now.saturating_add(idle)));
     changes
 }
 

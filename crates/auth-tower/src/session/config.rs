@@ -11,6 +11,12 @@ use std::time::Duration;
 
 /// Default idle timeout: 30 minutes (OWASP Session Management cheat sheet, low-risk apps).
 pub(crate) const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(30 * 60);
+/// Default idle timeout of a session without an identity (until login): 5 minutes. Long
+/// enough for a visitor to read a page and fill in a form (the login form's CSRF token, a
+/// contact form) with the usual requests in between, each of which pushes it forward; short
+/// enough that a client creating sessions without a cookie holds few at a time (a shared store
+/// keeps about rate × 5 min of them, a sixth of what the 30 min idle timeout would).
+pub(crate) const DEFAULT_ANONYMOUS_IDLE_TIMEOUT: Duration = Duration::from_secs(5 * 60);
 /// Default absolute timeout: 12 hours.
 pub(crate) const DEFAULT_ABSOLUTE_TIMEOUT: Duration = Duration::from_secs(12 * 60 * 60);
 /// Default touch interval: the idle expiry is pushed forward at most once a minute, so a
@@ -26,6 +32,8 @@ pub(crate) struct SessionConfig {
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) cookie: CookieConfig,
     pub(crate) idle_timeout: Duration,
+    /// The idle timeout of a session without an identity (never longer than `idle_timeout`).
+    pub(crate) anonymous_idle_timeout: Duration,
     pub(crate) absolute_timeout: Duration,
     pub(crate) touch_interval: Duration,
     pub(crate) cross_site: CrossSitePolicy,
@@ -63,6 +71,7 @@ pub struct SessionLayerBuilder {
     persistent: bool,
     scope: CookieScope,
     idle_timeout: Duration,
+    anonymous_idle_timeout: Duration,
     absolute_timeout: Duration,
     touch_interval: Duration,
     cross_site_enabled: bool,
@@ -82,6 +91,7 @@ impl SessionLayerBuilder {
             persistent: false,
             scope: CookieScope::default(),
             idle_timeout: DEFAULT_IDLE_TIMEOUT,
+            anonymous_idle_timeout: DEFAULT_ANONYMOUS_IDLE_TIMEOUT,
             absolute_timeout: DEFAULT_ABSOLUTE_TIMEOUT,
             touch_interval: DEFAULT_TOUCH_INTERVAL,
             cross_site_enabled: true,
@@ -172,6 +182,41 @@ impl SessionLayerBuilder {
         self
     }
 
+    /// How long a session without an identity (a visitor's CSRF token, cart or flash message,
+    /// before login) lives without being used (default 5 min; never longer than the
+    /// [idle timeout](Self::with_idle_timeout), which a login switches the session to). Each
+    /// use pushes it forward, at least every half of it, so an active visitor keeps theirs.
+    ///
+    /// Any request without a cookie that writes to its session creates one, so this bounds
+    /// what anonymous clients make the store hold. The memory store also has a capacity
+    /// (`MemoryStore::builder().with_max_sessions`) and evicts anonymous sessions first. A
+    /// shared store (Redis, PostgreSQL) expires each record at its idle expiry, so it holds
+    /// about **anonymous session creations per second × this timeout** anonymous sessions: at
+    /// 1,000 new visitors (or a client's 1,000 cookie-less writes) per second and 5 minutes,
+    /// 300,000 keys of about 0.5-1 KB each (150-300 MB of Redis memory); size the store, or
+    /// shorten this, for the rate you must absorb (rate-limit cookie-less writes upstream if
+    /// it can be higher). Redis drops each key itself at its expiry. PostgreSQL never serves
+    /// an expired row, and its cleanup task deletes expired rows every minute, at most 100,000
+    /// per round by default: it holds about rate × (this timeout + 1 min) rows up to ~1,600
+    /// creations per second, and falls behind above that.
+    ///
+    /// ```
+    /// use auth_tower::{MemoryStore, SessionLayer};
+    /// use std::time::Duration;
+    /// let layer = SessionLayer::builder(MemoryStore::new())
+    ///     .with_anonymous_idle_timeout(Duration::from_secs(120))
+    ///     .build()?;
+    /// assert!(SessionLayer::builder(MemoryStore::new())
+    ///     .with_anonymous_idle_timeout(Duration::ZERO)
+    ///     .build()
+    ///     .is_err());
+    /// # Ok::<(), auth_tower::Error>(())
+    /// ```
+    pub fn with_anonymous_idle_timeout(mut self, timeout: Duration) -> Self {
+        self.anonymous_idle_timeout = timeout;
+        self
+    }
+
     /// How long a session lives at most, however active (default 12 h).
     pub fn with_absolute_timeout(mut self, timeout: Duration) -> Self {
         self.absolute_timeout = timeout;
@@ -224,9 +269,12 @@ impl SessionLayerBuilder {
     /// Share a revocation list with bearer tokens (`MemoryStore`, or `RedisRevocations` across
     /// instances). Then a revoked session key or subject watermark (a refresh-token reuse, an
     /// admin ban, "log out everywhere" from an API) also ends the cookie session, checked in
-    /// process on every load; and [`logout`](super::Session::logout) /
+    /// process on every load; and every end of a logged-in session key
+    /// ([`logout`](super::Session::logout), the id rotation of a new login, another user
+    /// logging in on the same browser, [`revoke`](super::Session::revoke)) and
     /// [`logout_everywhere`](super::Session::logout_everywhere) publish revocations, so access
-    /// tokens minted from those sessions die with them on every instance.
+    /// tokens minted from those sessions die with them on every instance. Sessions without an
+    /// identity publish nothing (nothing can have been minted from them).
     pub fn with_revocations(mut self, revocations: impl Revocations) -> Self {
         self.revocations = Some(Arc::new(revocations));
         self
@@ -278,7 +326,10 @@ impl SessionLayerBuilder {
         validate_cookie_name(&self.cookie_name)?;
         let max_age = self.persistent.then_some(self.absolute_timeout);
         self.scope.check(self.secure, max_age)?;
-        if self.idle_timeout.is_zero() || self.absolute_timeout.is_zero() {
+        if self.idle_timeout.is_zero()
+            || self.absolute_timeout.is_zero()
+            || self.anonymous_idle_timeout.is_zero()
+        {
             return Err(Error::config("session timeouts must be greater than zero"));
         }
         if self.idle_timeout > self.absolute_timeout {
@@ -322,6 +373,7 @@ impl SessionLayerBuilder {
                 same_site: self.scope.same_site,
             },
             idle_timeout: self.idle_timeout,
+            anonymous_idle_timeout: self.anonymous_idle_timeout.min(self.idle_timeout),
             absolute_timeout: self.absolute_timeout,
             touch_interval: self.touch_interval,
             cross_site: CrossSitePolicy {
@@ -374,6 +426,7 @@ mod tests {
             builder().with_cookie_name("has space"),
             builder().with_cookie_name("__Host-x"),
             builder().with_idle_timeout(Duration::ZERO),
+            builder().with_anonymous_idle_timeout(Duration::ZERO),
             builder()
                 .with_idle_timeout(Duration::from_secs(100))
                 .with_absolute_timeout(Duration::from_secs(10)),

@@ -23,8 +23,8 @@ pub(crate) const ACTIONS: &[&str] = &[
     "GET /api/me",
     "GET / (signed in)",
     "GET /sessions",
-    "GET /api/counter (signed in)",
-    "GET /api/counter (anonymous)",
+    "POST /api/counter (signed in)",
+    "POST /api/counter (anonymous)",
     "POST /logout",
     "POST /logout-everywhere",
     "POST /logout, cross-site",
@@ -104,8 +104,8 @@ async fn anonymous(target: &Target, clients: &Clients, dice: &mut Dice) -> Optio
             // An anonymous visitor's counter: a session without a user, left to expire.
             expect(
                 tally,
-                "GET /api/counter (anonymous)",
-                c.get(target.url("/api/counter")),
+                "POST /api/counter (anonymous)",
+                form(target, c, "/api/counter", String::new()),
                 &[200],
             )
             .await;
@@ -266,16 +266,15 @@ async fn signed_in(
             let sent = Instant::now();
             let r = send(
                 tally,
-                "GET /api/counter (signed in)",
-                c.get(target.url("/api/counter"))
-                    .header("cookie", &held.cookie),
+                "POST /api/counter (signed in)",
+                form(target, c, "/api/counter", String::new()).header("cookie", &held.cookie),
             )
             .await?;
             let v = r.json();
             let mine = v["subject"].as_str() == Some(name)
                 && v["counter"].as_u64().is_some_and(|n| n >= 1);
             let ok = r.status == 200 && (mine || ended(target, &held.mark));
-            tally.answer("GET /api/counter (signed in)", r.status, ok, || {
+            tally.answer("POST /api/counter (signed in)", r.status, ok, || {
                 format!("200 with subject {name}: {}", r.excerpt())
             });
             held.last_used = sent;

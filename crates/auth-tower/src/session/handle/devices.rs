@@ -2,7 +2,7 @@
 
 use super::Session;
 use crate::session::SessionError;
-use auth_core::{Revocation, SessionEntry, SessionKey};
+use auth_core::{SessionEntry, SessionKey};
 
 impl Session {
     /// The logged-in subject's live sessions ("your devices"), oldest first; empty when
@@ -136,18 +136,17 @@ impl Session {
             return Ok(true);
         }
         let store = &self.inner.config.store;
-        let owned = store
+        let Some(record) = store
             .load(key)
             .await
             .map_err(|e| self.err(e))?
-            .is_some_and(|r| r.subject() == Some(identity.subject()));
-        if !owned {
+            .filter(|r| r.subject() == Some(identity.subject()))
+        else {
             return Ok(false);
-        }
+        };
         let deleted = store.delete(key).await.map_err(|e| self.err(e))?;
         if deleted {
-            let key = *key;
-            self.publish(|_, until| Revocation::session(key, until))
+            self.revoke_session(key, &record)
                 .await
                 .map_err(|e| self.err(e))?;
         }

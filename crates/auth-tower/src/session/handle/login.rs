@@ -200,13 +200,17 @@ impl Session {
         ));
 
         let previous = std::mem::take(&mut state.phase);
+        // The old key stops being valid either way, so what was minted from it is revoked
+        // first (if it had an identity): a login that cannot publish that changes nothing.
         let rotated = match previous {
             Phase::Active { key, record } if record.subject().is_none_or(|s| s == subject) => {
+                self.revoke_session(&key, &record).await?;
                 self.rotate(&key, &changes).await?
             }
-            Phase::Active { key, .. } => {
+            Phase::Active { key, record } => {
                 // Another user logs in on this browser: nothing of the previous user's session
                 // may carry over.
+                self.revoke_session(&key, &record).await?;
                 config.store.delete(&key).await?;
                 None
             }

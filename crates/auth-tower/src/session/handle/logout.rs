@@ -1,10 +1,11 @@
 //! Logging out of this session or of all of a subject's sessions, publishing revocations only
-//! for sessions that existed.
+//! for sessions that existed with an identity.
 
 use super::{Phase, Session, State};
 use crate::session::SessionError;
 use crate::session::cookie::CookieAction;
 use auth_core::Revocation;
+use std::sync::Arc;
 
 impl Session {
     /// Log out: delete the session from the store and clear the cookie.
@@ -50,28 +51,45 @@ impl Session {
     /// ```
     pub async fn logout(&self) -> Result<(), SessionError> {
         let mut state = self.inner.state.lock().await;
-        // (key, whether it is known to be a live session)
+        // The session to end, with its record: a logout is rare, so one read to learn whether
+        // the session had an identity is worth it (only those are revoked).
         let target = match &state.phase {
-            Phase::Active { key, .. } => Some((*key, true)),
-            Phase::Unloaded => self.inner.presented.as_ref().map(|id| (id.key(), false)),
+            Phase::Active { key, record } => Some((*key, Some(record.clone()))),
+            Phase::Unloaded => match &self.inner.presented {
+                Some(id) => {
+                    let key = id.key();
+                    let record = self
+                        .inner
+                        .config
+                        .store
+                        .load(&key)
+                        .await
+                        .map_err(|e| self.err(e))?;
+                    Some((key, record.map(Arc::new)))
+                }
+                None => None,
+            },
             Phase::Fresh | Phase::Ended => None,
         };
-        if let Some((key, live)) = target {
-            let deleted = self
-                .inner
+        if let Some((key, record)) = target {
+            self.inner
                 .config
                 .store
                 .delete(&key)
                 .await
                 .map_err(|e| self.err(e))?;
-            // A well-formed cookie proves nothing: revoke only a session that existed.
-            if live || deleted {
-                self.publish(|_, until| Revocation::session(key, until))
-                    .await
-                    .map_err(|e| self.err(e))?;
-                tracing::info!(target: "auth_tower::session", session = ?key, "logged out");
-            } else {
-                tracing::debug!(target: "auth_tower::session", "logout without a session: nothing to revoke");
+            // A well-formed cookie proves nothing, and an anonymous session minted nothing:
+            // revoke only a session that existed with an identity.
+            match record {
+                Some(record) if record.identity.is_some() => {
+                    self.revoke_session(&key, &record)
+                        .await
+                        .map_err(|e| self.err(e))?;
+                    tracing::info!(target: "auth_tower::session", session = ?key, "logged out");
+                }
+                _ => {
+                    tracing::debug!(target: "auth_tower::session", "logout of an anonymous or unknown session: nothing to revoke");
+                }
             }
         }
         self.end(&mut state);

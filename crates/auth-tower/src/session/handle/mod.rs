@@ -172,9 +172,9 @@ impl Session {
     /// Publish a revocation, remembered for the list's horizon: as long as any credential
     /// minted from a session (refresh families and access tokens included) could live.
     ///
-    /// Only for something that existed: callers publish for a session they loaded live, or
-    /// one the store reports it really deleted, so an anonymous request can never grow the
-    /// shared list.
+    /// Only for something that had an identity: a session key through
+    /// [`revoke_session`](Self::revoke_session), a subject that is logged in, so an anonymous
+    /// request can never grow the shared list.
     async fn publish(
         &self,
         target: impl FnOnce(Timestamp, Timestamp) -> Revocation,
@@ -186,6 +186,22 @@ impl Session {
         let now = config.clock.now();
         revocations
             .revoke(target(now, now.saturating_add(revocations.horizon())))
+            .await
+    }
+}
+
+impl Session {
+    /// Revoke what was minted from the session under `key` (access tokens and refresh
+    /// families carry it as `sid`), when its `record` had an identity: every way a logged-in
+    /// session key stops being valid (logout, id rotation at login, another user logging in,
+    /// a device revoked) comes through here. An anonymous session has minted nothing, so it
+    /// publishes nothing: anonymous clients cannot grow the shared list.
+    async fn revoke_session(&self, key: &SessionKey, record: &SessionRecord) -> Result<(), Error> {
+        if record.identity.is_none() {
+            return Ok(());
+        }
+        let key = *key;
+        self.publish(|_, until| Revocation::session(key, until))
             .await
     }
 }
