@@ -66,9 +66,9 @@ impl Table {
 /// # tokio_test_block_on(async {
 /// let store = MemoryThrottle::new();
 /// let key = ThrottleKey::account("alice");
-/// let policy = ThrottlePolicy::per_account().with_free_failures(0);
-/// assert!(store.check(&key, &policy).await?.is_allowed());
-/// store.record_failure(&key, &policy).await?;
+/// let policy = ThrottlePolicy::per_account().with_free_failures(1);
+/// assert!(store.check(&key, &policy).await?.is_allowed()); // booked: it holds the one slot
+/// store.record_failure(&key, &policy).await?; // the password was wrong
 /// assert!(store.check(&key, &policy).await?.retry_after().is_some());
 /// store.reset(&key).await?;
 /// assert!(store.check(&key, &policy).await?.is_allowed());
@@ -140,7 +140,9 @@ impl MemoryThrottle {
         let before = table.get(key);
         let mut state = before;
         let verdict = f(policy, &mut state, now);
-        if state != before {
+        if state == ThrottleState::default() {
+            table.remove(key);
+        } else if state != before {
             let expires_at = policy.expires_at(&state, now);
             table.put(*key, state, expires_at, self.capacity);
         }
@@ -160,6 +162,14 @@ impl ThrottleStore for MemoryThrottle {
         policy: &ThrottlePolicy,
     ) -> Result<Verdict, Error> {
         Ok(self.step(key, policy, ThrottlePolicy::fail))
+    }
+
+    async fn release(&self, key: &ThrottleKey, policy: &ThrottlePolicy) -> Result<(), Error> {
+        self.step(key, policy, |p, state, _| {
+            p.release(state);
+            Verdict::Allowed
+        });
+        Ok(())
     }
 
     async fn reset(&self, key: &ThrottleKey) -> Result<(), Error> {
@@ -187,18 +197,22 @@ mod tests {
         super::super::throttle_store_conformance(Arc::new(MemoryThrottle::new())).await;
     }
 
+    /// An attempt on `key` that is let through and fails; the verdict for the next one.
+    async fn fails(store: &MemoryThrottle, key: &ThrottleKey) -> Verdict {
+        assert!(store.check(key, &policy()).await.unwrap().is_allowed());
+        store.record_failure(key, &policy()).await.unwrap()
+    }
+
     #[tokio::test]
     async fn keys_are_forgotten_after_the_lock_and_the_forget_period() {
         let clock = Arc::new(ManualClock::new());
         let store = MemoryThrottle::new().with_clock(clock.clone());
         let key = ThrottleKey::account("alice");
-        store.record_failure(&key, &policy()).await.unwrap();
-        store.record_failure(&key, &policy()).await.unwrap();
+        assert!(fails(&store, &key).await.is_allowed());
         assert_eq!(store.len(), 1);
         clock.advance(Duration::from_secs(61));
         // Pruned on the next call: the count starts again from zero.
-        let v = store.record_failure(&key, &policy()).await.unwrap();
-        assert!(v.is_allowed(), "{v:?}");
+        assert!(fails(&store, &key).await.is_allowed());
         assert_eq!(store.len(), 1);
     }
 
@@ -209,13 +223,12 @@ mod tests {
             .with_clock(clock.clone())
             .with_capacity(100);
         let victim = ThrottleKey::account("victim");
-        for _ in 0..5 {
-            store.record_failure(&victim, &policy()).await.unwrap();
-        }
+        fails(&store, &victim).await;
+        assert!(fails(&store, &victim).await.retry_after().is_some());
         for i in 0..1000 {
             let key = ThrottleKey::account(&format!("spray-{i}"));
-            store.record_failure(&key, &policy()).await.unwrap();
-            clock.advance(Duration::from_millis(1));
+            fails(&store, &key).await;
+            clock.advance(Duration::from_micros(500));
         }
         assert_eq!(store.len(), 100);
         // The most-locked key is the last to go.
@@ -230,15 +243,16 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_reset_forgets_the_account() {
+    async fn a_reset_forgets_the_account_and_a_release_leaves_nothing_behind() {
         let store = MemoryThrottle::new();
         let key = ThrottleKey::account("alice");
-        for _ in 0..3 {
-            store.record_failure(&key, &policy()).await.unwrap();
-        }
+        fails(&store, &key).await;
+        fails(&store, &key).await;
         assert!(!store.check(&key, &policy()).await.unwrap().is_allowed());
         store.reset(&key).await.unwrap();
         assert!(store.is_empty());
         assert!(store.check(&key, &policy()).await.unwrap().is_allowed());
+        store.release(&key, &policy()).await.unwrap();
+        assert!(store.is_empty(), "a released booking leaves no key");
     }
 }

@@ -132,6 +132,9 @@ async fn login(
         }
         // The check could not be made: nothing is counted either way.
         Err(e) => {
+            if let Some(attempt) = attempt {
+                attempt.abandon().await;
+            }
             tracing::error!(target: "auth_tower::tokens", error = %e, "the credential check failed");
             return Err(OAuthError::unavailable());
         }
