@@ -270,6 +270,73 @@ async fn a_forwarded_header_is_trusted_only_when_named() {
     assert_eq!(e.kind(), auth_core::ErrorKind::Config);
 }
 
+/// A request through the trusted proxy at 127.0.0.1 with `X-Forwarded-For: xff`.
+fn proxied(xff: Option<&[u8]>) -> Parts {
+    let mut parts = from("127.0.0.1");
+    if let Some(xff) = xff {
+        parts.headers.insert(
+            "x-forwarded-for",
+            http::HeaderValue::from_bytes(xff).unwrap(),
+        );
+    }
+    parts
+}
+
+#[tokio::test]
+async fn an_odd_forwarded_byte_neither_escapes_the_attackers_address_nor_locks_the_proxy() {
+    let clock = Arc::new(ManualClock::new());
+    let t = LoginThrottle::builder()
+        .with_store(Arc::new(MemoryThrottle::new().with_clock(clock.clone())))
+        .with_client_ip_header("x-forwarded-for")
+        .build()
+        .unwrap();
+    // The attacker prefixes a byte beyond ASCII; the proxy appends their real address.
+    for i in 0..20 {
+        let parts = proxied(Some(b"\xff, 203.0.113.66"));
+        let r = try_login(&t, &parts, &format!("user{i}"), "wrong").await;
+        assert_eq!(r, Ok(false), "try {i}");
+    }
+    // Those failures counted for the attacker's own address...
+    let r = try_login(&t, &proxied(Some(b"203.0.113.66")), "user99", "wrong").await;
+    assert!(r.is_err(), "the attacker's address is locked: {r:?}");
+    // ...not for the proxy's: a request the proxy sent without the header is not locked.
+    assert_eq!(
+        try_login(&t, &proxied(None), "bob", "right").await,
+        Ok(true)
+    );
+    assert_eq!(
+        try_login(&t, &proxied(Some(b"198.51.100.7")), "carol", "right").await,
+        Ok(true)
+    );
+}
+
+#[tokio::test]
+async fn requests_without_a_trusted_address_count_together_as_the_unknown_client() {
+    let clock = Arc::new(ManualClock::new());
+    let t = LoginThrottle::builder()
+        .with_store(Arc::new(MemoryThrottle::new().with_clock(clock.clone())))
+        .with_client_ip_header_hops("x-forwarded-for", 2)
+        .build()
+        .unwrap();
+    // Only one entry where two proxies should have appended: the CDN was skipped. Such
+    // requests share one address key, so spraying accounts that way is throttled too.
+    for i in 0..20 {
+        let r = try_login(
+            &t,
+            &proxied(Some(b"198.51.100.4")),
+            &format!("u{i}"),
+            "wrong",
+        )
+        .await;
+        assert_eq!(r, Ok(false), "try {i}");
+    }
+    assert!(try_login(&t, &proxied(None), "u99", "wrong").await.is_err());
+    // A request through both proxies is someone else.
+    let both = proxied(Some(b"6.6.6.6, 198.51.100.4, 192.0.2.10"));
+    assert_eq!(t.client_addr(&both), Some("198.51.100.4".parse().unwrap()));
+    assert_eq!(try_login(&t, &both, "bob", "right").await, Ok(true));
+}
+
 #[derive(Debug)]
 struct Down;
 

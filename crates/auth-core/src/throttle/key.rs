@@ -95,6 +95,19 @@ impl ThrottleKey {
         Self::digest(ThrottleKeyKind::Account, &[b"id\0", id.as_bytes()])
     }
 
+    /// The one key for every client whose address should have been known and was not (the
+    /// trusted proxy's header missing, or no address where it was read): they count
+    /// together, so such requests cannot escape the address limit, and they can lock only one
+    /// another, never a real client's address nor the proxy's.
+    ///
+    /// ```
+    /// use auth_core::throttle::ThrottleKey;
+    /// assert_ne!(ThrottleKey::unknown_address(), ThrottleKey::address([0, 0, 0, 0].into()));
+    /// ```
+    pub fn unknown_address() -> Self {
+        Self::digest(ThrottleKeyKind::Address, &[b"unknown\0"])
+    }
+
     /// The key counting failed logins from `address` (an IPv6 address's /64).
     pub fn address(address: IpAddr) -> Self {
         match address.to_canonical() {

@@ -55,7 +55,18 @@
 //! `into_make_service_with_connect_info::<SocketAddr>()`, or no address is known and only the
 //! account is counted. Behind a reverse proxy every connection comes from the proxy: name the
 //! header it sets with [`LoginThrottleBuilder::with_client_ip_header`] (no header is trusted by
-//! default, since any client can send one).
+//! default, since any client can send one), and the number of proxies that append to it with
+//! [`LoginThrottleBuilder::with_client_ip_header_hops`] (a CDN and a load balancer: 2). Only
+//! the entry used is read; a request whose entry is missing or unreadable is counted as the one
+//! unknown client, never as the proxy.
+//!
+//! # Which account key
+//! [`attempt`](LoginThrottle::attempt) counts the username as typed, folded
+//! ([`ThrottleKey::account`]: case, width and invisible characters do not make a new account).
+//! Where the application's lookup is more lenient still (accent-insensitive collations,
+//! e-mail canonicalisation, a username and an e-mail address for one account), resolve the
+//! user first and count its id: [`attempt_for`](LoginThrottle::attempt_for) with
+//! [`ThrottleKey::account_id`] (and [`ThrottleKey::account`] for a name that was not found).
 //!
 //! An attacker can hold a victim's account locked only while failing at it, for at most the
 //! cap after each failure; a refused attempt is not a failure, and when the lock ends the next
@@ -139,7 +150,7 @@ impl LoginThrottle {
     }
 
     /// The client address of a request, as this throttle reads it (the connection's, or the
-    /// trusted header's); `None` if it cannot be known.
+    /// trusted header's, and then only the header's); `None` if it cannot be known.
     pub fn client_addr(&self, parts: &Parts) -> Option<IpAddr> {
         self.inner.source.client_addr(parts)
     }
@@ -164,7 +175,39 @@ impl LoginThrottle {
     where
         F: Future<Output = Option<T>>,
     {
-        let attempt = self.begin(self.client_addr(parts), username).await?;
+        self.attempt_for(parts, ThrottleKey::account(username), check)
+            .await
+    }
+
+    /// [`attempt`](Self::attempt) for an account key of the application's choosing:
+    /// [`ThrottleKey::account_id`] once its lookup has resolved the user (where that lookup is
+    /// more lenient than the throttle's own folding of usernames, or several names reach one
+    /// account), [`ThrottleKey::account`] for a name it did not find.
+    ///
+    /// ```
+    /// use auth_tower::throttle::{LoginThrottle, ThrottleKey};
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// let throttle = LoginThrottle::new();
+    /// let (parts, ()) = http::Request::post("/login").body(()).unwrap().into_parts();
+    /// // The user database found account 42 for "Alice@Example.com".
+    /// let account = ThrottleKey::account_id("42");
+    /// let ok = throttle.attempt_for(&parts, account, async { None::<()> }).await;
+    /// assert_eq!(ok, Ok(None)); // a wrong password, counted for account 42
+    /// # });
+    /// ```
+    ///
+    /// # Errors
+    /// As for [`attempt`](Self::attempt).
+    pub async fn attempt_for<T, F>(
+        &self,
+        parts: &Parts,
+        account: ThrottleKey,
+        check: F,
+    ) -> Result<Option<T>, Rejection>
+    where
+        F: Future<Output = Option<T>>,
+    {
+        let attempt = self.begin_for(parts, account).await?;
         let outcome = check.await;
         if outcome.is_some() {
             attempt.succeeded().await;
@@ -202,6 +245,21 @@ impl LoginThrottle {
             ThrottleKey::account(username),
         )
         .await
+    }
+
+    /// The two-step form of [`attempt_for`](Self::attempt_for): the client is the request's
+    /// (as [`attempt`](Self::attempt) reads it: with a trusted header configured, a request
+    /// whose header gives no address counts as the one unknown client, never as the proxy).
+    ///
+    /// # Errors
+    /// As for [`attempt`](Self::attempt).
+    pub async fn begin_for(
+        &self,
+        parts: &Parts,
+        account: ThrottleKey,
+    ) -> Result<ThrottledAttempt, Rejection> {
+        self.begin_keys(self.inner.source.address_key(parts), account)
+            .await
     }
 
     /// Book the address first, then the account: a request refused for its address never
@@ -386,13 +444,35 @@ impl LoginThrottleBuilder {
     }
 
     /// Read the client address from the rightmost entry of header `name`, which a trusted
-    /// reverse proxy sets (e.g. `x-forwarded-for`, `x-real-ip`); without it, the
-    /// connection's address. Only for an app every request reaches through that proxy: any
-    /// client can send the header, and the proxy must append to (or overwrite) it.
-    pub fn with_client_ip_header(mut self, name: &str) -> Self {
+    /// reverse proxy sets (e.g. `x-forwarded-for`, `x-real-ip`), instead of the connection's
+    /// address. Only for an app every request reaches through that proxy: any client can
+    /// send the header, and the proxy must append to (or overwrite) it. Only that entry is
+    /// read (whatever the client put to its left changes nothing). A request whose entry is
+    /// missing or unreadable counts as the one unknown client
+    /// ([`ThrottleKey::unknown_address`]), never as the connection's address (the proxy's,
+    /// shared by everyone): it can neither escape the address limit nor lock the proxy.
+    pub fn with_client_ip_header(self, name: &str) -> Self {
+        self.with_client_ip_header_hops(name, 1)
+    }
+
+    /// As [`with_client_ip_header`](Self::with_client_ip_header), behind `hops` proxies that
+    /// each append the address they got the request from: the client's address is the
+    /// `hops`-th entry from the right (2 for a CDN in front of a load balancer: the load
+    /// balancer appends the CDN's address after the client's). Count only proxies the app
+    /// cannot be reached without: an attacker who can skip one chooses the entry read.
+    ///
+    /// ```
+    /// use auth_tower::throttle::LoginThrottle;
+    /// let throttle = LoginThrottle::builder()
+    ///     .with_client_ip_header_hops("x-forwarded-for", 2) // CDN, then load balancer
+    ///     .build()?;
+    /// # assert!(LoginThrottle::builder().with_client_ip_header_hops("x-forwarded-for", 0).build().is_err());
+    /// # Ok::<(), auth_tower::Error>(())
+    /// ```
+    pub fn with_client_ip_header_hops(mut self, name: &str, hops: usize) -> Self {
         match HeaderName::try_from(name) {
-            Ok(name) => self.source = ClientSource::Header(name),
-            Err(_) => self.bad_header = true,
+            Ok(name) if hops > 0 => self.source = ClientSource::Header { name, hops },
+            _ => self.bad_header = true,
         }
         self
     }
@@ -400,11 +480,13 @@ impl LoginThrottleBuilder {
     /// Check the policy and header name and build the throttle.
     ///
     /// # Errors
-    /// [`ErrorKind::Config`](auth_core::ErrorKind::Config) for an unworkable policy or an
-    /// invalid header name.
+    /// [`ErrorKind::Config`](auth_core::ErrorKind::Config) for an unworkable policy, an
+    /// invalid header name or a zero hop count.
     pub fn build(self) -> Result<LoginThrottle, Error> {
         if self.bad_header {
-            return Err(Error::config("the client address header name is invalid"));
+            return Err(Error::config(
+                "the client address header name is invalid (or its hop count is zero)",
+            ));
         }
         self.account.validate()?;
         self.address.validate()?;
