@@ -50,7 +50,11 @@ impl ThrottleKeyKind {
 ///
 /// # Addresses
 /// An IPv6 address counts as its /64 (one subscriber usually holds a whole /64); an
-/// IPv4-mapped IPv6 address counts as the IPv4 address.
+/// IPv4-mapped IPv6 address counts as the IPv4 address. A subscriber given a /56 or a /48
+/// holds 256 or 65,536 such keys, each with its own free attempts: counting the /56 and /48
+/// as well was considered and left out for now (it would book three address keys per login,
+/// and each account stays limited by its own key whatever the address); an application that
+/// expects that attack can key addresses more coarsely itself before calling the throttle.
 ///
 /// ```
 /// use auth_core::throttle::{ThrottleKey, ThrottleKeyKind};

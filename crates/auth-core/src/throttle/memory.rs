@@ -15,6 +15,11 @@ struct Table {
     /// (expires_at, key) for every key: expiry pops from the front, so the work is
     /// proportional to what expires.
     expiry: BTreeSet<(Timestamp, ThrottleKey)>,
+    /// (locked_until, failures, key) for every key: the first is the one to evict when full.
+    /// Every key not locked now sorts before every locked one (its lock ended before now, or
+    /// it never had one); among keys never locked, the fewest failures come first; among
+    /// locked ones, the lock that ends first.
+    worth: BTreeSet<(Timestamp, u32, ThrottleKey)>,
 }
 
 impl Table {
@@ -23,8 +28,7 @@ impl Table {
             if at > now {
                 break;
             }
-            self.expiry.pop_first();
-            self.keys.remove(&key);
+            self.remove(&key);
         }
     }
 
@@ -33,23 +37,25 @@ impl Table {
     }
 
     fn remove(&mut self, key: &ThrottleKey) {
-        if let Some((_, at)) = self.keys.remove(key) {
+        if let Some((state, at)) = self.keys.remove(key) {
             self.expiry.remove(&(at, *key));
+            self.worth
+                .remove(&(state.locked_until, state.failures, *key));
         }
     }
 
+    /// Store `key` (expired keys are pruned before). Full: evict the least locked key held
+    /// (never the one being stored: every attempt is counted).
     fn put(&mut self, key: ThrottleKey, state: ThrottleState, expires_at: Timestamp, cap: usize) {
         self.remove(&key);
-        // Full: drop the key that would expire first (the least locked one).
         while self.keys.len() >= cap {
-            match self.expiry.pop_first() {
-                Some((_, victim)) => {
-                    self.keys.remove(&victim);
-                }
+            match self.worth.first() {
+                Some(&(_, _, victim)) => self.remove(&victim),
                 None => break,
             }
         }
         self.expiry.insert((expires_at, key));
+        self.worth.insert((state.locked_until, state.failures, key));
         self.keys.insert(key, (state, expires_at));
     }
 }
@@ -57,9 +63,12 @@ impl Table {
 /// A [`ThrottleStore`] in memory: for one instance (several instances each count on their
 /// own; share a Redis store across instances). Cheap to clone (clones share the counts).
 ///
-/// At most `capacity` keys are held (default 100,000, about 100 bytes each).
-/// When full, the key that would expire first is dropped: a flood of random usernames cannot
-/// grow memory, at the price of forgetting the least-locked keys first.
+/// At most `capacity` keys are held (default 100,000, about 250 bytes each). When full,
+/// expired keys go first, then the least locked: every key not locked now before any locked
+/// one, fewer failures before more, an earlier lock end before a later one. So a flood of
+/// fresh usernames or addresses cannot grow memory, and what it pushes out are other
+/// one-failure keys, not a victim's account that is close to its lock, nor the flooding
+/// address's own count.
 ///
 /// ```
 /// use auth_core::throttle::{MemoryThrottle, ThrottleKey, ThrottlePolicy, ThrottleStore};
@@ -239,6 +248,63 @@ mod tests {
                 .unwrap()
                 .retry_after()
                 .is_some()
+        );
+    }
+
+    #[tokio::test]
+    async fn a_flood_of_new_keys_evicts_the_least_locked_not_the_oldest() {
+        let clock = Arc::new(ManualClock::new());
+        let store = MemoryThrottle::new()
+            .with_clock(clock.clone())
+            .with_capacity(100);
+        let account = ThrottlePolicy::per_account().with_free_failures(5);
+        let address = ThrottlePolicy::per_address();
+        // A victim's account 2 failures short of its lock, and the flooding address 1 short
+        // of its own: the oldest keys in the store, not locked.
+        let victim = ThrottleKey::account("victim");
+        let flooder = ThrottleKey::address("203.0.113.66".parse().unwrap());
+        for _ in 0..3 {
+            assert!(store.check(&victim, &account).await.unwrap().is_allowed());
+            store.record_failure(&victim, &account).await.unwrap();
+        }
+        for _ in 0..19 {
+            assert!(store.check(&flooder, &address).await.unwrap().is_allowed());
+        }
+        clock.advance(Duration::from_secs(1));
+        // 1,000 fresh usernames, one failure each.
+        for i in 0..1000 {
+            let key = ThrottleKey::account(&format!("spray-{i}"));
+            store.check(&key, &account).await.unwrap();
+            store.record_failure(&key, &account).await.unwrap();
+        }
+        assert_eq!(store.len(), 100);
+        // Both counts survived: 2 more attempts lock the victim, 1 more the address.
+        for _ in 0..2 {
+            assert!(store.check(&victim, &account).await.unwrap().is_allowed());
+        }
+        assert!(!store.check(&victim, &account).await.unwrap().is_allowed());
+        assert!(store.check(&flooder, &address).await.unwrap().is_allowed());
+        assert!(!store.check(&flooder, &address).await.unwrap().is_allowed());
+    }
+
+    #[tokio::test]
+    async fn expired_keys_go_before_any_live_one() {
+        let clock = Arc::new(ManualClock::new());
+        let store = MemoryThrottle::new()
+            .with_clock(clock.clone())
+            .with_capacity(2);
+        let old = ThrottleKey::account("old");
+        for _ in 0..2 {
+            fails(&store, &old).await; // locked for 1 s, forgotten 60 s later
+        }
+        clock.advance(Duration::from_secs(62));
+        let live = ThrottleKey::account("live");
+        fails(&store, &live).await;
+        fails(&store, &ThrottleKey::account("new")).await;
+        assert_eq!(store.len(), 2);
+        assert!(
+            fails(&store, &live).await.retry_after().is_some(),
+            "the live key kept its count"
         );
     }
 
