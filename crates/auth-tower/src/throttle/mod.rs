@@ -295,10 +295,10 @@ impl LoginThrottle {
             },
             Err(e) => unavailable(&e),
         };
-        if let Some(key) = &address {
-            if let Err(e) = inner.store.release(key, &inner.address).await {
-                tracing::warn!(target: TARGET, error = %e, "could not release a refused login's address booking");
-            }
+        if let Some(key) = &address
+            && let Err(e) = inner.store.release(key, &inner.address).await
+        {
+            tracing::warn!(target: TARGET, error = %e, "could not release a refused login's address booking");
         }
         Err(refusal)
     }
@@ -394,10 +394,10 @@ impl ThrottledAttempt {
 
     async fn release_address(&self) {
         let inner = &self.throttle.inner;
-        if let Some(key) = &self.address {
-            if let Err(e) = inner.store.release(key, &inner.address).await {
-                tracing::warn!(target: TARGET, error = %e, "could not release a login's address booking");
-            }
+        if let Some(key) = &self.address
+            && let Err(e) = inner.store.release(key, &inner.address).await
+        {
+            tracing::warn!(target: TARGET, error = %e, "could not release a login's address booking");
         }
     }
 }
