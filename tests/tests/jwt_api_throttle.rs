@@ -12,17 +12,18 @@ use e2e::tokens::{Answer, login_from};
 use examples::jwt_api_app::{self, Keys, Options, Stores};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-/// Short locks, so the test waits about a second; otherwise the example's defaults (5 free
-/// failures per account, 20 per address).
+/// Short locks, so the test waits about a second (long enough that a slow machine cannot let
+/// one pass in the middle of a sequence); otherwise the example's defaults (5 attempts per
+/// account, 20 per address).
 fn options() -> Options {
     Options {
         account_throttle: ThrottlePolicy::per_account()
-            .with_base_delay(Duration::from_millis(300))
-            .with_max_delay(Duration::from_secs(1))
+            .with_base_delay(Duration::from_secs(1))
+            .with_max_delay(Duration::from_secs(2))
             .with_forget_after(Duration::from_secs(30)),
         address_throttle: ThrottlePolicy::per_address()
-            .with_base_delay(Duration::from_millis(300))
-            .with_max_delay(Duration::from_secs(1))
+            .with_base_delay(Duration::from_secs(1))
+            .with_max_delay(Duration::from_secs(2))
             .with_forget_after(Duration::from_secs(30)),
         // What the test leaves in Redis expires within minutes.
         access_ttl: Duration::from_secs(60),

@@ -10,6 +10,7 @@ use auth_core::throttle::{ThrottleKey, ThrottlePolicy, ThrottleState, ThrottleSt
 use auth_core::{Error, Timestamp};
 use std::fmt;
 use std::sync::Arc;
+use std::time::Duration;
 
 /// A [`ThrottleStore`] on PostgreSQL: instances on one database (same schema) count failed
 /// logins together, so an attacker gains nothing by spreading guesses over them.
@@ -44,6 +45,10 @@ struct Inner {
 struct Statements {
     /// Make sure the row exists, so that it can be locked (concurrent first failures queue).
     ensure: String,
+    /// The lock's end, read without locking the row: a check on a locked key is refused
+    /// from it (a refusal writes nothing), so a burst queues on the row lock only until the
+    /// key locks.
+    peek: String,
     lock: String,
     store: String,
     forget: String,
@@ -55,6 +60,10 @@ impl Statements {
             ensure: format!(
                 "INSERT INTO {table} (key, failures, locked_until, expires_at) \
                  VALUES ($1, 0, 0, 0) ON CONFLICT (key) DO NOTHING"
+            ),
+            peek: format!(
+                "SELECT locked_until - {DB_NOW_MS} FROM {table} \
+                 WHERE key = $1 AND expires_at > {DB_NOW_MS}"
             ),
             lock: format!(
                 "SELECT failures, locked_until, expires_at, {DB_NOW_MS} \
@@ -130,6 +139,17 @@ impl PostgresThrottle {
         let s = &self.inner;
         let key = format!("{}:{}", key.kind().as_str(), key.to_hex());
         s.db.run(what, async {
+            if let Step::Check = step {
+                let wait: Option<(i64,)> = sqlx::query_as(&s.sql.peek)
+                    .bind(&key)
+                    .fetch_optional(s.db.pool())
+                    .await?;
+                if let Some(wait) = wait.and_then(|(ms,)| u64::try_from(ms).ok())
+                    && wait > 0
+                {
+                    return Ok(Verdict::RetryAfter(Duration::from_millis(wait)));
+                }
+            }
             let mut tx = s.db.pool().begin().await?;
             let mut row = None;
             for _ in 0..ROW_TRIES {
