@@ -18,6 +18,7 @@
 //! ([`crate::support::serve`] does).
 
 use crate::backend::Backends;
+use crate::password_check::PasswordCheck;
 use auth_tower::auth_jwt::{
     Algorithm, Issuer, Key, RefreshStore, RefreshTokens, SharedKeySet, Verifier,
 };
@@ -144,6 +145,9 @@ pub struct Options {
     pub account_throttle: ThrottlePolicy,
     /// Failed logins per client address (default [`ThrottlePolicy::per_address`]: 20 free).
     pub address_throttle: ThrottlePolicy,
+    /// Runs the password checks (default: no delay); a test gives it the delay of a real
+    /// password hash and reads how many checks ran.
+    pub password_check: PasswordCheck,
 }
 
 impl Default for Options {
@@ -155,6 +159,7 @@ impl Default for Options {
             family_lifetime: Duration::from_secs(30 * 24 * 3600),
             account_throttle: ThrottlePolicy::per_account(),
             address_throttle: ThrottlePolicy::per_address(),
+            password_check: PasswordCheck::new(),
         }
     }
 }
@@ -194,7 +199,12 @@ pub fn router(
         .with_account_policy(options.account_throttle)
         .with_address_policy(options.address_throttle)
         .build()?;
-    let endpoints = TokenEndpoints::builder(tokens, verifier.clone(), check_credentials)
+    let password_check = options.password_check.clone();
+    let check = move |login: LoginAttempt| {
+        let password_check = password_check.clone();
+        async move { password_check.run(|| check_credentials(&login)).await }
+    };
+    let endpoints = TokenEndpoints::builder(tokens, verifier.clone(), check)
         .with_realm(REALM)
         .with_throttle(throttle)
         .build()?;
@@ -224,7 +234,7 @@ pub fn router(
         ))
 }
 
-async fn check_credentials(login: LoginAttempt) -> Result<Option<Identity>, Infallible> {
+fn check_credentials(login: &LoginAttempt) -> Result<Option<Identity>, Infallible> {
     Ok(USERS
         .iter()
         .find(|(u, p, _)| *u == login.username() && *p == login.password())

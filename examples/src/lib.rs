@@ -14,6 +14,8 @@
 //!   example serves it).
 //! - [`backend`]: where every example keeps its state (PostgreSQL with `DATABASE_URL`, Redis
 //!   with `REDIS_URL`, else memory), chosen in one place.
+//! - [`password_check`]: the examples' password check, counted, with an optional delay
+//!   standing in for a password hash.
 //! - [`lifetimes`]: session, token and login-throttle lifetimes of the `session` and `jwt-api`
 //!   examples, from the environment (short ones for the soak run).
 
@@ -23,6 +25,7 @@ pub mod hybrid_app;
 pub mod jwt_api_app;
 pub mod lifetimes;
 pub mod metrics;
+pub mod password_check;
 pub mod resource_server_app;
 pub mod session_app;
 pub mod support;

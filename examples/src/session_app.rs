@@ -8,13 +8,14 @@
 //! [`router_with_throttle`] and a `RedisThrottle`.
 
 use crate::lifetimes::Lifetimes;
+use crate::password_check::PasswordCheck;
 use crate::support::{LOGIN_FORM, escape, page, sign_in_failed};
 use auth_tower::throttle::LoginThrottle;
 use auth_tower::{
     Clock, Identity, Session, SessionEntry, SessionError, SessionKey, SessionLayer, SessionStore,
     SystemClock, Timestamp,
 };
-use axum::extract::{Form, Path, State};
+use axum::extract::{Extension, Form, Path, State};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
 use axum::response::{Html, IntoResponse, Redirect, Response};
@@ -34,6 +35,16 @@ pub fn router(sessions: SessionLayer) -> Router {
 /// The app's routes behind a session layer built from `sessions`, logins throttled by
 /// `throttle` (give every instance the same shared store).
 pub fn router_with_throttle(sessions: SessionLayer, throttle: LoginThrottle) -> Router {
+    router_with(sessions, throttle, PasswordCheck::new())
+}
+
+/// [`router_with_throttle`], with passwords checked by `password_check` (a test gives it a
+/// delay, as a real password hash has, and reads how many checks ran).
+pub fn router_with(
+    sessions: SessionLayer,
+    throttle: LoginThrottle,
+    password_check: PasswordCheck,
+) -> Router {
     Router::new()
         .route("/", get(home))
         .route("/login", post(login))
@@ -45,6 +56,7 @@ pub fn router_with_throttle(sessions: SessionLayer, throttle: LoginThrottle) -> 
         .route("/api/me", get(me))
         .route("/api/counter", post(counter))
         .layer(sessions)
+        .layer(Extension(password_check))
         .with_state(throttle)
 }
 
@@ -138,14 +150,17 @@ fn check_credentials(c: &Credentials) -> Option<Identity> {
 /// resets the account and logs in, recording the browser and address for the sessions page.
 async fn login(
     State(throttle): State<LoginThrottle>,
+    Extension(password_check): Extension<PasswordCheck>,
     session: Session,
     parts: Parts,
     Form(credentials): Form<Credentials>,
 ) -> Result<Response, SessionError> {
     let checked = throttle
-        .attempt(&parts, &credentials.username, async {
-            check_credentials(&credentials)
-        })
+        .attempt(
+            &parts,
+            &credentials.username,
+            password_check.run(|| check_credentials(&credentials)),
+        )
         .await;
     match checked {
         Ok(Some(identity)) => {

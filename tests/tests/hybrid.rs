@@ -337,8 +337,8 @@ async fn the_form_login_and_the_api_login_share_one_throttle() {
     let first = statuses.iter().position(|&s| s == 429);
     assert_eq!(
         first,
-        Some(6),
-        "5 free failures across both logins, then 429: {statuses:?}"
+        Some(5),
+        "5 attempts in a row across both logins, then 429: {statuses:?}"
     );
     let res = server
         .form("/login", "username=alice&password=wonderland")

@@ -12,17 +12,18 @@ use e2e::tokens::{Answer, login_from};
 use examples::jwt_api_app::{self, Keys, Options, Stores};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-/// Short locks, so the test waits about a second; otherwise the example's defaults (5 free
-/// failures per account, 20 per address).
+/// Short locks, so the test waits about a second (long enough that a slow machine cannot let
+/// one pass in the middle of a sequence); otherwise the example's defaults (5 attempts per
+/// account, 20 per address).
 fn options() -> Options {
     Options {
         account_throttle: ThrottlePolicy::per_account()
-            .with_base_delay(Duration::from_millis(300))
-            .with_max_delay(Duration::from_secs(1))
+            .with_base_delay(Duration::from_secs(1))
+            .with_max_delay(Duration::from_secs(2))
             .with_forget_after(Duration::from_secs(30)),
         address_throttle: ThrottlePolicy::per_address()
-            .with_base_delay(Duration::from_millis(300))
-            .with_max_delay(Duration::from_secs(1))
+            .with_base_delay(Duration::from_secs(1))
+            .with_max_delay(Duration::from_secs(2))
             .with_forget_after(Duration::from_secs(30)),
         // What the test leaves in Redis expires within minutes.
         access_ttl: Duration::from_secs(60),
@@ -67,7 +68,10 @@ async fn twenty_wrong_passwords(bases: &[String], user: &str) -> Duration {
     }
     let first = first_429.expect("throttled");
     assert!(first < 20, "429 before the 20th, got it at {first}");
-    assert_eq!(first, 7, "5 free failures, the 6th locks, the 7th waits");
+    assert_eq!(
+        first, 6,
+        "5 attempts in a row, the 5th failure locks, the 6th waits"
+    );
     wait
 }
 
@@ -92,7 +96,7 @@ async fn an_address_trying_many_accounts_is_throttled_and_others_are_not() {
         jwt_api_app::router(&Keys::generate().unwrap(), &Stores::memory(), &options()).unwrap();
     let server = TestServer::start(app).await;
     let base = server.url("");
-    for i in 0..21 {
+    for i in 0..20 {
         let a = login_from(&base, "127.0.0.4", &format!("user{i}"), "guess").await;
         assert_eq!(a.status, 400, "try {i}: {}", a.body);
     }
@@ -119,7 +123,7 @@ async fn failures_on_one_instance_count_on_the_other_with_redis() {
         servers.push(TestServer::start(app).await);
     }
     let bases: Vec<String> = servers.iter().map(|s| s.url("")).collect();
-    // Alternating A, B, A...: the 7th attempt overall is refused, so the counts are shared.
+    // Alternating A, B, A...: the 6th attempt overall is refused, so the counts are shared.
     let wait = twenty_wrong_passwords(&bases, "alice").await;
     assert_throttled(&login_from(&bases[1], "127.0.0.3", "alice", "wonderland").await);
     tokio::time::sleep(wait).await;

@@ -10,6 +10,7 @@ use auth_core::throttle::{ThrottleKey, ThrottlePolicy, ThrottleState, ThrottleSt
 use auth_core::{Error, Timestamp};
 use std::fmt;
 use std::sync::Arc;
+use std::time::Duration;
 
 /// A [`ThrottleStore`] on PostgreSQL: instances on one database (same schema) count failed
 /// logins together, so an attacker gains nothing by spreading guesses over them.
@@ -17,9 +18,10 @@ use std::sync::Arc;
 /// `{schema}.login_throttle` holds one row per key (`account:<digest>` or `address:<digest>`:
 /// a SHA-256 digest, never a username or an address in clear) with the failure count, the
 /// lock's end and when the row may be forgotten. Every step locks the key's row and applies
-/// [`ThrottlePolicy::check`] or [`ThrottlePolicy::fail`] (the one algorithm, in Rust) with the
-/// database's clock, so concurrent failures are all counted and instances with skewed clocks
-/// agree. Forgotten rows are deleted in the background
+/// [`ThrottlePolicy::check`], [`ThrottlePolicy::fail`] or [`ThrottlePolicy::release`] (the one
+/// algorithm, in Rust) with the database's clock, in one transaction: a check books its
+/// attempt before the row is unlocked, so a burst spread over instances gets the free
+/// attempts and no more, and instances with skewed clocks agree. Forgotten rows are deleted in the background
 /// ([`PostgresConfig::with_cleanup_interval`]).
 ///
 /// ```no_run
@@ -43,6 +45,10 @@ struct Inner {
 struct Statements {
     /// Make sure the row exists, so that it can be locked (concurrent first failures queue).
     ensure: String,
+    /// The lock's end, read without locking the row: a check on a locked key is refused
+    /// from it (a refusal writes nothing), so a burst queues on the row lock only until the
+    /// key locks.
+    peek: String,
     lock: String,
     store: String,
     forget: String,
@@ -54,6 +60,10 @@ impl Statements {
             ensure: format!(
                 "INSERT INTO {table} (key, failures, locked_until, expires_at) \
                  VALUES ($1, 0, 0, 0) ON CONFLICT (key) DO NOTHING"
+            ),
+            peek: format!(
+                "SELECT locked_until - {DB_NOW_MS} FROM {table} \
+                 WHERE key = $1 AND expires_at > {DB_NOW_MS}"
             ),
             lock: format!(
                 "SELECT failures, locked_until, expires_at, {DB_NOW_MS} \
@@ -83,7 +93,12 @@ impl Statements {
 enum Step {
     Check,
     Fail,
+    Release,
 }
+
+/// How many times a step looks for its row again when a concurrent step deleted it between
+/// the insert and the lock (a reset, or a release of the last booking).
+const ROW_TRIES: usize = 5;
 
 impl PostgresThrottle {
     /// Connect as `config` says (its clock is not used: the database's clock judges locks)
@@ -124,16 +139,36 @@ impl PostgresThrottle {
         let s = &self.inner;
         let key = format!("{}:{}", key.kind().as_str(), key.to_hex());
         s.db.run(what, async {
-            let mut tx = s.db.pool().begin().await?;
-            sqlx::query(&s.sql.ensure)
-                .bind(&key)
-                .execute(&mut *tx)
-                .await?;
-            let (failures, locked_until, expires_at, now): (i64, i64, i64, i64) =
-                sqlx::query_as(&s.sql.lock)
+            if let Step::Check = step {
+                let wait: Option<(i64,)> = sqlx::query_as(&s.sql.peek)
                     .bind(&key)
-                    .fetch_one(&mut *tx)
+                    .fetch_optional(s.db.pool())
                     .await?;
+                if let Some(wait) = wait.and_then(|(ms,)| u64::try_from(ms).ok())
+                    && wait > 0
+                {
+                    return Ok(Verdict::RetryAfter(Duration::from_millis(wait)));
+                }
+            }
+            let mut tx = s.db.pool().begin().await?;
+            let mut row = None;
+            for _ in 0..ROW_TRIES {
+                sqlx::query(&s.sql.ensure)
+                    .bind(&key)
+                    .execute(&mut *tx)
+                    .await?;
+                // `None`: deleted by a concurrent step after our insert (each statement sees
+                // the latest commit), so insert it again.
+                row = sqlx::query_as(&s.sql.lock)
+                    .bind(&key)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                if row.is_some() {
+                    break;
+                }
+            }
+            let (failures, locked_until, expires_at, now): (i64, i64, i64, i64) =
+                row.ok_or(sqlx::Error::RowNotFound)?;
             // A row past its expiry is forgotten: the count starts again from zero.
             let forgotten = expires_at <= now;
             let stored = if forgotten {
@@ -149,9 +184,14 @@ impl PostgresThrottle {
             let verdict = match step {
                 Step::Check => policy.check(&mut state, now),
                 Step::Fail => policy.fail(&mut state, now),
+                Step::Release => {
+                    policy.release(&mut state);
+                    Verdict::Allowed
+                }
             };
             if state == ThrottleState::default() {
-                // Nothing to remember (a check on a quiet key): leave no row behind.
+                // Nothing to remember (everything released, or a failure on a reset key):
+                // leave no row behind.
                 sqlx::query(&s.sql.forget)
                     .bind(&key)
                     .execute(&mut *tx)
@@ -192,6 +232,12 @@ impl ThrottleStore for PostgresThrottle {
         policy: &ThrottlePolicy,
     ) -> Result<Verdict, Error> {
         self.step("throttle failure", Step::Fail, key, policy).await
+    }
+
+    async fn release(&self, key: &ThrottleKey, policy: &ThrottlePolicy) -> Result<(), Error> {
+        self.step("throttle release", Step::Release, key, policy)
+            .await?;
+        Ok(())
     }
 
     async fn reset(&self, key: &ThrottleKey) -> Result<(), Error> {

@@ -20,8 +20,9 @@ const LONGEST_MS: i64 = 100 * 365 * 24 * 3600 * 1000;
 ///
 /// `{prefix}th:account:{<digest>}` / `{prefix}th:address:{<digest>}` is a HASH (`f` failures,
 /// `u` locked until); the key name holds a SHA-256 digest of the username or address, never
-/// the value in clear. Every step is one script ([`ThrottlePolicy::check`] or
-/// [`ThrottlePolicy::fail`], atomic: concurrent failures are all counted) that reads the time
+/// the value in clear. Every step is one script ([`ThrottlePolicy::check`],
+/// [`ThrottlePolicy::fail`] or [`ThrottlePolicy::release`], atomic: a check books its attempt
+/// in the same step, so a burst on many instances gets the free attempts, no more) that reads the time
 /// with Redis `TIME`, so instances with skewed clocks agree, and sets the key to expire when
 /// the policy forgets it: nothing is left behind.
 ///
@@ -113,6 +114,12 @@ impl ThrottleStore for RedisThrottle {
         policy: &ThrottlePolicy,
     ) -> Result<Verdict, Error> {
         self.step("throttle failure", "fail", key, policy).await
+    }
+
+    async fn release(&self, key: &ThrottleKey, policy: &ThrottlePolicy) -> Result<(), Error> {
+        self.step("throttle release", "release", key, policy)
+            .await?;
+        Ok(())
     }
 
     async fn reset(&self, key: &ThrottleKey) -> Result<(), Error> {

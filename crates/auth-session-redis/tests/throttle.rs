@@ -37,11 +37,11 @@ async fn keys_live_under_the_prefix_hold_no_username_and_expire() {
     let store = throttle(&prefix).await;
     let policy = ThrottlePolicy::per_account().with_forget_after(Duration::from_secs(60));
     store
-        .record_failure(&ThrottleKey::account("alice@example.com"), &policy)
+        .check(&ThrottleKey::account("alice@example.com"), &policy)
         .await
         .unwrap();
     store
-        .record_failure(&ThrottleKey::address("10.1.2.3".parse().unwrap()), &policy)
+        .check(&ThrottleKey::address("10.1.2.3".parse().unwrap()), &policy)
         .await
         .unwrap();
     let mut conn = raw(&redis_url()).await;
@@ -100,7 +100,8 @@ async fn failures_on_one_instance_lock_the_key_on_another() {
         .with_free_failures(3)
         .with_base_delay(Duration::from_secs(5));
     let key = ThrottleKey::account("bob");
-    for _ in 0..4 {
+    for _ in 0..3 {
+        assert!(a.check(&key, &policy).await.unwrap().is_allowed());
         a.record_failure(&key, &policy).await.unwrap();
     }
     let v = b.check(&key, &policy).await.unwrap();
@@ -111,4 +112,28 @@ async fn failures_on_one_instance_lock_the_key_on_another() {
     // Another prefix is another service.
     let other = throttle(&unique_prefix()).await;
     assert!(other.check(&key, &policy).await.unwrap().is_allowed());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs Redis at REDIS_URL (default 127.0.0.1:6379)"]
+async fn a_burst_spread_over_two_instances_gets_the_free_attempts_and_no_more() {
+    let prefix = unique_prefix();
+    let _cleanup = Cleanup::new(&redis_url(), &prefix);
+    let instances = [
+        Arc::new(throttle(&prefix).await),
+        Arc::new(throttle(&prefix).await),
+    ];
+    let policy = ThrottlePolicy::per_account().with_base_delay(Duration::from_secs(10));
+    let key = ThrottleKey::account("carol");
+    let tasks: Vec<_> = (0..200)
+        .map(|i| {
+            let store = instances[i % 2].clone();
+            tokio::spawn(async move { store.check(&key, &policy).await.unwrap() })
+        })
+        .collect();
+    let mut allowed = 0;
+    for t in tasks {
+        allowed += usize::from(t.await.unwrap().is_allowed());
+    }
+    assert_eq!(allowed, 5, "5 free attempts per account, across instances");
 }

@@ -17,16 +17,29 @@ pub(crate) fn from_connection(extensions: &Extensions) -> Option<IpAddr> {
     extensions.get::<SocketAddr>().map(SocketAddr::ip)
 }
 
-/// The rightmost address in the last `name` header: the one the nearest proxy appended (what
-/// the client put to its left is the client's to choose, so never trusted). Takes a plain
-/// address (`203.0.113.7`, `2001:db8::1`), one with a port (`203.0.113.7:443`,
-/// `[2001:db8::1]:443`), or an RFC 7239 `Forwarded` element (`for="[2001:db8::1]:443";proto=https`).
-/// `None` for anything else (an obfuscated or `unknown` node, garbage, bytes that are not
-/// text): never an error, never a guess.
-pub(crate) fn from_header(headers: &HeaderMap, name: &HeaderName) -> Option<IpAddr> {
-    let value = headers.get_all(name).iter().next_back()?.to_str().ok()?;
-    let last = value.rsplit(',').next()?.trim();
-    let node = forwarded_for(last).unwrap_or(last);
+/// The address a trusted proxy put in header `name`: the `hops`-th entry from the right (1:
+/// the rightmost, which the nearest proxy appended; 2 behind a CDN whose address the nearest
+/// proxy appended after the client's), reading all `name` lines as one list (RFC 9110 §5.3).
+/// What the client put to the left of that entry is the client's to choose, so it is never
+/// read: only the bytes of the one entry used are parsed, and an odd byte elsewhere changes
+/// nothing. Takes a plain address (`203.0.113.7`, `2001:db8::1`), one with a port
+/// (`203.0.113.7:443`, `[2001:db8::1]:443`), or an RFC 7239 `Forwarded` element
+/// (`for="[2001:db8::1]:443";proto=https`). `None` for anything else (fewer entries than
+/// `hops`, an obfuscated or `unknown` node, garbage, bytes that are not ASCII): never an error,
+/// never a guess.
+pub(crate) fn from_header(headers: &HeaderMap, name: &HeaderName, hops: usize) -> Option<IpAddr> {
+    let entry = headers
+        .get_all(name)
+        .iter()
+        .rev()
+        .flat_map(|line| line.as_bytes().rsplit(|b| *b == b','))
+        .nth(hops.max(1) - 1)?;
+    let entry = entry.trim_ascii();
+    if !entry.is_ascii() {
+        return None;
+    }
+    let entry = std::str::from_utf8(entry).ok()?;
+    let node = forwarded_for(entry).unwrap_or(entry);
     let node = node.trim_matches('"');
     node.parse::<IpAddr>()
         .ok()
@@ -74,7 +87,7 @@ mod tests {
             ("x-forwarded-for", b"6.6.6.6, 10.0.0.1"),
             ("x-forwarded-for", b"6.6.6.6,203.0.113.7"),
         ]);
-        assert_eq!(from_header(&h, &xff), ip("203.0.113.7"));
+        assert_eq!(from_header(&h, &xff, 1), ip("203.0.113.7"));
         for (value, expected) in [
             (&b"2001:db8::1"[..], ip("2001:db8::1")),
             (b"[2001:db8::1]:443", ip("2001:db8::1")),
@@ -89,9 +102,45 @@ mod tests {
             (b"\xff\xfe", None),
         ] {
             let h = headers(&[("x-forwarded-for", value)]);
-            assert_eq!(from_header(&h, &xff), expected, "{value:?}");
+            assert_eq!(from_header(&h, &xff, 1), expected, "{value:?}");
         }
-        assert_eq!(from_header(&HeaderMap::new(), &xff), None);
+        assert_eq!(from_header(&HeaderMap::new(), &xff, 1), None);
+    }
+
+    #[test]
+    fn an_odd_byte_left_of_the_entry_used_changes_nothing() {
+        let xff = HeaderName::from_static("x-forwarded-for");
+        for value in [
+            &b"caf\xc3\xa9, 203.0.113.7"[..],
+            b"\xff\xfe\x80, 203.0.113.7",
+            b"1.1.1.1, \xe9t\xe9,203.0.113.7",
+        ] {
+            let h = headers(&[("x-forwarded-for", value)]);
+            assert_eq!(from_header(&h, &xff, 1), ip("203.0.113.7"), "{value:?}");
+        }
+        let h = headers(&[("x-forwarded-for", b"203.0.113.7\xff")]);
+        assert_eq!(
+            from_header(&h, &xff, 1),
+            None,
+            "the entry used must be clean"
+        );
+    }
+
+    #[test]
+    fn a_hop_count_takes_the_entry_that_many_from_the_right_across_lines() {
+        let xff = HeaderName::from_static("x-forwarded-for");
+        // The client forged two entries; the CDN appended the client's address, the load
+        // balancer the CDN's.
+        let h = headers(&[
+            ("x-forwarded-for", b"6.6.6.6, \xff"),
+            ("x-forwarded-for", b"198.51.100.4, 192.0.2.10"),
+        ]);
+        assert_eq!(from_header(&h, &xff, 1), ip("192.0.2.10"));
+        assert_eq!(from_header(&h, &xff, 2), ip("198.51.100.4"));
+        assert_eq!(from_header(&h, &xff, 3), None, "the forged byte");
+        assert_eq!(from_header(&h, &xff, 4), ip("6.6.6.6"));
+        assert_eq!(from_header(&h, &xff, 5), None, "fewer entries than hops");
+        assert_eq!(from_header(&h, &xff, 0), ip("192.0.2.10"), "0 reads as 1");
     }
 
     #[test]
@@ -111,7 +160,7 @@ mod tests {
             (b"proto=https", None),
         ] {
             let h = headers(&[("forwarded", value)]);
-            assert_eq!(from_header(&h, &fwd), expected, "{value:?}");
+            assert_eq!(from_header(&h, &fwd, 1), expected, "{value:?}");
         }
     }
 

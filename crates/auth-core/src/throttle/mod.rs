@@ -1,13 +1,15 @@
 //! Login throttling: how many failed logins an account or a client address may make before it
 //! has to wait, and where those counts live.
 //!
-//! - [`ThrottlePolicy`]: a few free failures, then exponential backoff with a cap, forgotten
-//!   after a quiet period; its [`check`](ThrottlePolicy::check) and
-//!   [`fail`](ThrottlePolicy::fail) steps over a [`ThrottleState`] are the whole algorithm,
-//!   which every store applies atomically.
+//! - [`ThrottlePolicy`]: a few attempts in a row, then exponential backoff with a cap,
+//!   forgotten after a quiet period; its [`check`](ThrottlePolicy::check) (which books the
+//!   attempt as a failure at once, so it holds its slot until its verdict),
+//!   [`fail`](ThrottlePolicy::fail) and [`release`](ThrottlePolicy::release) steps over a
+//!   [`ThrottleState`] are the whole algorithm, which every store applies atomically.
 //! - [`ThrottleKey`]: what is counted (an account or a client address), as a digest: no store
 //!   ever holds a username or an address in clear.
-//! - [`ThrottleStore`]: check / record a failure / reset, atomically per key. In memory here
+//! - [`ThrottleStore`]: check (and book) / confirm a failure / release / reset, atomically
+//!   per key. In memory here
 //!   ([`MemoryThrottle`], bounded); on Redis in `auth-session-redis` (`RedisThrottle`), shared by
 //!   every instance. Stores prove themselves with [`throttle_store_conformance`] (feature
 //!   `test-util`).

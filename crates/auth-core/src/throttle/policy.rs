@@ -59,25 +59,30 @@ impl Default for ThrottleState {
     }
 }
 
-/// How a throttle answers repeated failed logins on one key.
+/// How a throttle answers repeated failed logins on one key: `free_failures` attempts in a
+/// row go ahead, then a wait that doubles with every further failure, capped.
 ///
-/// The first `free_failures` failures cost nothing. Each further failure locks the key: for
-/// `base_delay`, doubling with every further failure, never more than `max_delay`, so the
-/// lock is always time-bounded. Attempts refused while locked are not
-/// failures and do not extend the lock. A key with no failure for `forget_after` after its
-/// lock ended is forgotten (its count starts again from zero); a success resets an account.
-///
-/// While a key is in backoff, an allowed attempt reserves the next lock at once (as if it
-/// failed), so concurrent attempts cannot all slip through the moment a lock ends: one goes
-/// ahead, the rest wait. A success clears the reservation with the reset.
+/// Every attempt is booked as a failure when it is let through
+/// ([`check`](Self::check)), before its password is checked: it holds its slot from check to
+/// verdict, so a burst of parallel attempts gets no more password checks than a sequence
+/// would. The attempt that books the `free_failures`-th failure locks the key for
+/// `base_delay`; each further one locks it for twice as long as the one before, never more
+/// than `max_delay`, so a lock is always time-bounded. Attempts refused while locked book
+/// nothing and never extend the lock. A verdict then settles the booking: a failure
+/// ([`fail`](Self::fail)) keeps it (and re-applies its lock from the failure's time, so a
+/// slow password check does not let the next attempt in early); a success resets an account
+/// and [`release`](Self::release)s an address's booking; an attempt whose check could not be
+/// made releases its bookings. An attempt that never gets a verdict (a client that hung up
+/// mid-check) stays counted as a failure: no free guesses. A key with nothing booked for
+/// `forget_after` after its lock ended is forgotten (its count starts again from zero).
 ///
 /// ```
 /// use auth_core::throttle::ThrottlePolicy;
 /// use std::time::Duration;
-/// let p = ThrottlePolicy::per_account();
-/// assert_eq!(p.delay_after(5), Duration::ZERO);
-/// assert_eq!(p.delay_after(6), Duration::from_secs(1));
-/// assert_eq!(p.delay_after(8), Duration::from_secs(4));
+/// let p = ThrottlePolicy::per_account(); // 5 free attempts, then 1 s doubling up to 15 min
+/// assert_eq!(p.delay_after(4), Duration::ZERO);
+/// assert_eq!(p.delay_after(5), Duration::from_secs(1));
+/// assert_eq!(p.delay_after(7), Duration::from_secs(4));
 /// assert_eq!(p.delay_after(100), Duration::from_secs(15 * 60));
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -90,8 +95,8 @@ pub struct ThrottlePolicy {
 }
 
 impl ThrottlePolicy {
-    /// The default per account: 5 free failures, then 1 s doubling at each failure up to 15
-    /// minutes; forgotten an hour after the lock ends.
+    /// The default per account: 5 attempts in a row, then a lock of 1 s doubling at each
+    /// further failure up to 15 minutes; forgotten an hour after the lock ends.
     pub const fn per_account() -> Self {
         Self {
             free_failures: 5,
@@ -101,8 +106,8 @@ impl ThrottlePolicy {
         }
     }
 
-    /// The default per client address: 20 free failures (many users may share one address
-    /// behind a NAT), then the same as per account.
+    /// The default per client address: 20 attempts in a row (many users may share one
+    /// address behind a NAT), then the same as per account.
     pub const fn per_address() -> Self {
         Self {
             free_failures: 20,
@@ -110,7 +115,9 @@ impl ThrottlePolicy {
         }
     }
 
-    /// How many failures cost nothing (0: the first failure locks).
+    /// How many attempts may fail in a row before the first wait: the one that books the
+    /// `n`-th failure locks the key. 0 and 1 both mean one attempt, then a lock (the first
+    /// attempt on a quiet key always goes ahead).
     pub const fn with_free_failures(mut self, n: u32) -> Self {
         self.free_failures = n;
         self
@@ -173,13 +180,14 @@ impl ThrottlePolicy {
         Ok(())
     }
 
-    /// The lock earned by the `failures`-th failure: zero up to `free_failures`, then
-    /// `base_delay * 2^(failures - free_failures - 1)`, at most `max_delay`.
+    /// The lock earned by the `failures`-th failure: none before `free_failures` (at least
+    /// one), then `base_delay * 2^(failures - free_failures)`, at most `max_delay`.
     pub fn delay_after(&self, failures: u32) -> Duration {
-        if failures <= self.free_failures {
+        let free = self.free_failures.max(1);
+        if failures < free {
             return Duration::ZERO;
         }
-        let doublings = failures - self.free_failures - 1;
+        let doublings = failures - free;
         if doublings >= 32 {
             return self.max_delay;
         }
@@ -188,28 +196,44 @@ impl ThrottlePolicy {
             .map_or(self.max_delay, |d| d.min(self.max_delay))
     }
 
-    /// May an attempt go ahead at `now`? Refused while locked; an allowed attempt on a key in
-    /// backoff reserves the lock its failure would earn. Changes `state` in place.
+    /// May an attempt go ahead at `now`? Refused while locked (nothing booked, the lock
+    /// unchanged); else the attempt is booked as a failure at once and the lock that count
+    /// earns is set. Changes `state` in place.
     pub fn check(&self, state: &mut ThrottleState, now: Timestamp) -> Verdict {
         if state.locked_until > now {
             return Verdict::RetryAfter(state.locked_until.duration_since(now));
         }
-        let reserve = self.delay_after(state.failures.saturating_add(1));
-        if !reserve.is_zero() {
-            state.locked_until = now.saturating_add(reserve);
+        state.failures = state.failures.saturating_add(1);
+        let lock = self.delay_after(state.failures);
+        if !lock.is_zero() {
+            state.locked_until = now.saturating_add(lock);
         }
         Verdict::Allowed
     }
 
-    /// Record a failure at `now`; the verdict for the next attempt.
+    /// Confirm at `now` that a booked attempt failed: the count stays (it was booked by
+    /// [`check`](Self::check)) and the lock it earns runs from `now` if that ends later; the
+    /// verdict for the next attempt. On a key with nothing booked (reset or forgotten since the
+    /// check), nothing changes.
     pub fn fail(&self, state: &mut ThrottleState, now: Timestamp) -> Verdict {
-        state.failures = state.failures.saturating_add(1);
-        let lock = now.saturating_add(self.delay_after(state.failures));
-        state.locked_until = state.locked_until.max(lock);
+        let lock = self.delay_after(state.failures);
+        if !lock.is_zero() {
+            state.locked_until = state.locked_until.max(now.saturating_add(lock));
+        }
         if state.locked_until > now {
             Verdict::RetryAfter(state.locked_until.duration_since(now))
         } else {
             Verdict::Allowed
+        }
+    }
+
+    /// Undo one booking (an attempt that succeeded at an address, or whose check could not be
+    /// made). A lock is lifted only when the remaining count earns none; a lock the remaining
+    /// count earns is kept as it is (never shortened to a guess of when it was earned).
+    pub fn release(&self, state: &mut ThrottleState) {
+        state.failures = state.failures.saturating_sub(1);
+        if self.delay_after(state.failures).is_zero() {
+            state.locked_until = Timestamp::UNIX_EPOCH;
         }
     }
 
@@ -243,22 +267,82 @@ mod tests {
             .with_forget_after(5000 * MS)
     }
 
+    /// Book an attempt at `now` and confirm it failed.
+    fn attempt_fails(p: &ThrottlePolicy, s: &mut ThrottleState, now: Timestamp) -> Verdict {
+        assert!(p.check(s, now).is_allowed(), "{s:?}");
+        p.fail(s, now)
+    }
+
     #[test]
     fn backoff_doubles_from_the_free_failures_on() {
         let p = policy();
         let delays: Vec<u128> = (1..=7).map(|n| p.delay_after(n).as_millis()).collect();
-        assert_eq!(delays, [0, 0, 0, 100, 200, 400, 800]);
-        assert_eq!(p.delay_after(8), 1000 * MS);
+        assert_eq!(delays, [0, 0, 100, 200, 400, 800, 1000]);
         let t0 = Timestamp::from_unix_millis(1_000_000);
         let mut s = ThrottleState::default();
-        assert_eq!(p.fail(&mut s, t0), Verdict::Allowed);
-        assert_eq!(p.fail(&mut s, t0), Verdict::Allowed);
-        assert_eq!(p.fail(&mut s, t0), Verdict::Allowed);
-        assert_eq!(p.fail(&mut s, t0), Verdict::RetryAfter(100 * MS));
+        assert_eq!(attempt_fails(&p, &mut s, t0), Verdict::Allowed);
+        assert_eq!(attempt_fails(&p, &mut s, t0), Verdict::Allowed);
+        assert_eq!(attempt_fails(&p, &mut s, t0), Verdict::RetryAfter(100 * MS));
         assert_eq!(
             p.check(&mut s, t0.saturating_add(40 * MS)),
             Verdict::RetryAfter(60 * MS)
         );
+    }
+
+    #[test]
+    fn a_burst_of_checks_lets_through_only_the_free_attempts() {
+        // Nothing is confirmed yet: every check books, so the third locks the key.
+        let p = policy();
+        let t0 = Timestamp::from_unix_millis(0);
+        let mut s = ThrottleState::default();
+        let allowed = (0..200)
+            .filter(|_| p.check(&mut s, t0).is_allowed())
+            .count();
+        assert_eq!(allowed, 3);
+        assert_eq!(s.failures, 3);
+        assert_eq!(s.locked_until, t0.saturating_add(100 * MS));
+    }
+
+    #[test]
+    fn a_slow_failure_locks_from_when_it_failed() {
+        let p = policy();
+        let t0 = Timestamp::from_unix_millis(0);
+        let mut s = ThrottleState::default();
+        for _ in 0..3 {
+            assert!(p.check(&mut s, t0).is_allowed());
+        }
+        // The third attempt's password check took 80 ms: the lock runs from its failure.
+        let t1 = t0.saturating_add(80 * MS);
+        assert_eq!(p.fail(&mut s, t1), Verdict::RetryAfter(100 * MS));
+        assert_eq!(s.failures, 3, "a confirmed failure is not counted twice");
+        // A failure on a key reset since its check changes nothing.
+        let mut reset = ThrottleState::default();
+        assert_eq!(p.fail(&mut reset, t1), Verdict::Allowed);
+        assert_eq!(reset, ThrottleState::default());
+    }
+
+    #[test]
+    fn a_release_gives_the_slot_back_and_lifts_only_a_lock_nothing_earns() {
+        let p = policy();
+        let t0 = Timestamp::from_unix_millis(0);
+        let mut s = ThrottleState::default();
+        for _ in 0..3 {
+            assert!(p.check(&mut s, t0).is_allowed());
+        }
+        assert!(!p.check(&mut s, t0).is_allowed());
+        p.release(&mut s);
+        assert_eq!(s.failures, 2);
+        assert!(p.check(&mut s, t0).is_allowed(), "the slot is free again");
+        // Past the free attempts, a release keeps the lock the remaining count earns.
+        assert!(p.check(&mut s, t0.saturating_add(100 * MS)).is_allowed());
+        let locked = s.locked_until;
+        p.release(&mut s);
+        assert_eq!((s.failures, s.locked_until), (3, locked));
+        // Releasing everything leaves nothing to remember.
+        for _ in 0..5 {
+            p.release(&mut s);
+        }
+        assert_eq!(s, ThrottleState::default());
     }
 
     #[test]
@@ -273,14 +357,15 @@ mod tests {
             failures: u32::MAX - 1,
             locked_until: t,
         };
+        assert!(p.check(&mut s, t).is_allowed());
         assert_eq!(p.fail(&mut s, t), Verdict::RetryAfter(1000 * MS));
-        assert_eq!(
-            p.fail(&mut s, t),
-            Verdict::RetryAfter(1000 * MS),
-            "saturates"
+        let later = t.saturating_add(1000 * MS);
+        assert!(
+            p.check(&mut s, later).is_allowed(),
+            "after the cap has passed"
         );
-        // After the cap has passed, an attempt goes ahead.
-        assert!(p.check(&mut s, t.saturating_add(1000 * MS)).is_allowed());
+        assert_eq!(s.failures, u32::MAX, "saturates");
+        assert_eq!(p.fail(&mut s, later), Verdict::RetryAfter(1000 * MS));
     }
 
     #[test]
@@ -288,23 +373,23 @@ mod tests {
         let p = policy();
         let t0 = Timestamp::from_unix_millis(0);
         let mut s = ThrottleState::default();
-        for _ in 0..4 {
-            p.fail(&mut s, t0);
+        for _ in 0..3 {
+            attempt_fails(&p, &mut s, t0);
         }
         for ms in [10, 50, 99] {
             let v = p.check(&mut s, t0.saturating_add(ms * MS));
             assert_eq!(v, Verdict::RetryAfter((100 - ms) * MS));
         }
-        assert_eq!(s.failures, 4);
+        assert_eq!(s.failures, 3);
     }
 
     #[test]
-    fn an_allowed_attempt_in_backoff_reserves_the_next_lock() {
+    fn an_allowed_attempt_in_backoff_books_the_next_lock() {
         let p = policy();
         let t0 = Timestamp::from_unix_millis(0);
         let mut s = ThrottleState::default();
-        for _ in 0..4 {
-            p.fail(&mut s, t0);
+        for _ in 0..3 {
+            attempt_fails(&p, &mut s, t0);
         }
         let t1 = t0.saturating_add(100 * MS);
         assert!(p.check(&mut s, t1).is_allowed());
@@ -313,10 +398,17 @@ mod tests {
             Verdict::RetryAfter(200 * MS),
             "a concurrent attempt waits"
         );
-        // Before any backoff, checks reserve nothing.
-        let mut fresh = ThrottleState::default();
-        assert!(p.check(&mut fresh, t0).is_allowed());
-        assert_eq!(fresh, ThrottleState::default());
+    }
+
+    #[test]
+    fn zero_free_failures_is_one_attempt_then_a_lock() {
+        let p = policy().with_free_failures(0);
+        assert!(p.validate().is_ok());
+        assert_eq!(p.delay_after(1), 100 * MS);
+        let t0 = Timestamp::from_unix_millis(0);
+        let mut s = ThrottleState::default();
+        assert!(p.check(&mut s, t0).is_allowed());
+        assert_eq!(p.check(&mut s, t0), Verdict::RetryAfter(100 * MS));
     }
 
     #[test]
@@ -325,18 +417,18 @@ mod tests {
         let t0 = Timestamp::from_unix_millis(0);
         let mut s = ThrottleState::default();
         assert_eq!(p.expires_at(&s, t0), t0.saturating_add(5000 * MS));
-        for _ in 0..5 {
+        for _ in 0..4 {
+            p.check(&mut s, t0);
             p.fail(&mut s, t0);
         }
-        assert_eq!(p.expires_at(&s, t0), t0.saturating_add(5200 * MS));
+        assert_eq!(s.failures, 3, "the fourth was refused");
+        assert_eq!(p.expires_at(&s, t0), t0.saturating_add(5100 * MS));
     }
 
     #[test]
     fn unworkable_policies_are_refused() {
         assert!(ThrottlePolicy::per_account().validate().is_ok());
         assert!(ThrottlePolicy::per_address().validate().is_ok());
-        assert!(policy().with_free_failures(0).validate().is_ok());
-        assert_eq!(policy().with_free_failures(0).delay_after(1), 100 * MS);
         assert!(policy().with_base_delay(Duration::ZERO).validate().is_err());
         assert!(
             policy()

@@ -24,7 +24,7 @@ pub(crate) fn capture(
         device = device.with_user_agent(&String::from_utf8_lossy(user_agent.as_bytes()));
     }
     let address = match address_header {
-        Some(name) => client_addr::from_header(headers, name),
+        Some(name) => client_addr::from_header(headers, name, 1),
         None => client_addr::from_connection(extensions),
     };
     if let Some(address) = address {
@@ -67,6 +67,15 @@ mod tests {
         assert_eq!(
             capture(&p.headers, &p.extensions, Some(&xff)).address(),
             None
+        );
+        // A byte beyond ASCII left of the proxy's entry does not hide it.
+        let p = request(
+            &[("x-forwarded-for", b"caf\xc3\xa9, 203.0.113.7")],
+            Some("127.0.0.9:5000"),
+        );
+        assert_eq!(
+            capture(&p.headers, &p.extensions, Some(&xff)).address(),
+            Some("203.0.113.7".parse().unwrap())
         );
     }
 

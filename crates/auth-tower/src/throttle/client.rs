@@ -1,6 +1,7 @@
 //! Which address a login comes from: the connection's, or a trusted proxy's header.
 
 use crate::client_addr;
+use auth_core::throttle::ThrottleKey;
 use http::HeaderName;
 use http::request::Parts;
 use std::net::IpAddr;
@@ -12,20 +13,44 @@ pub(crate) enum ClientSource {
     /// `into_make_service_with_connect_info::<SocketAddr>()`).
     #[default]
     Connection,
-    /// The last address in a header a trusted reverse proxy sets (`X-Forwarded-For`,
-    /// `X-Real-IP`...), else the connection.
-    Header(HeaderName),
+    /// The `hops`-th address from the right in a header trusted reverse proxies set
+    /// (`X-Forwarded-For`, `X-Real-IP`...), and only there.
+    Header {
+        /// The header.
+        name: HeaderName,
+        /// 1: the rightmost entry (one proxy); 2: the one left of it (a CDN, then a load
+        /// balancer)...
+        hops: usize,
+    },
 }
 
 impl ClientSource {
-    /// The client address of the request with `parts`, if it can be known.
+    /// The client address of the request with `parts`, if it can be known. With a trusted
+    /// header, only from there: a missing or unreadable entry is no address, never the
+    /// connection's (that is the proxy's, shared by every client).
     pub(crate) fn client_addr(&self, parts: &Parts) -> Option<IpAddr> {
-        let connection = || client_addr::from_connection(&parts.extensions);
         match self {
-            Self::Connection => connection(),
-            Self::Header(name) => {
-                client_addr::from_header(&parts.headers, name).or_else(connection)
+            Self::Connection => client_addr::from_connection(&parts.extensions),
+            Self::Header { name, hops } => client_addr::from_header(&parts.headers, name, *hops),
+        }
+    }
+
+    /// The throttle key of the client of the request with `parts`: its address's; with a
+    /// trusted header that gave no address, the one [`ThrottleKey::unknown_address`] (such
+    /// clients count together: they neither escape the address limit nor lock the proxy's
+    /// address for everyone); with no connection address at all (the server does not provide
+    /// it), none (only the account is counted).
+    pub(crate) fn address_key(&self, parts: &Parts) -> Option<ThrottleKey> {
+        match (self, self.client_addr(parts)) {
+            (_, Some(addr)) => Some(ThrottleKey::address(addr)),
+            (Self::Header { .. }, None) => {
+                tracing::debug!(
+                    target: "auth_tower::throttle",
+                    "the trusted client address header gave no address: counted as the unknown client"
+                );
+                Some(ThrottleKey::unknown_address())
             }
+            (Self::Connection, None) => None,
         }
     }
 }
@@ -63,9 +88,15 @@ mod tests {
         );
     }
 
+    fn xff(hops: usize) -> ClientSource {
+        ClientSource::Header {
+            name: HeaderName::from_static("x-forwarded-for"),
+            hops,
+        }
+    }
+
     #[test]
     fn a_trusted_header_gives_its_rightmost_address() {
-        let xff = ClientSource::Header(HeaderName::from_static("x-forwarded-for"));
         let p = parts(
             &[
                 ("x-forwarded-for", "6.6.6.6, 10.0.0.1"),
@@ -73,14 +104,40 @@ mod tests {
             ],
             Some("127.0.0.1:1"),
         );
-        assert_eq!(xff.client_addr(&p), Some("203.0.113.7".parse().unwrap()));
+        assert_eq!(xff(1).client_addr(&p), Some("203.0.113.7".parse().unwrap()));
+        assert_eq!(xff(2).client_addr(&p), Some("6.6.6.6".parse().unwrap()));
         let p = parts(&[("x-forwarded-for", "[2001:db8::1]:443")], None);
-        assert_eq!(xff.client_addr(&p), Some("2001:db8::1".parse().unwrap()));
-        // Missing or garbage: the connection's address.
-        let p = parts(
-            &[("x-forwarded-for", "not an address")],
-            Some("127.0.0.2:1"),
+        assert_eq!(xff(1).client_addr(&p), Some("2001:db8::1".parse().unwrap()));
+    }
+
+    #[test]
+    fn a_trusted_header_without_an_address_is_the_unknown_client_never_the_proxy() {
+        let proxy = Some("127.0.0.2:1");
+        let unknown = Some(ThrottleKey::unknown_address());
+        for p in [
+            parts(&[("x-forwarded-for", "not an address")], proxy),
+            parts(&[], proxy),
+        ] {
+            assert_eq!(xff(1).client_addr(&p), None);
+            assert_eq!(xff(1).address_key(&p), unknown);
+        }
+        // Fewer entries than trusted hops: the request did not come through the CDN.
+        let p = parts(&[("x-forwarded-for", "198.51.100.4")], proxy);
+        assert_eq!(xff(2).address_key(&p), unknown);
+        // A byte beyond ASCII left of the proxy's entry does not hide the client.
+        let mut p = parts(&[], proxy);
+        p.headers.insert(
+            "x-forwarded-for",
+            http::HeaderValue::from_bytes(b"\xe9\xff, 203.0.113.7").unwrap(),
         );
-        assert_eq!(xff.client_addr(&p), Some("127.0.0.2".parse().unwrap()));
+        assert_eq!(
+            xff(1).address_key(&p),
+            Some(ThrottleKey::address("203.0.113.7".parse().unwrap()))
+        );
+        // No header configured and no connection address: only the account counts.
+        assert_eq!(
+            ClientSource::Connection.address_key(&parts(&[], None)),
+            None
+        );
     }
 }

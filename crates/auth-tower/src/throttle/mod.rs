@@ -40,17 +40,33 @@
 //! # Defaults
 //! Counts live in memory ([`MemoryThrottle`], per instance); give every instance the same
 //! shared store (`auth_tower::auth_session_redis::RedisThrottle`) with [`LoginThrottleBuilder::with_store`]
-//! so they count together. Per account ([`ThrottlePolicy::per_account`]): 5 free failures,
-//! then a lock of 1 s doubling at each further failure, at most 15 minutes. Per client address
-//! ([`ThrottlePolicy::per_address`]): the same after 20 free failures. Counts are forgotten an
-//! hour after the last lock ends; a successful login resets its account (never its address,
-//! or an attacker's own account would reset the address they guess from).
+//! so they count together. Per account ([`ThrottlePolicy::per_account`]): 5 attempts in a
+//! row, then a lock of 1 s doubling at each further failure, at most 15 minutes. Per client
+//! address ([`ThrottlePolicy::per_address`]): the same after 20. Counts are forgotten an hour
+//! after the last lock ends; a successful login resets its account (never its address, or an
+//! attacker's own account would reset the address they guess from).
+//!
+//! Every attempt is booked as a failure when it is let through, before its password is
+//! checked, and holds that slot until its outcome: a burst of 200 parallel guesses gets 5
+//! password checks per account and 20 per address, on every store and across instances. A
+//! success gives the slot back; an attempt dropped without an outcome stays a failure.
 //!
 //! The client address is the connection's: serve the app with
 //! `into_make_service_with_connect_info::<SocketAddr>()`, or no address is known and only the
 //! account is counted. Behind a reverse proxy every connection comes from the proxy: name the
 //! header it sets with [`LoginThrottleBuilder::with_client_ip_header`] (no header is trusted by
-//! default, since any client can send one).
+//! default, since any client can send one), and the number of proxies that append to it with
+//! [`LoginThrottleBuilder::with_client_ip_header_hops`] (a CDN and a load balancer: 2). Only
+//! the entry used is read; a request whose entry is missing or unreadable is counted as the one
+//! unknown client, never as the proxy.
+//!
+//! # Which account key
+//! [`attempt`](LoginThrottle::attempt) counts the username as typed, folded
+//! ([`ThrottleKey::account`]: case, width and invisible characters do not make a new account).
+//! Where the application's lookup is more lenient still (accent-insensitive collations,
+//! e-mail canonicalisation, a username and an e-mail address for one account), resolve the
+//! user first and count its id: [`attempt_for`](LoginThrottle::attempt_for) with
+//! [`ThrottleKey::account_id`] (and [`ThrottleKey::account`] for a name that was not found).
 //!
 //! An attacker can hold a victim's account locked only while failing at it, for at most the
 //! cap after each failure; a refused attempt is not a failure, and when the lock ends the next
@@ -68,6 +84,7 @@ use std::fmt;
 use std::future::Future;
 use std::net::IpAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 /// The policy, keys and store trait (from `auth-core`), for configuring a throttle or writing
 /// a store.
@@ -133,14 +150,17 @@ impl LoginThrottle {
     }
 
     /// The client address of a request, as this throttle reads it (the connection's, or the
-    /// trusted header's); `None` if it cannot be known.
+    /// trusted header's, and then only the header's); `None` if it cannot be known.
     pub fn client_addr(&self, parts: &Parts) -> Option<IpAddr> {
         self.inner.source.client_addr(parts)
     }
 
     /// Ask before checking a password for `username`, run `check` if allowed, and record its
     /// outcome: `Some` resets the account, `None` counts a failure for the account and the
-    /// client address.
+    /// client address. The attempt holds its slot from the ask to the outcome, so a burst
+    /// of parallel guesses gets no more password checks than the free allowance; if this
+    /// future is dropped while `check` runs (the client hung up), the attempt stays counted
+    /// as a failure.
     ///
     /// # Errors
     /// The refusal to answer with (render it in the request's protocol, or return it from an
@@ -155,7 +175,39 @@ impl LoginThrottle {
     where
         F: Future<Output = Option<T>>,
     {
-        let attempt = self.begin(self.client_addr(parts), username).await?;
+        self.attempt_for(parts, ThrottleKey::account(username), check)
+            .await
+    }
+
+    /// [`attempt`](Self::attempt) for an account key of the application's choosing:
+    /// [`ThrottleKey::account_id`] once its lookup has resolved the user (where that lookup is
+    /// more lenient than the throttle's own folding of usernames, or several names reach one
+    /// account), [`ThrottleKey::account`] for a name it did not find.
+    ///
+    /// ```
+    /// use auth_tower::throttle::{LoginThrottle, ThrottleKey};
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// let throttle = LoginThrottle::new();
+    /// let (parts, ()) = http::Request::post("/login").body(()).unwrap().into_parts();
+    /// // The user database found account 42 for "Alice@Example.com".
+    /// let account = ThrottleKey::account_id("42");
+    /// let ok = throttle.attempt_for(&parts, account, async { None::<()> }).await;
+    /// assert_eq!(ok, Ok(None)); // a wrong password, counted for account 42
+    /// # });
+    /// ```
+    ///
+    /// # Errors
+    /// As for [`attempt`](Self::attempt).
+    pub async fn attempt_for<T, F>(
+        &self,
+        parts: &Parts,
+        account: ThrottleKey,
+        check: F,
+    ) -> Result<Option<T>, Rejection>
+    where
+        F: Future<Output = Option<T>>,
+    {
+        let attempt = self.begin_for(parts, account).await?;
         let outcome = check.await;
         if outcome.is_some() {
             attempt.succeeded().await;
@@ -167,8 +219,19 @@ impl LoginThrottle {
 
     /// The two-step form of [`attempt`](Self::attempt), for a check that can itself fail:
     /// ask for an attempt by `username` from `client`, then report its outcome with
-    /// [`ThrottledAttempt::succeeded`] or [`ThrottledAttempt::failed`] (dropping it records
-    /// nothing, e.g. when the user database was down).
+    /// [`ThrottledAttempt::succeeded`], [`ThrottledAttempt::failed`] or, when the password
+    /// could not be checked (the user database was down), [`ThrottledAttempt::abandon`].
+    /// Dropping it without an outcome leaves it counted as a failure.
+    ///
+    /// ```
+    /// use auth_tower::throttle::LoginThrottle;
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// let throttle = LoginThrottle::new();
+    /// let attempt = throttle.begin(Some("203.0.113.7".parse().unwrap()), "alice").await?;
+    /// let user_db_answered = false;
+    /// if user_db_answered { attempt.failed().await } else { attempt.abandon().await }
+    /// # Ok::<(), auth_tower::Rejection>(()) }).unwrap();
+    /// ```
     ///
     /// # Errors
     /// As for [`attempt`](Self::attempt).
@@ -177,50 +240,86 @@ impl LoginThrottle {
         client: Option<IpAddr>,
         username: &str,
     ) -> Result<ThrottledAttempt, Rejection> {
-        let account = ThrottleKey::account(username);
-        let address = client.map(ThrottleKey::address);
+        self.begin_keys(
+            client.map(ThrottleKey::address),
+            ThrottleKey::account(username),
+        )
+        .await
+    }
+
+    /// The two-step form of [`attempt_for`](Self::attempt_for): the client is the request's
+    /// (as [`attempt`](Self::attempt) reads it: with a trusted header configured, a request
+    /// whose header gives no address counts as the one unknown client, never as the proxy).
+    ///
+    /// # Errors
+    /// As for [`attempt`](Self::attempt).
+    pub async fn begin_for(
+        &self,
+        parts: &Parts,
+        account: ThrottleKey,
+    ) -> Result<ThrottledAttempt, Rejection> {
+        self.begin_keys(self.inner.source.address_key(parts), account)
+            .await
+    }
+
+    /// Book the address first, then the account: a request refused for its address never
+    /// touches the account (an attacker throttled at their address cannot keep a victim's
+    /// account locked), and a request refused for its account gives the address booking back.
+    async fn begin_keys(
+        &self,
+        address: Option<ThrottleKey>,
+        account: ThrottleKey,
+    ) -> Result<ThrottledAttempt, Rejection> {
         let inner = &self.inner;
-        let by_account = inner.store.check(&account, &inner.account).await;
-        let by_address = match &address {
-            Some(key) => inner.store.check(key, &inner.address).await.map(Some),
-            None => Ok(None),
-        };
-        let verdict = match (by_account, by_address) {
-            (Ok(a), Ok(c)) => {
-                if let Some(wait) = a.retry_after() {
-                    tracing::info!(target: TARGET, key = "account", wait_ms = millis(wait), "login throttled");
-                    record::login_throttled(ThrottleKeyKind::Account);
-                }
-                if let Some(wait) = c.and_then(Verdict::retry_after) {
-                    tracing::info!(target: TARGET, key = "address", wait_ms = millis(wait), "login throttled");
-                    record::login_throttled(ThrottleKeyKind::Address);
-                }
-                a.max(c.unwrap_or(Verdict::Allowed))
+        if let Some(key) = &address {
+            let verdict = inner
+                .store
+                .check(key, &inner.address)
+                .await
+                .map_err(|e| unavailable(&e))?;
+            if let Some(wait) = verdict.retry_after() {
+                return Err(throttled(ThrottleKeyKind::Address, wait));
             }
-            (Err(e), _) | (_, Err(e)) => {
-                tracing::error!(target: TARGET, error = %e, "the login throttle's store failed");
-                return Err(Rejection::new(
-                    RejectionKind::Unavailable,
-                    "login temporarily unavailable",
-                ));
-            }
-        };
-        match verdict.retry_after() {
-            None => Ok(ThrottledAttempt {
-                throttle: self.clone(),
-                account,
-                address,
-            }),
-            Some(wait) => Err(Rejection::new(
-                RejectionKind::TooManyRequests,
-                "too many failed logins; try again later",
-            )
-            .with_retry_after(wait)),
         }
+        let by_account = inner.store.check(&account, &inner.account).await;
+        let refusal = match by_account {
+            Ok(verdict) => match verdict.retry_after() {
+                None => {
+                    return Ok(ThrottledAttempt {
+                        throttle: self.clone(),
+                        account,
+                        address,
+                    });
+                }
+                Some(wait) => throttled(ThrottleKeyKind::Account, wait),
+            },
+            Err(e) => unavailable(&e),
+        };
+        if let Some(key) = &address
+            && let Err(e) = inner.store.release(key, &inner.address).await
+        {
+            tracing::warn!(target: TARGET, error = %e, "could not release a refused login's address booking");
+        }
+        Err(refusal)
     }
 }
 
-fn millis(d: std::time::Duration) -> u64 {
+fn throttled(kind: ThrottleKeyKind, wait: Duration) -> Rejection {
+    tracing::info!(target: TARGET, key = kind.as_str(), wait_ms = millis(wait), "login throttled");
+    record::login_throttled(kind);
+    Rejection::new(
+        RejectionKind::TooManyRequests,
+        "too many failed logins; try again later",
+    )
+    .with_retry_after(wait)
+}
+
+fn unavailable(e: &Error) -> Rejection {
+    tracing::error!(target: TARGET, error = %e, "the login throttle's store failed");
+    Rejection::new(RejectionKind::Unavailable, "login temporarily unavailable")
+}
+
+fn millis(d: Duration) -> u64 {
     u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
 }
 
@@ -236,8 +335,12 @@ impl fmt::Debug for LoginThrottle {
 }
 
 /// An allowed login attempt, waiting for its outcome; see [`LoginThrottle::begin`].
+///
+/// It holds a slot of its account's and its address's free attempts (booked as a failure
+/// when it was allowed) until its outcome is reported. Dropped without one, it stays
+/// counted as a failure: a client that hangs up mid-check gets no free guess.
 #[derive(Debug)]
-#[must_use = "report the outcome with succeeded() or failed()"]
+#[must_use = "report the outcome with succeeded(), failed() or abandon()"]
 pub struct ThrottledAttempt {
     throttle: LoginThrottle,
     account: ThrottleKey,
@@ -245,17 +348,20 @@ pub struct ThrottledAttempt {
 }
 
 impl ThrottledAttempt {
-    /// The password was right: reset the account's count (a store failure is logged; the
-    /// login stands).
+    /// The password was right: reset the account's count and give the address its slot
+    /// back (never reset the address, or an attacker's own account would clear the address
+    /// they guess from). A store failure is logged; the login stands.
     pub async fn succeeded(self) {
         let inner = &self.throttle.inner;
         if let Err(e) = inner.store.reset(&self.account).await {
             tracing::warn!(target: TARGET, error = %e, "could not reset the account's login throttle");
         }
+        self.release_address().await;
     }
 
-    /// The password was wrong: count a failure for the account and the client address (a
-    /// store failure is logged; the login is refused anyway).
+    /// The password was wrong: the failure booked for the account and the client address
+    /// stands, its lock running from now (a store failure is logged; the login is refused
+    /// anyway).
     pub async fn failed(self) {
         let inner = &self.throttle.inner;
         let a = inner
@@ -271,9 +377,28 @@ impl ThrottledAttempt {
             None => Ok(None),
         };
         for e in [a.err(), c.err()].into_iter().flatten() {
-            tracing::warn!(target: TARGET, error = %e, "could not count a failed login");
+            tracing::warn!(target: TARGET, error = %e, "could not confirm a failed login");
         }
         tracing::debug!(target: TARGET, "failed login counted");
+    }
+
+    /// The password could not be checked (the user database was down): give both slots
+    /// back, nothing is counted (a store failure is logged).
+    pub async fn abandon(self) {
+        let inner = &self.throttle.inner;
+        if let Err(e) = inner.store.release(&self.account, &inner.account).await {
+            tracing::warn!(target: TARGET, error = %e, "could not release an abandoned login's account booking");
+        }
+        self.release_address().await;
+    }
+
+    async fn release_address(&self) {
+        let inner = &self.throttle.inner;
+        if let Some(key) = &self.address
+            && let Err(e) = inner.store.release(key, &inner.address).await
+        {
+            tracing::warn!(target: TARGET, error = %e, "could not release a login's address booking");
+        }
     }
 }
 
@@ -319,13 +444,35 @@ impl LoginThrottleBuilder {
     }
 
     /// Read the client address from the rightmost entry of header `name`, which a trusted
-    /// reverse proxy sets (e.g. `x-forwarded-for`, `x-real-ip`); without it, the
-    /// connection's address. Only for an app every request reaches through that proxy: any
-    /// client can send the header, and the proxy must append to (or overwrite) it.
-    pub fn with_client_ip_header(mut self, name: &str) -> Self {
+    /// reverse proxy sets (e.g. `x-forwarded-for`, `x-real-ip`), instead of the connection's
+    /// address. Only for an app every request reaches through that proxy: any client can
+    /// send the header, and the proxy must append to (or overwrite) it. Only that entry is
+    /// read (whatever the client put to its left changes nothing). A request whose entry is
+    /// missing or unreadable counts as the one unknown client
+    /// ([`ThrottleKey::unknown_address`]), never as the connection's address (the proxy's,
+    /// shared by everyone): it can neither escape the address limit nor lock the proxy.
+    pub fn with_client_ip_header(self, name: &str) -> Self {
+        self.with_client_ip_header_hops(name, 1)
+    }
+
+    /// As [`with_client_ip_header`](Self::with_client_ip_header), behind `hops` proxies that
+    /// each append the address they got the request from: the client's address is the
+    /// `hops`-th entry from the right (2 for a CDN in front of a load balancer: the load
+    /// balancer appends the CDN's address after the client's). Count only proxies the app
+    /// cannot be reached without: an attacker who can skip one chooses the entry read.
+    ///
+    /// ```
+    /// use auth_tower::throttle::LoginThrottle;
+    /// let throttle = LoginThrottle::builder()
+    ///     .with_client_ip_header_hops("x-forwarded-for", 2) // CDN, then load balancer
+    ///     .build()?;
+    /// # assert!(LoginThrottle::builder().with_client_ip_header_hops("x-forwarded-for", 0).build().is_err());
+    /// # Ok::<(), auth_tower::Error>(())
+    /// ```
+    pub fn with_client_ip_header_hops(mut self, name: &str, hops: usize) -> Self {
         match HeaderName::try_from(name) {
-            Ok(name) => self.source = ClientSource::Header(name),
-            Err(_) => self.bad_header = true,
+            Ok(name) if hops > 0 => self.source = ClientSource::Header { name, hops },
+            _ => self.bad_header = true,
         }
         self
     }
@@ -333,11 +480,13 @@ impl LoginThrottleBuilder {
     /// Check the policy and header name and build the throttle.
     ///
     /// # Errors
-    /// [`ErrorKind::Config`](auth_core::ErrorKind::Config) for an unworkable policy or an
-    /// invalid header name.
+    /// [`ErrorKind::Config`](auth_core::ErrorKind::Config) for an unworkable policy, an
+    /// invalid header name or a zero hop count.
     pub fn build(self) -> Result<LoginThrottle, Error> {
         if self.bad_header {
-            return Err(Error::config("the client address header name is invalid"));
+            return Err(Error::config(
+                "the client address header name is invalid (or its hop count is zero)",
+            ));
         }
         self.account.validate()?;
         self.address.validate()?;

@@ -7,6 +7,7 @@ use super::response;
 use crate::jwt::rejection_for;
 use crate::rejection::OAuthError;
 use crate::rejection::{Protocol, Rejection, RejectionKind};
+use auth_core::throttle::ThrottleKey;
 use auth_core::{AuthMethod, Identity};
 use auth_jwt::ErrorKind;
 use axum::extract::Request;
@@ -109,7 +110,7 @@ async fn login(
     let attempt = match &shared.throttle {
         Some(throttle) => Some(
             throttle
-                .begin(client, &username)
+                .begin_for(&parts, ThrottleKey::account(&username))
                 .await
                 .map_err(|r| throttle_refusal(&r))?,
         ),
@@ -132,6 +133,9 @@ async fn login(
         }
         // The check could not be made: nothing is counted either way.
         Err(e) => {
+            if let Some(attempt) = attempt {
+                attempt.abandon().await;
+            }
             tracing::error!(target: "auth_tower::tokens", error = %e, "the credential check failed");
             return Err(OAuthError::unavailable());
         }

@@ -30,9 +30,10 @@
 //!   token), 400 `invalid_request` for two `Authorization` headers.
 //!
 //! Password logins (`/login`, and `/token` with `grant_type=password`) are throttled by
-//! default with a [`LoginThrottle`] per account and per client address (5 free failures per
-//! account, 20 per address, then a lock of 1 s doubling up to 15 minutes; a success resets the
-//! account): the client address is the connection's, so serve the app with
+//! default with a [`LoginThrottle`] per account and per client address (5 attempts in a row
+//! per account, 20 per address, then a lock of 1 s doubling up to 15 minutes; each attempt
+//! holds its slot from the check to the verdict, so parallel guesses get no more; a success
+//! resets the account; a credential check that fails with an error gives its slot back): the client address is the connection's, so serve the app with
 //! `into_make_service_with_connect_info::<SocketAddr>()` (without it only accounts are
 //! counted), or name a trusted proxy's header on the throttle. A throttled login never reaches
 //! [`CheckCredentials`], which gets the request's parts with the credentials
