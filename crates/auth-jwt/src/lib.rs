@@ -16,7 +16,7 @@
 //! - **Refresh tokens** ([`RefreshTokens`]): opaque, rotated on each use, reuse revokes the
 //!   whole family and every access token minted from it; a [`RefreshStore`] trait with an
 //!   in-memory implementation.
-//! - **Remote JWKS** (feature `remote-jwks`, [`RemoteJwks`]): tokens from an external issuer,
+//! - **Remote JWKS** (feature `remote-jwks`, `RemoteJwks`): tokens from an external issuer,
 //!   with a lock-free key snapshot refreshed in the background and a rate-limited refetch for
 //!   unknown `kid`s.
 //!

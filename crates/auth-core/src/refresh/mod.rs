@@ -4,7 +4,7 @@
 //! generation is live, and when it ends, behind one atomic consume-and-rotate operation
 //! ([`RefreshStore::rotate`]). The token format, the access tokens and the revocation on reuse
 //! live in `auth-jwt`; stores (memory here, Redis in `auth-session-redis`) implement this
-//! trait and prove it with the [`conformance`] suite (feature `test-util`).
+//! trait and prove it with the `conformance` suite (feature `test-util`).
 
 #[cfg(feature = "test-util")]
 pub mod conformance;

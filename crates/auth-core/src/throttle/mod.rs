@@ -11,7 +11,7 @@
 //! - [`ThrottleStore`]: check (and book) / confirm a failure / release / reset, atomically
 //!   per key. In memory here
 //!   ([`MemoryThrottle`], bounded); on Redis in `auth-session-redis` (`RedisThrottle`), shared by
-//!   every instance. Stores prove themselves with [`throttle_store_conformance`] (feature
+//!   every instance. Stores prove themselves with `throttle_store_conformance` (feature
 //!   `test-util`).
 //!
 //! The HTTP side (client addresses, `429` with `Retry-After`) is `auth-tower`'s `LoginThrottle`.

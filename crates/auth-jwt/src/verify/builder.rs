@@ -22,7 +22,7 @@ const MAX_LEEWAY: Duration = Duration::from_secs(300);
 /// Builds a [`Verifier`]; see [`Verifier::builder`].
 ///
 /// [`with_issuer`](Self::with_issuer), [`with_audience`](Self::with_audience) and
-/// [`with_keys`](Self::with_keys) (or [`with_remote_jwks`](Self::with_remote_jwks)) name our
+/// [`with_keys`](Self::with_keys) (or, with the feature `remote-jwks`, `with_remote_jwks`) name our
 /// own issuer, held to the strict profile (`typ: at+jwt`, `sid` one of our sessions, revocation).
 /// [`with_trusted_issuer`](Self::with_trusted_issuer) adds an external one; a verifier takes
 /// either or both, and any number of trusted issuers.

@@ -112,7 +112,7 @@ impl RedisStore {
 
     /// Use a connection the application already has (a
     /// [`ConnectionManager`](redis::aio::ConnectionManager), or with feature `cluster` a
-    /// [`ClusterConnection`](redis::cluster_async::ClusterConnection)); the URL in `config`
+    /// `redis::cluster_async::ClusterConnection`); the URL in `config`
     /// is ignored, its prefix, timeout and clock are used. Such a store has no local session
     /// cache: every `load` reads Redis.
     ///

@@ -1,7 +1,7 @@
 //! [`LoginThrottle`]: brute-force protection for logins, per account and per client address,
 //! with exponential backoff; refusals are `429` with `Retry-After` (gRPC RESOURCE_EXHAUSTED).
 //!
-//! [`TokenEndpoints`](crate::tokens::TokenEndpoints) use one by default. A session login
+//! `TokenEndpoints` (features `jwt` and `axum`) use one by default. A session login
 //! handler asks it before checking a password, in one call ([`LoginThrottle::attempt`]):
 //!
 //! ```
