@@ -36,18 +36,20 @@ pub struct FeedState {
 
 impl FeedState {
     /// An empty set following `source` (named in errors), out of sync until the first snapshot
-    /// is loaded; past `stale_after` out of sync, checks answer `Unavailable`. Its metrics
-    /// carry the label `store="<store>"`.
+    /// is loaded; past `stale_after` out of sync, checks answer `Unavailable`. `horizon` is the
+    /// list's (the same on every instance): a subject's watermark drops the session entries it
+    /// covers (see [`RevocationSet`]). Its metrics carry the label `store="<store>"`.
     pub fn new(
         clock: Arc<dyn Clock>,
         stale_after: Duration,
+        horizon: Duration,
         source: &'static str,
         store: &'static str,
     ) -> Self {
         record::feed_in_sync(store, false);
         record::revocations(store, 0);
         Self {
-            set: RwLock::new(RevocationSet::new()),
+            set: RwLock::new(RevocationSet::with_horizon(horizon)),
             feed: broadcast::channel(FEED_CAPACITY).0,
             synced: AtomicBool::new(false),
             unsynced_since_ms: AtomicU64::new(0),
@@ -157,6 +159,14 @@ impl FeedState {
             .len()
     }
 
+    /// How many revocations naming `subject` are held (its sessions' and its watermark).
+    pub fn entries_of(&self, subject: &str) -> usize {
+        self.set
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .entries_of(subject)
+    }
+
     /// Whether none are held.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
@@ -211,6 +221,7 @@ mod tests {
         let state = FeedState::new(
             Arc::new(SystemClock),
             Duration::from_millis(20),
+            Duration::from_secs(60),
             "a test",
             "test",
         );

@@ -50,13 +50,19 @@ impl Session {
     /// ```
     pub async fn logout(&self) -> Result<(), SessionError> {
         let mut state = self.inner.state.lock().await;
-        // (key, whether it is known to be a live session)
+        // (key, whether it is known to be a live session, its subject if known)
         let target = match &state.phase {
-            Phase::Active { key, .. } => Some((*key, true)),
-            Phase::Unloaded => self.inner.presented.as_ref().map(|id| (id.key(), false)),
+            Phase::Active { key, record } => {
+                Some((*key, true, record.subject().map(str::to_owned)))
+            }
+            Phase::Unloaded => self
+                .inner
+                .presented
+                .as_ref()
+                .map(|id| (id.key(), false, None)),
             Phase::Fresh | Phase::Ended => None,
         };
-        if let Some((key, live)) = target {
+        if let Some((key, live, subject)) = target {
             let deleted = self
                 .inner
                 .config
@@ -66,9 +72,13 @@ impl Session {
                 .map_err(|e| self.err(e))?;
             // A well-formed cookie proves nothing: revoke only a session that existed.
             if live || deleted {
-                self.publish(|_, until| Revocation::session(key, until))
-                    .await
-                    .map_err(|e| self.err(e))?;
+                // With its subject, so the list can bound what one subject adds.
+                self.publish(|_, until| match subject {
+                    Some(subject) => Revocation::session_of(subject, key, until),
+                    None => Revocation::session(key, until),
+                })
+                .await
+                .map_err(|e| self.err(e))?;
                 tracing::info!(target: "auth_tower::session", session = ?key, "logged out");
             } else {
                 tracing::debug!(target: "auth_tower::session", "logout without a session: nothing to revoke");
