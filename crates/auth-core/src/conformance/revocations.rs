@@ -14,7 +14,8 @@ use async_trait::async_trait;
 use std::time::Duration;
 
 /// A revocation list under test, with the views the checks need.
-#[async_trait]
+/// Its futures need not be `Send` (a test awaits them in place).
+#[async_trait(?Send)]
 pub trait ListUnderTest: Revocations + Sized {
     /// Revocations naming `subject` that this instance holds in memory.
     fn held_for(&self, subject: &str) -> usize;
@@ -237,7 +238,8 @@ pub async fn session_revocations_without_a_subject_are_never_collapsed<L: ListUn
     }
 }
 
-#[async_trait]
+#[cfg(feature = "memory")]
+#[async_trait(?Send)]
 impl ListUnderTest for crate::MemoryStore {
     fn held_for(&self, subject: &str) -> usize {
         self.revocations_of(subject)

@@ -96,6 +96,31 @@ impl FeedState {
         }
     }
 
+    /// Learn a batch of revocations (a page of a snapshot) under one lock: a large snapshot
+    /// loads at the cost of its inserts, not of a lock, a clock read and a metric per entry.
+    /// Local subscribers hear of each one that changed anything (when there are any).
+    pub fn learn_batch(&self, revocations: Vec<Revocation>) {
+        let now = self.clock.now();
+        let listening = self.feed.receiver_count() > 0;
+        let mut changed = Vec::new();
+        {
+            let mut set = self.set.write().unwrap_or_else(PoisonError::into_inner);
+            let before = set.len();
+            for revocation in revocations {
+                if revocation.expires_at > now && set.insert(&revocation) && listening {
+                    changed.push(revocation);
+                }
+            }
+            if set.len() != before {
+                record::revocations(self.store, set.len());
+            }
+        }
+        for revocation in changed {
+            // Nobody listening is fine.
+            let _ = self.feed.send(revocation);
+        }
+    }
+
     /// Whether `probe` is revoked, or `Unavailable` once the set has been out of step for
     /// longer than the bound: a revocation published meanwhile may be missing from it.
     ///

@@ -31,7 +31,7 @@ const PING_EVERY: Duration = Duration::from_secs(1);
 const BACKOFF: (Duration, Duration) = (Duration::from_millis(50), Duration::from_secs(2));
 /// How many snapshot rows one query reads: each page is one short query under the timeout,
 /// however large the list has grown.
-const SNAPSHOT_PAGE: i64 = 1000;
+const SNAPSHOT_PAGE: i64 = 5000;
 /// How long loading the whole snapshot may take, page after page.
 const SNAPSHOT_DEADLINE: Duration = Duration::from_secs(30);
 /// The shortest time between two reads of new rows: a flood of (possibly forged)
@@ -177,12 +177,11 @@ impl Feed {
                 )
                 .await?;
             let full = page.len() as i64 == SNAPSHOT_PAGE;
+            let mut learnt = Vec::with_capacity(page.len());
             for (target, expires_at) in page {
                 match serde_json::from_str::<RevocationTarget>(&target) {
                     Ok(t) => {
-                        loaded += 1;
-                        let expires_at = Timestamp::from_unix_millis(expires_at);
-                        self.state.learn(Revocation::new(t, expires_at));
+                        learnt.push(Revocation::new(t, Timestamp::from_unix_millis(expires_at)))
                     }
                     Err(e) => {
                         tracing::warn!(target: TARGET, error = %e, "ignoring a malformed stored revocation");
@@ -190,6 +189,8 @@ impl Feed {
                 }
                 after = target;
             }
+            loaded += learnt.len();
+            self.state.learn_batch(learnt);
             if !full {
                 break;
             }
