@@ -188,7 +188,10 @@ async fn revocations_cross_nodes(nodes: &[String]) {
             .await
             .unwrap();
     }
-    assert!(a.entries_of("cluster-user") <= 65, "collapsed on the cluster");
+    assert!(
+        a.entries_of("cluster-user") <= 65,
+        "collapsed on the cluster"
+    );
     samples.sort();
     println!(
         "cluster revocation propagation over {} revocations: p50 {:?}, p99 {:?}",
@@ -206,5 +209,8 @@ async fn revocations_cross_nodes(nodes: &[String]) {
         100 + a.entries_of("cluster-user"),
         "snapshot loaded from the cluster"
     );
-    assert_eq!(late.entries_of("cluster-user"), a.entries_of("cluster-user"));
+    assert_eq!(
+        late.entries_of("cluster-user"),
+        a.entries_of("cluster-user")
+    );
 }
