@@ -4,7 +4,7 @@
 //!
 //! Lists are judged by the wall clock here (the shared ones prune by their server's clock).
 
-#![allow(clippy::missing_panics_doc)]
+#![allow(clippy::missing_panics_doc, clippy::unwrap_used)]
 
 use crate::{
     Clock, DEFAULT_SESSIONS_PER_SUBJECT, Revocation, RevocationProbe, Revocations, SessionKey,
