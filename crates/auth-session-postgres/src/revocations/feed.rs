@@ -3,9 +3,9 @@
 //! stops answering its heartbeat; then do it all again.
 //!
 //! A notification is never trusted: any role that can connect may `NOTIFY` our channel. Its
-//! payload is ignored; it only wakes the reader, which coalesces a burst into one read and
-//! reads at most once per [`MIN_READ_GAP`]. A forged notification reads nothing new and
-//! never forces a snapshot reload. Writers take a transaction lock before they write, so rows
+//! payload is ignored; it only wakes the reader, which coalesces a burst into one read and,
+//! past a small burst, reads at most once per [`READ_REFILL`]. A forged notification reads
+//! nothing new and never forces a snapshot reload. Writers take a transaction lock before they write, so rows
 //! commit in `seq` order: once a row with `seq` N is visible, so is every row below it.
 //!
 //! The `LISTEN` connection lives in a task of its own that only receives (never cancelled
@@ -34,9 +34,12 @@ const BACKOFF: (Duration, Duration) = (Duration::from_millis(50), Duration::from
 const SNAPSHOT_PAGE: i64 = 5000;
 /// How long loading the whole snapshot may take, page after page.
 const SNAPSHOT_DEADLINE: Duration = Duration::from_secs(30);
-/// The shortest time between two reads of new rows: a flood of (possibly forged)
-/// notifications costs each instance at most one small indexed query per gap.
-const MIN_READ_GAP: Duration = Duration::from_millis(5);
+/// Reads of new rows a notification may trigger at once, and how fast that allowance comes
+/// back: a flood of (possibly forged) notifications costs each instance at most one small
+/// indexed query per [`READ_REFILL`] (500 a second), while revocations that come at a normal
+/// pace are read at once.
+const READ_BURST: u32 = 50;
+const READ_REFILL: Duration = Duration::from_millis(2);
 
 pub(super) struct Feed {
     /// The feed's own small pool: the `LISTEN` connection and one for heartbeats and snapshots.
@@ -234,7 +237,7 @@ impl Feed {
         let mut ticks = tokio::time::interval(PING_EVERY);
         ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let mut waiting_since: Option<Instant> = None;
-        let mut last_read = Instant::now();
+        let mut reads = ReadBudget::new();
         loop {
             tokio::select! {
                 echo = echoes.recv() => match echo {
@@ -243,11 +246,9 @@ impl Feed {
                 },
                 () = hints.notified() => {
                     // Hints that arrive meanwhile leave one permit: a burst is one more read.
-                    let since = last_read.elapsed();
-                    if since < MIN_READ_GAP {
-                        tokio::time::sleep(MIN_READ_GAP - since).await;
+                    if let Some(wait) = reads.take() {
+                        tokio::time::sleep(wait).await;
                     }
-                    last_read = Instant::now();
                     if let Err(e) = self.read_changes().await {
                         tracing::debug!(target: TARGET, error = %e, "reading new revocations failed");
                         break;
@@ -275,6 +276,38 @@ impl Feed {
             }
         }
         drop(receiver);
+    }
+}
+
+/// A token bucket of reads: [`READ_BURST`] at once, one more per [`READ_REFILL`].
+struct ReadBudget {
+    tokens: u32,
+    refilled: Instant,
+}
+
+impl ReadBudget {
+    fn new() -> Self {
+        Self {
+            tokens: READ_BURST,
+            refilled: Instant::now(),
+        }
+    }
+
+    /// Take a read: `None` to read now, or how long to wait first (the read is then taken).
+    fn take(&mut self) -> Option<Duration> {
+        let earned = self.refilled.elapsed().as_micros() / READ_REFILL.as_micros();
+        if earned > 0 {
+            let earned = u32::try_from(earned).unwrap_or(u32::MAX);
+            self.tokens = self.tokens.saturating_add(earned).min(READ_BURST);
+            self.refilled = Instant::now();
+        }
+        if self.tokens > 0 {
+            self.tokens -= 1;
+            return None;
+        }
+        let wait = READ_REFILL.saturating_sub(self.refilled.elapsed());
+        self.refilled += READ_REFILL;
+        Some(wait)
     }
 }
 
