@@ -167,6 +167,10 @@ impl Revocation {
 }
 
 /// The facts of a credential that revocation is checked against.
+///
+/// Give every fact the credential has: a list may have collapsed a subject's session
+/// revocations into that subject's watermark (see [`Revocation::session_of`]), which only a
+/// probe with the `subject` and `issued_at` finds.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct RevocationProbe<'a> {
     /// The session the credential belongs to.
