@@ -45,7 +45,9 @@ pub use revocation::{Revocation, RevocationProbe, RevocationTarget, Revocations}
 // Building blocks of the crates' own `Revocations` implementations (the memory store here,
 // Redis in auth-session-redis); not part of the API applications use.
 #[doc(hidden)]
-pub use revocation::{DEFAULT_REVOCATION_HORIZON, FeedState, RevocationSet};
+pub use revocation::{
+    DEFAULT_REVOCATION_HORIZON, DEFAULT_SESSIONS_PER_SUBJECT, FeedState, RevocationSet,
+};
 pub use session::{
     Device, MAX_USER_AGENT_BYTES, SESSION_ID_BYTES, SESSION_ID_ENCODED_LEN, SaveOutcome,
     SessionChanges, SessionEntry, SessionId, SessionKey, SessionRecord, SessionStore, Touch,

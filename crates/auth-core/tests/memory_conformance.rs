@@ -12,3 +12,7 @@ mod refresh {
         auth_core::refresh::MemoryRefreshStore::new()
     });
 }
+
+mod revocations {
+    auth_core::revocations_conformance!(|| async { auth_core::MemoryStore::new() });
+}

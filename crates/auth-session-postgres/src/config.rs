@@ -45,6 +45,7 @@ pub struct PostgresConfig {
     clock: Arc<dyn Clock>,
     revocation_horizon: Duration,
     revocation_stale_after: Duration,
+    revocations_per_subject: usize,
     migrate: bool,
     cleanup_every: Option<Duration>,
     /// The pool, opened (and migrated) by the first `connect` of this config or a clone.
@@ -87,6 +88,7 @@ impl PostgresConfig {
             clock: Arc::new(SystemClock),
             revocation_horizon: DEFAULT_REVOCATION_HORIZON,
             revocation_stale_after: DEFAULT_REVOCATION_STALE_AFTER,
+            revocations_per_subject: auth_core::DEFAULT_SESSIONS_PER_SUBJECT,
             migrate: true,
             cleanup_every: Some(DEFAULT_CLEANUP_INTERVAL),
             shared: Arc::new(OnceCell::new()),
@@ -142,6 +144,24 @@ impl PostgresConfig {
         self
     }
 
+    /// How many revocations naming one subject (its sessions' revocations, made with
+    /// [`Revocation::session_of`](auth_core::Revocation::session_of), and its watermarks)
+    /// [`PostgresRevocations`](crate::PostgresRevocations) keeps before it collapses them, atomically in the
+    /// store, into one watermark "everything this subject was issued before now" (default 64).
+    /// The watermark also ends the subject's other sessions and tokens issued before it; in
+    /// exchange a login/logout loop adds at most this many entries per subject to the list that
+    /// every instance loads.
+    ///
+    /// ```
+    /// use auth_session_postgres::PostgresConfig;
+    /// let config = PostgresConfig::new("postgres://localhost/app").with_revocations_per_subject(16);
+    /// assert_eq!(config.revocations_per_subject(), 16);
+    /// ```
+    pub fn with_revocations_per_subject(mut self, entries: usize) -> Self {
+        self.revocations_per_subject = entries;
+        self
+    }
+
     /// How long the revocation feed may be out of sync with the database (its `LISTEN`
     /// connection lost, or not answering its heartbeat) before every check fails closed with
     /// [`ErrorKind::Unavailable`](auth_core::ErrorKind::Unavailable) until it has resynchronised.
@@ -194,6 +214,11 @@ impl PostgresConfig {
     /// How long session and subject revocations are remembered.
     pub fn revocation_horizon(&self) -> Duration {
         self.revocation_horizon
+    }
+
+    /// How many revocations naming one subject are kept before they are collapsed.
+    pub fn revocations_per_subject(&self) -> usize {
+        self.revocations_per_subject
     }
 
     /// How long the revocation feed may be out of sync before checks fail closed.

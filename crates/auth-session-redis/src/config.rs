@@ -37,6 +37,7 @@ pub struct RedisConfig {
     clock: Arc<dyn Clock>,
     revocation_horizon: Duration,
     revocation_stale_after: Duration,
+    revocations_per_subject: usize,
     local_cache: Option<LocalCacheConfig>,
     replica_acks: Option<ReplicaAcks>,
     /// A private CA for `rediss://` (PEM), instead of the system's roots.
@@ -76,6 +77,7 @@ impl RedisConfig {
             clock: Arc::new(SystemClock),
             revocation_horizon: DEFAULT_REVOCATION_HORIZON,
             revocation_stale_after: DEFAULT_REVOCATION_STALE_AFTER,
+            revocations_per_subject: auth_core::DEFAULT_SESSIONS_PER_SUBJECT,
             local_cache: Some(LocalCacheConfig::default()),
             replica_acks: None,
             #[cfg(feature = "tls")]
@@ -118,6 +120,24 @@ impl RedisConfig {
     /// ```
     pub fn with_revocation_horizon(mut self, horizon: Duration) -> Self {
         self.revocation_horizon = horizon;
+        self
+    }
+
+    /// How many revocations naming one subject (its sessions' revocations, made with
+    /// [`Revocation::session_of`](auth_core::Revocation::session_of), and its watermarks)
+    /// [`RedisRevocations`](crate::RedisRevocations) keeps before it collapses them, atomically in the
+    /// store, into one watermark "everything this subject was issued before now" (default 64).
+    /// The watermark also ends the subject's other sessions and tokens issued before it; in
+    /// exchange a login/logout loop adds at most this many entries per subject to the list that
+    /// every instance loads.
+    ///
+    /// ```
+    /// use auth_session_redis::RedisConfig;
+    /// let config = RedisConfig::new("redis://127.0.0.1/").with_revocations_per_subject(16);
+    /// assert_eq!(config.revocations_per_subject(), 16);
+    /// ```
+    pub fn with_revocations_per_subject(mut self, entries: usize) -> Self {
+        self.revocations_per_subject = entries;
         self
     }
 
@@ -264,6 +284,11 @@ impl RedisConfig {
     /// How long session and subject revocations are remembered.
     pub fn revocation_horizon(&self) -> Duration {
         self.revocation_horizon
+    }
+
+    /// How many revocations naming one subject are kept before they are collapsed.
+    pub fn revocations_per_subject(&self) -> usize {
+        self.revocations_per_subject
     }
 
     /// How long the revocation feed may be out of sync before checks fail closed.

@@ -6,6 +6,7 @@
 //! | `{prefix}sr:{<session key hex>}` | STRING | the session key | Cluster only: a session a rotation has taken and may put back (short-lived; a delete removes it) |
 //! | `{prefix}u:{<sha256(subject) hex>}` | ZSET | the subject digest | a subject's session keys, scored by absolute expiry |
 //! | `{prefix}rev` | ZSET | none (one key) | revocations (JSON target), scored by expiry |
+//! | `{prefix}rev:u:{{prefix}rev}<sha256(subject) hex>` | ZSET | the revocation ZSET's name | a subject's entries in `{prefix}rev`, scored by expiry (to count and collapse them) |
 //! | `{prefix}rev:feed` | pub/sub channel | | revocations as they happen (JSON) |
 //! | `{prefix}th:account:{<digest hex>}`, `{prefix}th:address:{<digest hex>}` | HASH | the digest | one login-throttle count (failures, locked until) |
 //!
@@ -112,6 +113,18 @@ impl Keys {
         format!("{}rev", self.prefix)
     }
 
+    /// The ZSET indexing a subject's entries in [`revocations`](Self::revocations) (their
+    /// members, scored by expiry), so that the revoke script can count and collapse them. Its
+    /// hash tag is the revocation ZSET's whole name, so both live in one Cluster slot.
+    pub(crate) fn revocations_of(&self, subject: &str) -> String {
+        let digest = Sha256::digest(subject.as_bytes());
+        let mut key = format!("{}rev:u:{{{}rev}}", self.prefix, self.prefix);
+        for b in digest {
+            let _ = write!(key, "{b:02x}");
+        }
+        key
+    }
+
     /// The pub/sub channel revocations are published on.
     pub(crate) fn revocation_channel(&self) -> String {
         format!("{}rev:feed", self.prefix)
@@ -141,6 +154,12 @@ mod tests {
         assert!(ix.starts_with("app:u:{") && ix.ends_with('}') && ix.len() == 7 + 64 + 1);
         assert!(!ix.contains("42"), "subjects are digested");
         assert_eq!(keys.revocations(), "app:rev");
+        let rx = keys.revocations_of("user {42}");
+        assert!(
+            rx.starts_with("app:rev:u:{app:rev}") && rx.len() == 19 + 64,
+            "{rx}"
+        );
+        assert!(!rx.contains("42"), "subjects are digested");
         assert_eq!(keys.session_key_of(keys.session(&k).as_bytes()), Some(k));
         assert!(keys.session(&k).starts_with(&keys.session_prefix()));
         assert_eq!(

@@ -15,6 +15,7 @@
 
 mod checks;
 mod device;
+pub mod revocations;
 
 pub use checks::*;
 pub use device::*;

@@ -3,7 +3,7 @@
 use super::store::MemoryStore;
 use crate::error::Error;
 use crate::metrics::record;
-use crate::revocation::{Revocation, RevocationProbe, Revocations};
+use crate::revocation::{Revocation, RevocationProbe, RevocationTarget, Revocations};
 use async_trait::async_trait;
 use std::sync::PoisonError;
 use std::time::Duration;
@@ -15,21 +15,32 @@ impl Revocations for MemoryStore {
         let shared = self.shared();
         let now = shared.clock.now();
         let revocation = revocation.retained(now, self.revocation_horizon());
-        let changed = {
+        let (changed, watermark) = {
             let mut set = shared
                 .revocations
                 .write()
                 .unwrap_or_else(PoisonError::into_inner);
             let pruned = set.prune(now);
             let changed = revocation.expires_at > now && set.insert(&revocation);
+            // Bound what one subject adds: past the threshold, its session entries become one
+            // watermark (under the same lock, so no revocation slips in between).
+            let watermark = match (&revocation.target, revocation.subject()) {
+                (RevocationTarget::Session { .. }, Some(subject)) if changed => {
+                    set.collapse_if_over(subject, shared.sessions_per_subject, now)
+                }
+                _ => None,
+            };
             if changed || pruned > 0 {
                 record::revocations("memory", set.len());
             }
-            changed
+            (changed, watermark)
         };
+        // No subscribers is fine: nobody caches anything yet.
         if changed {
-            // No subscribers is fine: nobody caches anything yet.
             let _ = shared.feed.send(revocation);
+        }
+        if let Some(watermark) = watermark {
+            let _ = shared.feed.send(watermark);
         }
         Ok(())
     }
@@ -50,6 +61,19 @@ impl Revocations for MemoryStore {
 
     fn subscribe(&self) -> broadcast::Receiver<Revocation> {
         self.shared().feed.subscribe()
+    }
+}
+
+impl MemoryStore {
+    /// How many revocations naming `subject` (its sessions' and its watermark) the store
+    /// holds: at most the [per-subject threshold](super::MemoryStoreBuilder::with_revocations_per_subject)
+    /// plus one.
+    pub fn revocations_of(&self, subject: &str) -> usize {
+        self.shared()
+            .revocations
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .entries_of(subject)
     }
 }
 

@@ -54,6 +54,8 @@ pub(super) struct Shared {
     revocation_horizon: Duration,
     /// The most sessions held at once.
     max_sessions: usize,
+    /// How many session revocations of one subject are kept before they are collapsed.
+    pub(super) sessions_per_subject: usize,
 }
 
 /// Builds a [`MemoryStore`]; see [`MemoryStore::builder`].
@@ -63,6 +65,7 @@ pub struct MemoryStoreBuilder {
     clock: Arc<dyn Clock>,
     revocation_horizon: Duration,
     max_sessions: usize,
+    sessions_per_subject: usize,
 }
 
 impl MemoryStoreBuilder {
@@ -113,17 +116,34 @@ impl MemoryStoreBuilder {
         self
     }
 
+    /// How many session revocations of one subject the store keeps (default
+    /// [`DEFAULT_SESSIONS_PER_SUBJECT`](crate::revocation::DEFAULT_SESSIONS_PER_SUBJECT), 64)
+    /// before it collapses them into one watermark "everything this subject was issued before
+    /// now", which also ends the subject's other sessions and tokens issued before it. A
+    /// login/logout loop then adds at most this many entries per subject.
+    ///
+    /// ```
+    /// use auth_core::MemoryStore;
+    /// let store = MemoryStore::builder().with_revocations_per_subject(16).build();
+    /// # drop(store);
+    /// ```
+    pub fn with_revocations_per_subject(mut self, sessions: usize) -> Self {
+        self.sessions_per_subject = sessions;
+        self
+    }
+
     /// The store.
     pub fn build(self) -> MemoryStore {
         let (feed, _) = broadcast::channel(1024);
         MemoryStore {
             shared: Arc::new(Shared {
                 sessions: Mutex::new(SessionTable::default()),
-                revocations: RwLock::new(RevocationSet::new()),
+                revocations: RwLock::new(RevocationSet::with_horizon(self.revocation_horizon)),
                 feed,
                 clock: self.clock,
                 revocation_horizon: self.revocation_horizon,
                 max_sessions: self.max_sessions,
+                sessions_per_subject: self.sessions_per_subject,
             }),
         }
     }
@@ -152,6 +172,7 @@ impl MemoryStore {
             clock: Arc::new(SystemClock),
             revocation_horizon: crate::revocation::DEFAULT_REVOCATION_HORIZON,
             max_sessions: DEFAULT_MAX_SESSIONS,
+            sessions_per_subject: crate::revocation::DEFAULT_SESSIONS_PER_SUBJECT,
         }
     }
 

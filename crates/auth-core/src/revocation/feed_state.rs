@@ -36,18 +36,20 @@ pub struct FeedState {
 
 impl FeedState {
     /// An empty set following `source` (named in errors), out of sync until the first snapshot
-    /// is loaded; past `stale_after` out of sync, checks answer `Unavailable`. Its metrics
-    /// carry the label `store="<store>"`.
+    /// is loaded; past `stale_after` out of sync, checks answer `Unavailable`. `horizon` is the
+    /// list's (the same on every instance): a subject's watermark drops the session entries it
+    /// covers (see [`RevocationSet`]). Its metrics carry the label `store="<store>"`.
     pub fn new(
         clock: Arc<dyn Clock>,
         stale_after: Duration,
+        horizon: Duration,
         source: &'static str,
         store: &'static str,
     ) -> Self {
         record::feed_in_sync(store, false);
         record::revocations(store, 0);
         Self {
-            set: RwLock::new(RevocationSet::new()),
+            set: RwLock::new(RevocationSet::with_horizon(horizon)),
             feed: broadcast::channel(FEED_CAPACITY).0,
             synced: AtomicBool::new(false),
             unsynced_since_ms: AtomicU64::new(0),
@@ -89,6 +91,31 @@ impl FeedState {
             changed
         };
         if changed {
+            // Nobody listening is fine.
+            let _ = self.feed.send(revocation);
+        }
+    }
+
+    /// Learn a batch of revocations (a page of a snapshot) under one lock: a large snapshot
+    /// loads at the cost of its inserts, not of a lock, a clock read and a metric per entry.
+    /// Local subscribers hear of each one that changed anything (when there are any).
+    pub fn learn_batch(&self, revocations: Vec<Revocation>) {
+        let now = self.clock.now();
+        let listening = self.feed.receiver_count() > 0;
+        let mut changed = Vec::new();
+        {
+            let mut set = self.set.write().unwrap_or_else(PoisonError::into_inner);
+            let before = set.len();
+            for revocation in revocations {
+                if revocation.expires_at > now && set.insert(&revocation) && listening {
+                    changed.push(revocation);
+                }
+            }
+            if set.len() != before {
+                record::revocations(self.store, set.len());
+            }
+        }
+        for revocation in changed {
             // Nobody listening is fine.
             let _ = self.feed.send(revocation);
         }
@@ -157,6 +184,14 @@ impl FeedState {
             .len()
     }
 
+    /// How many revocations naming `subject` are held (its sessions' and its watermark).
+    pub fn entries_of(&self, subject: &str) -> usize {
+        self.set
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .entries_of(subject)
+    }
+
     /// Whether none are held.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
@@ -211,6 +246,7 @@ mod tests {
         let state = FeedState::new(
             Arc::new(SystemClock),
             Duration::from_millis(20),
+            Duration::from_secs(60),
             "a test",
             "test",
         );

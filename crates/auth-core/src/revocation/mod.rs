@@ -2,14 +2,15 @@
 //! checked in-process on every request and spread to other instances through a feed.
 
 mod feed_state;
+mod set;
 pub use feed_state::FeedState;
+pub use set::RevocationSet;
 
 use crate::error::Error;
 use crate::session::SessionKey;
 use crate::time::Timestamp;
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeSet, HashMap};
 use std::fmt;
 use std::time::Duration;
 use tokio::sync::broadcast;
@@ -18,6 +19,10 @@ use tokio::sync::broadcast;
 /// the default lifetime of a refresh-token family (the longest-lived credential the
 /// workspace issues by default; sessions live 12 h and access tokens 15 min).
 pub const DEFAULT_REVOCATION_HORIZON: Duration = Duration::from_secs(30 * 24 * 3600);
+
+/// How many session revocations of one subject a list keeps, by default, before it collapses
+/// them into one subject watermark (see [`Revocation::session_of`]).
+pub const DEFAULT_SESSIONS_PER_SUBJECT: usize = 64;
 
 /// What a revocation applies to.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -28,6 +33,13 @@ pub enum RevocationTarget {
     Session {
         /// The session's key.
         key: SessionKey,
+        /// The subject the session belonged to, when the revoker knew it. A list bounds what
+        /// one subject can add: past a threshold it replaces the subject's session entries by
+        /// one [`SubjectBefore`](Self::SubjectBefore) watermark, which revokes every credential
+        /// they revoked (and the subject's other credentials issued before it). Entries without
+        /// a subject are never collapsed. Absent from entries written before it existed.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        subject: Option<String>,
     },
     /// One token, by its `jti`.
     Token {
@@ -60,11 +72,58 @@ impl Revocation {
         Self { target, expires_at }
     }
 
-    /// Revoke a session until `expires_at`.
+    /// Revoke a session until `expires_at`, without saying whose it was: prefer
+    /// [`session_of`](Self::session_of), which lets the list bound what one subject adds.
     pub fn session(key: SessionKey, expires_at: Timestamp) -> Self {
         Self {
-            target: RevocationTarget::Session { key },
+            target: RevocationTarget::Session { key, subject: None },
             expires_at,
+        }
+    }
+
+    /// Revoke a session of `subject` until `expires_at`. The list counts such entries per
+    /// subject: past its threshold (default [`DEFAULT_SESSIONS_PER_SUBJECT`]) it collapses
+    /// them into one subject watermark "everything `subject` was issued before now", so a
+    /// login/logout loop cannot grow the list without bound. Every credential minted from the
+    /// session must carry `subject` (access tokens' `sub`, refresh families' identity): probes
+    /// then still find it revoked through the watermark.
+    ///
+    /// ```
+    /// use auth_core::{Clock, MemoryStore, Revocation, RevocationProbe, Revocations, SessionKey, SystemClock};
+    /// use std::time::Duration;
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// let list = MemoryStore::new();
+    /// let key = SessionKey::from_bytes([7; 32]);
+    /// let minted_at = SystemClock.now();
+    /// let until = minted_at.saturating_add(list.horizon());
+    /// list.revoke(Revocation::session_of("alice", key, until)).await?;
+    /// let token = RevocationProbe {
+    ///     session: Some(&key),
+    ///     subject: Some("alice"),
+    ///     issued_at: Some(minted_at),
+    ///     ..Default::default()
+    /// };
+    /// assert!(list.is_revoked(&token)?);
+    /// # Ok::<(), auth_core::Error>(())
+    /// # }).unwrap();
+    /// ```
+    pub fn session_of(subject: impl Into<String>, key: SessionKey, expires_at: Timestamp) -> Self {
+        Self {
+            target: RevocationTarget::Session {
+                key,
+                subject: Some(subject.into()),
+            },
+            expires_at,
+        }
+    }
+
+    /// The subject this revocation is about, if it names one (a subject watermark, or a
+    /// session revocation made with [`session_of`](Self::session_of)).
+    pub fn subject(&self) -> Option<&str> {
+        match &self.target {
+            RevocationTarget::Session { subject, .. } => subject.as_deref(),
+            RevocationTarget::SubjectBefore { subject, .. } => Some(subject),
+            RevocationTarget::Token { .. } => None,
         }
     }
 
@@ -108,6 +167,10 @@ impl Revocation {
 }
 
 /// The facts of a credential that revocation is checked against.
+///
+/// Give every fact the credential has: a list may have collapsed a subject's session
+/// revocations into that subject's watermark (see [`Revocation::session_of`]), which only a
+/// probe with the `subject` and `issued_at` finds.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct RevocationProbe<'a> {
     /// The session the credential belongs to.
@@ -204,241 +267,5 @@ impl<T: Revocations + ?Sized> Revocations for std::sync::Arc<T> {
 
     fn subscribe(&self) -> broadcast::Receiver<Revocation> {
         (**self).subscribe()
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-enum Slot {
-    Session(SessionKey),
-    Token(String),
-    Subject(String),
-}
-
-/// The in-process revocation set that [`Revocations`] implementations keep: hash maps for
-/// O(1) checks plus an expiry queue, so forgetting is proportional to what expires.
-#[derive(Debug, Default)]
-pub struct RevocationSet {
-    sessions: HashMap<SessionKey, Timestamp>,
-    tokens: HashMap<String, Timestamp>,
-    subjects: HashMap<String, (Timestamp, Timestamp)>,
-    expiry: BTreeSet<(Timestamp, Slot)>,
-}
-
-impl RevocationSet {
-    /// An empty set.
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// How many entries the set holds.
-    pub fn len(&self) -> usize {
-        self.sessions.len() + self.tokens.len() + self.subjects.len()
-    }
-
-    /// Whether the set is empty.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
-    /// Add (or extend) a revocation. Returns whether the set changed.
-    pub fn insert(&mut self, r: &Revocation) -> bool {
-        let (slot, old_expiry) = match &r.target {
-            RevocationTarget::Session { key } => {
-                let old = self.sessions.get(key).copied();
-                if old.is_some_and(|e| e >= r.expires_at) {
-                    return false;
-                }
-                self.sessions.insert(*key, r.expires_at);
-                (Slot::Session(*key), old)
-            }
-            RevocationTarget::Token { jti } => {
-                let old = self.tokens.get(jti).copied();
-                if old.is_some_and(|e| e >= r.expires_at) {
-                    return false;
-                }
-                self.tokens.insert(jti.clone(), r.expires_at);
-                (Slot::Token(jti.clone()), old)
-            }
-            RevocationTarget::SubjectBefore { subject, before } => {
-                let old = self.subjects.get(subject).copied();
-                let (b, e) = match old {
-                    Some((ob, oe)) => ((*before).max(ob), r.expires_at.max(oe)),
-                    None => (*before, r.expires_at),
-                };
-                if old == Some((b, e)) {
-                    return false;
-                }
-                self.subjects.insert(subject.clone(), (b, e));
-                self.expiry.remove(&(e, Slot::Subject(subject.clone())));
-                (Slot::Subject(subject.clone()), old.map(|(_, oe)| oe))
-            }
-        };
-        if let Some(old) = old_expiry {
-            self.expiry.remove(&(old, slot.clone()));
-        }
-        let expires = match &slot {
-            Slot::Subject(s) => self.subjects.get(s).map_or(r.expires_at, |&(_, e)| e),
-            _ => r.expires_at,
-        };
-        self.expiry.insert((expires, slot));
-        true
-    }
-
-    /// Whether anything in `probe` is revoked.
-    pub fn contains(&self, probe: &RevocationProbe<'_>) -> bool {
-        if probe.session.is_some_and(|k| self.sessions.contains_key(k)) {
-            return true;
-        }
-        if probe.token_id.is_some_and(|j| self.tokens.contains_key(j)) {
-            return true;
-        }
-        if let Some(subject) = probe.subject
-            && let Some(&(before, _)) = self.subjects.get(subject)
-        {
-            // A credential with no issue time cannot prove it is newer: treat as revoked.
-            return probe.issued_at.is_none_or(|iat| iat < before);
-        }
-        false
-    }
-
-    /// Forget entries whose expiry is at or before `now`; how many were forgotten.
-    pub fn prune(&mut self, now: Timestamp) -> usize {
-        let mut n = 0;
-        while let Some((at, _)) = self.expiry.first() {
-            if *at > now {
-                break;
-            }
-            let Some((_, slot)) = self.expiry.pop_first() else {
-                break;
-            };
-            match slot {
-                Slot::Session(k) => {
-                    self.sessions.remove(&k);
-                }
-                Slot::Token(j) => {
-                    self.tokens.remove(&j);
-                }
-                Slot::Subject(s) => {
-                    self.subjects.remove(&s);
-                }
-            }
-            n += 1;
-        }
-        n
-    }
-
-    /// Every entry, for a snapshot.
-    pub fn entries(&self) -> Vec<Revocation> {
-        let mut out = Vec::with_capacity(self.len());
-        for (key, &e) in &self.sessions {
-            out.push(Revocation::session(*key, e));
-        }
-        for (jti, &e) in &self.tokens {
-            out.push(Revocation::token(jti.clone(), e));
-        }
-        for (s, &(before, e)) in &self.subjects {
-            out.push(Revocation::subject_before(s.clone(), before, e));
-        }
-        out
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn t(ms: i64) -> Timestamp {
-        Timestamp::from_unix_millis(ms)
-    }
-
-    #[test]
-    fn checks_each_target() {
-        let key = SessionKey::from_bytes([7; 32]);
-        let mut set = RevocationSet::new();
-        assert!(set.insert(&Revocation::session(key, t(100))));
-        assert!(set.insert(&Revocation::token("j1", t(100))));
-        assert!(set.insert(&Revocation::subject_before("u", t(50), t(100))));
-        assert!(set.contains(&RevocationProbe {
-            session: Some(&key),
-            ..Default::default()
-        }));
-        assert!(set.contains(&RevocationProbe {
-            token_id: Some("j1"),
-            ..Default::default()
-        }));
-        assert!(!set.contains(&RevocationProbe {
-            token_id: Some("j2"),
-            ..Default::default()
-        }));
-        let old = RevocationProbe {
-            subject: Some("u"),
-            issued_at: Some(t(49)),
-            ..Default::default()
-        };
-        let new = RevocationProbe {
-            subject: Some("u"),
-            issued_at: Some(t(50)),
-            ..Default::default()
-        };
-        assert!(set.contains(&old));
-        assert!(!set.contains(&new));
-        assert_eq!(set.len(), 3);
-    }
-
-    #[test]
-    fn session_and_subject_revocations_are_kept_for_the_horizon_tokens_as_given() {
-        let key = SessionKey::from_bytes([3; 32]);
-        let horizon = Duration::from_secs(30 * 24 * 3600);
-        let now = t(1_000);
-        let far = now.saturating_add(horizon);
-        assert_eq!(
-            Revocation::session(key, t(2_000))
-                .retained(now, horizon)
-                .expires_at,
-            far
-        );
-        assert_eq!(
-            Revocation::subject_before("u", now, t(2_000))
-                .retained(now, horizon)
-                .expires_at,
-            far
-        );
-        let later = far.saturating_add(Duration::from_secs(1));
-        assert_eq!(
-            Revocation::session(key, later)
-                .retained(now, horizon)
-                .expires_at,
-            later
-        );
-        assert_eq!(
-            Revocation::token("j", t(2_000))
-                .retained(now, horizon)
-                .expires_at,
-            t(2_000)
-        );
-    }
-
-    #[test]
-    fn prune_forgets_only_what_expired_and_watermarks_only_move_forward() {
-        let mut set = RevocationSet::new();
-        set.insert(&Revocation::token("a", t(10)));
-        set.insert(&Revocation::token("b", t(20)));
-        set.insert(&Revocation::subject_before("u", t(5), t(10)));
-        set.insert(&Revocation::subject_before("u", t(3), t(30)));
-        assert!(
-            !set.insert(&Revocation::token("b", t(15))),
-            "a shorter expiry changes nothing"
-        );
-        assert_eq!(set.prune(t(10)), 1);
-        assert_eq!(set.len(), 2);
-        let p = RevocationProbe {
-            subject: Some("u"),
-            issued_at: Some(t(4)),
-            ..Default::default()
-        };
-        assert!(set.contains(&p), "watermark stayed at the later time");
-        assert_eq!(set.prune(t(30)), 2);
-        assert!(set.is_empty());
-        assert_eq!(set.entries().len(), 0);
     }
 }

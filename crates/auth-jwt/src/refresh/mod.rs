@@ -436,7 +436,11 @@ impl RefreshTokens {
         let until = record.expires_at.max(access_horizon);
         inner
             .revocations
-            .revoke(Revocation::session(*session, until))
+            .revoke(Revocation::session_of(
+                record.identity.subject(),
+                *session,
+                until,
+            ))
             .await?;
         Ok(())
     }

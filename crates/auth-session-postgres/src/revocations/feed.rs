@@ -1,5 +1,12 @@
-//! The listener: `LISTEN` first, then load the snapshot, then apply notified revocations until
-//! the connection drops or stops answering its heartbeat; then do it all again.
+//! The listener: `LISTEN` first, then load the snapshot, then read the rows changed since
+//! (`seq > last`) whenever a notification hints at a change, until the connection drops or
+//! stops answering its heartbeat; then do it all again.
+//!
+//! A notification is never trusted: any role that can connect may `NOTIFY` our channel. Its
+//! payload is ignored; it only wakes the reader, which coalesces a burst into one read and,
+//! past a small burst, reads at most once per [`READ_REFILL`]. A forged notification reads
+//! nothing new and never forces a snapshot reload. Writers take a transaction lock before they write, so rows
+//! commit in `seq` order: once a row with `seq` N is visible, so is every row below it.
 //!
 //! The `LISTEN` connection lives in a task of its own that only receives (never cancelled
 //! mid-read); the loop here watches it with a heartbeat: once a second it notifies the feed's
@@ -14,8 +21,9 @@ use sqlx::PgPool;
 use sqlx::postgres::PgListener;
 use std::future::Future;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::{Duration, Instant};
-use tokio::sync::mpsc;
+use tokio::sync::{Notify, mpsc};
 
 /// How often the listener is checked (and the in-memory set pruned).
 const PING_EVERY: Duration = Duration::from_secs(1);
@@ -23,9 +31,15 @@ const PING_EVERY: Duration = Duration::from_secs(1);
 const BACKOFF: (Duration, Duration) = (Duration::from_millis(50), Duration::from_secs(2));
 /// How many snapshot rows one query reads: each page is one short query under the timeout,
 /// however large the list has grown.
-const SNAPSHOT_PAGE: i64 = 1000;
+const SNAPSHOT_PAGE: i64 = 5000;
 /// How long loading the whole snapshot may take, page after page.
 const SNAPSHOT_DEADLINE: Duration = Duration::from_secs(30);
+/// Reads of new rows a notification may trigger at once, and how fast that allowance comes
+/// back: a flood of (possibly forged) notifications costs each instance at most one small
+/// indexed query per [`READ_REFILL`] (500 a second), while revocations that come at a normal
+/// pace are read at once.
+const READ_BURST: u32 = 50;
+const READ_REFILL: Duration = Duration::from_millis(2);
 
 pub(super) struct Feed {
     /// The feed's own small pool: the `LISTEN` connection and one for heartbeats and snapshots.
@@ -35,6 +49,12 @@ pub(super) struct Feed {
     channel: String,
     heartbeat: String,
     snapshot_page: String,
+    /// The newest change at the time of the snapshot.
+    last_change: String,
+    /// Rows changed after a given `seq`, a page at a time.
+    changes_page: String,
+    /// The `seq` of the newest row read (snapshot or change).
+    seen: AtomicI64,
 }
 
 impl Feed {
@@ -58,6 +78,12 @@ impl Feed {
                 "SELECT target, expires_at FROM {table} \
                  WHERE expires_at > {DB_NOW_MS} AND target > $1 ORDER BY target LIMIT {SNAPSHOT_PAGE}"
             ),
+            last_change: format!("SELECT COALESCE(max(seq), 0) FROM {table}"),
+            changes_page: format!(
+                "SELECT seq, target, expires_at FROM {table} \
+                 WHERE seq > $1 ORDER BY seq LIMIT {SNAPSHOT_PAGE}"
+            ),
+            seen: AtomicI64::new(0),
         }
     }
 
@@ -87,6 +113,14 @@ impl Feed {
         let channels = [self.channel.as_str(), self.heartbeat.as_str()];
         self.bounded("listen for revocations", listener.listen_all(channels))
             .await?;
+        // Every row changed after this one commits later (writers are serialised): it is read
+        // as a change; every row up to it is in the snapshot, or was replaced by a later one.
+        let last: i64 = self
+            .bounded(
+                "read the newest revocation",
+                sqlx::query_scalar(&self.last_change).fetch_one(&self.pool),
+            )
+            .await?;
         match tokio::time::timeout(SNAPSHOT_DEADLINE, self.load_snapshot()).await {
             Ok(loaded) => loaded?,
             Err(_) => {
@@ -95,8 +129,42 @@ impl Feed {
                 )));
             }
         }
+        self.seen.store(last, Ordering::Release);
+        // What was committed while the snapshot loaded.
+        self.read_changes().await?;
         self.state.mark_synced();
         Ok(listener)
+    }
+
+    /// Read and learn every row changed since the last one seen. Payloads are never read:
+    /// what is in the table is what was revoked.
+    async fn read_changes(&self) -> Result<(), Error> {
+        loop {
+            let after = self.seen.load(Ordering::Acquire);
+            let page: Vec<(i64, String, i64)> = self
+                .bounded(
+                    "read new revocations",
+                    sqlx::query_as(&self.changes_page)
+                        .bind(after)
+                        .fetch_all(&self.pool),
+                )
+                .await?;
+            let full = page.len() as i64 == SNAPSHOT_PAGE;
+            for (seq, target, expires_at) in page {
+                match serde_json::from_str::<RevocationTarget>(&target) {
+                    Ok(t) => self
+                        .state
+                        .learn(Revocation::new(t, Timestamp::from_unix_millis(expires_at))),
+                    Err(e) => {
+                        tracing::warn!(target: TARGET, error = %e, "ignoring a malformed stored revocation");
+                    }
+                }
+                self.seen.fetch_max(seq, Ordering::AcqRel);
+            }
+            if !full {
+                return Ok(());
+            }
+        }
     }
 
     async fn load_snapshot(&self) -> Result<(), Error> {
@@ -112,12 +180,11 @@ impl Feed {
                 )
                 .await?;
             let full = page.len() as i64 == SNAPSHOT_PAGE;
+            let mut learnt = Vec::with_capacity(page.len());
             for (target, expires_at) in page {
                 match serde_json::from_str::<RevocationTarget>(&target) {
                     Ok(t) => {
-                        loaded += 1;
-                        let expires_at = Timestamp::from_unix_millis(expires_at);
-                        self.state.learn(Revocation::new(t, expires_at));
+                        learnt.push(Revocation::new(t, Timestamp::from_unix_millis(expires_at)))
                     }
                     Err(e) => {
                         tracing::warn!(target: TARGET, error = %e, "ignoring a malformed stored revocation");
@@ -125,6 +192,8 @@ impl Feed {
                 }
                 after = target;
             }
+            loaded += learnt.len();
+            self.state.learn_batch(learnt);
             if !full {
                 break;
             }
@@ -155,24 +224,36 @@ impl Feed {
         }
     }
 
-    /// Apply notified revocations until the listener ends or misses a heartbeat.
+    /// Read what notifications hint at until the listener ends or misses a heartbeat.
     async fn listen(&self, listener: PgListener) {
         let (beats, mut echoes) = mpsc::unbounded_channel();
+        let hints = Arc::new(Notify::new());
         let receiver = Receiver(tokio::spawn(receive(
             listener,
-            self.state.clone(),
+            hints.clone(),
             self.heartbeat.clone(),
             beats,
         )));
         let mut ticks = tokio::time::interval(PING_EVERY);
         ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let mut waiting_since: Option<Instant> = None;
+        let mut reads = ReadBudget::new();
         loop {
             tokio::select! {
                 echo = echoes.recv() => match echo {
                     Some(()) => waiting_since = None,
                     None => break,
                 },
+                () = hints.notified() => {
+                    // Hints that arrive meanwhile leave one permit: a burst is one more read.
+                    if let Some(wait) = reads.take() {
+                        tokio::time::sleep(wait).await;
+                    }
+                    if let Err(e) = self.read_changes().await {
+                        tracing::debug!(target: TARGET, error = %e, "reading new revocations failed");
+                        break;
+                    }
+                }
                 _ = ticks.tick() => {
                     self.state.prune();
                     match waiting_since {
@@ -198,6 +279,38 @@ impl Feed {
     }
 }
 
+/// A token bucket of reads: [`READ_BURST`] at once, one more per [`READ_REFILL`].
+struct ReadBudget {
+    tokens: u32,
+    refilled: Instant,
+}
+
+impl ReadBudget {
+    fn new() -> Self {
+        Self {
+            tokens: READ_BURST,
+            refilled: Instant::now(),
+        }
+    }
+
+    /// Take a read: `None` to read now, or how long to wait first (the read is then taken).
+    fn take(&mut self) -> Option<Duration> {
+        let earned = self.refilled.elapsed().as_micros() / READ_REFILL.as_micros();
+        if earned > 0 {
+            let earned = u32::try_from(earned).unwrap_or(u32::MAX);
+            self.tokens = self.tokens.saturating_add(earned).min(READ_BURST);
+            self.refilled = Instant::now();
+        }
+        if self.tokens > 0 {
+            self.tokens -= 1;
+            return None;
+        }
+        let wait = READ_REFILL.saturating_sub(self.refilled.elapsed());
+        self.refilled += READ_REFILL;
+        Some(wait)
+    }
+}
+
 /// The receiving task; aborted (dropping the listener and its connection) when dropped.
 struct Receiver(tokio::task::JoinHandle<()>);
 
@@ -207,13 +320,12 @@ impl Drop for Receiver {
     }
 }
 
-/// Receive until the connection ends: revocations go into the set, heartbeats back to the
-/// loop. Returns (ending the feed's listen) on a lost connection, an error, or a notification
-/// it cannot read (an empty one says "reload the snapshot": a revocation too large for a
-/// notification was stored without its details).
+/// Receive until the connection ends or fails: a notification on the revocation channel
+/// (whatever its payload, which anyone may forge) is a hint to read the table, heartbeats go
+/// back to the loop.
 async fn receive(
     mut listener: PgListener,
-    state: Arc<State>,
+    hints: Arc<Notify>,
     heartbeat: String,
     beats: mpsc::UnboundedSender<()>,
 ) {
@@ -232,12 +344,6 @@ async fn receive(
             }
             continue;
         }
-        match serde_json::from_str::<Revocation>(note.payload()) {
-            Ok(revocation) => state.learn(revocation),
-            Err(_) => {
-                tracing::debug!(target: TARGET, "revocation without details: reloading the snapshot");
-                return;
-            }
-        }
+        hints.notify_one();
     }
 }

@@ -2,10 +2,20 @@
 //!
 //! The database holds the revocations in a table (the snapshot, bounded: every revoke deletes
 //! a batch of expired rows, by the database's clock) and announces each one with `NOTIFY` in
-//! the same statement, so the announcement goes out exactly when the row is committed. Every
+//! the same transaction, so the announcement goes out exactly when the row is committed. Every
 //! instance keeps the whole list in memory, so [`Revocations::is_revoked`] is a hash lookup
 //! with no I/O. A background task `LISTEN`s; whenever it (re)connects it listens first and then
 //! reloads the snapshot (in pages), so nothing committed in between is missed.
+//!
+//! A notification is only a hint: any role that can connect may `NOTIFY` the channel, so the
+//! listener never trusts a payload. On a notification (coalesced, at most one read per few
+//! milliseconds) it reads the rows changed since the last it saw (`seq > last`); a forged
+//! notification reads nothing new, changes nothing and never forces a snapshot reload.
+//!
+//! What one subject can add is bounded: past
+//! [`PostgresConfig::with_revocations_per_subject`] entries naming it, the revoking transaction
+//! replaces them with one subject watermark, and every instance drops them from memory when the
+//! watermark reaches it (see [`RevocationSet`](auth_core::RevocationSet)).
 //!
 //! Session and subject revocations are kept for the configured horizon
 //! ([`PostgresConfig::with_revocation_horizon`]). While the listener is disconnected the
@@ -14,14 +24,16 @@
 //! [`ErrorKind::Unavailable`](auth_core::ErrorKind::Unavailable) (fail closed) until a resync
 //! succeeds, and [`Revocations::health`] says so for a readiness probe.
 
+mod collapse;
 mod feed;
 mod state;
 
 use crate::config::PostgresConfig;
 use crate::db::Db;
-use crate::schema::{DB_NOW_MS, Schema};
+use crate::schema::Schema;
 use async_trait::async_trait;
 use auth_core::{Error, Revocation, RevocationProbe, Revocations, SessionId};
+use collapse::{Collapse, Statements};
 use feed::Feed;
 use state::State;
 use std::fmt;
@@ -31,11 +43,10 @@ use tokio::sync::broadcast;
 use tokio::task::JoinHandle;
 
 /// A notification's payload must stay under 8000 bytes; a revocation whose JSON is longer (a
-/// very long subject) is stored as usual and announced empty, which makes every listener
-/// reload the snapshot.
+/// very long subject) is announced empty. Listeners read the table either way: the payload
+/// is only a hint (and the revocation itself for instances of earlier versions during a
+/// rolling upgrade).
 const MAX_PAYLOAD: usize = 7000;
-/// Expired rows one revoke deletes at most.
-const PRUNE_BATCH: i64 = 1000;
 
 /// A [`Revocations`] list shared by every instance through PostgreSQL (`LISTEN`/`NOTIFY`).
 ///
@@ -64,8 +75,10 @@ struct Inner {
     state: Arc<State>,
     db: Db,
     schema: Schema,
-    revoke: String,
+    statements: Statements,
     horizon: Duration,
+    /// Entries naming one subject kept before they are collapsed into a watermark.
+    per_subject: usize,
     listener: JoinHandle<()>,
 }
 
@@ -95,7 +108,11 @@ impl PostgresRevocations {
             ));
         }
         let (db, schema) = config.connect().await?;
-        let state = Arc::new(State::new(config.clock(), config.revocation_stale_after()));
+        let state = Arc::new(State::new(
+            config.clock(),
+            config.revocation_stale_after(),
+            horizon,
+        ));
         // A random tag names this feed's heartbeat channel (the session key of a fresh id is
         // just 256 random bits here).
         let tag = SessionId::generate()?.key().to_hex()[..16].to_owned();
@@ -108,27 +125,15 @@ impl PostgresRevocations {
         );
         let listener = feed.sync().await?;
         let listener = tokio::spawn(feed.run(listener));
-        let table = &schema.revocations;
-        // One statement: record (an existing entry's expiry only moves later), prune a batch
-        // of what the database's clock says expired (never the row being written: one
-        // statement must not change a row twice), and announce, which PostgreSQL sends when
-        // the statement commits.
-        let revoke = format!(
-            "WITH recorded AS (INSERT INTO {table} AS r (target, expires_at) VALUES ($1, $2) \
-               ON CONFLICT (target) DO UPDATE \
-               SET expires_at = GREATEST(r.expires_at, EXCLUDED.expires_at)), \
-             pruned AS (DELETE FROM {table} WHERE target IN (SELECT target FROM {table} \
-               WHERE expires_at <= {DB_NOW_MS} AND target <> $1 ORDER BY expires_at \
-               LIMIT {PRUNE_BATCH} FOR UPDATE SKIP LOCKED)) \
-             SELECT pg_notify($3, $4)"
-        );
+        let statements = Statements::new(&schema);
         Ok(Self {
             inner: Arc::new(Inner {
                 state,
                 db,
                 schema,
-                revoke,
+                statements,
                 horizon,
+                per_subject: config.revocations_per_subject(),
                 listener,
             }),
         })
@@ -149,6 +154,13 @@ impl PostgresRevocations {
     /// How many revocations this instance holds in memory.
     pub fn len(&self) -> usize {
         self.inner.state.len()
+    }
+
+    /// How many revocations naming `subject` (its sessions' and its watermark) this instance
+    /// holds in memory: at most the [per-subject threshold](PostgresConfig::with_revocations_per_subject)
+    /// plus one, give or take what is in flight.
+    pub fn entries_of(&self, subject: &str) -> usize {
+        self.inner.state.entries_of(subject)
     }
 
     /// Whether this instance holds no revocations.
@@ -185,18 +197,43 @@ impl Revocations for PostgresRevocations {
         // Locally first: this instance honours the revocation even if the database is down.
         inner.state.learn(revocation.clone());
         inner.state.prune();
-        inner
+        let subject = revocation.subject().map(str::to_owned);
+        let collapse = subject.as_deref().map(|subject| Collapse {
+            subject,
+            now,
+            horizon: inner.horizon,
+            threshold: inner.per_subject,
+        });
+        let st = &inner.statements;
+        let channel = &inner.schema.channel;
+        let watermark = inner
             .db
-            .run(
-                "record revocation",
-                sqlx::query(&inner.revoke)
-                    .bind(target)
+            .run("record revocation", async {
+                let mut tx = inner.db.pool().begin().await?;
+                // Revocation writes commit one at a time, in `seq` order (see the migration).
+                sqlx::query(&st.lock).execute(&mut *tx).await?;
+                sqlx::query(&st.record)
+                    .bind(&target)
                     .bind(revocation.expires_at.as_unix_millis())
-                    .bind(&inner.schema.channel)
-                    .bind(message)
-                    .execute(inner.db.pool()),
-            )
+                    .bind(subject.as_deref())
+                    .bind(channel)
+                    .bind(&message)
+                    .execute(&mut *tx)
+                    .await?;
+                let watermark = match &collapse {
+                    Some(c) => c.run(st, channel, &mut tx).await?,
+                    None => None,
+                };
+                tx.commit().await?;
+                Ok(watermark)
+            })
             .await?;
+        if let Some(watermark) = watermark {
+            // Learn it now rather than from the feed: it drops the entries it replaced from
+            // this instance's set at once.
+            inner.state.learn(watermark);
+            tracing::debug!(target: crate::error::TARGET, "a subject's revocations collapsed into a watermark");
+        }
         Ok(())
     }
 

@@ -22,10 +22,11 @@ impl Deref for State {
 
 impl State {
     /// An empty set, out of sync until the first snapshot is loaded.
-    pub(super) fn new(clock: Arc<dyn Clock>, stale_after: Duration) -> Self {
+    pub(super) fn new(clock: Arc<dyn Clock>, stale_after: Duration, horizon: Duration) -> Self {
         Self(FeedState::new(
             clock,
             stale_after,
+            horizon,
             "the database",
             "postgres",
         ))

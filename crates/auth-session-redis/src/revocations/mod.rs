@@ -7,6 +7,11 @@
 //! it subscribes first and then reloads the snapshot (in pages), so nothing published in between
 //! is missed.
 //!
+//! What one subject can add is bounded: past
+//! [`RedisConfig::with_revocations_per_subject`] entries naming it, the revoke script replaces
+//! them with one subject watermark, in the same step, and every instance drops them from
+//! memory when the watermark reaches it (see [`RevocationSet`](auth_core::RevocationSet)).
+//!
 //! Session and subject revocations are kept for the configured horizon
 //! ([`RedisConfig::with_revocation_horizon`]). While the listener is disconnected the instance
 //! may miss what others revoke: once that has lasted longer than
@@ -22,7 +27,7 @@ use crate::conn::{Backend, RedisConnection};
 use crate::keys::Keys;
 use crate::scripts;
 use async_trait::async_trait;
-use auth_core::{Error, Revocation, RevocationProbe, Revocations};
+use auth_core::{Error, Revocation, RevocationProbe, RevocationTarget, Revocations, Timestamp};
 use feed::Feed;
 use state::State;
 use std::fmt;
@@ -57,6 +62,8 @@ struct Inner {
     backend: Backend,
     keys: Keys,
     horizon: Duration,
+    /// Entries naming one subject kept before they are collapsed into a watermark.
+    per_subject: usize,
     listener: JoinHandle<()>,
 }
 
@@ -83,7 +90,7 @@ impl RedisRevocations {
     /// Use a command connection the application already has (a
     /// [`ConnectionManager`](redis::aio::ConnectionManager), shared with a
     /// [`RedisStore`](crate::RedisStore) for example, or with feature `cluster` a
-    /// [`ClusterConnection`](redis::cluster_async::ClusterConnection)) for the snapshot and
+    /// `redis::cluster_async::ClusterConnection`) for the snapshot and
     /// for publishing. The feed's subscription needs a connection of its own (a subscribed
     /// connection can send nothing else), opened from `config`'s URL(s) with its TLS settings.
     ///
@@ -126,7 +133,11 @@ impl RedisRevocations {
     async fn start(config: &RedisConfig, backend: Backend) -> Result<Self, Error> {
         let keys = config.keys()?;
         let horizon = config.revocation_horizon();
-        let state = Arc::new(State::new(config.clock(), config.revocation_stale_after()));
+        let state = Arc::new(State::new(
+            config.clock(),
+            config.revocation_stale_after(),
+            horizon,
+        ));
         let feed = Feed::new(config, keys.clone(), backend.clone(), state.clone())?;
         let subscription = feed.sync().await?;
         let listener = tokio::spawn(feed.run(subscription));
@@ -136,6 +147,7 @@ impl RedisRevocations {
                 backend,
                 keys,
                 horizon,
+                per_subject: config.revocations_per_subject(),
                 listener,
             }),
         })
@@ -158,10 +170,28 @@ impl RedisRevocations {
         self.inner.state.len()
     }
 
+    /// How many revocations naming `subject` (its sessions' and its watermark) this instance
+    /// holds in memory: at most the [per-subject threshold](RedisConfig::with_revocations_per_subject)
+    /// plus one, give or take what is in flight.
+    pub fn entries_of(&self, subject: &str) -> usize {
+        self.inner.state.entries_of(subject)
+    }
+
     /// Whether this instance holds no revocations.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
+}
+
+/// The JSON of a subject watermark's target up to its time, for the revoke script to finish
+/// (`{"type":"subject_before","subject":"…","before":`): serde's own spelling, so the member
+/// reads back as a [`RevocationTarget`].
+fn watermark_head(subject: &str) -> Result<String, Error> {
+    let full = serde_json::to_string(&RevocationTarget::SubjectBefore {
+        subject: subject.to_owned(),
+        before: Timestamp::from_unix_millis(0),
+    })?;
+    Ok(full.strip_suffix("0}").map(str::to_owned).unwrap_or(full))
 }
 
 impl fmt::Debug for RedisRevocations {
@@ -190,16 +220,35 @@ impl Revocations for RedisRevocations {
         inner.state.learn(revocation.clone());
         inner.state.prune();
         let mut inv = scripts::ScriptCall::new(&scripts::REVOKE);
-        inv.key(inner.keys.revocations())
-            .arg(now.as_unix_millis())
+        inv.key(inner.keys.revocations());
+        if let Some(subject) = revocation.subject() {
+            inv.key(inner.keys.revocations_of(subject));
+        }
+        inv.arg(now.as_unix_millis())
             .arg(member)
             .arg(revocation.expires_at.as_unix_millis())
             .arg(inner.keys.revocation_channel())
             .arg(message);
-        let _: i64 = inner
+        if let Some(subject) = revocation.subject() {
+            let horizon_ms = i64::try_from(inner.horizon.as_millis()).unwrap_or(i64::MAX);
+            inv.arg(inner.per_subject)
+                .arg(horizon_ms)
+                .arg(watermark_head(subject)?);
+        }
+        let collapsed: Vec<i64> = inner
             .backend
             .invoke_write("record revocation", &inv)
             .await?;
+        if let (Some(subject), [before, expiry]) = (revocation.subject(), collapsed.as_slice()) {
+            // Learn it now rather than from our own subscription: it drops the entries it
+            // replaced from this instance's set at once.
+            inner.state.learn(Revocation::subject_before(
+                subject,
+                Timestamp::from_unix_millis(*before),
+                Timestamp::from_unix_millis(*expiry),
+            ));
+            tracing::debug!(target: crate::error::TARGET, "a subject's revocations collapsed into a watermark");
+        }
         Ok(())
     }
 

@@ -22,8 +22,14 @@ impl Deref for State {
 
 impl State {
     /// An empty set, out of sync until the first snapshot is loaded.
-    pub(super) fn new(clock: Arc<dyn Clock>, stale_after: Duration) -> Self {
-        Self(FeedState::new(clock, stale_after, "Redis", "redis"))
+    pub(super) fn new(clock: Arc<dyn Clock>, stale_after: Duration, horizon: Duration) -> Self {
+        Self(FeedState::new(
+            clock,
+            stale_after,
+            horizon,
+            "Redis",
+            "redis",
+        ))
     }
 
     /// Log, once per outage, that the bound has passed and checks now fail closed.

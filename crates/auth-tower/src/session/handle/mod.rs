@@ -197,11 +197,13 @@ impl Session {
     /// a device revoked) comes through here. An anonymous session has minted nothing, so it
     /// publishes nothing: anonymous clients cannot grow the shared list.
     async fn revoke_session(&self, key: &SessionKey, record: &SessionRecord) -> Result<(), Error> {
-        if record.identity.is_none() {
+        let Some(subject) = record.subject() else {
             return Ok(());
-        }
-        let key = *key;
-        self.publish(|_, until| Revocation::session(key, until))
+        };
+        // With its subject, so the list can bound what one subject adds (it collapses a
+        // subject's many session entries into one watermark).
+        let (key, subject) = (*key, subject.to_owned());
+        self.publish(|_, until| Revocation::session_of(subject, key, until))
             .await
     }
 }
