@@ -294,8 +294,13 @@ impl RefreshTokens {
         };
         // Revoked at the second but not at the millisecond: the watermark is in this second.
         if revoked_if_issued_at(second)? && !revoked_if_issued_at(now)? {
+            // Into the next second's second millisecond, not its first: a token minted at a
+            // whole second would survive a "log out everywhere" made in that same
+            // millisecond (its watermark revokes what was issued strictly before it), and a
+            // wake-up on the second's boundary makes that likely for a client that logs out
+            // everywhere straight after logging in.
             let into_second = now.as_unix_millis() - second.as_unix_millis();
-            let wait = 1000_u64.saturating_sub(u64::try_from(into_second).unwrap_or(0));
+            let wait = 1001_u64.saturating_sub(u64::try_from(into_second).unwrap_or(0));
             tracing::debug!(
                 target: "auth_jwt::refresh",
                 wait_ms = wait,
