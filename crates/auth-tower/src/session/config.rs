@@ -40,9 +40,9 @@ pub(crate) struct SessionConfig {
     pub(crate) style: Style,
     /// Consulted on every load, told of every logout.
     pub(crate) revocations: Option<Arc<dyn Revocations>>,
-    /// The trusted proxy's header a login device's address is read from (`None`: the
-    /// connection's).
-    pub(crate) client_ip_header: Option<HeaderName>,
+    /// The trusted proxy's header a login device's address is read from, and which entry
+    /// from the right (`None`: the connection's).
+    pub(crate) client_ip_header: Option<(HeaderName, usize)>,
 }
 
 /// How the session cookie is written.
@@ -78,7 +78,7 @@ pub struct SessionLayerBuilder {
     allowed_origins: Vec<String>,
     style: Style,
     revocations: Option<Arc<dyn Revocations>>,
-    client_ip_header: Option<String>,
+    client_ip_header: Option<(String, usize)>,
 }
 
 impl SessionLayerBuilder {
@@ -290,7 +290,9 @@ impl SessionLayerBuilder {
     /// Off by default, since any client can send such a header: name one only when every
     /// request reaches the app through a proxy that appends to (or overwrites) it. Give
     /// `LoginThrottleBuilder::with_client_ip_header` (feature `axum`) the same header: it reads
-    /// it the same way (but counts a request without it under the connection's address).
+    /// it the same way (and counts a request without a readable entry as the one unknown
+    /// client, never under the proxy's address). Behind more than one proxy, see
+    /// [`with_client_ip_header_hops`](Self::with_client_ip_header_hops).
     ///
     /// [`Session::login_from`]: super::Session::login_from
     ///
@@ -302,8 +304,26 @@ impl SessionLayerBuilder {
     /// assert!(SessionLayer::builder(MemoryStore::new()).with_client_ip_header("bad header").build().is_err());
     /// # Ok::<(), auth_tower::Error>(())
     /// ```
-    pub fn with_client_ip_header(mut self, name: &str) -> Self {
-        self.client_ip_header = Some(name.to_owned());
+    pub fn with_client_ip_header(self, name: &str) -> Self {
+        self.with_client_ip_header_hops(name, 1)
+    }
+
+    /// As [`with_client_ip_header`](Self::with_client_ip_header), behind `hops` trusted
+    /// proxies that each append to header `name` (a CDN, then your load balancer: 2): the
+    /// client address is the `hops`-th entry from the right, the one your outermost proxy
+    /// appended. Only that entry is parsed: odd bytes elsewhere in the header change nothing.
+    /// Give `LoginThrottleBuilder::with_client_ip_header_hops` the same count.
+    ///
+    /// ```
+    /// use auth_tower::{MemoryStore, SessionLayer};
+    /// let layer = SessionLayer::builder(MemoryStore::new())
+    ///     .with_client_ip_header_hops("x-forwarded-for", 2) // CDN, then load balancer
+    ///     .build()?;
+    /// assert!(SessionLayer::builder(MemoryStore::new()).with_client_ip_header_hops("x-forwarded-for", 0).build().is_err());
+    /// # Ok::<(), auth_tower::Error>(())
+    /// ```
+    pub fn with_client_ip_header_hops(mut self, name: &str, hops: usize) -> Self {
+        self.client_ip_header = Some((name.to_owned(), hops));
         self
     }
 
@@ -317,12 +337,19 @@ impl SessionLayerBuilder {
     /// whose horizon is shorter than the absolute timeout (it would forget a logout while the
     /// session lives).
     pub fn build(self) -> Result<super::SessionLayer, Error> {
-        let client_ip_header = self
-            .client_ip_header
-            .as_deref()
-            .map(HeaderName::try_from)
-            .transpose()
-            .map_err(|_| Error::config("the client address header name is invalid"))?;
+        let client_ip_header = match &self.client_ip_header {
+            None => None,
+            Some((_, 0)) => {
+                return Err(Error::config(
+                    "the client address header's hop count must be at least 1",
+                ));
+            }
+            Some((name, hops)) => Some((
+                HeaderName::try_from(name.as_str())
+                    .map_err(|_| Error::config("the client address header name is invalid"))?,
+                *hops,
+            )),
+        };
         validate_cookie_name(&self.cookie_name)?;
         let max_age = self.persistent.then_some(self.absolute_timeout);
         self.scope.check(self.secure, max_age)?;
@@ -434,6 +461,7 @@ mod tests {
             builder().with_allowed_origin("example.com"),
             builder().with_client_ip_header("x forwarded for"),
             builder().with_client_ip_header(""),
+            builder().with_client_ip_header_hops("x-forwarded-for", 0),
         ];
         for b in cases {
             let dbg = format!("{b:?}");

@@ -11,12 +11,13 @@ use http::{Extensions, HeaderMap, HeaderName};
 
 /// The device of the request with `headers` and `extensions`: its `User-Agent` (cleaned and
 /// shortened by [`Device::with_user_agent`]) and its client address, from `address_header`
-/// when the app named a trusted proxy's header (only from there: a missing or unreadable value
-/// is no address, not the proxy's), else from the connection.
+/// (a trusted proxy's header, and which entry from the right) when the app named one (only
+/// from there: a missing or unreadable entry is no address, not the proxy's), else from the
+/// connection.
 pub(crate) fn capture(
     headers: &HeaderMap,
     extensions: &Extensions,
-    address_header: Option<&HeaderName>,
+    address_header: Option<(&HeaderName, usize)>,
 ) -> Device {
     let mut device = Device::new();
     if let Some(user_agent) = headers.get(USER_AGENT) {
@@ -24,7 +25,7 @@ pub(crate) fn capture(
         device = device.with_user_agent(&String::from_utf8_lossy(user_agent.as_bytes()));
     }
     let address = match address_header {
-        Some(name) => client_addr::from_header(headers, name, 1),
+        Some((name, hops)) => client_addr::from_header(headers, name, hops),
         None => client_addr::from_connection(extensions),
     };
     if let Some(address) = address {
@@ -56,16 +57,16 @@ mod tests {
         let p = request(&[("x-forwarded-for", b"6.6.6.6")], Some("127.0.0.9:5000"));
         let by_connection = capture(&p.headers, &p.extensions, None);
         assert_eq!(by_connection.address(), Some("127.0.0.9".parse().unwrap()));
-        let by_header = capture(&p.headers, &p.extensions, Some(&xff));
+        let by_header = capture(&p.headers, &p.extensions, Some((&xff, 1)));
         assert_eq!(by_header.address(), Some("6.6.6.6".parse().unwrap()));
         let p = request(&[("x-forwarded-for", b"garbage")], Some("127.0.0.9:5000"));
         assert_eq!(
-            capture(&p.headers, &p.extensions, Some(&xff)).address(),
+            capture(&p.headers, &p.extensions, Some((&xff, 1))).address(),
             None
         );
         let p = request(&[], Some("127.0.0.9:5000"));
         assert_eq!(
-            capture(&p.headers, &p.extensions, Some(&xff)).address(),
+            capture(&p.headers, &p.extensions, Some((&xff, 1))).address(),
             None
         );
         // A byte beyond ASCII left of the proxy's entry does not hide it.
@@ -74,8 +75,25 @@ mod tests {
             Some("127.0.0.9:5000"),
         );
         assert_eq!(
-            capture(&p.headers, &p.extensions, Some(&xff)).address(),
+            capture(&p.headers, &p.extensions, Some((&xff, 1))).address(),
             Some("203.0.113.7".parse().unwrap())
+        );
+    }
+
+    #[test]
+    fn behind_two_proxies_the_second_entry_from_the_right_is_the_client() {
+        let xff = HeaderName::from_static("x-forwarded-for");
+        let p = request(
+            &[("x-forwarded-for", b"6.6.6.6, 203.0.113.7, 10.0.0.2")],
+            Some("127.0.0.9:5000"),
+        );
+        let device = capture(&p.headers, &p.extensions, Some((&xff, 2)));
+        assert_eq!(device.address(), Some("203.0.113.7".parse().unwrap()));
+        let p = request(&[("x-forwarded-for", b"10.0.0.2")], None);
+        assert_eq!(
+            capture(&p.headers, &p.extensions, Some((&xff, 2))).address(),
+            None,
+            "fewer entries than hops: no address, never a guess"
         );
     }
 

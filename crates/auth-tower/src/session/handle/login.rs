@@ -129,7 +129,11 @@ impl Session {
         let device = device::capture(
             &request.headers,
             &request.extensions,
-            self.inner.config.client_ip_header.as_ref(),
+            self.inner
+                .config
+                .client_ip_header
+                .as_ref()
+                .map(|(name, hops)| (name, *hops)),
         );
         self.login_with_device(identity, device).await
     }
