@@ -14,5 +14,11 @@ mod refresh {
 }
 
 mod revocations {
-    auth_core::revocations_conformance!(|| async { auth_core::MemoryStore::new() });
+    auth_core::revocations_conformance!(|| async {
+        auth_core::MemoryStore::builder()
+            .with_revocations_per_subject(
+                auth_core::conformance::revocations::SUITE_SESSIONS_PER_SUBJECT,
+            )
+            .build()
+    });
 }

@@ -147,7 +147,7 @@ impl PostgresConfig {
     /// How many revocations naming one subject (its sessions' revocations, made with
     /// [`Revocation::session_of`](auth_core::Revocation::session_of), and its watermarks)
     /// [`PostgresRevocations`](crate::PostgresRevocations) keeps before it collapses them, atomically in the
-    /// store, into one watermark "everything this subject was issued before now" (default 64).
+    /// store, into one watermark "everything this subject was issued before now" (default 1,000).
     /// The watermark also ends the subject's other sessions and tokens issued before it; in
     /// exchange a login/logout loop adds at most this many entries per subject to the list that
     /// every instance loads.

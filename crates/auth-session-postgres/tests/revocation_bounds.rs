@@ -26,7 +26,11 @@ struct Listed {
 }
 
 fn config_for(schema: &str) -> PostgresConfig {
-    PostgresConfig::new(common::database_url()).with_schema(schema)
+    PostgresConfig::new(common::database_url())
+        .with_schema(schema)
+        .with_revocations_per_subject(
+            auth_core::conformance::revocations::SUITE_SESSIONS_PER_SUBJECT,
+        )
 }
 
 async fn connect(config: &PostgresConfig) -> PostgresRevocations {

@@ -155,7 +155,9 @@ async fn revocations_cross_nodes(nodes: &[String]) {
     let prefix = common::unique_prefix();
     // Each instance knows a different node only: the feed must cross the cluster bus.
     let a = RedisRevocations::connect(
-        &RedisConfig::cluster([nodes[0].clone()]).with_key_prefix(prefix.clone()),
+        &RedisConfig::cluster([nodes[0].clone()])
+            .with_key_prefix(prefix.clone())
+            .with_revocations_per_subject(64),
     )
     .await
     .unwrap();

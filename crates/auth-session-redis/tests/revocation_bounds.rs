@@ -28,7 +28,11 @@ async fn list() -> Listed {
     let url = common::redis_url();
     let prefix = common::unique_prefix();
     let cleanup = Arc::new(common::Cleanup::new(&url, &prefix));
-    let config = RedisConfig::new(url).with_key_prefix(prefix);
+    let config = RedisConfig::new(url)
+        .with_key_prefix(prefix)
+        .with_revocations_per_subject(
+            auth_core::conformance::revocations::SUITE_SESSIONS_PER_SUBJECT,
+        );
     Listed {
         list: connect(&config).await,
         config,

@@ -6,10 +6,7 @@
 
 #![allow(clippy::missing_panics_doc, clippy::unwrap_used)]
 
-use crate::{
-    Clock, DEFAULT_SESSIONS_PER_SUBJECT, Revocation, RevocationProbe, Revocations, SessionKey,
-    SystemClock, Timestamp,
-};
+use crate::{Clock, Revocation, RevocationProbe, Revocations, SessionKey, SystemClock, Timestamp};
 use async_trait::async_trait;
 use std::time::Duration;
 
@@ -25,8 +22,13 @@ pub trait ListUnderTest: Revocations + Sized {
     async fn another_instance(&self) -> Self;
 }
 
+/// The per-subject threshold the lists under test are built with (a small one, so the checks
+/// collapse often and run fast; the default is [`DEFAULT_SESSIONS_PER_SUBJECT`](crate::DEFAULT_SESSIONS_PER_SUBJECT)).
+pub const SUITE_SESSIONS_PER_SUBJECT: usize = 64;
+
 /// Expand the suite into one `#[tokio::test]` per check. `$make` is an async factory
-/// `|| async { list }` of a fresh list with the default per-subject threshold; add
+/// `|| async { list }` of a fresh list with a per-subject threshold of
+/// [`SUITE_SESSIONS_PER_SUBJECT`]; add
 /// `ignore = "needs ..."` for a list on a service.
 #[macro_export]
 macro_rules! revocations_conformance {
@@ -112,7 +114,7 @@ pub async fn a_login_logout_loop_leaves_at_most_threshold_plus_one_entries_per_s
 >(
     list: L,
 ) {
-    let bound = DEFAULT_SESSIONS_PER_SUBJECT + 1;
+    let bound = SUITE_SESSIONS_PER_SUBJECT + 1;
     let subject = unique_subject("loop");
     let bystander = unique_subject("bystander");
     let other = key(0, &bystander);
@@ -189,7 +191,7 @@ pub async fn a_login_logout_loop_leaves_at_most_threshold_plus_one_entries_per_s
 /// and in the store: the collapse only ever drops entries revoked before its watermark.
 pub async fn a_session_revoked_after_the_collapse_stays_revoked<L: ListUnderTest>(list: L) {
     let subject = unique_subject("after");
-    for i in 0..=u32::try_from(DEFAULT_SESSIONS_PER_SUBJECT).unwrap_or(u32::MAX) {
+    for i in 0..=u32::try_from(SUITE_SESSIONS_PER_SUBJECT).unwrap_or(u32::MAX) {
         list.revoke(Revocation::session_of(
             subject.as_str(),
             key(i, &subject),
@@ -222,7 +224,7 @@ pub async fn a_session_revoked_after_the_collapse_stays_revoked<L: ListUnderTest
 /// cover it): each stays, and is found by its session key alone.
 pub async fn session_revocations_without_a_subject_are_never_collapsed<L: ListUnderTest>(list: L) {
     let salt = unique_subject("anonymous");
-    let n = u32::try_from(DEFAULT_SESSIONS_PER_SUBJECT).unwrap_or(u32::MAX) + 5;
+    let n = u32::try_from(SUITE_SESSIONS_PER_SUBJECT).unwrap_or(u32::MAX) + 5;
     for i in 0..n {
         list.revoke(Revocation::session(key(i, &salt), now()))
             .await

@@ -117,7 +117,7 @@ impl MemoryStoreBuilder {
     }
 
     /// How many session revocations of one subject the store keeps (default
-    /// [`DEFAULT_SESSIONS_PER_SUBJECT`](crate::revocation::DEFAULT_SESSIONS_PER_SUBJECT), 64)
+    /// [`DEFAULT_SESSIONS_PER_SUBJECT`](crate::revocation::DEFAULT_SESSIONS_PER_SUBJECT), 1,000)
     /// before it collapses them into one watermark "everything this subject was issued before
     /// now", which also ends the subject's other sessions and tokens issued before it. A
     /// login/logout loop then adds at most this many entries per subject.

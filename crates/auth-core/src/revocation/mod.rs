@@ -21,8 +21,15 @@ use tokio::sync::broadcast;
 pub const DEFAULT_REVOCATION_HORIZON: Duration = Duration::from_secs(30 * 24 * 3600);
 
 /// How many session revocations of one subject a list keeps, by default, before it collapses
-/// them into one subject watermark (see [`Revocation::session_of`]).
-pub const DEFAULT_SESSIONS_PER_SUBJECT: usize = 64;
+/// them into one subject watermark (see [`Revocation::session_of`]): 1,000.
+///
+/// A collapse ends every other session and token the subject was issued before it, so the
+/// default is set where people never reach it (a thousand logouts within the horizon, 30 days)
+/// and only an account in a login/logout loop does: one account then adds at most 1,001
+/// entries (about 150 KB) to every instance. 64 was tried first; the soak's two accounts,
+/// logging out about 700 times a minute each, met it within seconds and lost live tokens
+/// to it, as a busy shared account or a script would.
+pub const DEFAULT_SESSIONS_PER_SUBJECT: usize = 1000;
 
 /// What a revocation applies to.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
