@@ -4,8 +4,14 @@
 //! On PostgreSQL or Redis, instances of one example share sessions, refresh families,
 //! failed-login counts and revocations (a logout on one is refused on the others within
 //! milliseconds); in memory each process has its own.
+//!
+//! `REVOCATIONS_PER_SUBJECT` (a whole number above zero) sets how many session revocations
+//! of one user the list keeps before it collapses them into one "everything before now"
+//! watermark (default 1,000). The soak run sets it out of reach: its two accounts log out
+//! hundreds of times a minute, and a collapse would end the other clients' live tokens,
+//! which it counts as unexpected (collapses have tests of their own).
 
-use auth_tower::auth_core::DEFAULT_REVOCATION_HORIZON;
+use auth_tower::auth_core::{DEFAULT_REVOCATION_HORIZON, DEFAULT_SESSIONS_PER_SUBJECT};
 use auth_tower::auth_jwt::{MemoryRefreshStore, RefreshStore};
 use auth_tower::throttle::{MemoryThrottle, ThrottleStore};
 use auth_tower::{MemoryStore, Revocations, SessionStore};
@@ -88,6 +94,24 @@ impl Backend {
     }
 }
 
+/// `REVOCATIONS_PER_SUBJECT` if set to a whole number above zero, else the default (an
+/// unreadable value is logged and ignored: it only moves a bound).
+fn revocations_per_subject() -> usize {
+    let Ok(value) = std::env::var("REVOCATIONS_PER_SUBJECT") else {
+        return DEFAULT_SESSIONS_PER_SUBJECT;
+    };
+    match value.trim().parse::<usize>() {
+        Ok(n) if n > 0 => n,
+        _ => {
+            tracing::warn!(
+                value,
+                "REVOCATIONS_PER_SUBJECT is not a whole number above zero; using the default"
+            );
+            DEFAULT_SESSIONS_PER_SUBJECT
+        }
+    }
+}
+
 /// Every store the examples use, on one backend. Cheap to clone.
 #[derive(Debug, Clone)]
 pub struct Backends {
@@ -110,6 +134,7 @@ impl Backends {
     fn memory_on(horizon: Duration) -> Self {
         let store = MemoryStore::builder()
             .with_revocation_horizon(horizon)
+            .with_revocations_per_subject(revocations_per_subject())
             .build();
         Self {
             throttle: Arc::new(MemoryThrottle::new()),
@@ -137,7 +162,8 @@ impl Backends {
         };
         let config = RedisConfig::new(url)
             .with_key_prefix(prefix)
-            .with_revocation_horizon(horizon);
+            .with_revocation_horizon(horizon)
+            .with_revocations_per_subject(revocations_per_subject());
         Ok(Self {
             throttle: Arc::new(RedisThrottle::connect(&config).await?),
             sessions: Arc::new(RedisStore::connect(&config).await?),
@@ -166,7 +192,8 @@ impl Backends {
         };
         let config = PostgresConfig::new(url)
             .with_schema(schema)
-            .with_revocation_horizon(horizon);
+            .with_revocation_horizon(horizon)
+            .with_revocations_per_subject(revocations_per_subject());
         Ok(Self {
             sessions: Arc::new(PostgresStore::connect(&config).await?),
             throttle: Arc::new(PostgresThrottle::connect(&config).await?),
