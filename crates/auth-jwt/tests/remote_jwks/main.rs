@@ -311,7 +311,20 @@ async fn url_policy_and_configuration() {
             .kind(),
         ErrorKind::Config
     );
+    // https: with the built-in client (feature `remote-jwks-rustls`), or with the
+    // application's own; without either, a Config error that says so (not a failure later).
+    #[cfg(feature = "remote-jwks-rustls")]
     assert!(RemoteJwks::new("https://idp.example/jwks", c()).is_ok());
+    #[cfg(not(feature = "remote-jwks-rustls"))]
+    {
+        let e = RemoteJwks::new("https://idp.example/jwks", c()).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Config, "{e}");
+        assert!(e.to_string().contains("HTTP client"), "{e}");
+        // (With `remote-jwks-rustls` on, a plain `reqwest::Client::new()` needs a rustls
+        // provider installed first: the feature's documented caveat.)
+        let own = c().with_http_client(reqwest::Client::new());
+        assert!(RemoteJwks::new("https://idp.example/jwks", own).is_ok());
+    }
 }
 
 #[tokio::test]
