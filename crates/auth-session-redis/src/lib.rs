@@ -147,6 +147,7 @@ mod cache;
 mod codec;
 mod config;
 mod conn;
+mod connect;
 mod error;
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]
@@ -159,7 +160,7 @@ mod store;
 mod throttle;
 
 pub use auth_core::{Revocations, SessionStore};
-pub use cache::LocalCacheConfig;
+pub use config::LocalCacheConfig;
 pub use config::RedisConfig;
 pub use conn::RedisConnection;
 pub use refresh::RedisRefreshStore;

@@ -24,7 +24,7 @@
 //!
 //! Every instance sharing a list must use the same horizon (the default): an instance with a
 //! longer horizon than the one that revoked a session would count it as covered too early.
-//! A set built without a horizon ([`RevocationSet::new`]) drops nothing.
+//! A set built without a horizon (`RevocationSet::new`, in tests) drops nothing.
 
 use super::{Revocation, RevocationProbe, RevocationTarget};
 use crate::session::SessionKey;
@@ -50,7 +50,7 @@ struct SessionEntry {
 /// expires; and a per-subject index of session entries, so a subject's watermark drops the
 /// session entries it makes redundant (see the module docs).
 #[derive(Debug, Default)]
-pub struct RevocationSet {
+pub(crate) struct RevocationSet {
     sessions: HashMap<SessionKey, SessionEntry>,
     by_subject: HashMap<String, HashSet<SessionKey>>,
     tokens: HashMap<String, Timestamp>,
@@ -62,13 +62,14 @@ pub struct RevocationSet {
 
 impl RevocationSet {
     /// An empty set that never drops a session entry for a watermark.
-    pub fn new() -> Self {
+    #[cfg(test)]
+    pub(crate) fn new() -> Self {
         Self::default()
     }
 
     /// An empty set for a list whose horizon is `horizon`: a subject's watermark drops the
     /// session entries of that subject it covers.
-    pub fn with_horizon(horizon: Duration) -> Self {
+    pub(crate) fn with_horizon(horizon: Duration) -> Self {
         Self {
             horizon: Some(horizon),
             ..Self::default()
@@ -76,22 +77,23 @@ impl RevocationSet {
     }
 
     /// How many entries the set holds.
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.sessions.len() + self.tokens.len() + self.subjects.len()
     }
 
     /// Whether the set is empty.
-    pub fn is_empty(&self) -> bool {
+    #[cfg(test)]
+    pub(crate) fn is_empty(&self) -> bool {
         self.len() == 0
     }
 
     /// How many session entries of `subject` the set holds.
-    pub fn sessions_of(&self, subject: &str) -> usize {
+    pub(crate) fn sessions_of(&self, subject: &str) -> usize {
         self.by_subject.get(subject).map_or(0, HashSet::len)
     }
 
     /// How many entries naming `subject` the set holds: its session entries and its watermark.
-    pub fn entries_of(&self, subject: &str) -> usize {
+    pub(crate) fn entries_of(&self, subject: &str) -> usize {
         self.sessions_of(subject) + usize::from(self.subjects.contains_key(subject))
     }
 
@@ -106,7 +108,7 @@ impl RevocationSet {
     }
 
     /// Add (or extend) a revocation. Returns whether the set changed.
-    pub fn insert(&mut self, r: &Revocation) -> bool {
+    pub(crate) fn insert(&mut self, r: &Revocation) -> bool {
         match &r.target {
             RevocationTarget::Session { key, subject } => {
                 self.insert_session(*key, subject.as_deref(), r.expires_at)
@@ -221,7 +223,8 @@ impl RevocationSet {
     /// "everything `subject` was issued before `now` + 1 ms", kept until that time plus the
     /// horizon, which drops every entry of the subject revoked until now. Returns the watermark
     /// to publish. Nothing happens in a set without a horizon.
-    pub fn collapse_if_over(
+    #[cfg(any(feature = "memory", test))]
+    pub(crate) fn collapse_if_over(
         &mut self,
         subject: &str,
         threshold: usize,
@@ -239,7 +242,7 @@ impl RevocationSet {
     }
 
     /// Whether anything in `probe` is revoked.
-    pub fn contains(&self, probe: &RevocationProbe<'_>) -> bool {
+    pub(crate) fn contains(&self, probe: &RevocationProbe<'_>) -> bool {
         if probe.session.is_some_and(|k| self.sessions.contains_key(k)) {
             return true;
         }
@@ -256,7 +259,7 @@ impl RevocationSet {
     }
 
     /// Forget entries whose expiry is at or before `now`; how many were forgotten.
-    pub fn prune(&mut self, now: Timestamp) -> usize {
+    pub(crate) fn prune(&mut self, now: Timestamp) -> usize {
         let mut n = 0;
         while let Some((at, _)) = self.expiry.first() {
             if *at > now {
@@ -287,7 +290,8 @@ impl RevocationSet {
     }
 
     /// Every entry, for a snapshot.
-    pub fn entries(&self) -> Vec<Revocation> {
+    #[cfg(test)]
+    pub(crate) fn entries(&self) -> Vec<Revocation> {
         let mut out = Vec::with_capacity(self.len());
         for (key, e) in &self.sessions {
             out.push(match &e.subject {

@@ -1,11 +1,11 @@
 //! [`RedisConfig`]: where Redis is and how to talk to it, shared by the store and the feed.
+//! Plain data and the checks that need no network; connecting is `crate::connect`'s job.
 
-use crate::cache::LocalCacheConfig;
-use crate::conn::{Backend, RedisConnection};
-use crate::error;
+mod cache;
+
 use crate::keys::{DEFAULT_PREFIX, Keys};
 use auth_core::{Clock, DEFAULT_REVOCATION_HORIZON, Error, SystemClock};
-use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+pub use cache::LocalCacheConfig;
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
@@ -251,31 +251,6 @@ impl RedisConfig {
         self
     }
 
-    /// A client for the server at `url`, with this configuration's TLS settings.
-    pub(crate) fn client(&self, url: &str) -> Result<redis::Client, Error> {
-        if url.starts_with("rediss:") && !cfg!(feature = "tls") {
-            return Err(Error::config(
-                "a rediss:// URL needs TLS: enable the feature `tls` (auth-tower: `redis-tls`)",
-            ));
-        }
-        #[cfg(feature = "tls")]
-        if url.starts_with("rediss:") {
-            // redis-rs builds its rustls configuration on the process default provider, and
-            // panics where there is none; an application that chose one keeps it.
-            let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
-        }
-        #[cfg(feature = "tls")]
-        if let Some(root) = &self.tls_root {
-            let certs = redis::TlsCertificates {
-                client_tls: None,
-                root_cert: Some(root.clone()),
-            };
-            return redis::Client::build_with_tls(url, certs)
-                .map_err(|e| Error::config("invalid Redis URL or CA certificate").with_source(e));
-        }
-        open_client(url)
-    }
-
     /// The local session cache's size, or `None` when it is off.
     pub fn local_cache(&self) -> Option<&LocalCacheConfig> {
         self.local_cache.as_ref()
@@ -310,8 +285,19 @@ impl RedisConfig {
         self.clock.clone()
     }
 
+    /// The replica acknowledgements each write waits for, if any.
+    pub(crate) fn replica_acks_wanted(&self) -> Option<ReplicaAcks> {
+        self.replica_acks
+    }
+
     pub(crate) fn target(&self) -> &Target {
         &self.target
+    }
+
+    /// The private CA for `rediss://` URLs, if one was given.
+    #[cfg(feature = "tls")]
+    pub(crate) fn tls_root(&self) -> Option<&[u8]> {
+        self.tls_root.as_deref()
     }
 
     /// Check everything that can be checked without a network.
@@ -331,81 +317,6 @@ impl RedisConfig {
         }
         Keys::new(&self.prefix)
     }
-
-    /// Open the reconnecting command connection (and, when writes wait for replicas, a second
-    /// one for those writes).
-    pub(crate) async fn connect(&self) -> Result<Backend, Error> {
-        self.keys()?;
-        let backend = Backend::new(self.open().await?, self.timeout);
-        Ok(match self.replica_acks {
-            Some(acks) => backend.with_replica_acks(acks, self.open().await?),
-            None => backend,
-        })
-    }
-
-    /// A [`Backend`] on a connection the application passed in: writes that wait for
-    /// replicas share it with everything else (reads queue behind a `WAIT` there).
-    pub(crate) fn backend_on(&self, conn: RedisConnection) -> Backend {
-        let backend = Backend::new(conn.clone(), self.timeout);
-        match self.replica_acks {
-            Some(acks) => backend.with_replica_acks(acks, conn),
-            None => backend,
-        }
-    }
-
-    async fn open(&self) -> Result<RedisConnection, Error> {
-        Ok(match &self.target {
-            Target::Single(url) => {
-                let client = self.client(url)?;
-                let config = ConnectionManagerConfig::new()
-                    .set_connection_timeout(Some(self.timeout))
-                    .set_response_timeout(Some(self.timeout))
-                    // Reconnect attempts are quick and few: callers already fail within the
-                    // timeout, and a short backoff lets the first request after Redis comes
-                    // back succeed.
-                    .set_number_of_retries(1)
-                    .set_min_delay(Duration::from_millis(20))
-                    .set_max_delay(Duration::from_millis(200));
-                let what = "connect";
-                match tokio::time::timeout(
-                    self.timeout,
-                    ConnectionManager::new_with_config(client, config),
-                )
-                .await
-                {
-                    Ok(Ok(c)) => c.into(),
-                    Ok(Err(e)) => return Err(error::redis(what, e)),
-                    Err(_) => return Err(error::timeout(what, self.timeout)),
-                }
-            }
-            #[cfg(feature = "cluster")]
-            Target::Cluster(nodes) => {
-                let builder = redis::cluster::ClusterClientBuilder::new(nodes.clone());
-                #[cfg(feature = "tls")]
-                let builder = match &self.tls_root {
-                    Some(root) => builder.certs(redis::TlsCertificates {
-                        client_tls: None,
-                        root_cert: Some(root.clone()),
-                    }),
-                    None => builder,
-                };
-                let client = builder
-                    .connection_timeout(self.timeout)
-                    .response_timeout(self.timeout)
-                    .retries(2)
-                    .min_retry_wait(10)
-                    .max_retry_wait(200)
-                    .build()
-                    .map_err(|e| Error::config("invalid Redis Cluster node URL").with_source(e))?;
-                let what = "connect to cluster";
-                match tokio::time::timeout(self.timeout, client.get_async_connection()).await {
-                    Ok(Ok(c)) => c.into(),
-                    Ok(Err(e)) => return Err(error::redis(what, e)),
-                    Err(_) => return Err(error::timeout(what, self.timeout)),
-                }
-            }
-        })
-    }
 }
 
 /// How many replicas must acknowledge each write, within how long (`WAIT`).
@@ -413,11 +324,6 @@ impl RedisConfig {
 pub(crate) struct ReplicaAcks {
     pub(crate) replicas: u32,
     pub(crate) timeout: Duration,
-}
-
-/// A client for one server (checks the URL), without TLS settings of ours.
-fn open_client(url: &str) -> Result<redis::Client, Error> {
-    redis::Client::open(url).map_err(|e| Error::config("invalid Redis URL").with_source(e))
 }
 
 impl fmt::Debug for RedisConfig {
@@ -437,31 +343,5 @@ impl fmt::Debug for RedisConfig {
             .field("local_cache", &self.local_cache)
             .field("replica_acks", &self.replica_acks)
             .finish()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use auth_core::ErrorKind;
-
-    #[tokio::test]
-    async fn bad_configuration_is_refused_before_any_io() {
-        let bad_prefix = RedisConfig::new("redis://127.0.0.1:1/").with_key_prefix("a{b}");
-        assert_eq!(
-            bad_prefix.connect().await.unwrap_err().kind(),
-            ErrorKind::Config
-        );
-        let zero = RedisConfig::new("redis://127.0.0.1:1/").with_timeout(Duration::ZERO);
-        assert_eq!(zero.connect().await.unwrap_err().kind(), ErrorKind::Config);
-        for (replicas, wait) in [(0, 100), (1, 0)] {
-            let acks = RedisConfig::new("redis://127.0.0.1:1/")
-                .with_replica_acks(replicas, Duration::from_millis(wait));
-            assert_eq!(acks.connect().await.unwrap_err().kind(), ErrorKind::Config);
-        }
-        let url = RedisConfig::new("nonsense://");
-        assert_eq!(url.connect().await.unwrap_err().kind(), ErrorKind::Config);
-        let dbg = format!("{:?}", RedisConfig::new("redis://:hunter2@h/"));
-        assert!(!dbg.contains("hunter2"), "{dbg}");
     }
 }
