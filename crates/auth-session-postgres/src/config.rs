@@ -1,11 +1,10 @@
-//! [`PostgresConfig`]: where the database is and how to use it, shared by every store.
+//! [`PostgresConfig`]: where the database is and how to use it, shared by every store. Plain
+//! data and the checks that need no network; connecting is `crate::connect`'s job.
 
-use crate::db::Db;
-use crate::migrate;
 use crate::schema::Schema;
 use auth_core::{Clock, DEFAULT_REVOCATION_HORIZON, Error, SystemClock};
 use sqlx::PgPool;
-use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::postgres::PgConnectOptions;
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
@@ -235,7 +234,7 @@ impl PostgresConfig {
     }
 
     /// Everything that can be checked without a network.
-    fn validate(&self) -> Result<Schema, Error> {
+    pub(crate) fn validate(&self) -> Result<Schema, Error> {
         if self.timeout.is_zero() {
             return Err(Error::config(
                 "the PostgreSQL call timeout must be above zero",
@@ -250,7 +249,7 @@ impl PostgresConfig {
         Schema::new(&self.schema)
     }
 
-    fn connect_options(&self) -> Result<PgConnectOptions, Error> {
+    pub(crate) fn connect_options(&self) -> Result<PgConnectOptions, Error> {
         match &self.target {
             Target::Url(url) => {
                 // sqlx reads any scheme as PostgreSQL and fills the rest from the environment;
@@ -267,39 +266,27 @@ impl PostgresConfig {
         }
     }
 
-    /// The shared pool (opened and migrated on first use) and the schema's names.
-    pub(crate) async fn connect(&self) -> Result<(Db, Schema), Error> {
-        let schema = self.validate()?;
-        let options = self.connect_options()?;
-        let pool = self
-            .shared
-            .get_or_try_init(|| async {
-                let pool = match &self.target {
-                    Target::Url(_) => PgPoolOptions::new()
-                        .max_connections(self.max_connections)
-                        .acquire_timeout(self.timeout)
-                        .connect_lazy_with(options.clone()),
-                    Target::Pool(pool) => pool.clone(),
-                };
-                if self.migrate {
-                    migrate::run(&options, self.timeout, &schema).await?;
-                } else {
-                    migrate::check(&Db::new(pool.clone(), self.timeout), &schema).await?;
-                }
-                Ok::<_, Error>(pool)
-            })
-            .await?;
-        Ok((Db::new(pool.clone(), self.timeout), schema))
+    /// Whether `connect` runs the migrations (or only checks for the tables).
+    pub(crate) fn migrates(&self) -> bool {
+        self.migrate
     }
 
-    /// A small pool of its own for the revocation feed (its `LISTEN` connection and its
-    /// heartbeat and snapshot queries), so that it never waits behind the stores' traffic.
-    pub(crate) fn feed_pool(&self) -> Result<PgPool, Error> {
-        self.validate()?;
-        Ok(PgPoolOptions::new()
-            .max_connections(2)
-            .acquire_timeout(self.timeout)
-            .connect_lazy_with(self.connect_options()?))
+    /// The application's own pool, when the config was made [`from_pool`](Self::from_pool).
+    pub(crate) fn app_pool(&self) -> Option<&PgPool> {
+        match &self.target {
+            Target::Url(_) => None,
+            Target::Pool(pool) => Some(pool),
+        }
+    }
+
+    /// How many connections a pool the config opens itself may hold.
+    pub(crate) fn max_connections(&self) -> u32 {
+        self.max_connections
+    }
+
+    /// The pool every store connected from this config (or a clone) shares, once opened.
+    pub(crate) fn shared_pool(&self) -> &OnceCell<PgPool> {
+        &self.shared
     }
 }
 
@@ -318,30 +305,5 @@ impl fmt::Debug for PostgresConfig {
             .field("migrate", &self.migrate)
             .field("cleanup_every", &self.cleanup_every)
             .finish_non_exhaustive()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use auth_core::ErrorKind;
-
-    #[tokio::test]
-    async fn bad_configuration_is_refused_before_any_io() {
-        let url = "postgres://postgres@127.0.0.1:1/none";
-        for bad in [
-            PostgresConfig::new(url).with_schema("Bad-Name"),
-            PostgresConfig::new(url).with_schema(""),
-            PostgresConfig::new(url).with_schema("x".repeat(41)),
-            PostgresConfig::new(url).with_timeout(Duration::ZERO),
-            PostgresConfig::new(url).with_max_connections(0),
-            PostgresConfig::new(url).with_cleanup_interval(Duration::ZERO),
-            PostgresConfig::new("nonsense://"),
-        ] {
-            let err = bad.connect().await.err().map(|e| e.kind());
-            assert_eq!(err, Some(ErrorKind::Config), "{bad:?}");
-        }
-        let dbg = format!("{:?}", PostgresConfig::new("postgres://u:hunter2@h/db"));
-        assert!(!dbg.contains("hunter2"), "{dbg}");
     }
 }

@@ -31,6 +31,7 @@ mod collapse;
 mod feed;
 
 use crate::config::PostgresConfig;
+use crate::connect;
 use crate::db::Db;
 use crate::schema::Schema;
 use async_trait::async_trait;
@@ -95,11 +96,11 @@ impl PostgresRevocations {
     pub async fn connect(config: &PostgresConfig) -> Result<Self, Error> {
         let horizon = config.revocation_horizon();
         RevocationFeed::check(horizon, config.revocation_stale_after())?;
-        let (db, schema) = config.connect().await?;
+        let (db, schema) = connect::connect(config).await?;
         // A random tag names this feed's heartbeat channel (the session key of a fresh id is
         // just 256 random bits here).
         let tag = SessionId::generate()?.key().to_hex()[..16].to_owned();
-        let feed = Feed::new(config.feed_pool()?, config.timeout(), &schema, &tag);
+        let feed = Feed::new(connect::feed_pool(config)?, config.timeout(), &schema, &tag);
         let state = RevocationFeed::start(
             feed,
             config.clock(),
