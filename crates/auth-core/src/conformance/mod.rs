@@ -16,6 +16,7 @@
 mod checks;
 mod device;
 pub mod revocations;
+pub mod shared;
 
 pub use checks::*;
 pub use device::*;
