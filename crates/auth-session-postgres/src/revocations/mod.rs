@@ -95,19 +95,14 @@ impl PostgresRevocations {
     /// reached within the timeout.
     pub async fn connect(config: &PostgresConfig) -> Result<Self, Error> {
         let horizon = config.revocation_horizon();
-        RevocationFeed::check(horizon, config.revocation_stale_after())?;
+        RevocationFeed::check(config.revocation_settings())?;
         let (db, schema) = connect::connect(config).await?;
         // A random tag names this feed's heartbeat channel (the session key of a fresh id is
         // just 256 random bits here).
         let tag = SessionId::generate()?.key().to_hex()[..16].to_owned();
         let feed = Feed::new(connect::feed_pool(config)?, config.timeout(), &schema, &tag);
-        let state = RevocationFeed::start(
-            feed,
-            config.clock(),
-            horizon,
-            config.revocation_stale_after(),
-        )
-        .await?;
+        let state =
+            RevocationFeed::start(feed, config.clock(), config.revocation_settings()).await?;
         let statements = Statements::new(&schema);
         Ok(Self {
             inner: Arc::new(Inner {

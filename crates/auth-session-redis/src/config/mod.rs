@@ -4,7 +4,8 @@
 mod cache;
 
 use crate::keys::{DEFAULT_PREFIX, Keys};
-use auth_core::{Clock, DEFAULT_REVOCATION_HORIZON, Error, SystemClock};
+use auth_core::revocation_feed::FeedSettings;
+use auth_core::{Clock, Error, SystemClock};
 pub use cache::LocalCacheConfig;
 use std::fmt;
 use std::sync::Arc;
@@ -12,9 +13,6 @@ use std::time::Duration;
 
 /// The per-command timeout used when none is configured.
 pub(crate) const DEFAULT_TIMEOUT: Duration = Duration::from_millis(500);
-/// How long the revocation feed may be out of sync before the list answers "unavailable"
-/// (when none is configured).
-pub(crate) const DEFAULT_REVOCATION_STALE_AFTER: Duration = Duration::from_secs(5);
 
 /// Where Redis is and how to use it: URL(s), key prefix, per-command timeout, clock, and the
 /// size of [`RedisStore`](crate::RedisStore)'s local session cache (on by default:
@@ -35,9 +33,7 @@ pub struct RedisConfig {
     prefix: String,
     timeout: Duration,
     clock: Arc<dyn Clock>,
-    revocation_horizon: Duration,
-    revocation_stale_after: Duration,
-    revocations_per_subject: usize,
+    revocations: FeedSettings,
     local_cache: Option<LocalCacheConfig>,
     replica_acks: Option<ReplicaAcks>,
     /// A private CA for `rediss://` (PEM), instead of the system's roots.
@@ -75,9 +71,7 @@ impl RedisConfig {
             prefix: DEFAULT_PREFIX.to_owned(),
             timeout: DEFAULT_TIMEOUT,
             clock: Arc::new(SystemClock),
-            revocation_horizon: DEFAULT_REVOCATION_HORIZON,
-            revocation_stale_after: DEFAULT_REVOCATION_STALE_AFTER,
-            revocations_per_subject: auth_core::DEFAULT_SESSIONS_PER_SUBJECT,
+            revocations: FeedSettings::default(),
             local_cache: Some(LocalCacheConfig::default()),
             replica_acks: None,
             #[cfg(feature = "tls")]
@@ -103,59 +97,6 @@ impl RedisConfig {
     /// Redis should use the same kind of clock.
     pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
         self.clock = clock;
-        self
-    }
-
-    /// How long [`RedisRevocations`](crate::RedisRevocations) remembers session and subject
-    /// revocations (default 30 days, the default refresh-family lifetime): at least the lifetime
-    /// of the longest-lived credential it guards, which the session layer, the verifier and
-    /// refresh tokens check when they are built. Use the same value on every instance.
-    ///
-    /// ```
-    /// use auth_session_redis::RedisConfig;
-    /// use std::time::Duration;
-    /// let config = RedisConfig::new("redis://127.0.0.1/")
-    ///     .with_revocation_horizon(Duration::from_secs(90 * 24 * 3600)); // 90-day refresh families
-    /// assert_eq!(config.revocation_horizon(), Duration::from_secs(90 * 24 * 3600));
-    /// ```
-    pub fn with_revocation_horizon(mut self, horizon: Duration) -> Self {
-        self.revocation_horizon = horizon;
-        self
-    }
-
-    /// How many revocations naming one subject (its sessions' revocations, made with
-    /// [`Revocation::session_of`](auth_core::Revocation::session_of), and its watermarks)
-    /// [`RedisRevocations`](crate::RedisRevocations) keeps before it collapses them, atomically in the
-    /// store, into one watermark "everything this subject was issued before now" (default 1,000).
-    /// The watermark also ends the subject's other sessions and tokens issued before it; in
-    /// exchange a login/logout loop adds at most this many entries per subject to the list that
-    /// every instance loads.
-    ///
-    /// ```
-    /// use auth_session_redis::RedisConfig;
-    /// let config = RedisConfig::new("redis://127.0.0.1/").with_revocations_per_subject(16);
-    /// assert_eq!(config.revocations_per_subject(), 16);
-    /// ```
-    pub fn with_revocations_per_subject(mut self, entries: usize) -> Self {
-        self.revocations_per_subject = entries;
-        self
-    }
-
-    /// How long the revocation feed may be out of sync with Redis (disconnected, or not
-    /// answering pings) before [`RedisRevocations`](crate::RedisRevocations) stops vouching for
-    /// its in-memory list: every check then fails closed with
-    /// [`ErrorKind::Unavailable`](auth_core::ErrorKind::Unavailable) (503, gRPC `UNAVAILABLE`)
-    /// until a resync succeeds. Default 5 s; at least a second, since the feed notices a silent
-    /// connection only through a ping once a second.
-    ///
-    /// ```
-    /// use auth_session_redis::RedisConfig;
-    /// use std::time::Duration;
-    /// let config = RedisConfig::new("redis://127.0.0.1/").with_revocation_stale_after(Duration::from_secs(2));
-    /// assert_eq!(config.revocation_stale_after(), Duration::from_secs(2));
-    /// ```
-    pub fn with_revocation_stale_after(mut self, bound: Duration) -> Self {
-        self.revocation_stale_after = bound;
         self
     }
 
@@ -256,24 +197,21 @@ impl RedisConfig {
         self.local_cache.as_ref()
     }
 
-    /// How long session and subject revocations are remembered.
-    pub fn revocation_horizon(&self) -> Duration {
-        self.revocation_horizon
-    }
-
-    /// How many revocations naming one subject are kept before they are collapsed.
-    pub fn revocations_per_subject(&self) -> usize {
-        self.revocations_per_subject
-    }
-
-    /// How long the revocation feed may be out of sync before checks fail closed.
-    pub fn revocation_stale_after(&self) -> Duration {
-        self.revocation_stale_after
-    }
-
     /// The key prefix.
     pub fn key_prefix(&self) -> &str {
         &self.prefix
+    }
+
+    auth_core::revocation_config_methods!(
+        krate = "auth_session_redis",
+        config = "RedisConfig",
+        list = "RedisRevocations",
+        new = "RedisConfig::new(\"redis://127.0.0.1/\")",
+    );
+
+    /// The revocation list's settings, as [`RevocationFeed`](auth_core::revocation_feed::RevocationFeed) takes them.
+    pub(crate) fn revocation_settings(&self) -> &FeedSettings {
+        &self.revocations
     }
 
     /// The per-command timeout.

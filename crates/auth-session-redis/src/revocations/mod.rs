@@ -114,7 +114,7 @@ impl RedisRevocations {
 
     fn check(config: &RedisConfig) -> Result<(), Error> {
         config.keys()?;
-        RevocationFeed::check(config.revocation_horizon(), config.revocation_stale_after())
+        RevocationFeed::check(config.revocation_settings())
     }
 
     async fn start(config: &RedisConfig, backend: Backend) -> Result<Self, Error> {
@@ -126,13 +126,8 @@ impl RedisRevocations {
             backend: backend.clone(),
             timeout: config.timeout(),
         };
-        let state = RevocationFeed::start(
-            feed,
-            config.clock(),
-            horizon,
-            config.revocation_stale_after(),
-        )
-        .await?;
+        let state =
+            RevocationFeed::start(feed, config.clock(), config.revocation_settings()).await?;
         Ok(Self {
             inner: Arc::new(Inner {
                 state,

@@ -2,7 +2,7 @@
 //! the background loop that keeps it in step (stopped when the handle is dropped).
 
 use super::runner::Runner;
-use super::{FeedState, FeedTransport};
+use super::{FeedSettings, FeedState, FeedTransport};
 use crate::revocation::{Revocation, RevocationProbe};
 use crate::{Clock, Error};
 use std::sync::Arc;
@@ -26,17 +26,17 @@ impl Drop for RevocationFeed {
 }
 
 impl RevocationFeed {
-    /// Refuse, before any I/O, a `horizon` of zero or a staleness bound under a second (the
+    /// Refuse, before any I/O, a horizon of zero or a staleness bound under a second (the
     /// loop checks its connection once a second, so a shorter bound would fail closed on a
     /// healthy feed).
     ///
     /// # Errors
     /// [`Config`](crate::ErrorKind::Config).
-    pub fn check(horizon: Duration, stale_after: Duration) -> Result<(), Error> {
-        if horizon.is_zero() {
+    pub fn check(settings: &FeedSettings) -> Result<(), Error> {
+        if settings.horizon.is_zero() {
             return Err(Error::config("the revocation horizon must be above zero"));
         }
-        if stale_after < Duration::from_secs(1) {
+        if settings.stale_after < Duration::from_secs(1) {
             return Err(Error::config(
                 "the revocation staleness bound must be at least 1 s: the feed checks its connection once a second",
             ));
@@ -46,8 +46,7 @@ impl RevocationFeed {
 
     /// Subscribe through `transport` and load the snapshot (out of sync until then), then keep
     /// listening in a task on the current Tokio runtime that resynchronises by itself. `clock`
-    /// judges expiry; `horizon` is the list's (the same on every instance); `stale_after` is
-    /// the staleness bound.
+    /// judges expiry; the settings' horizon must be the same on every instance.
     ///
     /// # Errors
     /// [`Config`](crate::ErrorKind::Config) as [`check`](Self::check); whatever the first
@@ -55,14 +54,13 @@ impl RevocationFeed {
     pub async fn start<T: FeedTransport>(
         transport: T,
         clock: Arc<dyn Clock>,
-        horizon: Duration,
-        stale_after: Duration,
+        settings: &FeedSettings,
     ) -> Result<Self, Error> {
-        Self::check(horizon, stale_after)?;
+        Self::check(settings)?;
         let state = Arc::new(FeedState::new(
             clock,
-            stale_after,
-            horizon,
+            settings.stale_after,
+            settings.horizon,
             T::SOURCE,
             T::STORE,
         ));

@@ -26,9 +26,11 @@
 
 mod handle;
 mod runner;
+mod settings;
 mod state;
 
 pub use handle::RevocationFeed;
+pub use settings::FeedSettings;
 pub(crate) use state::FeedState;
 
 use crate::Error;
