@@ -9,6 +9,8 @@ use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use std::time::Duration;
 
 /// A client for the server at `url`, with this configuration's TLS settings.
+// `config` carries the TLS settings, which only the `tls` feature reads.
+#[cfg_attr(not(feature = "tls"), allow(unused_variables))]
 pub(crate) fn client(config: &RedisConfig, url: &str) -> Result<redis::Client, Error> {
     if url.starts_with("rediss:") && !cfg!(feature = "tls") {
         return Err(Error::config(
