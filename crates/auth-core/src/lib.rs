@@ -49,12 +49,12 @@ pub mod __private {
 pub use error::{Error, ErrorKind};
 pub use identity::{AuthMethod, ClaimsError, Identity, NotGranted};
 pub use revocation::{Revocation, RevocationProbe, RevocationTarget, Revocations};
-// Building blocks of the crates' own `Revocations` implementations (the memory store here,
-// Redis in auth-session-redis); not part of the API applications use.
+// The defaults the stores' configurations start from; not part of the API applications use.
+#[cfg(feature = "feed")]
+#[cfg_attr(docsrs, doc(cfg(feature = "feed")))]
+pub use revocation::feed as revocation_feed;
 #[doc(hidden)]
-pub use revocation::{
-    DEFAULT_REVOCATION_HORIZON, DEFAULT_SESSIONS_PER_SUBJECT, FeedState, RevocationSet,
-};
+pub use revocation::{DEFAULT_REVOCATION_HORIZON, DEFAULT_SESSIONS_PER_SUBJECT};
 pub use session::{
     Device, MAX_USER_AGENT_BYTES, SESSION_ID_BYTES, SESSION_ID_ENCODED_LEN, SaveOutcome,
     SessionChanges, SessionEntry, SessionId, SessionKey, SessionRecord, SessionStore, Touch,

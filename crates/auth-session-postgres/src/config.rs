@@ -1,11 +1,11 @@
-//! [`PostgresConfig`]: where the database is and how to use it, shared by every store.
+//! [`PostgresConfig`]: where the database is and how to use it, shared by every store. Plain
+//! data and the checks that need no network; connecting is `crate::connect`'s job.
 
-use crate::db::Db;
-use crate::migrate;
 use crate::schema::Schema;
-use auth_core::{Clock, DEFAULT_REVOCATION_HORIZON, Error, SystemClock};
+use auth_core::revocation_feed::FeedSettings;
+use auth_core::{Clock, Error, SystemClock};
 use sqlx::PgPool;
-use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::postgres::PgConnectOptions;
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
@@ -13,8 +13,6 @@ use tokio::sync::OnceCell;
 
 /// The per-call timeout used when none is configured.
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(1);
-/// How long the revocation feed may be out of sync before checks fail closed, by default.
-const DEFAULT_REVOCATION_STALE_AFTER: Duration = Duration::from_secs(5);
 /// How often expired rows are deleted, by default.
 const DEFAULT_CLEANUP_INTERVAL: Duration = Duration::from_secs(60);
 /// Pool size when the config opens the pool itself, by default.
@@ -43,9 +41,7 @@ pub struct PostgresConfig {
     timeout: Duration,
     max_connections: u32,
     clock: Arc<dyn Clock>,
-    revocation_horizon: Duration,
-    revocation_stale_after: Duration,
-    revocations_per_subject: usize,
+    revocations: FeedSettings,
     migrate: bool,
     cleanup_every: Option<Duration>,
     /// The pool, opened (and migrated) by the first `connect` of this config or a clone.
@@ -86,9 +82,7 @@ impl PostgresConfig {
             timeout: DEFAULT_TIMEOUT,
             max_connections: DEFAULT_MAX_CONNECTIONS,
             clock: Arc::new(SystemClock),
-            revocation_horizon: DEFAULT_REVOCATION_HORIZON,
-            revocation_stale_after: DEFAULT_REVOCATION_STALE_AFTER,
-            revocations_per_subject: auth_core::DEFAULT_SESSIONS_PER_SUBJECT,
+            revocations: FeedSettings::default(),
             migrate: true,
             cleanup_every: Some(DEFAULT_CLEANUP_INTERVAL),
             shared: Arc::new(OnceCell::new()),
@@ -128,57 +122,6 @@ impl PostgresConfig {
         self
     }
 
-    /// How long [`PostgresRevocations`](crate::PostgresRevocations) remembers session and
-    /// subject revocations (default 30 days, the default refresh-family lifetime): at least the
-    /// lifetime of the longest-lived credential it guards. Use the same value on every instance.
-    ///
-    /// ```
-    /// use auth_session_postgres::PostgresConfig;
-    /// use std::time::Duration;
-    /// let config = PostgresConfig::new("postgres://localhost/app")
-    ///     .with_revocation_horizon(Duration::from_secs(90 * 24 * 3600));
-    /// assert_eq!(config.revocation_horizon(), Duration::from_secs(90 * 24 * 3600));
-    /// ```
-    pub fn with_revocation_horizon(mut self, horizon: Duration) -> Self {
-        self.revocation_horizon = horizon;
-        self
-    }
-
-    /// How many revocations naming one subject (its sessions' revocations, made with
-    /// [`Revocation::session_of`](auth_core::Revocation::session_of), and its watermarks)
-    /// [`PostgresRevocations`](crate::PostgresRevocations) keeps before it collapses them, atomically in the
-    /// store, into one watermark "everything this subject was issued before now" (default 1,000).
-    /// The watermark also ends the subject's other sessions and tokens issued before it; in
-    /// exchange a login/logout loop adds at most this many entries per subject to the list that
-    /// every instance loads.
-    ///
-    /// ```
-    /// use auth_session_postgres::PostgresConfig;
-    /// let config = PostgresConfig::new("postgres://localhost/app").with_revocations_per_subject(16);
-    /// assert_eq!(config.revocations_per_subject(), 16);
-    /// ```
-    pub fn with_revocations_per_subject(mut self, entries: usize) -> Self {
-        self.revocations_per_subject = entries;
-        self
-    }
-
-    /// How long the revocation feed may be out of sync with the database (its `LISTEN`
-    /// connection lost, or not answering its heartbeat) before every check fails closed with
-    /// [`ErrorKind::Unavailable`](auth_core::ErrorKind::Unavailable) until it has resynchronised.
-    /// Default 5 s; at least 1 s (the heartbeat runs once a second).
-    ///
-    /// ```
-    /// use auth_session_postgres::PostgresConfig;
-    /// use std::time::Duration;
-    /// let config = PostgresConfig::new("postgres://localhost/app")
-    ///     .with_revocation_stale_after(Duration::from_secs(2));
-    /// assert_eq!(config.revocation_stale_after(), Duration::from_secs(2));
-    /// ```
-    pub fn with_revocation_stale_after(mut self, bound: Duration) -> Self {
-        self.revocation_stale_after = bound;
-        self
-    }
-
     /// Do not run the embedded migrations on `connect`: the application applies them with its
     /// own tool ([`migrator`](crate::migrator) gives them). `connect` then only checks that
     /// the tables are there.
@@ -206,24 +149,21 @@ impl PostgresConfig {
         &self.schema
     }
 
+    auth_core::revocation_config_methods!(
+        krate = "auth_session_postgres",
+        config = "PostgresConfig",
+        list = "PostgresRevocations",
+        new = "PostgresConfig::new(\"postgres://localhost/app\")",
+    );
+
+    /// The revocation list's settings, as [`RevocationFeed`](auth_core::revocation_feed::RevocationFeed) takes them.
+    pub(crate) fn revocation_settings(&self) -> &FeedSettings {
+        &self.revocations
+    }
+
     /// The per-call timeout.
     pub fn timeout(&self) -> Duration {
         self.timeout
-    }
-
-    /// How long session and subject revocations are remembered.
-    pub fn revocation_horizon(&self) -> Duration {
-        self.revocation_horizon
-    }
-
-    /// How many revocations naming one subject are kept before they are collapsed.
-    pub fn revocations_per_subject(&self) -> usize {
-        self.revocations_per_subject
-    }
-
-    /// How long the revocation feed may be out of sync before checks fail closed.
-    pub fn revocation_stale_after(&self) -> Duration {
-        self.revocation_stale_after
     }
 
     pub(crate) fn clock(&self) -> Arc<dyn Clock> {
@@ -235,7 +175,7 @@ impl PostgresConfig {
     }
 
     /// Everything that can be checked without a network.
-    fn validate(&self) -> Result<Schema, Error> {
+    pub(crate) fn validate(&self) -> Result<Schema, Error> {
         if self.timeout.is_zero() {
             return Err(Error::config(
                 "the PostgreSQL call timeout must be above zero",
@@ -250,7 +190,7 @@ impl PostgresConfig {
         Schema::new(&self.schema)
     }
 
-    fn connect_options(&self) -> Result<PgConnectOptions, Error> {
+    pub(crate) fn connect_options(&self) -> Result<PgConnectOptions, Error> {
         match &self.target {
             Target::Url(url) => {
                 // sqlx reads any scheme as PostgreSQL and fills the rest from the environment;
@@ -267,39 +207,27 @@ impl PostgresConfig {
         }
     }
 
-    /// The shared pool (opened and migrated on first use) and the schema's names.
-    pub(crate) async fn connect(&self) -> Result<(Db, Schema), Error> {
-        let schema = self.validate()?;
-        let options = self.connect_options()?;
-        let pool = self
-            .shared
-            .get_or_try_init(|| async {
-                let pool = match &self.target {
-                    Target::Url(_) => PgPoolOptions::new()
-                        .max_connections(self.max_connections)
-                        .acquire_timeout(self.timeout)
-                        .connect_lazy_with(options.clone()),
-                    Target::Pool(pool) => pool.clone(),
-                };
-                if self.migrate {
-                    migrate::run(&options, self.timeout, &schema).await?;
-                } else {
-                    migrate::check(&Db::new(pool.clone(), self.timeout), &schema).await?;
-                }
-                Ok::<_, Error>(pool)
-            })
-            .await?;
-        Ok((Db::new(pool.clone(), self.timeout), schema))
+    /// Whether `connect` runs the migrations (or only checks for the tables).
+    pub(crate) fn migrates(&self) -> bool {
+        self.migrate
     }
 
-    /// A small pool of its own for the revocation feed (its `LISTEN` connection and its
-    /// heartbeat and snapshot queries), so that it never waits behind the stores' traffic.
-    pub(crate) fn feed_pool(&self) -> Result<PgPool, Error> {
-        self.validate()?;
-        Ok(PgPoolOptions::new()
-            .max_connections(2)
-            .acquire_timeout(self.timeout)
-            .connect_lazy_with(self.connect_options()?))
+    /// The application's own pool, when the config was made [`from_pool`](Self::from_pool).
+    pub(crate) fn app_pool(&self) -> Option<&PgPool> {
+        match &self.target {
+            Target::Url(_) => None,
+            Target::Pool(pool) => Some(pool),
+        }
+    }
+
+    /// How many connections a pool the config opens itself may hold.
+    pub(crate) fn max_connections(&self) -> u32 {
+        self.max_connections
+    }
+
+    /// The pool every store connected from this config (or a clone) shares, once opened.
+    pub(crate) fn shared_pool(&self) -> &OnceCell<PgPool> {
+        &self.shared
     }
 }
 
@@ -318,30 +246,5 @@ impl fmt::Debug for PostgresConfig {
             .field("migrate", &self.migrate)
             .field("cleanup_every", &self.cleanup_every)
             .finish_non_exhaustive()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use auth_core::ErrorKind;
-
-    #[tokio::test]
-    async fn bad_configuration_is_refused_before_any_io() {
-        let url = "postgres://postgres@127.0.0.1:1/none";
-        for bad in [
-            PostgresConfig::new(url).with_schema("Bad-Name"),
-            PostgresConfig::new(url).with_schema(""),
-            PostgresConfig::new(url).with_schema("x".repeat(41)),
-            PostgresConfig::new(url).with_timeout(Duration::ZERO),
-            PostgresConfig::new(url).with_max_connections(0),
-            PostgresConfig::new(url).with_cleanup_interval(Duration::ZERO),
-            PostgresConfig::new("nonsense://"),
-        ] {
-            let err = bad.connect().await.err().map(|e| e.kind());
-            assert_eq!(err, Some(ErrorKind::Config), "{bad:?}");
-        }
-        let dbg = format!("{:?}", PostgresConfig::new("postgres://u:hunter2@h/db"));
-        assert!(!dbg.contains("hunter2"), "{dbg}");
     }
 }

@@ -36,11 +36,7 @@ impl Db {
         call: impl Future<Output = Result<T, sqlx::Error>>,
     ) -> Result<T, Error> {
         let started = Instant::now();
-        let result = match tokio::time::timeout(self.timeout, call).await {
-            Ok(Ok(v)) => Ok(v),
-            Ok(Err(e)) => Err(error::sqlx(what, e)),
-            Err(_) => Err(error::timeout(what, self.timeout)),
-        };
+        let result = error::within(what, self.timeout, call).await;
         record::store_call("postgres", what, started.elapsed(), result.is_ok());
         result
     }

@@ -51,6 +51,21 @@ pub(crate) fn sqlx(what: &'static str, e: sqlx::Error) -> Error {
     Error::new(kind, format!("postgres: {what} failed")).with_source(e)
 }
 
+/// Run `call` (a database call doing `what`), giving up after `timeout`: every call this
+/// crate makes goes through here or through [`Db::run`](crate::db::Db::run), which adds
+/// metrics.
+pub(crate) async fn within<T>(
+    what: &'static str,
+    timeout: Duration,
+    call: impl std::future::Future<Output = Result<T, sqlx::Error>>,
+) -> Result<T, Error> {
+    match tokio::time::timeout(timeout, call).await {
+        Ok(Ok(v)) => Ok(v),
+        Ok(Err(e)) => Err(sqlx(what, e)),
+        Err(_) => Err(self::timeout(what, timeout)),
+    }
+}
+
 /// The database did not answer `what` within `timeout`.
 pub(crate) fn timeout(what: &'static str, timeout: Duration) -> Error {
     tracing::warn!(target: TARGET, operation = what, timeout_ms = timeout.as_millis() as u64, "postgres call timed out");

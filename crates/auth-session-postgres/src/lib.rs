@@ -92,6 +92,7 @@
 
 mod cleanup;
 mod config;
+mod connect;
 mod db;
 mod error;
 mod migrate;

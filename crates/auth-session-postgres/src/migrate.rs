@@ -49,11 +49,7 @@ pub(crate) async fn run(
     schema: &Schema,
 ) -> Result<(), Error> {
     let name = schema.name();
-    let mut conn = match tokio::time::timeout(timeout, PgConnection::connect_with(options)).await {
-        Ok(Ok(conn)) => conn,
-        Ok(Err(e)) => return Err(error::sqlx("connect", e)),
-        Err(_) => return Err(error::timeout("connect", timeout)),
-    };
+    let mut conn = error::within("connect", timeout, PgConnection::connect_with(options)).await?;
     let migrate = async {
         // One instance at a time per schema: CREATE SCHEMA IF NOT EXISTS is not safe against
         // a concurrent one. sqlx's migrator takes a database-wide lock of its own after this.
@@ -73,14 +69,9 @@ pub(crate) async fn run(
             .map_err(|e| sqlx::Error::Migrate(Box::new(e)))?;
         conn.close().await
     };
-    match tokio::time::timeout(MIGRATION_DEADLINE, migrate).await {
-        Ok(Ok(())) => {
-            tracing::debug!(target: error::TARGET, schema = name, "migrations applied");
-            Ok(())
-        }
-        Ok(Err(e)) => Err(error::sqlx("migrate", e)),
-        Err(_) => Err(error::timeout("migrate", MIGRATION_DEADLINE)),
-    }
+    error::within("migrate", MIGRATION_DEADLINE, migrate).await?;
+    tracing::debug!(target: error::TARGET, schema = name, "migrations applied");
+    Ok(())
 }
 
 /// With migrations left to the application: check that its tool has created the tables, and

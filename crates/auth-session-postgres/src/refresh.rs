@@ -3,6 +3,7 @@
 
 use crate::cleanup::{self, Janitor};
 use crate::config::PostgresConfig;
+use crate::connect::connect;
 use crate::db::Db;
 use crate::error;
 use crate::schema::{DB_NOW_MS, Schema};
@@ -136,7 +137,7 @@ impl PostgresRefreshStore {
     /// [`ErrorKind::Config`] for a bad URL, schema or timeout, or missing tables;
     /// [`ErrorKind::Unavailable`] if the database cannot be reached within the timeout.
     pub async fn connect(config: &PostgresConfig) -> Result<Self, Error> {
-        let (db, schema) = config.connect().await?;
+        let (db, schema) = connect(config).await?;
         let janitor = config.cleanup_every().map(|every| {
             Janitor::spawn(
                 db.clone(),

@@ -3,6 +3,7 @@
 
 use crate::cleanup::{self, Janitor};
 use crate::config::PostgresConfig;
+use crate::connect::connect;
 use crate::db::Db;
 use crate::schema::{DB_NOW_MS, Schema};
 use async_trait::async_trait;
@@ -109,7 +110,7 @@ impl PostgresThrottle {
     /// missing tables; [`ErrorKind::Unavailable`](auth_core::ErrorKind::Unavailable) if the
     /// database cannot be reached within the timeout.
     pub async fn connect(config: &PostgresConfig) -> Result<Self, Error> {
-        let (db, schema) = config.connect().await?;
+        let (db, schema) = connect(config).await?;
         let janitor = config.cleanup_every().map(|every| {
             Janitor::spawn(
                 db.clone(),

@@ -1,36 +1,27 @@
 //! What one subject can add to the PostgreSQL revocation list is bounded (the shared
-//! conformance suite), a list of a million entries still loads within the snapshot deadline,
-//! and a forged `NOTIFY` is only ever a hint: it revokes nothing and reloads nothing.
+//! conformance suite), a list of a million entries still loads within the snapshot deadline
+//! (auth-core's shared-store harness), and a forged `NOTIFY` is only ever a hint: it revokes
+//! nothing and reloads nothing.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)]
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 
 use async_trait::async_trait;
-use auth_core::conformance::revocations::ListUnderTest;
+use auth_core::conformance::revocations::SUITE_SESSIONS_PER_SUBJECT;
+use auth_core::conformance::shared::SharedStore;
 use auth_core::metrics::REVOCATION_FEED_RESYNCS_TOTAL;
-use auth_core::{Clock, Error, Revocation, RevocationProbe, Revocations, SystemClock};
+use auth_core::{Clock, Revocation, RevocationProbe, Revocations, SystemClock, Timestamp};
 use auth_session_postgres::{PostgresConfig, PostgresRevocations};
 use common::DropSchema;
 use metrics_util::debugging::DebuggingRecorder;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 use test_support::metrics::Recorded;
-use tokio::sync::broadcast;
-
-/// A PostgreSQL revocation list on a schema of its own (dropped with the last instance).
-#[derive(Debug)]
-struct Listed {
-    list: PostgresRevocations,
-    schema: Arc<DropSchema>,
-}
 
 fn config_for(schema: &str) -> PostgresConfig {
     PostgresConfig::new(common::database_url())
         .with_schema(schema)
-        .with_revocations_per_subject(
-            auth_core::conformance::revocations::SUITE_SESSIONS_PER_SUBJECT,
-        )
+        .with_revocations_per_subject(SUITE_SESSIONS_PER_SUBJECT)
 }
 
 async fn connect(config: &PostgresConfig) -> PostgresRevocations {
@@ -39,44 +30,35 @@ async fn connect(config: &PostgresConfig) -> PostgresRevocations {
         .unwrap_or_else(|e| panic!("cannot reach PostgreSQL at {}: {e}", common::database_url()))
 }
 
-async fn list() -> Listed {
-    let schema = Arc::new(DropSchema(common::unique_schema()));
-    Listed {
-        list: connect(&config_for(&schema.0)).await,
-        schema,
-    }
-}
-
-#[async_trait]
-impl Revocations for Listed {
-    async fn revoke(&self, revocation: Revocation) -> Result<(), Error> {
-        self.list.revoke(revocation).await
-    }
-
-    fn is_revoked(&self, probe: &RevocationProbe<'_>) -> Result<bool, Error> {
-        self.list.is_revoked(probe)
-    }
-
-    fn horizon(&self) -> Duration {
-        self.list.horizon()
-    }
-
-    fn subscribe(&self) -> broadcast::Receiver<Revocation> {
-        self.list.subscribe()
-    }
-}
+/// A PostgreSQL revocation list on a schema of its own (dropped when this is dropped).
+#[derive(Debug)]
+struct OnPostgres(DropSchema);
 
 #[async_trait(?Send)]
-impl ListUnderTest for Listed {
-    fn held_for(&self, subject: &str) -> usize {
-        self.list.entries_of(subject)
+impl SharedStore for OnPostgres {
+    type List = PostgresRevocations;
+
+    async fn connect(&self) -> PostgresRevocations {
+        connect(&config_for(&self.0.0)).await
+    }
+
+    fn held_for(list: &PostgresRevocations, subject: &str) -> usize {
+        list.entries_of(subject)
+    }
+
+    fn len(list: &PostgresRevocations) -> usize {
+        list.len()
+    }
+
+    fn is_synced(list: &PostgresRevocations) -> bool {
+        list.is_synced()
     }
 
     async fn stored_for(&self, subject: &str) -> usize {
         let mut raw = common::raw().await;
         let n: i64 = sqlx::query_scalar(&format!(
             "SELECT count(*) FROM \"{}\".revocations WHERE subject = $1",
-            self.schema.0
+            self.0.0
         ))
         .bind(subject)
         .fetch_one(&mut raw)
@@ -85,67 +67,28 @@ impl ListUnderTest for Listed {
         usize::try_from(n).unwrap()
     }
 
-    async fn another_instance(&self) -> Self {
-        Self {
-            list: connect(&config_for(&self.schema.0)).await,
-            schema: self.schema.clone(),
-        }
+    async fn write_tokens(&self, count: usize, expires_at: Timestamp) {
+        // Creates the schema and its tables.
+        drop(self.connect().await);
+        let mut raw = common::raw().await;
+        sqlx::query(&format!(
+            "INSERT INTO \"{}\".revocations (target, expires_at) \
+             SELECT '{{\"type\":\"token\",\"jti\":\"bulk-' || lpad(g::text, 7, '0') || '\"}}', $1 \
+             FROM generate_series(0, $2 - 1) AS g",
+            self.0.0
+        ))
+        .bind(expires_at.as_unix_millis())
+        .bind(i64::try_from(count).unwrap())
+        .execute(&mut raw)
+        .await
+        .unwrap();
     }
 }
 
-auth_core::revocations_conformance!(
-    list,
+auth_core::shared_revocations_conformance!(
+    || async { OnPostgres(DropSchema(common::unique_schema())) },
     ignore = "needs PostgreSQL on 127.0.0.1:5432 (DATABASE_URL)"
 );
-
-/// Finding 5 of the second review: past some size, the snapshot did not load within its
-/// deadline and a resync after any blip never finished (every check a 503). A list of a
-/// million entries, written straight into the table, loads well within the 30 s deadline.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "needs PostgreSQL on 127.0.0.1:5432 (DATABASE_URL)"]
-async fn a_list_of_a_million_entries_loads_within_the_snapshot_deadline() {
-    const ENTRIES: i64 = 1_000_000;
-    let schema = common::unique_schema();
-    let _drop = DropSchema(schema.clone());
-    let config = config_for(&schema);
-    // Creates the schema and its tables.
-    drop(connect(&config).await);
-    let until = SystemClock
-        .now()
-        .saturating_add(Duration::from_secs(3600))
-        .as_unix_millis();
-    let written = Instant::now();
-    let mut raw = common::raw().await;
-    sqlx::query(&format!(
-        "INSERT INTO \"{schema}\".revocations (target, expires_at) \
-         SELECT '{{\"type\":\"token\",\"jti\":\"bulk-' || lpad(g::text, 7, '0') || '\"}}', $1 \
-         FROM generate_series(0, $2 - 1) AS g"
-    ))
-    .bind(until)
-    .bind(ENTRIES)
-    .execute(&mut raw)
-    .await
-    .unwrap();
-    println!("wrote {ENTRIES} entries in {:?}", written.elapsed());
-    let started = Instant::now();
-    let list = connect(&config).await;
-    let loaded = started.elapsed();
-    println!(
-        "postgres: a snapshot of {} entries loaded in {loaded:?} (deadline 30 s)",
-        list.len()
-    );
-    assert_eq!(list.len(), 1_000_000);
-    assert!(list.is_synced());
-    assert!(
-        loaded < Duration::from_secs(20),
-        "{loaded:?} leaves no margin under the 30 s deadline"
-    );
-    let probe = RevocationProbe {
-        token_id: Some("bulk-0999999"),
-        ..RevocationProbe::default()
-    };
-    assert!(list.is_revoked(&probe).unwrap());
-}
 
 /// Finding 12 of the second review: any role that can connect could `NOTIFY` the channel and
 /// inject a revocation (the payload was trusted) or force a snapshot reload (an unreadable

@@ -159,11 +159,7 @@ impl Backend {
         call: impl Future<Output = RedisResult<T>>,
     ) -> Result<T, Error> {
         let started = Instant::now();
-        let result = match tokio::time::timeout(bound, call).await {
-            Ok(Ok(v)) => Ok(v),
-            Ok(Err(e)) => Err(error::redis(what, e)),
-            Err(_) => Err(error::timeout(what, bound)),
-        };
+        let result = error::within(what, bound, call).await;
         record::store_call("redis", what, started.elapsed(), result.is_ok());
         result
     }

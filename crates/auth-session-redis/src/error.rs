@@ -49,6 +49,20 @@ pub(crate) fn timeout(what: &'static str, timeout: Duration) -> Error {
     ))
 }
 
+/// Run `call` (a Redis call doing `what`), giving up after `timeout`: every call this crate
+/// makes goes through here or through [`Backend`](crate::conn::Backend), which adds metrics.
+pub(crate) async fn within<T>(
+    what: &'static str,
+    timeout: Duration,
+    call: impl std::future::Future<Output = redis::RedisResult<T>>,
+) -> Result<T, Error> {
+    match tokio::time::timeout(timeout, call).await {
+        Ok(Ok(v)) => Ok(v),
+        Ok(Err(e)) => Err(redis(what, e)),
+        Err(_) => Err(self::timeout(what, timeout)),
+    }
+}
+
 /// `what` was written, but fewer replicas than configured acknowledged it in time.
 pub(crate) fn not_replicated(
     what: &'static str,

@@ -137,9 +137,12 @@
 //! published in between is lost, and pings the subscription every second to notice a silent
 //! connection. [`Revocations::is_revoked`] never does I/O. Session and subject revocations are
 //! remembered for the horizon ([`RedisConfig::with_revocation_horizon`], 30 days by default);
-//! the snapshot loads in pages of 1000 (`ZSCAN`) under a deadline of its own; and a listener
-//! out of sync for longer than [`RedisConfig::with_revocation_stale_after`] (5 s) makes every
-//! check fail closed until it has resynchronised.
+//! the snapshot loads in pages of 5,000 (`ZSCAN`, the next page fetched while one is learnt)
+//! under a deadline of its own; and a listener out of sync for longer than
+//! [`RedisConfig::with_revocation_stale_after`] (5 s) makes every check fail closed until it
+//! has resynchronised. The loop is auth-core's
+//! [`RevocationFeed`](auth_core::revocation_feed::RevocationFeed); this crate supplies its
+//! transport.
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
@@ -147,6 +150,7 @@ mod cache;
 mod codec;
 mod config;
 mod conn;
+mod connect;
 mod error;
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]
@@ -159,7 +163,7 @@ mod store;
 mod throttle;
 
 pub use auth_core::{Revocations, SessionStore};
-pub use cache::LocalCacheConfig;
+pub use config::LocalCacheConfig;
 pub use config::RedisConfig;
 pub use conn::RedisConnection;
 pub use refresh::RedisRefreshStore;

@@ -3,6 +3,7 @@
 
 use crate::config::RedisConfig;
 use crate::conn::{Backend, RedisConnection};
+use crate::connect;
 use crate::error;
 use crate::keys::Keys;
 use crate::scripts;
@@ -38,7 +39,7 @@ impl RedisRefreshStore {
     pub async fn connect(config: &RedisConfig) -> Result<Self, Error> {
         Ok(Self {
             keys: config.keys()?,
-            backend: config.connect().await?,
+            backend: connect::backend(config).await?,
         })
     }
 
@@ -52,7 +53,7 @@ impl RedisRefreshStore {
         config: &RedisConfig,
     ) -> Result<Self, Error> {
         Ok(Self {
-            backend: config.backend_on(conn.into()),
+            backend: connect::backend_on(config, conn.into()),
             keys: config.keys()?,
         })
     }

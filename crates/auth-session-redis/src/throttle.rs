@@ -3,6 +3,7 @@
 
 use crate::config::RedisConfig;
 use crate::conn::{Backend, RedisConnection};
+use crate::connect;
 use crate::keys::Keys;
 use crate::scripts;
 use async_trait::async_trait;
@@ -49,7 +50,7 @@ impl RedisThrottle {
     pub async fn connect(config: &RedisConfig) -> Result<Self, Error> {
         Ok(Self {
             keys: config.keys()?,
-            backend: config.connect().await?,
+            backend: connect::backend(config).await?,
         })
     }
 

@@ -77,14 +77,14 @@ async fn save_racing_delete_stays_deleted() {
             store.load(&key).await.unwrap().is_none(),
             "round {round}: resurrected"
         );
-        let session_key = format!("{}s:{{{}}}", store.prefix, key.to_hex());
+        let session_key = format!("{}s:{{{}}}", store.cleanup.prefix, key.to_hex());
         assert!(
             !raw.exists::<_, bool>(&session_key).await.unwrap(),
             "round {round}: hash left"
         );
         assert!(store.list_subject(subject).await.unwrap().is_empty());
         let ix: Vec<String> = raw
-            .zrange(index_key(&store.prefix, subject), 0, -1)
+            .zrange(index_key(&store.cleanup.prefix, subject), 0, -1)
             .await
             .unwrap();
         assert!(ix.is_empty(), "round {round}: index entry left: {ix:?}");
@@ -104,7 +104,7 @@ async fn subject_index_holds_no_stale_entries_after_expiry() {
     let (clock, store) = setup().await;
     let mut raw = common::raw(&common::redis_url()).await;
     let subject = "expirer";
-    let ix = index_key(&store.prefix, subject);
+    let ix = index_key(&store.cleanup.prefix, subject);
 
     let mut short = logged_in(&clock, subject);
     short.idle_expires_at = clock.now().saturating_add(Duration::from_millis(800));
@@ -217,7 +217,10 @@ async fn identity_changes_move_the_index_entry() {
     assert_eq!(listed, vec![new]);
     let mut raw = common::raw(&common::redis_url()).await;
     for s in ["alice", "bob"] {
-        let n: usize = raw.zcard(index_key(&store.prefix, s)).await.unwrap();
+        let n: usize = raw
+            .zcard(index_key(&store.cleanup.prefix, s))
+            .await
+            .unwrap();
         assert_eq!(n, 0, "{s}'s index is empty");
     }
 }
@@ -275,7 +278,7 @@ async fn layout_memory_and_expiry_in_redis() {
     let key = common::new_key();
     store.create(&key, &r).await.unwrap();
 
-    let session_key = format!("{}s:{{{}}}", store.prefix, key.to_hex());
+    let session_key = format!("{}s:{{{}}}", store.cleanup.prefix, key.to_hex());
     let fields: Vec<String> = raw.hkeys(&session_key).await.unwrap();
     for f in [
         "v:csrf", "v:theme", "v:cart", "ver", "sub", "ident", "abs", "idle",
@@ -301,7 +304,7 @@ async fn layout_memory_and_expiry_in_redis() {
         .query_async(&mut raw)
         .await
         .unwrap();
-    let ix = index_key(&store.prefix, "user-1234");
+    let ix = index_key(&store.cleanup.prefix, "user-1234");
     let ix_bytes: i64 = redis::cmd("MEMORY")
         .arg("USAGE")
         .arg(&ix)

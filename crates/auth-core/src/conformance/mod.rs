@@ -14,10 +14,13 @@
 //! test expiry without sleeping; a store must judge expiry by that clock.
 
 mod checks;
+mod cleaned;
 mod device;
 pub mod revocations;
+pub mod shared;
 
 pub use checks::*;
+pub use cleaned::Cleaned;
 pub use device::*;
 
 /// Expand the conformance suite into one `#[tokio::test]` per check.

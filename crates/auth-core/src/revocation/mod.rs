@@ -1,10 +1,12 @@
 //! Revocations: "this session / this token / everything this subject had before T is dead",
 //! checked in-process on every request and spread to other instances through a feed.
 
-mod feed_state;
+#[cfg(feature = "feed")]
+pub mod feed;
+#[cfg(any(feature = "memory", feature = "feed", test))]
 mod set;
-pub use feed_state::FeedState;
-pub use set::RevocationSet;
+#[cfg(any(feature = "memory", feature = "feed", test))]
+pub(crate) use set::RevocationSet;
 
 use crate::error::Error;
 use crate::session::SessionKey;

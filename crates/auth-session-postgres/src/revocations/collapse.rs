@@ -1,5 +1,5 @@
 //! The revoking transaction's statements, and collapsing a subject's entries into one
-//! watermark inside it (see auth-core's `RevocationSet` for why a watermark covers them).
+//! watermark inside it (see auth-core's revocation set for why a watermark covers them).
 
 use crate::schema::{DB_NOW_MS, Schema};
 use auth_core::{Revocation, RevocationTarget, Timestamp};

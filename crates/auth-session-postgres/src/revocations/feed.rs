@@ -1,39 +1,33 @@
-//! The listener: `LISTEN` first, then load the snapshot, then read the rows changed since
-//! (`seq > last`) whenever a notification hints at a change, until the connection drops or
-//! stops answering its heartbeat; then do it all again.
+//! The PostgreSQL side of the revocation feed (auth-core's [`FeedTransport`]): `LISTEN`, read
+//! the table in keyset pages, read the rows changed since (`seq > last`) whenever a
+//! notification hints at a change, and check the connection with a heartbeat. auth-core's
+//! [`RevocationFeed`](auth_core::revocation_feed::RevocationFeed) runs the loop.
 //!
 //! A notification is never trusted: any role that can connect may `NOTIFY` our channel. Its
 //! payload is ignored; it only wakes the reader, which coalesces a burst into one read and,
 //! past a small burst, reads at most once per [`READ_REFILL`]. A forged notification reads
-//! nothing new and never forces a snapshot reload. Writers take a transaction lock before they write, so rows
-//! commit in `seq` order: once a row with `seq` N is visible, so is every row below it.
+//! nothing new and never forces a snapshot reload. Writers take a transaction lock before they
+//! write, so rows commit in `seq` order: once a row with `seq` N is visible, so is every row
+//! below it.
 //!
 //! The `LISTEN` connection lives in a task of its own that only receives (never cancelled
-//! mid-read); the loop here watches it with a heartbeat: once a second it notifies the feed's
-//! own heartbeat channel and expects the echo on that connection within the timeout, so a
-//! connection that died silently is noticed too.
+//! mid-read); the heartbeat notifies the feed's own heartbeat channel once a second and expects
+//! the echo on that connection within the timeout, so a connection that died silently is
+//! noticed too.
 
-use super::state::State;
 use crate::error::{self, TARGET};
 use crate::schema::{DB_NOW_MS, Schema};
-use auth_core::{Error, Revocation, RevocationTarget, Timestamp};
+use auth_core::revocation_feed::{FeedEvent, FeedSink, FeedTransport, SnapshotPage};
+use auth_core::{Error, Timestamp};
 use sqlx::PgPool;
 use sqlx::postgres::PgListener;
-use std::future::Future;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::{Duration, Instant};
 use tokio::sync::{Notify, mpsc};
 
-/// How often the listener is checked (and the in-memory set pruned).
-const PING_EVERY: Duration = Duration::from_secs(1);
-/// The first and the longest pause between reconnection attempts.
-const BACKOFF: (Duration, Duration) = (Duration::from_millis(50), Duration::from_secs(2));
-/// How many snapshot rows one query reads: each page is one short query under the timeout,
-/// however large the list has grown.
+/// How many rows one snapshot or change query reads: each page is one short query under the
+/// timeout, however large the list has grown.
 const SNAPSHOT_PAGE: i64 = 5000;
-/// How long loading the whole snapshot may take, page after page.
-const SNAPSHOT_DEADLINE: Duration = Duration::from_secs(30);
 /// Reads of new rows a notification may trigger at once, and how fast that allowance comes
 /// back: a flood of (possibly forged) notifications costs each instance at most one small
 /// indexed query per [`READ_REFILL`] (500 a second), while revocations that come at a normal
@@ -45,7 +39,6 @@ pub(super) struct Feed {
     /// The feed's own small pool: the `LISTEN` connection and one for heartbeats and snapshots.
     pool: PgPool,
     timeout: Duration,
-    state: Arc<State>,
     channel: String,
     heartbeat: String,
     snapshot_page: String,
@@ -53,23 +46,29 @@ pub(super) struct Feed {
     last_change: String,
     /// Rows changed after a given `seq`, a page at a time.
     changes_page: String,
-    /// The `seq` of the newest row read (snapshot or change).
-    seen: AtomicI64,
 }
 
+/// A `LISTEN`ing connection (in its receiving task), and where the reading stands.
+pub(super) struct Subscription {
+    _receiver: Receiver,
+    hints: Arc<Notify>,
+    echoes: mpsc::UnboundedReceiver<()>,
+    /// When the heartbeat in flight was sent.
+    waiting_since: Option<Instant>,
+    reads: ReadBudget,
+    /// The `seq` of the newest row read (snapshot or change).
+    seen: i64,
+}
+
+/// A hint that rows may have changed.
+pub(super) struct Hint;
+
 impl Feed {
-    pub(super) fn new(
-        pool: PgPool,
-        timeout: Duration,
-        schema: &Schema,
-        tag: &str,
-        state: Arc<State>,
-    ) -> Self {
+    pub(super) fn new(pool: PgPool, timeout: Duration, schema: &Schema, tag: &str) -> Self {
         let table = &schema.revocations;
         Self {
             pool,
             timeout,
-            state,
             channel: schema.channel.clone(),
             heartbeat: schema.heartbeat_channel(tag),
             // Keyset pages: rows pruned or added meanwhile shift nothing (added ones arrive by
@@ -83,150 +82,73 @@ impl Feed {
                 "SELECT seq, target, expires_at FROM {table} \
                  WHERE seq > $1 ORDER BY seq LIMIT {SNAPSHOT_PAGE}"
             ),
-            seen: AtomicI64::new(0),
         }
-    }
-
-    async fn bounded<T>(
-        &self,
-        what: &'static str,
-        f: impl Future<Output = Result<T, sqlx::Error>>,
-    ) -> Result<T, Error> {
-        match tokio::time::timeout(self.timeout, f).await {
-            Ok(Ok(v)) => Ok(v),
-            Ok(Err(e)) => Err(error::sqlx(what, e)),
-            Err(_) => Err(error::timeout(what, self.timeout)),
-        }
-    }
-
-    /// Listen, then load the snapshot: nothing committed in between is missed.
-    pub(super) async fn sync(&self) -> Result<PgListener, Error> {
-        let mut listener = self
-            .bounded(
-                "connect revocation listener",
-                PgListener::connect_with(&self.pool),
-            )
-            .await?;
-        // Reconnecting is this feed's job (it must reload the snapshot after LISTEN).
-        listener.eager_reconnect(false);
-        listener.ignore_pool_close_event(true);
-        let channels = [self.channel.as_str(), self.heartbeat.as_str()];
-        self.bounded("listen for revocations", listener.listen_all(channels))
-            .await?;
-        // Every row changed after this one commits later (writers are serialised): it is read
-        // as a change; every row up to it is in the snapshot, or was replaced by a later one.
-        let last: i64 = self
-            .bounded(
-                "read the newest revocation",
-                sqlx::query_scalar(&self.last_change).fetch_one(&self.pool),
-            )
-            .await?;
-        match tokio::time::timeout(SNAPSHOT_DEADLINE, self.load_snapshot()).await {
-            Ok(loaded) => loaded?,
-            Err(_) => {
-                return Err(Error::unavailable(format!(
-                    "loading the revocation snapshot took longer than {SNAPSHOT_DEADLINE:?}"
-                )));
-            }
-        }
-        self.seen.store(last, Ordering::Release);
-        // What was committed while the snapshot loaded.
-        self.read_changes().await?;
-        self.state.mark_synced();
-        Ok(listener)
     }
 
     /// Read and learn every row changed since the last one seen. Payloads are never read:
     /// what is in the table is what was revoked.
-    async fn read_changes(&self) -> Result<(), Error> {
+    async fn read_changes(
+        &self,
+        subscription: &mut Subscription,
+        sink: &FeedSink<'_>,
+    ) -> Result<(), Error> {
         loop {
-            let after = self.seen.load(Ordering::Acquire);
-            let page: Vec<(i64, String, i64)> = self
-                .bounded(
-                    "read new revocations",
-                    sqlx::query_as(&self.changes_page)
-                        .bind(after)
-                        .fetch_all(&self.pool),
-                )
-                .await?;
+            let page: Vec<(i64, String, i64)> = error::within(
+                "read new revocations",
+                self.timeout,
+                sqlx::query_as(&self.changes_page)
+                    .bind(subscription.seen)
+                    .fetch_all(&self.pool),
+            )
+            .await?;
             let full = page.len() as i64 == SNAPSHOT_PAGE;
             for (seq, target, expires_at) in page {
-                match serde_json::from_str::<RevocationTarget>(&target) {
-                    Ok(t) => self
-                        .state
-                        .learn(Revocation::new(t, Timestamp::from_unix_millis(expires_at))),
-                    Err(e) => {
-                        tracing::warn!(target: TARGET, error = %e, "ignoring a malformed stored revocation");
-                    }
-                }
-                self.seen.fetch_max(seq, Ordering::AcqRel);
+                sink.learn_stored(&target, Timestamp::from_unix_millis(expires_at));
+                subscription.seen = subscription.seen.max(seq);
             }
             if !full {
                 return Ok(());
             }
         }
     }
+}
 
-    async fn load_snapshot(&self) -> Result<(), Error> {
-        let mut after = String::new();
-        let mut loaded = 0usize;
-        loop {
-            let page: Vec<(String, i64)> = self
-                .bounded(
-                    "load revocations",
-                    sqlx::query_as(&self.snapshot_page)
-                        .bind(&after)
-                        .fetch_all(&self.pool),
-                )
-                .await?;
-            let full = page.len() as i64 == SNAPSHOT_PAGE;
-            let mut learnt = Vec::with_capacity(page.len());
-            for (target, expires_at) in page {
-                match serde_json::from_str::<RevocationTarget>(&target) {
-                    Ok(t) => {
-                        learnt.push(Revocation::new(t, Timestamp::from_unix_millis(expires_at)))
-                    }
-                    Err(e) => {
-                        tracing::warn!(target: TARGET, error = %e, "ignoring a malformed stored revocation");
-                    }
-                }
-                after = target;
-            }
-            loaded += learnt.len();
-            self.state.learn_batch(learnt);
-            if !full {
-                break;
-            }
-        }
-        self.state.prune();
-        tracing::debug!(target: TARGET, entries = loaded, "revocation snapshot loaded");
-        Ok(())
-    }
+impl FeedTransport for Feed {
+    type Subscription = Subscription;
+    type Message = Hint;
+    /// The last target of the page before.
+    type Cursor = String;
 
-    /// Listen until dropped: apply notifications, and resynchronise whenever the listener ends.
-    pub(super) async fn run(self, mut listener: PgListener) {
-        loop {
-            self.listen(listener).await;
-            self.state.mark_unsynced();
-            let mut pause = BACKOFF.0;
-            listener = loop {
-                match self.sync().await {
-                    Ok(l) => break l,
-                    Err(e) => {
-                        tracing::debug!(target: TARGET, error = %e, "revocation resync failed; retrying");
-                        self.state.note_if_stale();
-                        tokio::time::sleep(pause).await;
-                        self.state.note_if_stale();
-                        pause = (pause * 2).min(BACKOFF.1);
-                    }
-                }
-            };
-        }
-    }
+    const SOURCE: &'static str = "the database";
+    const STORE: &'static str = "postgres";
 
-    /// Read what notifications hint at until the listener ends or misses a heartbeat.
-    async fn listen(&self, listener: PgListener) {
-        let (beats, mut echoes) = mpsc::unbounded_channel();
+    /// `LISTEN`, then note the newest change: every row changed after it commits later
+    /// (writers are serialised) and is read as a change; every row up to it is in the
+    /// snapshot, or was replaced by a later one.
+    async fn subscribe(&self) -> Result<Subscription, Error> {
+        let mut listener = error::within(
+            "connect revocation listener",
+            self.timeout,
+            PgListener::connect_with(&self.pool),
+        )
+        .await?;
+        // Reconnecting is the feed's job (it must reload the snapshot after LISTEN).
+        listener.eager_reconnect(false);
+        listener.ignore_pool_close_event(true);
+        let channels = [self.channel.as_str(), self.heartbeat.as_str()];
+        error::within(
+            "listen for revocations",
+            self.timeout,
+            listener.listen_all(channels),
+        )
+        .await?;
+        let seen: i64 = error::within(
+            "read the newest revocation",
+            self.timeout,
+            sqlx::query_scalar(&self.last_change).fetch_one(&self.pool),
+        )
+        .await?;
+        let (beats, echoes) = mpsc::unbounded_channel();
         let hints = Arc::new(Notify::new());
         let receiver = Receiver(tokio::spawn(receive(
             listener,
@@ -234,48 +156,97 @@ impl Feed {
             self.heartbeat.clone(),
             beats,
         )));
-        let mut ticks = tokio::time::interval(PING_EVERY);
-        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        let mut waiting_since: Option<Instant> = None;
-        let mut reads = ReadBudget::new();
+        Ok(Subscription {
+            _receiver: receiver,
+            hints,
+            echoes,
+            waiting_since: None,
+            reads: ReadBudget::new(),
+            seen,
+        })
+    }
+
+    async fn snapshot_page(&self, after: Option<String>) -> Result<SnapshotPage<String>, Error> {
+        let page: Vec<(String, i64)> = error::within(
+            "load revocations",
+            self.timeout,
+            sqlx::query_as(&self.snapshot_page)
+                .bind(after.unwrap_or_default())
+                .fetch_all(&self.pool),
+        )
+        .await?;
+        let next = (page.len() as i64 == SNAPSHOT_PAGE)
+            .then(|| page.last().map(|(target, _)| target.clone()))
+            .flatten();
+        Ok(SnapshotPage {
+            entries: page
+                .into_iter()
+                .map(|(target, expires_at)| (target, Timestamp::from_unix_millis(expires_at)))
+                .collect(),
+            next,
+        })
+    }
+
+    /// What was committed while the snapshot loaded.
+    async fn caught_up(
+        &self,
+        subscription: &mut Subscription,
+        sink: &FeedSink<'_>,
+    ) -> Result<(), Error> {
+        self.read_changes(subscription, sink).await
+    }
+
+    async fn next(&self, subscription: &mut Subscription) -> Option<Hint> {
         loop {
             tokio::select! {
-                echo = echoes.recv() => match echo {
-                    Some(()) => waiting_since = None,
-                    None => break,
+                echo = subscription.echoes.recv() => match echo {
+                    Some(()) => subscription.waiting_since = None,
+                    None => return None,
                 },
-                () = hints.notified() => {
-                    // Hints that arrive meanwhile leave one permit: a burst is one more read.
-                    if let Some(wait) = reads.take() {
-                        tokio::time::sleep(wait).await;
-                    }
-                    if let Err(e) = self.read_changes().await {
-                        tracing::debug!(target: TARGET, error = %e, "reading new revocations failed");
-                        break;
-                    }
-                }
-                _ = ticks.tick() => {
-                    self.state.prune();
-                    match waiting_since {
-                        Some(sent) if sent.elapsed() > self.timeout => {
-                            tracing::debug!(target: TARGET, "revocation listener missed its heartbeat");
-                            break;
-                        }
-                        Some(_) => {}
-                        None => {
-                            let ping = sqlx::query("SELECT pg_notify($1, '')")
-                                .bind(&self.heartbeat)
-                                .execute(&self.pool);
-                            if self.bounded("revocation heartbeat", ping).await.is_err() {
-                                break;
-                            }
-                            waiting_since = Some(Instant::now());
-                        }
-                    }
-                }
+                () = subscription.hints.notified() => return Some(Hint),
             }
         }
-        drop(receiver);
+    }
+
+    async fn apply(
+        &self,
+        subscription: &mut Subscription,
+        _: Hint,
+        sink: &FeedSink<'_>,
+    ) -> Result<(), Error> {
+        // Hints that arrive meanwhile leave one permit: a burst is one more read.
+        if let Some(wait) = subscription.reads.take() {
+            tokio::time::sleep(wait).await;
+        }
+        let read = self.read_changes(subscription, sink).await;
+        if let Err(e) = &read {
+            tracing::debug!(target: TARGET, error = %e, "reading new revocations failed");
+        }
+        read
+    }
+
+    async fn heartbeat(&self, subscription: &mut Subscription) -> Result<(), Error> {
+        match subscription.waiting_since {
+            Some(sent) if sent.elapsed() > self.timeout => {
+                tracing::debug!(target: TARGET, "revocation listener missed its heartbeat");
+                Err(Error::unavailable(
+                    "the revocation listener missed its heartbeat",
+                ))
+            }
+            Some(_) => Ok(()),
+            None => {
+                let ping = sqlx::query("SELECT pg_notify($1, '')")
+                    .bind(&self.heartbeat)
+                    .execute(&self.pool);
+                error::within("revocation heartbeat", self.timeout, ping).await?;
+                subscription.waiting_since = Some(Instant::now());
+                Ok(())
+            }
+        }
+    }
+
+    fn log(event: &FeedEvent<'_>) {
+        auth_core::log_feed_event!(TARGET, event);
     }
 }
 

@@ -15,7 +15,10 @@
 //! What one subject can add is bounded: past
 //! [`PostgresConfig::with_revocations_per_subject`] entries naming it, the revoking transaction
 //! replaces them with one subject watermark, and every instance drops them from memory when the
-//! watermark reaches it (see [`RevocationSet`](auth_core::RevocationSet)).
+//! watermark reaches it (see [`auth_core::revocation_feed`]).
+//!
+//! The listener is auth-core's loop ([`RevocationFeed`]); this crate supplies its transport
+//! (`feed.rs`: `LISTEN`, keyset pages, reads by `seq`, heartbeats).
 //!
 //! Session and subject revocations are kept for the configured horizon
 //! ([`PostgresConfig::with_revocation_horizon`]). While the listener is disconnected the
@@ -26,21 +29,20 @@
 
 mod collapse;
 mod feed;
-mod state;
 
 use crate::config::PostgresConfig;
+use crate::connect;
 use crate::db::Db;
 use crate::schema::Schema;
 use async_trait::async_trait;
+use auth_core::revocation_feed::RevocationFeed;
 use auth_core::{Error, Revocation, RevocationProbe, Revocations, SessionId};
 use collapse::{Collapse, Statements};
 use feed::Feed;
-use state::State;
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::broadcast;
-use tokio::task::JoinHandle;
 
 /// A notification's payload must stay under 8000 bytes; a revocation whose JSON is longer (a
 /// very long subject) is announced empty. Listeners read the table either way: the payload
@@ -72,20 +74,14 @@ pub struct PostgresRevocations {
 }
 
 struct Inner {
-    state: Arc<State>,
+    /// The in-memory list and its listener (stopped when this is dropped).
+    state: RevocationFeed,
     db: Db,
     schema: Schema,
     statements: Statements,
     horizon: Duration,
     /// Entries naming one subject kept before they are collapsed into a watermark.
     per_subject: usize,
-    listener: JoinHandle<()>,
-}
-
-impl Drop for Inner {
-    fn drop(&mut self) {
-        self.listener.abort();
-    }
 }
 
 impl PostgresRevocations {
@@ -99,32 +95,14 @@ impl PostgresRevocations {
     /// reached within the timeout.
     pub async fn connect(config: &PostgresConfig) -> Result<Self, Error> {
         let horizon = config.revocation_horizon();
-        if horizon.is_zero() {
-            return Err(Error::config("the revocation horizon must be above zero"));
-        }
-        if config.revocation_stale_after() < Duration::from_secs(1) {
-            return Err(Error::config(
-                "the revocation staleness bound must be at least 1 s: the feed's heartbeat runs once a second",
-            ));
-        }
-        let (db, schema) = config.connect().await?;
-        let state = Arc::new(State::new(
-            config.clock(),
-            config.revocation_stale_after(),
-            horizon,
-        ));
+        RevocationFeed::check(config.revocation_settings())?;
+        let (db, schema) = connect::connect(config).await?;
         // A random tag names this feed's heartbeat channel (the session key of a fresh id is
         // just 256 random bits here).
         let tag = SessionId::generate()?.key().to_hex()[..16].to_owned();
-        let feed = Feed::new(
-            config.feed_pool()?,
-            config.timeout(),
-            &schema,
-            &tag,
-            state.clone(),
-        );
-        let listener = feed.sync().await?;
-        let listener = tokio::spawn(feed.run(listener));
+        let feed = Feed::new(connect::feed_pool(config)?, config.timeout(), &schema, &tag);
+        let state =
+            RevocationFeed::start(feed, config.clock(), config.revocation_settings()).await?;
         let statements = Statements::new(&schema);
         Ok(Self {
             inner: Arc::new(Inner {
@@ -134,7 +112,6 @@ impl PostgresRevocations {
                 statements,
                 horizon,
                 per_subject: config.revocations_per_subject(),
-                listener,
             }),
         })
     }
@@ -238,7 +215,7 @@ impl Revocations for PostgresRevocations {
     }
 
     fn is_revoked(&self, probe: &RevocationProbe<'_>) -> Result<bool, Error> {
-        self.inner.state.contains(probe)
+        self.inner.state.is_revoked(probe)
     }
 
     fn horizon(&self) -> Duration {

@@ -9,6 +9,7 @@ mod sql;
 
 use crate::cleanup::Janitor;
 use crate::config::PostgresConfig;
+use crate::connect::connect;
 use crate::db::Db;
 use crate::schema::Schema;
 use async_trait::async_trait;
@@ -67,7 +68,7 @@ impl PostgresStore {
     /// [`PostgresConfig::without_migrations`]; [`ErrorKind::Unavailable`] if the database
     /// cannot be reached within the timeout.
     pub async fn connect(config: &PostgresConfig) -> Result<Self, Error> {
-        let (db, schema) = config.connect().await?;
+        let (db, schema) = connect(config).await?;
         let sql = Statements::new(&schema.sessions);
         let clock = config.clock();
         let janitor = config.cleanup_every().map(|every| {

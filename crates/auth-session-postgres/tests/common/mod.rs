@@ -7,12 +7,8 @@
 
 pub mod proxy;
 
-use async_trait::async_trait;
-use auth_core::refresh::{FamilyId, FamilyRecord, RefreshStore, RotateRequest, Rotation};
-use auth_core::{
-    Clock, Error, SaveOutcome, SessionChanges, SessionEntry, SessionId, SessionKey, SessionRecord,
-    SessionStore, SystemClock, Timestamp,
-};
+use auth_core::conformance::Cleaned;
+use auth_core::{Clock, SessionId, SessionKey, SystemClock};
 use auth_session_postgres::{PostgresConfig, PostgresRefreshStore, PostgresStore};
 use sqlx::Connection as _;
 use std::sync::Arc;
@@ -103,85 +99,29 @@ pub async fn connect_store(config: &PostgresConfig) -> PostgresStore {
 /// A session store on a fresh schema, dropped with the store.
 pub async fn store(clock: Arc<dyn Clock>) -> CleanStore {
     let (config, schema) = config(clock);
-    CleanStore {
+    Cleaned {
         store: connect_store(&config).await,
-        _schema: schema,
+        cleanup: schema,
     }
 }
 
 /// A [`PostgresStore`] whose schema is dropped when it is dropped.
-#[derive(Debug)]
-pub struct CleanStore {
-    pub store: PostgresStore,
-    _schema: DropSchema,
-}
-
-#[async_trait]
-impl SessionStore for CleanStore {
-    async fn create(&self, key: &SessionKey, record: &SessionRecord) -> Result<(), Error> {
-        self.store.create(key, record).await
-    }
-    async fn load(&self, key: &SessionKey) -> Result<Option<SessionRecord>, Error> {
-        self.store.load(key).await
-    }
-    async fn save(&self, key: &SessionKey, changes: &SessionChanges) -> Result<SaveOutcome, Error> {
-        self.store.save(key, changes).await
-    }
-    async fn delete(&self, key: &SessionKey) -> Result<bool, Error> {
-        self.store.delete(key).await
-    }
-    async fn rotate(
-        &self,
-        old: &SessionKey,
-        new: &SessionKey,
-        changes: &SessionChanges,
-    ) -> Result<Option<SessionRecord>, Error> {
-        self.store.rotate(old, new, changes).await
-    }
-    async fn delete_subject(&self, subject: &str) -> Result<u64, Error> {
-        self.store.delete_subject(subject).await
-    }
-    async fn list_subject(&self, subject: &str) -> Result<Vec<SessionEntry>, Error> {
-        self.store.list_subject(subject).await
-    }
-}
+pub type CleanStore = Cleaned<PostgresStore, DropSchema>;
 
 /// A refresh store on a fresh schema (system clock: the contract's checks pass their own
 /// times), dropped with the store.
 pub async fn refresh_store() -> CleanRefreshStore {
     let (config, schema) = config(Arc::new(SystemClock));
-    CleanRefreshStore {
+    Cleaned {
         store: PostgresRefreshStore::connect(&config)
             .await
             .unwrap_or_else(|e| panic!("cannot reach PostgreSQL at {}: {e}", database_url())),
-        _schema: schema,
+        cleanup: schema,
     }
 }
 
 /// A [`PostgresRefreshStore`] whose schema is dropped when it is dropped.
-#[derive(Debug)]
-pub struct CleanRefreshStore {
-    pub store: PostgresRefreshStore,
-    _schema: DropSchema,
-}
-
-#[async_trait]
-impl RefreshStore for CleanRefreshStore {
-    async fn create(
-        &self,
-        family: &FamilyId,
-        record: &FamilyRecord,
-        first_expires_at: Timestamp,
-    ) -> Result<(), Error> {
-        self.store.create(family, record, first_expires_at).await
-    }
-    async fn rotate(&self, request: &RotateRequest) -> Result<Rotation, Error> {
-        self.store.rotate(request).await
-    }
-    async fn delete(&self, family: &FamilyId) -> Result<Option<FamilyRecord>, Error> {
-        self.store.delete(family).await
-    }
-}
+pub type CleanRefreshStore = Cleaned<PostgresRefreshStore, DropSchema>;
 
 /// The `p`-th percentile of sorted samples.
 pub fn percentile(sorted: &[Duration], p: f64) -> Duration {

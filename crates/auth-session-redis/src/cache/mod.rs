@@ -11,14 +11,11 @@
 
 #[cfg(feature = "cluster")]
 mod cluster;
-mod config;
 mod entries;
 mod fence;
 mod tracking;
 
-pub use config::LocalCacheConfig;
-
-use crate::config::{RedisConfig, Target};
+use crate::config::{LocalCacheConfig, RedisConfig, Target};
 use crate::error::TARGET;
 use crate::keys::Keys;
 use auth_core::metrics::record;
@@ -206,7 +203,9 @@ impl Shared {
 
 /// A RESP3 connection to the server at `url` (push messages need RESP3).
 fn resp3(config: &RedisConfig, url: &str) -> Result<ConnectionInfo, Error> {
-    let info = config.client(url)?.get_connection_info().clone();
+    let info = crate::connect::client(config, url)?
+        .get_connection_info()
+        .clone();
     let settings = info
         .redis_settings()
         .clone()

@@ -60,16 +60,13 @@ struct Ended {
 }
 
 impl Tracker {
+    /// Run `f` under the per-command timeout.
     pub(super) async fn bounded<T>(
         &self,
         what: &'static str,
         f: impl Future<Output = redis::RedisResult<T>>,
     ) -> Result<T, Error> {
-        match tokio::time::timeout(self.timeout, f).await {
-            Ok(Ok(v)) => Ok(v),
-            Ok(Err(e)) => Err(error::redis(what, e)),
-            Err(_) => Err(error::timeout(what, self.timeout)),
-        }
+        error::within(what, self.timeout, f).await
     }
 
     /// Connect to every node, turn tracking on, and only then let the cache serve.

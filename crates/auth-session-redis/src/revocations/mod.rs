@@ -10,7 +10,10 @@
 //! What one subject can add is bounded: past
 //! [`RedisConfig::with_revocations_per_subject`] entries naming it, the revoke script replaces
 //! them with one subject watermark, in the same step, and every instance drops them from
-//! memory when the watermark reaches it (see [`RevocationSet`](auth_core::RevocationSet)).
+//! memory when the watermark reaches it (see [`auth_core::revocation_feed`]).
+//!
+//! The listener is auth-core's loop ([`RevocationFeed`]); this crate supplies its transport
+//! (`feed.rs`: pub/sub, `ZSCAN` pages, pings).
 //!
 //! Session and subject revocations are kept for the configured horizon
 //! ([`RedisConfig::with_revocation_horizon`]). While the listener is disconnected the instance
@@ -20,21 +23,20 @@
 //! succeeds, and [`Revocations::health`] says so for a readiness probe.
 
 mod feed;
-mod state;
 
 use crate::config::RedisConfig;
 use crate::conn::{Backend, RedisConnection};
+use crate::connect;
 use crate::keys::Keys;
 use crate::scripts;
 use async_trait::async_trait;
+use auth_core::revocation_feed::RevocationFeed;
 use auth_core::{Error, Revocation, RevocationProbe, RevocationTarget, Revocations, Timestamp};
 use feed::Feed;
-use state::State;
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::broadcast;
-use tokio::task::JoinHandle;
 
 /// A [`Revocations`] set shared by every instance through Redis (or Redis Cluster).
 ///
@@ -58,19 +60,13 @@ pub struct RedisRevocations {
 }
 
 struct Inner {
-    state: Arc<State>,
+    /// The in-memory set and its listener (stopped when this is dropped).
+    state: RevocationFeed,
     backend: Backend,
     keys: Keys,
     horizon: Duration,
     /// Entries naming one subject kept before they are collapsed into a watermark.
     per_subject: usize,
-    listener: JoinHandle<()>,
-}
-
-impl Drop for Inner {
-    fn drop(&mut self) {
-        self.listener.abort();
-    }
 }
 
 impl RedisRevocations {
@@ -84,7 +80,7 @@ impl RedisRevocations {
     /// within the timeout.
     pub async fn connect(config: &RedisConfig) -> Result<Self, Error> {
         Self::check(config)?;
-        Self::start(config, config.connect().await?).await
+        Self::start(config, connect::backend(config).await?).await
     }
 
     /// Use a command connection the application already has (a
@@ -113,34 +109,25 @@ impl RedisRevocations {
         config: &RedisConfig,
     ) -> Result<Self, Error> {
         Self::check(config)?;
-        Self::start(config, config.backend_on(conn.into())).await
+        Self::start(config, connect::backend_on(config, conn.into())).await
     }
 
     fn check(config: &RedisConfig) -> Result<(), Error> {
         config.keys()?;
-        let horizon = config.revocation_horizon();
-        if horizon.is_zero() {
-            return Err(Error::config("the revocation horizon must be above zero"));
-        }
-        if config.revocation_stale_after() < Duration::from_secs(1) {
-            return Err(Error::config(
-                "the revocation staleness bound must be at least 1 s: a silent feed is noticed by a ping once a second",
-            ));
-        }
-        Ok(())
+        RevocationFeed::check(config.revocation_settings())
     }
 
     async fn start(config: &RedisConfig, backend: Backend) -> Result<Self, Error> {
         let keys = config.keys()?;
         let horizon = config.revocation_horizon();
-        let state = Arc::new(State::new(
-            config.clock(),
-            config.revocation_stale_after(),
-            horizon,
-        ));
-        let feed = Feed::new(config, keys.clone(), backend.clone(), state.clone())?;
-        let subscription = feed.sync().await?;
-        let listener = tokio::spawn(feed.run(subscription));
+        let feed = Feed {
+            nodes: connect::clients(config)?,
+            keys: keys.clone(),
+            backend: backend.clone(),
+            timeout: config.timeout(),
+        };
+        let state =
+            RevocationFeed::start(feed, config.clock(), config.revocation_settings()).await?;
         Ok(Self {
             inner: Arc::new(Inner {
                 state,
@@ -148,7 +135,6 @@ impl RedisRevocations {
                 keys,
                 horizon,
                 per_subject: config.revocations_per_subject(),
-                listener,
             }),
         })
     }
@@ -253,7 +239,7 @@ impl Revocations for RedisRevocations {
     }
 
     fn is_revoked(&self, probe: &RevocationProbe<'_>) -> Result<bool, Error> {
-        self.inner.state.contains(probe)
+        self.inner.state.is_revoked(probe)
     }
 
     fn horizon(&self) -> Duration {

@@ -16,6 +16,7 @@ mod subject;
 use crate::cache::LocalCache;
 use crate::config::RedisConfig;
 use crate::conn::{Backend, RedisConnection};
+use crate::connect;
 use crate::keys::Keys;
 use async_trait::async_trait;
 use auth_core::{
@@ -90,7 +91,7 @@ impl RedisStore {
         if let Some(cache) = config.local_cache() {
             cache.validate()?;
         }
-        let backend = config.connect().await?;
+        let backend = connect::backend(config).await?;
         let cache = match config.local_cache() {
             Some(cache) => Some(Arc::new(
                 LocalCache::start(config, cache, keys.clone()).await?,
@@ -123,7 +124,7 @@ impl RedisStore {
         config: &RedisConfig,
     ) -> Result<Self, Error> {
         Ok(Self {
-            backend: config.backend_on(conn.into()),
+            backend: connect::backend_on(config, conn.into()),
             keys: config.keys()?,
             clock: config.clock(),
             cache: None,

@@ -1,10 +1,10 @@
 //! [`FeedState`]: what every instance of a feed-backed revocation list holds in memory (the
 //! set, a local broadcast of what it learns, and whether the set is in step with the shared
-//! store, since when it is not). The Redis and PostgreSQL lists share it; they log its
-//! transitions under their own tracing targets, so its methods report them instead of logging.
+//! store, since when it is not). The loop logs its transitions under the store's tracing
+//! target, so its methods report them instead of logging.
 
-use super::{Revocation, RevocationProbe, RevocationSet};
 use crate::metrics::record;
+use crate::revocation::{Revocation, RevocationProbe, RevocationSet};
 use crate::{Clock, Error};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, PoisonError, RwLock};
@@ -16,7 +16,7 @@ const FEED_CAPACITY: usize = 1024;
 
 /// The in-memory side of a revocation feed. See the module docs.
 #[derive(Debug)]
-pub struct FeedState {
+pub(crate) struct FeedState {
     set: RwLock<RevocationSet>,
     feed: broadcast::Sender<Revocation>,
     synced: AtomicBool,
@@ -39,7 +39,7 @@ impl FeedState {
     /// is loaded; past `stale_after` out of sync, checks answer `Unavailable`. `horizon` is the
     /// list's (the same on every instance): a subject's watermark drops the session entries it
     /// covers (see [`RevocationSet`]). Its metrics carry the label `store="<store>"`.
-    pub fn new(
+    pub(crate) fn new(
         clock: Arc<dyn Clock>,
         stale_after: Duration,
         horizon: Duration,
@@ -63,12 +63,12 @@ impl FeedState {
     }
 
     /// The clock that judges expiry.
-    pub fn clock(&self) -> &Arc<dyn Clock> {
+    pub(crate) fn clock(&self) -> &Arc<dyn Clock> {
         &self.clock
     }
 
     /// The bound past which an out-of-sync set fails closed.
-    pub fn stale_after(&self) -> Duration {
+    pub(crate) fn stale_after(&self) -> Duration {
         self.stale_after
     }
 
@@ -78,7 +78,7 @@ impl FeedState {
 
     /// Learn a revocation (ours, published, or from a snapshot); tell local subscribers if it
     /// changed anything. Already expired ones are ignored.
-    pub fn learn(&self, revocation: Revocation) {
+    pub(crate) fn learn(&self, revocation: Revocation) {
         if revocation.expires_at <= self.clock.now() {
             return;
         }
@@ -99,7 +99,7 @@ impl FeedState {
     /// Learn a batch of revocations (a page of a snapshot) under one lock: a large snapshot
     /// loads at the cost of its inserts, not of a lock, a clock read and a metric per entry.
     /// Local subscribers hear of each one that changed anything (when there are any).
-    pub fn learn_batch(&self, revocations: Vec<Revocation>) {
+    pub(crate) fn learn_batch(&self, revocations: Vec<Revocation>) {
         let now = self.clock.now();
         let listening = self.feed.receiver_count() > 0;
         let mut changed = Vec::new();
@@ -126,7 +126,7 @@ impl FeedState {
     ///
     /// # Errors
     /// `Unavailable` past the bound.
-    pub fn contains(&self, probe: &RevocationProbe<'_>) -> Result<bool, Error> {
+    pub(crate) fn contains(&self, probe: &RevocationProbe<'_>) -> Result<bool, Error> {
         self.health()?;
         Ok(self
             .set
@@ -139,7 +139,7 @@ impl FeedState {
     ///
     /// # Errors
     /// `Unavailable` past the bound.
-    pub fn health(&self) -> Result<(), Error> {
+    pub(crate) fn health(&self) -> Result<(), Error> {
         match self.out_of_sync_for() {
             Some(lag) if lag > self.stale_after => Err(Error::unavailable(format!(
                 "the revocation feed has been out of sync with {} for {lag:?} (bound {:?})",
@@ -150,7 +150,7 @@ impl FeedState {
     }
 
     /// How long the set has been out of step; `None` while in step.
-    pub fn out_of_sync_for(&self) -> Option<Duration> {
+    pub(crate) fn out_of_sync_for(&self) -> Option<Duration> {
         if self.synced.load(Ordering::Acquire) {
             return None;
         }
@@ -162,13 +162,13 @@ impl FeedState {
 
     /// `Some(lag)` the first time in an outage that the bound has passed (the caller logs that
     /// checks now fail closed); `None` otherwise.
-    pub fn newly_stale(&self) -> Option<Duration> {
+    pub(crate) fn newly_stale(&self) -> Option<Duration> {
         let lag = self.out_of_sync_for()?;
         (lag > self.stale_after && !self.stale_reported.swap(true, Ordering::AcqRel)).then_some(lag)
     }
 
     /// Forget what expired.
-    pub fn prune(&self) {
+    pub(crate) fn prune(&self) {
         let now = self.clock.now();
         let mut set = self.set.write().unwrap_or_else(PoisonError::into_inner);
         if set.prune(now) > 0 {
@@ -177,7 +177,7 @@ impl FeedState {
     }
 
     /// How many revocations are held.
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.set
             .read()
             .unwrap_or_else(PoisonError::into_inner)
@@ -185,7 +185,7 @@ impl FeedState {
     }
 
     /// How many revocations naming `subject` are held (its sessions' and its watermark).
-    pub fn entries_of(&self, subject: &str) -> usize {
+    pub(crate) fn entries_of(&self, subject: &str) -> usize {
         self.set
             .read()
             .unwrap_or_else(PoisonError::into_inner)
@@ -193,18 +193,18 @@ impl FeedState {
     }
 
     /// Whether none are held.
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.len() == 0
     }
 
     /// Revocations learnt from now on, as they are learnt.
-    pub fn subscribe(&self) -> broadcast::Receiver<Revocation> {
+    pub(crate) fn subscribe(&self) -> broadcast::Receiver<Revocation> {
         self.feed.subscribe()
     }
 
     /// The snapshot is loaded and the subscription live: checks are trusted again. Returns
     /// how long it was out of sync, if it was (the caller logs the recovery).
-    pub fn mark_synced(&self) -> Option<Duration> {
+    pub(crate) fn mark_synced(&self) -> Option<Duration> {
         let lag = self.out_of_sync_for();
         self.synced.store(true, Ordering::Release);
         self.stale_reported.store(false, Ordering::Release);
@@ -217,7 +217,7 @@ impl FeedState {
 
     /// The subscription ended: from now on, what others revoke may be missed. Whether this
     /// call took it out of sync (the caller logs that).
-    pub fn mark_unsynced(&self) -> bool {
+    pub(crate) fn mark_unsynced(&self) -> bool {
         // Store the time before the flag, so a reader that sees "unsynced" sees its start.
         let now = self.elapsed_ms();
         if self.synced.load(Ordering::Acquire) {
@@ -231,7 +231,7 @@ impl FeedState {
     }
 
     /// Whether the set is in step.
-    pub fn is_synced(&self) -> bool {
+    pub(crate) fn is_synced(&self) -> bool {
         self.synced.load(Ordering::Acquire)
     }
 }

@@ -1,20 +1,18 @@
 //! [`RedisConfig`]: where Redis is and how to talk to it, shared by the store and the feed.
+//! Plain data and the checks that need no network; connecting is `crate::connect`'s job.
 
-use crate::cache::LocalCacheConfig;
-use crate::conn::{Backend, RedisConnection};
-use crate::error;
+mod cache;
+
 use crate::keys::{DEFAULT_PREFIX, Keys};
-use auth_core::{Clock, DEFAULT_REVOCATION_HORIZON, Error, SystemClock};
-use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use auth_core::revocation_feed::FeedSettings;
+use auth_core::{Clock, Error, SystemClock};
+pub use cache::LocalCacheConfig;
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
 /// The per-command timeout used when none is configured.
 pub(crate) const DEFAULT_TIMEOUT: Duration = Duration::from_millis(500);
-/// How long the revocation feed may be out of sync before the list answers "unavailable"
-/// (when none is configured).
-pub(crate) const DEFAULT_REVOCATION_STALE_AFTER: Duration = Duration::from_secs(5);
 
 /// Where Redis is and how to use it: URL(s), key prefix, per-command timeout, clock, and the
 /// size of [`RedisStore`](crate::RedisStore)'s local session cache (on by default:
@@ -35,9 +33,7 @@ pub struct RedisConfig {
     prefix: String,
     timeout: Duration,
     clock: Arc<dyn Clock>,
-    revocation_horizon: Duration,
-    revocation_stale_after: Duration,
-    revocations_per_subject: usize,
+    revocations: FeedSettings,
     local_cache: Option<LocalCacheConfig>,
     replica_acks: Option<ReplicaAcks>,
     /// A private CA for `rediss://` (PEM), instead of the system's roots.
@@ -75,9 +71,7 @@ impl RedisConfig {
             prefix: DEFAULT_PREFIX.to_owned(),
             timeout: DEFAULT_TIMEOUT,
             clock: Arc::new(SystemClock),
-            revocation_horizon: DEFAULT_REVOCATION_HORIZON,
-            revocation_stale_after: DEFAULT_REVOCATION_STALE_AFTER,
-            revocations_per_subject: auth_core::DEFAULT_SESSIONS_PER_SUBJECT,
+            revocations: FeedSettings::default(),
             local_cache: Some(LocalCacheConfig::default()),
             replica_acks: None,
             #[cfg(feature = "tls")]
@@ -103,59 +97,6 @@ impl RedisConfig {
     /// Redis should use the same kind of clock.
     pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
         self.clock = clock;
-        self
-    }
-
-    /// How long [`RedisRevocations`](crate::RedisRevocations) remembers session and subject
-    /// revocations (default 30 days, the default refresh-family lifetime): at least the lifetime
-    /// of the longest-lived credential it guards, which the session layer, the verifier and
-    /// refresh tokens check when they are built. Use the same value on every instance.
-    ///
-    /// ```
-    /// use auth_session_redis::RedisConfig;
-    /// use std::time::Duration;
-    /// let config = RedisConfig::new("redis://127.0.0.1/")
-    ///     .with_revocation_horizon(Duration::from_secs(90 * 24 * 3600)); // 90-day refresh families
-    /// assert_eq!(config.revocation_horizon(), Duration::from_secs(90 * 24 * 3600));
-    /// ```
-    pub fn with_revocation_horizon(mut self, horizon: Duration) -> Self {
-        self.revocation_horizon = horizon;
-        self
-    }
-
-    /// How many revocations naming one subject (its sessions' revocations, made with
-    /// [`Revocation::session_of`](auth_core::Revocation::session_of), and its watermarks)
-    /// [`RedisRevocations`](crate::RedisRevocations) keeps before it collapses them, atomically in the
-    /// store, into one watermark "everything this subject was issued before now" (default 1,000).
-    /// The watermark also ends the subject's other sessions and tokens issued before it; in
-    /// exchange a login/logout loop adds at most this many entries per subject to the list that
-    /// every instance loads.
-    ///
-    /// ```
-    /// use auth_session_redis::RedisConfig;
-    /// let config = RedisConfig::new("redis://127.0.0.1/").with_revocations_per_subject(16);
-    /// assert_eq!(config.revocations_per_subject(), 16);
-    /// ```
-    pub fn with_revocations_per_subject(mut self, entries: usize) -> Self {
-        self.revocations_per_subject = entries;
-        self
-    }
-
-    /// How long the revocation feed may be out of sync with Redis (disconnected, or not
-    /// answering pings) before [`RedisRevocations`](crate::RedisRevocations) stops vouching for
-    /// its in-memory list: every check then fails closed with
-    /// [`ErrorKind::Unavailable`](auth_core::ErrorKind::Unavailable) (503, gRPC `UNAVAILABLE`)
-    /// until a resync succeeds. Default 5 s; at least a second, since the feed notices a silent
-    /// connection only through a ping once a second.
-    ///
-    /// ```
-    /// use auth_session_redis::RedisConfig;
-    /// use std::time::Duration;
-    /// let config = RedisConfig::new("redis://127.0.0.1/").with_revocation_stale_after(Duration::from_secs(2));
-    /// assert_eq!(config.revocation_stale_after(), Duration::from_secs(2));
-    /// ```
-    pub fn with_revocation_stale_after(mut self, bound: Duration) -> Self {
-        self.revocation_stale_after = bound;
         self
     }
 
@@ -251,54 +192,26 @@ impl RedisConfig {
         self
     }
 
-    /// A client for the server at `url`, with this configuration's TLS settings.
-    pub(crate) fn client(&self, url: &str) -> Result<redis::Client, Error> {
-        if url.starts_with("rediss:") && !cfg!(feature = "tls") {
-            return Err(Error::config(
-                "a rediss:// URL needs TLS: enable the feature `tls` (auth-tower: `redis-tls`)",
-            ));
-        }
-        #[cfg(feature = "tls")]
-        if url.starts_with("rediss:") {
-            // redis-rs builds its rustls configuration on the process default provider, and
-            // panics where there is none; an application that chose one keeps it.
-            let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
-        }
-        #[cfg(feature = "tls")]
-        if let Some(root) = &self.tls_root {
-            let certs = redis::TlsCertificates {
-                client_tls: None,
-                root_cert: Some(root.clone()),
-            };
-            return redis::Client::build_with_tls(url, certs)
-                .map_err(|e| Error::config("invalid Redis URL or CA certificate").with_source(e));
-        }
-        open_client(url)
-    }
-
     /// The local session cache's size, or `None` when it is off.
     pub fn local_cache(&self) -> Option<&LocalCacheConfig> {
         self.local_cache.as_ref()
     }
 
-    /// How long session and subject revocations are remembered.
-    pub fn revocation_horizon(&self) -> Duration {
-        self.revocation_horizon
-    }
-
-    /// How many revocations naming one subject are kept before they are collapsed.
-    pub fn revocations_per_subject(&self) -> usize {
-        self.revocations_per_subject
-    }
-
-    /// How long the revocation feed may be out of sync before checks fail closed.
-    pub fn revocation_stale_after(&self) -> Duration {
-        self.revocation_stale_after
-    }
-
     /// The key prefix.
     pub fn key_prefix(&self) -> &str {
         &self.prefix
+    }
+
+    auth_core::revocation_config_methods!(
+        krate = "auth_session_redis",
+        config = "RedisConfig",
+        list = "RedisRevocations",
+        new = "RedisConfig::new(\"redis://127.0.0.1/\")",
+    );
+
+    /// The revocation list's settings, as [`RevocationFeed`](auth_core::revocation_feed::RevocationFeed) takes them.
+    pub(crate) fn revocation_settings(&self) -> &FeedSettings {
+        &self.revocations
     }
 
     /// The per-command timeout.
@@ -310,8 +223,19 @@ impl RedisConfig {
         self.clock.clone()
     }
 
+    /// The replica acknowledgements each write waits for, if any.
+    pub(crate) fn replica_acks_wanted(&self) -> Option<ReplicaAcks> {
+        self.replica_acks
+    }
+
     pub(crate) fn target(&self) -> &Target {
         &self.target
+    }
+
+    /// The private CA for `rediss://` URLs, if one was given.
+    #[cfg(feature = "tls")]
+    pub(crate) fn tls_root(&self) -> Option<&[u8]> {
+        self.tls_root.as_deref()
     }
 
     /// Check everything that can be checked without a network.
@@ -331,81 +255,6 @@ impl RedisConfig {
         }
         Keys::new(&self.prefix)
     }
-
-    /// Open the reconnecting command connection (and, when writes wait for replicas, a second
-    /// one for those writes).
-    pub(crate) async fn connect(&self) -> Result<Backend, Error> {
-        self.keys()?;
-        let backend = Backend::new(self.open().await?, self.timeout);
-        Ok(match self.replica_acks {
-            Some(acks) => backend.with_replica_acks(acks, self.open().await?),
-            None => backend,
-        })
-    }
-
-    /// A [`Backend`] on a connection the application passed in: writes that wait for
-    /// replicas share it with everything else (reads queue behind a `WAIT` there).
-    pub(crate) fn backend_on(&self, conn: RedisConnection) -> Backend {
-        let backend = Backend::new(conn.clone(), self.timeout);
-        match self.replica_acks {
-            Some(acks) => backend.with_replica_acks(acks, conn),
-            None => backend,
-        }
-    }
-
-    async fn open(&self) -> Result<RedisConnection, Error> {
-        Ok(match &self.target {
-            Target::Single(url) => {
-                let client = self.client(url)?;
-                let config = ConnectionManagerConfig::new()
-                    .set_connection_timeout(Some(self.timeout))
-                    .set_response_timeout(Some(self.timeout))
-                    // Reconnect attempts are quick and few: callers already fail within the
-                    // timeout, and a short backoff lets the first request after Redis comes
-                    // back succeed.
-                    .set_number_of_retries(1)
-                    .set_min_delay(Duration::from_millis(20))
-                    .set_max_delay(Duration::from_millis(200));
-                let what = "connect";
-                match tokio::time::timeout(
-                    self.timeout,
-                    ConnectionManager::new_with_config(client, config),
-                )
-                .await
-                {
-                    Ok(Ok(c)) => c.into(),
-                    Ok(Err(e)) => return Err(error::redis(what, e)),
-                    Err(_) => return Err(error::timeout(what, self.timeout)),
-                }
-            }
-            #[cfg(feature = "cluster")]
-            Target::Cluster(nodes) => {
-                let builder = redis::cluster::ClusterClientBuilder::new(nodes.clone());
-                #[cfg(feature = "tls")]
-                let builder = match &self.tls_root {
-                    Some(root) => builder.certs(redis::TlsCertificates {
-                        client_tls: None,
-                        root_cert: Some(root.clone()),
-                    }),
-                    None => builder,
-                };
-                let client = builder
-                    .connection_timeout(self.timeout)
-                    .response_timeout(self.timeout)
-                    .retries(2)
-                    .min_retry_wait(10)
-                    .max_retry_wait(200)
-                    .build()
-                    .map_err(|e| Error::config("invalid Redis Cluster node URL").with_source(e))?;
-                let what = "connect to cluster";
-                match tokio::time::timeout(self.timeout, client.get_async_connection()).await {
-                    Ok(Ok(c)) => c.into(),
-                    Ok(Err(e)) => return Err(error::redis(what, e)),
-                    Err(_) => return Err(error::timeout(what, self.timeout)),
-                }
-            }
-        })
-    }
 }
 
 /// How many replicas must acknowledge each write, within how long (`WAIT`).
@@ -413,11 +262,6 @@ impl RedisConfig {
 pub(crate) struct ReplicaAcks {
     pub(crate) replicas: u32,
     pub(crate) timeout: Duration,
-}
-
-/// A client for one server (checks the URL), without TLS settings of ours.
-fn open_client(url: &str) -> Result<redis::Client, Error> {
-    redis::Client::open(url).map_err(|e| Error::config("invalid Redis URL").with_source(e))
 }
 
 impl fmt::Debug for RedisConfig {
@@ -437,31 +281,5 @@ impl fmt::Debug for RedisConfig {
             .field("local_cache", &self.local_cache)
             .field("replica_acks", &self.replica_acks)
             .finish()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use auth_core::ErrorKind;
-
-    #[tokio::test]
-    async fn bad_configuration_is_refused_before_any_io() {
-        let bad_prefix = RedisConfig::new("redis://127.0.0.1:1/").with_key_prefix("a{b}");
-        assert_eq!(
-            bad_prefix.connect().await.unwrap_err().kind(),
-            ErrorKind::Config
-        );
-        let zero = RedisConfig::new("redis://127.0.0.1:1/").with_timeout(Duration::ZERO);
-        assert_eq!(zero.connect().await.unwrap_err().kind(), ErrorKind::Config);
-        for (replicas, wait) in [(0, 100), (1, 0)] {
-            let acks = RedisConfig::new("redis://127.0.0.1:1/")
-                .with_replica_acks(replicas, Duration::from_millis(wait));
-            assert_eq!(acks.connect().await.unwrap_err().kind(), ErrorKind::Config);
-        }
-        let url = RedisConfig::new("nonsense://");
-        assert_eq!(url.connect().await.unwrap_err().kind(), ErrorKind::Config);
-        let dbg = format!("{:?}", RedisConfig::new("redis://:hunter2@h/"));
-        assert!(!dbg.contains("hunter2"), "{dbg}");
     }
 }
