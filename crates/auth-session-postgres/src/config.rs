@@ -117,8 +117,8 @@ impl PostgresConfig {
 
     /// The clock that judges session and refresh-token expiry (default: the system clock).
     /// Pruning shared state never goes past the database's own clock (`now()`).
-    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
-        self.clock = clock;
+    pub fn with_clock(mut self, clock: impl Clock) -> Self {
+        self.clock = Arc::new(clock);
         self
     }
 

@@ -95,8 +95,8 @@ impl RedisConfig {
 
     /// The clock that judges expiry (default: the system clock). Every instance sharing a
     /// Redis should use the same kind of clock.
-    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
-        self.clock = clock;
+    pub fn with_clock(mut self, clock: impl Clock) -> Self {
+        self.clock = Arc::new(clock);
         self
     }
 
