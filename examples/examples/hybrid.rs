@@ -5,7 +5,7 @@
 use auth_tower::auth_jwt::{Algorithm, Issuer, Key, MemoryRefreshStore, RefreshTokens};
 use auth_tower::auth_jwt::{SharedKeySet, Verifier};
 use auth_tower::tokens::{LoginAttempt, TokenEndpoints};
-use auth_tower::{HybridLayer, Identity, JwtLayer, MemoryStore, RequireAuth};
+use auth_tower::{HybridLayer, Identity, JwtLayer, MemoryStore};
 use auth_tower::{Session, SessionError, SessionLayer};
 use axum::{Form, Router, http::StatusCode, routing::get, routing::post};
 use std::{convert::Infallible, net::SocketAddr};
@@ -30,7 +30,7 @@ async fn login(session: Session, Form(form): Form<Login>) -> Result<StatusCode, 
 }
 
 async fn me(who: Identity) -> String {
-    format!("{} via {:?}\n", who.subject(), who.method()) // Session or Jwt
+    format!("{} via {:?}\n", who.subject(), who.method()) // Session or Jwt; 401 if neither
 }
 
 #[tokio::main]
@@ -64,13 +64,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let app = Router::new()
         .route("/me", get(me))
-        .route_layer(RequireAuth::identity()) // 401 without a session or a token
         .route("/login", post(login))
         .layer(HybridLayer::new(sessions, JwtLayer::new(verifier)))
         .merge(endpoints.router());
     let port = std::env::var("PORT").unwrap_or_else(|_| "3000".into());
     let listener = tokio::net::TcpListener::bind(format!("127.0.0.1:{port}")).await?;
     let app = app.into_make_service_with_connect_info::<SocketAddr>(); // the client address
-    axum::serve(listener, app).await?;
-    Ok(())
+    Ok(axum::serve(listener, app).await?)
 }

@@ -15,8 +15,7 @@ async fn me(who: Identity) -> String {
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    // A signing key and a refresh-token secret, new at each start: production loads both
-    // from a secret store, the same on every instance.
+    // New at each start; production loads both from a secret store (the same on every instance).
     let keys = SharedKeySet::from(Key::generate("k1", Algorithm::ES256)?);
     let mut refresh_secret = [0u8; 32];
     getrandom::fill(&mut refresh_secret)?;
@@ -48,6 +47,5 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let port = std::env::var("PORT").unwrap_or_else(|_| "3000".into());
     let listener = tokio::net::TcpListener::bind(format!("127.0.0.1:{port}")).await?;
     let app = app.into_make_service_with_connect_info::<SocketAddr>(); // the client address
-    axum::serve(listener, app).await?;
-    Ok(())
+    Ok(axum::serve(listener, app).await?)
 }

@@ -32,6 +32,5 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .layer(SessionLayer::builder(MemoryStore::new()).build()?);
     let port = std::env::var("PORT").unwrap_or_else(|_| "3000".into());
     let listener = tokio::net::TcpListener::bind(format!("127.0.0.1:{port}")).await?;
-    axum::serve(listener, app).await?;
-    Ok(())
+    Ok(axum::serve(listener, app).await?)
 }
