@@ -46,12 +46,18 @@ fn assert_in_readme(name: &str, file: &str) {
 
 #[test]
 fn the_sessions_program_is_the_sessions_example() {
-    assert_in_readme("sessions", include_str!("../../examples/examples/sessions.rs"));
+    assert_in_readme(
+        "sessions",
+        include_str!("../../examples/examples/sessions.rs"),
+    );
 }
 
 #[test]
 fn the_jwt_api_program_is_the_jwt_api_example() {
-    assert_in_readme("jwt_api", include_str!("../../examples/examples/jwt_api.rs"));
+    assert_in_readme(
+        "jwt_api",
+        include_str!("../../examples/examples/jwt_api.rs"),
+    );
 }
 
 #[test]
@@ -77,6 +83,9 @@ fn the_readme_hides_no_lines() {
 fn a_block_differing_by_one_character_is_told_apart() {
     let readme = "text\n```rust,no_run\nfn main() {}\n```\n";
     assert_eq!(rust_blocks(readme), vec!["fn main() {}".to_owned()]);
-    assert_eq!(program("//! header\n//! more\n\nfn main() {}\n"), "fn main() {}");
+    assert_eq!(
+        program("//! header\n//! more\n\nfn main() {}\n"),
+        "fn main() {}"
+    );
     assert!(!rust_blocks(readme).contains(&program("//! h\n\nfn main() { }\n")));
 }
