@@ -1,6 +1,6 @@
 //! Cookie sessions: `cargo run -p examples --example sessions` (port 3000, or `PORT`), then
-//! `curl -i -d username=alice -d password=wonderland http://127.0.0.1:3000/login` and send
-//! the `Set-Cookie` it answers back: `curl -H 'cookie: __Host-session=...' http://127.0.0.1:3000/me`.
+//! `curl -c jar -d username=alice -d password=wonderland http://127.0.0.1:3000/login` and
+//! `curl -b jar http://127.0.0.1:3000/me`.
 
 use auth_tower::{Identity, MemoryStore, Session, SessionError, SessionLayer};
 use axum::{Form, Router, http::StatusCode, routing::get, routing::post};
