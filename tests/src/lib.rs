@@ -2,6 +2,7 @@
 //! records `Set-Cookie` exactly as sent (so tests can assert attributes), and a client for the
 //! token endpoints ([`tokens`]).
 
+pub mod guide;
 pub mod oidc;
 pub mod tokens;
 

@@ -1,11 +1,11 @@
 //! The gRPC example over real gRPC (HTTP/2) on 127.0.0.1: exact codes and messages of every
-//! refusal, the client-side `BearerLayer` refreshing before expiry, and the trailers-only
+//! refusal, the client-side `AddBearerTokenLayer` refreshing before expiry, and the trailers-only
 //! shape of a refusal on the wire.
 #![allow(clippy::unwrap_used)]
 
 use async_trait::async_trait;
 use auth_tower::auth_jwt::{FamilyId, FamilyRecord, RefreshStore, RotateRequest, Rotation};
-use auth_tower::grpc::{BearerLayer, BearerToken, BoxError, TokenSource};
+use auth_tower::grpc::{AddBearerTokenLayer, BearerToken, BoxError, TokenSource};
 use auth_tower::{Identity, JwtLayer, Timestamp};
 use e2e::client;
 use examples::grpc_app::{Client, Config, GreetRequest, GrpcApp, PasswordLogin};
@@ -189,8 +189,8 @@ async fn a_store_failure_is_unavailable_and_says_nothing_more() {
         (s.code(), s.message()),
         (Code::Unavailable, "authentication temporarily unavailable")
     );
-    // Through BearerLayer: the call fails with the source's code, never goes without a token.
-    let bearer = BearerLayer::new(PasswordLogin::new(
+    // Through AddBearerTokenLayer: the call fails with the source's code, never goes without a token.
+    let bearer = AddBearerTokenLayer::new(PasswordLogin::new(
         server.channel().await,
         "alice",
         "wonderland",
@@ -249,7 +249,7 @@ async fn bearer_layer_refreshes_before_expiry_once_for_concurrent_calls() {
         }
     }
     // Refresh when less than 3 s remains; capped at half the lifetime, so 1.5 to 2 s.
-    let bearer = BearerLayer::builder(Share(source.clone()))
+    let bearer = AddBearerTokenLayer::builder(Share(source.clone()))
         .with_refresh_margin(Duration::from_secs(3), 50)
         .build();
     let greeter = Client::new(bearer.layer(server.channel().await));

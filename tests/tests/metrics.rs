@@ -28,21 +28,21 @@ async fn scrape(base: &str) -> String {
     a.body
 }
 
-const JWT_ACCEPTED: &str = r#"tower_auth_decisions_total{layer="jwt",outcome="accepted"}"#;
+const JWT_ACCEPTED: &str = r#"auth_tower_decisions_total{layer="jwt",outcome="accepted"}"#;
 const JWT_UNAUTHENTICATED: &str =
-    r#"tower_auth_decisions_total{layer="jwt",outcome="unauthenticated"}"#;
+    r#"auth_tower_decisions_total{layer="jwt",outcome="unauthenticated"}"#;
 const JWT_INVALID_TOKEN: &str =
-    r#"tower_auth_decisions_total{layer="jwt",outcome="invalid_token"}"#;
+    r#"auth_tower_decisions_total{layer="jwt",outcome="invalid_token"}"#;
 const GUARD_SCOPE: &str =
-    r#"tower_auth_decisions_total{layer="guard",outcome="insufficient_scope"}"#;
-const TOKEN_CACHE_HIT: &str = r#"tower_auth_token_cache_requests_total{result="hit"}"#;
-const TOKEN_CACHE_MISS: &str = r#"tower_auth_token_cache_requests_total{result="miss"}"#;
-const ROTATIONS: &str = "tower_auth_refresh_rotations_total";
-const REUSE: &str = "tower_auth_refresh_reuse_detected_total";
-const THROTTLED: &str = r#"tower_auth_logins_throttled_total{key="account"}"#;
+    r#"auth_tower_decisions_total{layer="guard",outcome="insufficient_scope"}"#;
+const TOKEN_CACHE_HIT: &str = r#"auth_tower_token_cache_requests_total{result="hit"}"#;
+const TOKEN_CACHE_MISS: &str = r#"auth_tower_token_cache_requests_total{result="miss"}"#;
+const ROTATIONS: &str = "auth_tower_refresh_rotations_total";
+const REUSE: &str = "auth_tower_refresh_reuse_detected_total";
+const THROTTLED: &str = r#"auth_tower_logins_throttled_total{key="account"}"#;
 const THROTTLE_REFUSALS: &str =
-    r#"tower_auth_decisions_total{layer="token_endpoint",outcome="too_many_requests"}"#;
-const REVOCATIONS: &str = r#"tower_auth_revocations{store="memory"}"#;
+    r#"auth_tower_decisions_total{layer="token_endpoint",outcome="too_many_requests"}"#;
+const REVOCATIONS: &str = r#"auth_tower_revocations{store="memory"}"#;
 
 #[tokio::test]
 async fn the_counters_move_as_requests_are_made() {
@@ -126,5 +126,5 @@ async fn the_counters_move_as_requests_are_made() {
         1.0
     );
     // Every metric is described (HELP lines) once the recorder has seen it.
-    assert!(after.contains("# HELP tower_auth_decisions_total Auth decisions"));
+    assert!(after.contains("# HELP auth_tower_decisions_total Auth decisions"));
 }

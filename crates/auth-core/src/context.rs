@@ -5,10 +5,21 @@
 //! opaque [`RefusalRenderer`] handle that the layer provides, so a reader that has to refuse
 //! answers in the protocol, realm and body the layer was configured with.
 
-use crate::{Error, Identity};
+use crate::{Error, ErrorKind, Identity};
 use async_trait::async_trait;
+use std::any::Any;
 use std::fmt;
 use std::sync::Arc;
+
+/// What a client is told when it must authenticate: the one wording, in every layer and
+/// reader of every crate.
+pub const AUTHENTICATION_REQUIRED: &str = "authentication required";
+/// What a client is told when a store or key set cannot be reached (503, fail closed): never
+/// the store's own message.
+pub const AUTHENTICATION_UNAVAILABLE: &str = "authentication temporarily unavailable";
+/// What a client is told when authentication failed on the server's side (500): never the
+/// error's own message.
+pub const AUTHENTICATION_FAULT: &str = "authentication failed on the server";
 
 /// Something that can say who a request is from, asked only when a reader wants to know (a
 /// session layer: the session is loaded lazily, so a handler that never asks costs no store
@@ -34,6 +45,18 @@ pub enum Refusal<'a> {
     Failed(&'a Error),
 }
 
+impl Refusal<'_> {
+    /// What the client is told: [`AUTHENTICATION_REQUIRED`], [`AUTHENTICATION_UNAVAILABLE`]
+    /// for a store that cannot be reached, [`AUTHENTICATION_FAULT`] for any other failure.
+    pub fn description(&self) -> &'static str {
+        match self {
+            Self::Unauthenticated => AUTHENTICATION_REQUIRED,
+            Self::Failed(e) if e.kind() == ErrorKind::Unavailable => AUTHENTICATION_UNAVAILABLE,
+            Self::Failed(_) => AUTHENTICATION_FAULT,
+        }
+    }
+}
+
 /// How the layer that wrote an [`AuthContext`] answers a [`Refusal`]: the request's protocol
 /// (HTTP or gRPC), the realm of its challenges, the body it was configured with.
 ///
@@ -42,6 +65,10 @@ pub enum Refusal<'a> {
 /// an implementation that does not provide it (a crate built without axum support, unified
 /// with one that has it) answers with the refusal's bare status and `Cache-Control: no-store`.
 pub trait RefusalRenderer: fmt::Debug + Send + Sync + 'static {
+    /// The renderer as `Any`, so the crate that made it gets its own type back (to render
+    /// refusals this crate has no words for).
+    fn into_any(self: Arc<Self>) -> Arc<dyn Any + Send + Sync>;
+
     /// The response to `refusal`, rendered as the layer renders its own refusals.
     #[cfg(feature = "axum")]
     fn response(&self, refusal: Refusal<'_>) -> axum_core::response::Response {
@@ -90,6 +117,7 @@ impl AuthContext {
     }
 
     /// A request whose identity `source` resolves when first asked (a session layer).
+    #[doc(hidden)]
     pub fn from_source(source: Arc<dyn IdentitySource>) -> Self {
         Self::of(State::Source(source))
     }
@@ -109,6 +137,7 @@ impl AuthContext {
 
     /// Render refusals with `renderer` (the writing layer's protocol, realm and body).
     #[must_use]
+    #[doc(hidden)]
     pub fn with_renderer(mut self, renderer: Arc<dyn RefusalRenderer>) -> Self {
         self.renderer = Some(renderer);
         self
@@ -139,6 +168,7 @@ impl AuthContext {
     }
 
     /// Whether the identity comes from a source that is asked lazily (a session).
+    #[doc(hidden)]
     pub fn has_source(&self) -> bool {
         matches!(self.state, State::Source(_))
     }
@@ -156,6 +186,7 @@ impl AuthContext {
     }
 
     /// How the writing layer renders refusals, if it said.
+    #[doc(hidden)]
     pub fn renderer(&self) -> Option<&Arc<dyn RefusalRenderer>> {
         self.renderer.as_ref()
     }

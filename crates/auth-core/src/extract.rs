@@ -8,7 +8,7 @@
 //! With no context, the extractor answers 500 and says which layer is missing: a forgotten
 //! layer must never look like an anonymous request.
 
-use crate::context::Refusal;
+use crate::context::{AUTHENTICATION_REQUIRED, Refusal};
 use crate::{AuthContext, Error, Identity};
 use axum_core::extract::{FromRequestParts, OptionalFromRequestParts};
 use axum_core::response::{IntoResponse, Response};
@@ -48,18 +48,15 @@ impl IdentityRejection {
     pub fn body_text(&self) -> String {
         match &self.reason {
             Reason::MissingLayer => MISSING_LAYER.to_owned(),
-            Reason::Unauthenticated => "authentication required".to_owned(),
+            Reason::Unauthenticated => AUTHENTICATION_REQUIRED.to_owned(),
             // The client is never told the store's own message.
-            Reason::Failed(e) if e.kind() == crate::ErrorKind::Unavailable => {
-                "authentication temporarily unavailable".to_owned()
-            }
-            Reason::Failed(_) => "authentication failed on the server".to_owned(),
+            Reason::Failed(e) => Refusal::Failed(e).description().to_owned(),
         }
     }
 
     fn missing_layer() -> Self {
         tracing::error!(
-            target: "auth_tower::rejection",
+            target: "auth_core::extract",
             "Identity extractor used on a route without an auth layer"
         );
         let mut response = (StatusCode::INTERNAL_SERVER_ERROR, MISSING_LAYER).into_response();
@@ -86,18 +83,14 @@ impl IdentityRejection {
 /// The response to `refusal` from a context without a renderer: the bare status, a short
 /// plain-text body and `Cache-Control: no-store`.
 pub(crate) fn bare_refusal(refusal: Refusal<'_>) -> Response {
-    let (status, text) = match refusal {
-        Refusal::Unauthenticated => (StatusCode::UNAUTHORIZED, "authentication required"),
-        Refusal::Failed(e) if e.kind() == crate::ErrorKind::Unavailable => (
-            StatusCode::SERVICE_UNAVAILABLE,
-            "authentication temporarily unavailable",
-        ),
-        Refusal::Failed(_) => (
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "authentication failed on the server",
-        ),
+    let status = match refusal {
+        Refusal::Unauthenticated => StatusCode::UNAUTHORIZED,
+        Refusal::Failed(e) if e.kind() == crate::ErrorKind::Unavailable => {
+            StatusCode::SERVICE_UNAVAILABLE
+        }
+        Refusal::Failed(_) => StatusCode::INTERNAL_SERVER_ERROR,
     };
-    let mut response = (status, text).into_response();
+    let mut response = (status, refusal.description()).into_response();
     no_store(&mut response);
     response
 }

@@ -59,10 +59,17 @@ pub mod extract;
 
 pub use bearer::BearerError;
 pub use context::AuthContext;
-// The parts of the identity context that only the layers implement (auth-tower, across the
-// crate boundary); applications read an `AuthContext` and never name these.
+
+/// The parts of the identity context that only the layers implement (auth-tower, across the
+/// crate boundary): applications read an [`AuthContext`] and never name these. Not a stable
+/// API.
 #[doc(hidden)]
-pub use context::{IdentitySource, Refusal, RefusalRenderer};
+pub mod __private {
+    pub use crate::context::{
+        AUTHENTICATION_FAULT, AUTHENTICATION_REQUIRED, AUTHENTICATION_UNAVAILABLE, IdentitySource,
+        Refusal, RefusalRenderer,
+    };
+}
 pub use error::{Error, ErrorKind};
 pub use identity::{AuthMethod, ClaimsError, Identity, NotGranted};
 pub use revocation::{Revocation, RevocationProbe, RevocationTarget, Revocations};

@@ -9,10 +9,12 @@
 //!   401 (gRPC 16), not "missing auth layer".
 //!
 //! Each writes the renderer of its layer's [`Style`] for the request's protocol, so a reader
-//! that refuses answers as the layer would.
+//! that refuses answers as the layer would, and returns the voice in which the layer's response
+//! future answers a handler's refusal (HTTP only: `None` when it did not write the context).
 
-use crate::rejection::{Protocol, Rejection, RejectionKind, Style};
-use auth_core::{AuthContext, Identity, IdentitySource};
+use crate::rejection::{Protocol, Rejection, RejectionKind, Renderer, Style, text};
+use auth_core::__private::IdentitySource;
+use auth_core::{AuthContext, Identity};
 use http::Extensions;
 use std::sync::Arc;
 
@@ -23,9 +25,10 @@ pub(crate) fn verified(
     identity: Arc<Identity>,
     style: &Style,
     protocol: Protocol,
-) {
+) -> Option<Arc<Renderer>> {
     extensions
         .insert(AuthContext::verified_shared(identity).with_renderer(style.renderer(protocol)));
+    handler_voice(style, protocol)
 }
 
 /// A session layer: `source` says who the request is from when first asked.
@@ -34,20 +37,37 @@ pub(crate) fn source(
     source: Arc<dyn IdentitySource>,
     style: &Style,
     protocol: Protocol,
-) {
+) -> Option<Arc<Renderer>> {
     let outer_verified = extensions
         .get::<AuthContext>()
         .is_some_and(|cx| cx.verified_identity().is_some());
-    if !outer_verified {
-        extensions.insert(AuthContext::from_source(source).with_renderer(style.renderer(protocol)));
+    if outer_verified {
+        return None;
     }
+    extensions.insert(AuthContext::from_source(source).with_renderer(style.renderer(protocol)));
+    handler_voice(style, protocol)
 }
 
 /// An optional layer saw no credentials and lets the request on.
 #[cfg(feature = "jwt")]
-pub(crate) fn anonymous(extensions: &mut Extensions, style: &Style, protocol: Protocol) {
-    if extensions.get::<AuthContext>().is_none() {
-        extensions.insert(AuthContext::anonymous().with_renderer(style.renderer(protocol)));
+pub(crate) fn anonymous(
+    extensions: &mut Extensions,
+    style: &Style,
+    protocol: Protocol,
+) -> Option<Arc<Renderer>> {
+    if extensions.get::<AuthContext>().is_some() {
+        return None;
+    }
+    extensions.insert(AuthContext::anonymous().with_renderer(style.renderer(protocol)));
+    handler_voice(style, protocol)
+}
+
+/// The voice a layer's response future answers a handler's refusal in: handlers' refusals
+/// (axum responses) are HTTP; a gRPC handler answers with a `Status` of its own.
+fn handler_voice(style: &Style, protocol: Protocol) -> Option<Arc<Renderer>> {
+    match protocol {
+        Protocol::Http => Some(style.voice(protocol).clone()),
+        Protocol::Grpc => None,
     }
 }
 
@@ -69,12 +89,14 @@ impl Lookup {
     /// all (500, a server bug, never read as anonymous).
     pub(crate) async fn resolve(self, reader: &str) -> Result<Option<Identity>, Rejection> {
         match self.0 {
-            Some(cx) => cx
-                .identity()
-                .await
-                .map_err(|e| crate::session::rejection_for_store_error(&e)),
+            Some(cx) => cx.identity().await.map_err(|e| Rejection::from(&e)),
             None => Err(missing_layer(reader)),
         }
+    }
+
+    /// The voice of the layer that wrote the context (see [`voice`]).
+    pub(crate) fn voice(&self) -> Option<Arc<Renderer>> {
+        self.0.as_ref().and_then(Renderer::of_context)
     }
 
     /// What [`resolve`](Self::resolve) would answer, when that needs no I/O (a verified
@@ -89,6 +111,14 @@ impl Lookup {
     }
 }
 
+/// The renderer of the layer that wrote the request's context: a reader that refuses answers
+/// in its voice (protocol, realm, body).
+pub(crate) fn voice(extensions: &Extensions) -> Option<Arc<Renderer>> {
+    extensions
+        .get::<AuthContext>()
+        .and_then(Renderer::of_context)
+}
+
 /// What a reader knows without I/O: the answer, or a lookup that must ask a lazy source.
 #[derive(Debug)]
 pub(crate) enum Settled {
@@ -101,10 +131,7 @@ pub(crate) enum Settled {
 /// No auth layer ran under `reader`: a server bug (500), never read as anonymous.
 fn missing_layer(reader: &str) -> Rejection {
     tracing::error!(target: "auth_tower::guard", reader, "used without an auth layer under it");
-    Rejection::new(
-        RejectionKind::Internal,
-        format!("missing auth layer: add SessionLayer or JwtLayer outside {reader}"),
-    )
+    Rejection::new(RejectionKind::Internal, text::missing_layer(reader))
 }
 
 #[cfg(all(test, feature = "jwt"))]

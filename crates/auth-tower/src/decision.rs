@@ -1,4 +1,4 @@
-//! Counting auth decisions: `tower_auth_decisions_total{layer, outcome}` (see
+//! Counting auth decisions: `auth_tower_decisions_total{layer, outcome}` (see
 //! [`auth_core::metrics`]), one increment per decision, recorded by the layers when they let a
 //! request on and by the one refusal path ([`Rejection::log`](crate::Rejection)) for every
 //! refusal.
@@ -79,7 +79,7 @@ impl Outcome {
         Self::Refused(RejectionKind::InvalidToken),
         Self::Refused(RejectionKind::InvalidRequest),
         Self::Refused(RejectionKind::InsufficientScope),
-        Self::Refused(RejectionKind::StaleAuthentication),
+        Self::Refused(RejectionKind::FreshLoginRequired),
         Self::Refused(RejectionKind::Forbidden),
         Self::Refused(RejectionKind::TooManyRequests),
         Self::Refused(RejectionKind::Unavailable),
@@ -95,7 +95,7 @@ impl Outcome {
                 RejectionKind::InvalidToken => 3,
                 RejectionKind::InvalidRequest => 4,
                 RejectionKind::InsufficientScope => 5,
-                RejectionKind::StaleAuthentication => 6,
+                RejectionKind::FreshLoginRequired => 6,
                 RejectionKind::Forbidden => 7,
                 RejectionKind::TooManyRequests => 8,
                 RejectionKind::Unavailable => 9,

@@ -36,10 +36,10 @@
 //!
 //! A JSON API on bearer JWTs with its token endpoints (feature `jwt`), and cookies and tokens on
 //! the same routes (`HybridLayer`), are whole programs of the same size in the
-//! [README](https://example.invalid/tower-auth#readme) and in `examples/examples/` (`cargo run -p examples --example
+//! [README](https://example.invalid/auth-tower#readme) and in `examples/examples/` (`cargo run -p examples --example
 //! jwt_api`). **The guide**, one chapter per use (sessions, JWT API, hybrid, gRPC, identity
 //! providers, stores, revocation, throttling, operations, security, testing):
-//! [docs/ in the repository](https://example.invalid/tower-auth/tree/main/docs).
+//! [docs/ in the repository](https://example.invalid/auth-tower/tree/main/docs).
 //!
 //! Authentication for tower services (axum, tonic, plain hyper + tower): server-side cookie
 //! sessions, bearer JWTs that can be revoked, or both on the same routes, over pluggable
@@ -53,7 +53,7 @@
 //! | `memory` | yes | `MemoryStore`, the in-process store |
 //! | `axum` | yes | extractors: [`Session`], [`Identity`], `Option<Identity>` |
 //! | `jwt` | no | `JwtLayer` for bearer tokens, `HybridLayer` for cookie or bearer; `auth_tower::auth_jwt` is the `auth-jwt` crate; with `axum`, the token endpoints (`auth_tower::tokens`) |
-//! | `tonic` | no | gRPC: module `grpc` (`IdentityExt` for handlers, `BearerLayer` for clients); implies `jwt` |
+//! | `tonic` | no | gRPC: module `grpc` (`IdentityExt` for handlers, `AddBearerTokenLayer` for clients); implies `jwt` |
 //! | `redis` | no | the `auth-session-redis` crate as `auth_tower::auth_session_redis`: `RedisStore`, `RedisRevocations`, `RedisRefreshStore`, `RedisThrottle` |
 //! | `redis-cluster` | no | the same on Redis Cluster (`RedisConfig::cluster`) |
 //! | `postgres` | no | the `auth-session-postgres` crate as `auth_tower::auth_session_postgres`: `PostgresStore`, `PostgresRevocations` (`LISTEN`/`NOTIFY`), `PostgresRefreshStore`, `PostgresThrottle` |
@@ -71,7 +71,7 @@
 //!   everywhere and the JWKS, as a router.
 //! - [`throttle::LoginThrottle`] (feature `axum`): brute-force protection per account and
 //!   per client address, on by default in the token endpoints, one call in a session login.
-//! - `grpc` (feature `tonic`): `IdentityExt` for tonic handlers, `BearerLayer` for clients.
+//! - `grpc` (feature `tonic`): `IdentityExt` for tonic handlers, `AddBearerTokenLayer` for clients.
 //!
 //! Every layer writes one request extension, [`AuthContext`] (a verified identity, the session
 //! asked lazily, or "anonymous"), and every reader reads it: the extractors, the guards,

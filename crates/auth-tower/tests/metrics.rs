@@ -1,4 +1,4 @@
-//! `tower_auth_decisions_total{layer, outcome}` and `tower_auth_logins_throttled_total`: each
+//! `auth_tower_decisions_total{layer, outcome}` and `auth_tower_logins_throttled_total`: each
 //! layer counts what it decided (accepted, anonymous, each kind of refusal) under its own
 //! `layer` label, recorded into a `DebuggingRecorder` installed for this thread only (the
 //! tests run on tokio's current-thread runtime, so the layers record on the test's thread).

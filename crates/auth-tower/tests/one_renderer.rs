@@ -38,7 +38,7 @@ async fn a_session_error_says_its_status_and_a_client_safe_text() {
                 assert_eq!(e.status(), 503);
                 assert_eq!(
                     e.body_text(),
-                    "Service Unavailable: session store unavailable\n"
+                    "Service Unavailable: authentication temporarily unavailable\n"
                 );
                 assert!(
                     !e.body_text().contains("test store"),
@@ -100,7 +100,7 @@ fn auth_jwt_and_the_renderer_share_one_rfc_6750_table() {
     }
     // The step-up code, once only in the renderer's table.
     assert_eq!(
-        RejectionKind::StaleAuthentication.bearer_error(),
+        RejectionKind::FreshLoginRequired.bearer_error(),
         Some(BearerError::InsufficientUserAuthentication)
     );
 }

@@ -1,12 +1,12 @@
 //! `cargo run -p examples --bin grpc` serves the gRPC example on 127.0.0.1:50051;
 //! `cargo run -p examples --bin grpc -- client` logs in as alice, calls `Greet` through
-//! `BearerLayer` and prints the greeting.
+//! `AddBearerTokenLayer` and prints the greeting.
 //!
 //! `PORT` changes the port (both modes). Stores are in memory, in PostgreSQL when
 //! `DATABASE_URL` is set (schema `grpc_example`), or in Redis when `REDIS_URL` is set
 //! (`REDIS_URL=redis://127.0.0.1:6379/`).
 
-use auth_tower::grpc::BearerLayer;
+use auth_tower::grpc::AddBearerTokenLayer;
 use examples::backend::Backend;
 use examples::grpc_app::{Client, Config, GrpcApp, PasswordLogin};
 use tower::Layer;
@@ -41,7 +41,8 @@ async fn client(port: &str) -> Result<(), Box<dyn std::error::Error + Send + Syn
     let channel = tonic::transport::Channel::from_shared(format!("http://127.0.0.1:{port}"))?
         .connect()
         .await?;
-    let bearer = BearerLayer::new(PasswordLogin::new(channel.clone(), "alice", "wonderland"));
+    let bearer =
+        AddBearerTokenLayer::new(PasswordLogin::new(channel.clone(), "alice", "wonderland"));
     let mut greeter = Client::new(bearer.layer(channel));
     let message = greeter.greet("world").await?;
     #[allow(clippy::print_stdout)]

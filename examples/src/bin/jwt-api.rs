@@ -7,7 +7,7 @@
 //! curl -s -XPOST localhost:3001/auth/refresh -H 'content-type: application/json' \
 //!      -d "{\"refresh_token\":\"$REFRESH_TOKEN\"}"
 //! curl -s localhost:3001/.well-known/jwks.json
-//! curl -s localhost:3001/metrics | grep '^tower_auth'
+//! curl -s localhost:3001/metrics | grep '^auth_tower'
 //! ```
 //!
 //! In-memory stores, PostgreSQL when `DATABASE_URL` is set (schema `jwt_api`), or Redis when

@@ -10,7 +10,7 @@ use tonic::{Request, Status};
 use tonic_prost::ProstCodec;
 
 /// Hand-written clients for both services, over any tonic transport (a `Channel`, or a
-/// `Channel` behind `BearerLayer`).
+/// `Channel` behind `AddBearerTokenLayer`).
 #[derive(Debug, Clone)]
 pub struct Client<T> {
     inner: tonic::client::Grpc<T>,

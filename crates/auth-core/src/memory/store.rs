@@ -71,8 +71,8 @@ pub struct MemoryStoreBuilder {
 impl MemoryStoreBuilder {
     /// The clock that judges expiry (default: the system clock; tests inject a
     /// a `ManualClock`).
-    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
-        self.clock = clock;
+    pub fn with_clock(mut self, clock: impl Clock) -> Self {
+        self.clock = Arc::new(clock);
         self
     }
 

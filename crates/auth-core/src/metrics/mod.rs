@@ -29,7 +29,7 @@
 //! - `outcome`: `accepted` (credentials verified), `anonymous` (no credentials, or a session
 //!   cookie that names no live session, and the request went on), or a refusal:
 //!   `unauthenticated`, `invalid_token`, `invalid_request`, `insufficient_scope`,
-//!   `stale_authentication`, `forbidden`, `too_many_requests`, `unavailable`, `internal`.
+//!   `fresh_login_required`, `forbidden`, `too_many_requests`, `unavailable`, `internal`.
 //! - `store`: `memory`, `redis`, `postgres`.
 //! - `operation`: the call, as in the store's error messages (`load session`, `save session`,
 //!   `refresh rotate`, ...).
@@ -43,35 +43,35 @@ pub mod record;
 /// Counter: auth decisions, by `layer` and `outcome` (see the module docs). A request can
 /// count more than once: the session layer counts `anonymous` when a handler finds no
 /// session, and the `Identity` extractor's refusal of that request counts `unauthenticated`.
-pub const DECISIONS_TOTAL: &str = "tower_auth_decisions_total";
+pub const DECISIONS_TOTAL: &str = "auth_tower_decisions_total";
 /// Histogram, in seconds: one remote store call (Redis, PostgreSQL), by `store` and
 /// `operation`, whether it succeeded or not.
-pub const STORE_OPERATION_SECONDS: &str = "tower_auth_store_operation_seconds";
+pub const STORE_OPERATION_SECONDS: &str = "auth_tower_store_operation_seconds";
 /// Counter: remote store calls that failed or timed out, by `store` and `operation`.
-pub const STORE_ERRORS_TOTAL: &str = "tower_auth_store_errors_total";
+pub const STORE_ERRORS_TOTAL: &str = "auth_tower_store_errors_total";
 /// Counter: session loads through the Redis store's local session cache, by `result` (`hit`:
 /// answered from memory; `miss`: read from Redis, including while the cache is not serving).
-pub const SESSION_CACHE_REQUESTS_TOTAL: &str = "tower_auth_session_cache_requests_total";
+pub const SESSION_CACHE_REQUESTS_TOTAL: &str = "auth_tower_session_cache_requests_total";
 /// Counter: verifications through the JWT verified-token cache, by `result` (`hit` or `miss`).
-pub const TOKEN_CACHE_REQUESTS_TOTAL: &str = "tower_auth_token_cache_requests_total";
+pub const TOKEN_CACHE_REQUESTS_TOTAL: &str = "auth_tower_token_cache_requests_total";
 /// Gauge: how many revocations the instance's list holds in memory, by `store`.
-pub const REVOCATIONS: &str = "tower_auth_revocations";
+pub const REVOCATIONS: &str = "auth_tower_revocations";
 /// Gauge: 1 while a feed-backed revocation list (Redis, PostgreSQL) is in step with the
 /// shared store, 0 while it may be missing revocations (past its bound, checks fail closed).
-pub const REVOCATION_FEED_IN_SYNC: &str = "tower_auth_revocation_feed_in_sync";
+pub const REVOCATION_FEED_IN_SYNC: &str = "auth_tower_revocation_feed_in_sync";
 /// Counter: times a feed-backed revocation list loaded its snapshot and came back in step
 /// (the first load at start-up included), by `store`.
-pub const REVOCATION_FEED_RESYNCS_TOTAL: &str = "tower_auth_revocation_feed_resyncs_total";
+pub const REVOCATION_FEED_RESYNCS_TOTAL: &str = "auth_tower_revocation_feed_resyncs_total";
 /// Counter: refresh tokens rotated (a new refresh token handed out for a used one).
-pub const REFRESH_ROTATIONS_TOTAL: &str = "tower_auth_refresh_rotations_total";
+pub const REFRESH_ROTATIONS_TOTAL: &str = "auth_tower_refresh_rotations_total";
 /// Counter: rotated refresh tokens presented again inside the grace window (answered with the
 /// same successor: a client retrying, or a thief racing it).
-pub const REFRESH_GRACE_REPEATS_TOTAL: &str = "tower_auth_refresh_grace_repeats_total";
+pub const REFRESH_GRACE_REPEATS_TOTAL: &str = "auth_tower_refresh_grace_repeats_total";
 /// Counter: refresh-token reuse detected; each one revoked a whole family and its session.
-pub const REFRESH_REUSE_DETECTED_TOTAL: &str = "tower_auth_refresh_reuse_detected_total";
+pub const REFRESH_REUSE_DETECTED_TOTAL: &str = "auth_tower_refresh_reuse_detected_total";
 /// Counter: login attempts refused by the login throttle, by `key` (`account` or `address`:
 /// the limit that refused; an attempt both refuse counts once under each).
-pub const LOGINS_THROTTLED_TOTAL: &str = "tower_auth_logins_throttled_total";
+pub const LOGINS_THROTTLED_TOTAL: &str = "auth_tower_logins_throttled_total";
 
 /// The label naming who made an auth decision.
 pub const LAYER_LABEL: &str = "layer";

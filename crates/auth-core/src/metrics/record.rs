@@ -18,7 +18,7 @@ use ::metrics::{Key, Label, Level, Metadata};
 use std::time::Duration;
 
 /// The metadata every event is recorded with.
-pub static METADATA: Metadata<'static> = Metadata::new("tower_auth", Level::INFO, None);
+pub static METADATA: Metadata<'static> = Metadata::new("auth_tower", Level::INFO, None);
 
 /// A `&'static Key` built at compile time from a constant name and constant labels.
 macro_rules! static_key {

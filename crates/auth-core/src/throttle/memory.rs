@@ -111,8 +111,8 @@ impl MemoryThrottle {
 
     /// Judge locks and expiry by `clock` (a `ManualClock` in tests).
     #[must_use]
-    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
-        self.clock = clock;
+    pub fn with_clock(mut self, clock: impl Clock) -> Self {
+        self.clock = Arc::new(clock);
         self
     }
 

@@ -97,6 +97,14 @@ pub trait Clock: Send + Sync + fmt::Debug + 'static {
     fn now(&self) -> Timestamp;
 }
 
+/// A shared clock is a clock: pass `Arc<ManualClock>` to every part of a test and move them
+/// all at once, or an `Arc<dyn Clock>` you already hold.
+impl<C: Clock + ?Sized> Clock for std::sync::Arc<C> {
+    fn now(&self) -> Timestamp {
+        (**self).now()
+    }
+}
+
 /// The operating system's wall clock.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct SystemClock;

@@ -139,8 +139,8 @@ impl RemoteJwksConfig {
     }
 
     /// The clock for lifetimes and cooldowns (default: the system clock).
-    pub fn with_clock(mut self, value: Arc<dyn Clock>) -> Self {
-        self.clock = value;
+    pub fn with_clock(mut self, value: impl Clock) -> Self {
+        self.clock = Arc::new(value);
         self
     }
 

@@ -32,12 +32,12 @@
 //! # Ok(()) }
 //! ```
 //!
-//! **Client.** [`BearerLayer`] wraps a tonic `Channel`: it attaches `authorization: Bearer
+//! **Client.** [`AddBearerTokenLayer`] wraps a tonic `Channel`: it attaches `authorization: Bearer
 //! <token>` to every call and gets a new token from your [`TokenSource`] shortly before the
 //! current one expires, one fetch for all concurrent calls.
 //!
 //! ```no_run
-//! use auth_tower::grpc::{BearerLayer, BearerToken, BoxError, TokenSource};
+//! use auth_tower::grpc::{AddBearerTokenLayer, BearerToken, BoxError, TokenSource};
 //! use tonic::transport::Channel;
 //! use tower::Layer;
 //!
@@ -59,7 +59,7 @@
 //! # async fn run() -> Result<(), BoxError> {
 //! let channel = Channel::from_static("http://127.0.0.1:50051").connect().await?;
 //! // What a generated `GreeterClient::new(..)` takes, and wraps in `tonic::client::Grpc`:
-//! let mut grpc = tonic::client::Grpc::new(BearerLayer::new(Login).layer(channel));
+//! let mut grpc = tonic::client::Grpc::new(AddBearerTokenLayer::new(Login).layer(channel));
 //! grpc.ready().await?;
 //! # Ok(()) }
 //! ```
@@ -67,11 +67,11 @@
 mod bearer;
 mod server;
 
-/// The response future of [`BearerService`].
+/// The response future of [`AddBearerTokenService`].
 pub use bearer::ResponseFuture as BearerFuture;
 pub use bearer::{
-    BearerLayer, BearerLayerBuilder, BearerService, BearerToken, TokenError, TokenErrorKind,
-    TokenSource,
+    AddBearerTokenLayer, AddBearerTokenLayerBuilder, AddBearerTokenService, BearerToken,
+    TokenError, TokenErrorKind, TokenSource,
 };
 pub use server::{IdentityExt, status_for_jwt_error};
 
@@ -85,5 +85,5 @@ impl<S: NamedService> NamedService for crate::guard::RequireAuthService<S> {
     const NAME: &'static str = S::NAME;
 }
 
-/// The boxed error of [`TokenSource`] and of [`BearerService`].
+/// The boxed error of [`TokenSource`] and of [`AddBearerTokenService`].
 pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;

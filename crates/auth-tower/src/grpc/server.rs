@@ -1,6 +1,7 @@
 //! Server side: identities in tonic handlers, and refusals as [`Status`].
 
 use crate::guard::IdentityGuards;
+use crate::rejection::text::AUTHENTICATION_REQUIRED;
 use crate::rejection::{Rejection, RejectionKind};
 use auth_core::{AuthContext, Identity};
 use tonic::{Code, Status};
@@ -58,7 +59,7 @@ impl<T> IdentityExt for tonic::Request<T> {
         self.identity().ok_or_else(|| {
             Status::from(Rejection::new(
                 RejectionKind::Unauthenticated,
-                "authentication required",
+                AUTHENTICATION_REQUIRED,
             ))
         })
     }
@@ -98,5 +99,5 @@ impl From<Rejection> for Status {
 /// assert_eq!(status.message(), "authentication temporarily unavailable");
 /// ```
 pub fn status_for_jwt_error(error: &auth_jwt::Error) -> Status {
-    Status::from(crate::jwt::rejection_for(error))
+    Status::from(Rejection::from(error))
 }

@@ -5,7 +5,8 @@ use crate::context::{Lookup, Settled};
 use crate::decision::{self, Decider, Outcome};
 use crate::future::State;
 use crate::macros::{inner_accessors, opaque_future};
-use crate::rejection::{ErrorBody, Protocol, Rejection, RejectionKind, Style};
+use crate::rejection::text::AUTHENTICATION_REQUIRED;
+use crate::rejection::{ErrorBody, Protocol, Rejection, RejectionKind, Renderer, Style};
 use crate::service::{InnerService, take_ready};
 use auth_core::{Clock, Identity, SystemClock};
 use http::{Request, Response};
@@ -17,6 +18,11 @@ use tower_service::Service;
 
 /// Require an authenticated identity (and optionally roles, scopes, a recent login) on every
 /// request to the wrapped routes. Put it inside (after) the session or JWT layer.
+///
+/// A refusal speaks in the voice of the layer that authenticated the request: its protocol
+/// (HTTP or gRPC), the realm of its challenges and its [`ErrorBody`]. Set those on the layer;
+/// [`with_error_body`](Self::with_error_body) and [`with_realm`](Self::with_realm) here are
+/// for a route group that must answer differently (JSON for `/api`, a redirect for pages).
 ///
 /// ```
 /// use auth_tower::{MemoryStore, SessionLayer, guard::RequireAuth};
@@ -43,7 +49,10 @@ pub struct RequireAuth {
 struct GuardConfig {
     requirements: Vec<Requirement>,
     clock: Arc<dyn Clock>,
-    style: Style,
+    /// What this guard says differently from the layer, if anything.
+    overrides: Overrides,
+    /// How it answers with no layer under it (a 500 that says so).
+    fallback: Style,
 }
 
 impl RequireAuth {
@@ -53,7 +62,8 @@ impl RequireAuth {
             config: Arc::new(GuardConfig {
                 requirements: Vec::new(),
                 clock: Arc::new(SystemClock),
-                style: Style::of(Decider::Guard),
+                overrides: Overrides::default(),
+                fallback: Style::of(Decider::Guard),
             }),
         }
     }
@@ -74,19 +84,20 @@ impl RequireAuth {
     }
 
     /// The clock for freshness (tests inject a `ManualClock`).
-    pub fn with_clock(self, clock: Arc<dyn Clock>) -> Self {
-        self.map(|c| c.clock = clock)
+    pub fn with_clock(self, clock: impl Clock) -> Self {
+        self.map(|c| c.clock = Arc::new(clock))
     }
 
-    /// The realm named in `WWW-Authenticate` challenges (default `app`).
+    /// Name `realm` in this guard's `WWW-Authenticate` challenges instead of the layer's.
     pub fn with_realm(self, realm: impl Into<String>) -> Self {
-        self.map(|c| c.style.set_realm(realm))
+        self.map(|c| c.overrides.realm = Some(Arc::from(realm.into())))
     }
 
-    /// Your body for HTTP refusals (JSON for an API, a redirect to the login page for web
-    /// pages); the status and headers are kept. See [`ErrorBody`].
+    /// Answer this guard's HTTP refusals with `body` instead of the layer's (JSON on an API
+    /// route group, a redirect to the login page on pages); the status and headers are kept.
+    /// See [`ErrorBody`].
     pub fn with_error_body(self, body: ErrorBody) -> Self {
-        self.map(|c| c.style.set_body(body))
+        self.map(|c| c.overrides.body = Some(body))
     }
 
     fn require(self, requirement: Requirement) -> Self {
@@ -146,22 +157,30 @@ where
         let mut inner = take_ready(&mut self.inner);
         let protocol = Protocol::of(&req);
         let state = match Lookup::settle(req.extensions(), "RequireAuth") {
-            Settled::Known(resolved) => match self.config.admit(resolved, protocol) {
+            Settled::Known(resolved) => match self.config.admit(resolved) {
                 // A bearer layer's identity is in the context already.
                 Ok(_) => State::inner(inner.call(req)),
-                Err(refusal) => State::ready(Ok(refusal)),
+                Err(rejection) => {
+                    let voice = crate::context::voice(req.extensions());
+                    State::ready(Ok(self.config.refuse(
+                        voice.as_deref(),
+                        &rejection,
+                        protocol,
+                    )))
+                }
             },
             Settled::Lazy(lazy) => {
                 let config = self.config.clone();
                 State::boxed(async move {
+                    let voice = lazy.voice();
                     let resolved = lazy.resolve("RequireAuth").await;
-                    match config.admit(resolved, protocol) {
+                    match config.admit(resolved) {
                         Ok(identity) => {
                             // Later extractors find it without asking the store again.
                             crate::context::resolved(req.extensions_mut(), identity);
                             inner.call(req).await
                         }
-                        Err(refusal) => Ok(refusal),
+                        Err(rejection) => Ok(config.refuse(voice.as_deref(), &rejection, protocol)),
                     }
                 })
             }
@@ -172,31 +191,59 @@ where
 
 impl GuardConfig {
     /// The identity if it meets every requirement, or the refusal to answer with.
-    fn admit<B: Default + 'static>(
-        &self,
-        resolved: Result<Option<Identity>, Rejection>,
-        protocol: Protocol,
-    ) -> Result<Identity, Response<B>> {
-        let refuse = |r: Rejection| self.style.render(&r, protocol);
+    fn admit(&self, resolved: Result<Option<Identity>, Rejection>) -> Result<Identity, Rejection> {
         let identity = match resolved {
             Ok(Some(identity)) => identity,
             Ok(None) => {
-                return Err(refuse(Rejection::new(
+                return Err(Rejection::new(
                     RejectionKind::Unauthenticated,
-                    "authentication required",
-                )));
+                    AUTHENTICATION_REQUIRED,
+                ));
             }
-            Err(rejection) => return Err(refuse(rejection)),
+            Err(rejection) => return Err(rejection),
         };
         let now = self.clock.now();
         for requirement in &self.requirements {
             if let Err(rejection) = requirement.check(&identity, now) {
                 tracing::info!(target: "auth_tower::guard", kind = ?rejection.kind(), "guard refused the request");
-                return Err(refuse(rejection));
+                return Err(rejection);
             }
         }
         decision::record(Decider::Guard, Outcome::Accepted);
         Ok(identity)
+    }
+
+    /// The guard's refusal, in the voice of the layer that wrote the request's context with
+    /// this guard's overrides; with no such layer (a server bug, answered 500), in the
+    /// defaults.
+    fn refuse<B: Default + 'static>(
+        &self,
+        voice: Option<&Renderer>,
+        rejection: &Rejection,
+        protocol: Protocol,
+    ) -> Response<B> {
+        let voice = voice.unwrap_or(self.fallback.voice(protocol));
+        match self.overrides.apply(voice) {
+            Some(own) => own.render(rejection, Decider::Guard),
+            None => voice.render(rejection, Decider::Guard),
+        }
+    }
+}
+
+/// A guard's own realm and body, over the layer's.
+#[derive(Debug, Clone, Default)]
+struct Overrides {
+    realm: Option<Arc<str>>,
+    body: Option<ErrorBody>,
+}
+
+impl Overrides {
+    /// `voice` with these overrides, or `None` when there are none.
+    fn apply(&self, voice: &Renderer) -> Option<Renderer> {
+        if self.realm.is_none() && self.body.is_none() {
+            return None;
+        }
+        Some(voice.overridden(self.realm.clone(), self.body.clone()))
     }
 }
 

@@ -50,7 +50,7 @@ pub trait IdentityGuards {
     ///
     /// # Errors
     /// The 401 rejection.
-    fn require_fresh(&self, max_age: Duration, now: Timestamp) -> Result<(), Rejection>;
+    fn require_fresh_login(&self, max_age: Duration, now: Timestamp) -> Result<(), Rejection>;
 }
 
 impl IdentityGuards for Identity {
@@ -63,7 +63,7 @@ impl IdentityGuards for Identity {
         self.check_scope(scope).map_err(not_granted)
     }
 
-    fn require_fresh(&self, max_age: Duration, now: Timestamp) -> Result<(), Rejection> {
+    fn require_fresh_login(&self, max_age: Duration, now: Timestamp) -> Result<(), Rejection> {
         // Fresh: within `max_age` of now, on either side. A time ahead of now is clock skew at
         // best; bounding it by `max_age` too means no value (a clock far off, a forged claim)
         // stays fresh for longer than the window. No time at all is never fresh.
@@ -72,7 +72,7 @@ impl IdentityGuards for Identity {
         match self.authenticated_at() {
             Some(at) if fresh(at) => Ok(()),
             _ => Err(Rejection::new(
-                RejectionKind::StaleAuthentication,
+                RejectionKind::FreshLoginRequired,
                 format!(
                     "authenticate again: this requires a login within {}s",
                     max_age.as_secs()
@@ -93,7 +93,7 @@ impl Requirement {
         match self {
             Self::Role(r) => identity.require_role(r),
             Self::Scope(s) => identity.require_scope(s),
-            Self::FreshWithin(d) => identity.require_fresh(*d, now),
+            Self::FreshWithin(d) => identity.require_fresh_login(*d, now),
         }
     }
 }

@@ -17,32 +17,3 @@ pub(crate) mod service;
 
 pub use layer::{JwtLayer, JwtLayerBuilder};
 pub use service::{JwtService, ResponseFuture};
-
-use crate::rejection::{Rejection, RejectionKind};
-
-/// The refusal for a verification error.
-pub(crate) fn rejection_for(error: &auth_jwt::Error) -> Rejection {
-    let kind = if error.is_unavailable() {
-        RejectionKind::Unavailable
-    } else {
-        match error.bearer_error() {
-            Some(code) => RejectionKind::from_bearer_error(code),
-            None if error.kind() == auth_jwt::ErrorKind::MissingToken => {
-                RejectionKind::Unauthenticated
-            }
-            None => RejectionKind::Internal,
-        }
-    };
-    let description = match kind {
-        // Server-side faults say nothing about the server to the client.
-        RejectionKind::Unavailable => "authentication temporarily unavailable".to_owned(),
-        RejectionKind::Internal => "authentication failed on the server".to_owned(),
-        RejectionKind::Unauthenticated => "authentication required".to_owned(),
-        _ => error.message().to_owned(),
-    };
-    let rejection = Rejection::new(kind, description);
-    match error.retry_after() {
-        Some(wait) => rejection.with_retry_after(wait),
-        None => rejection,
-    }
-}

@@ -1,11 +1,11 @@
 //! [`JwtService`]: the per-request work of [`JwtLayer`](super::JwtLayer).
 
 use super::layer::JwtConfig;
-use super::rejection_for;
 use crate::decision::{self, Outcome};
 use crate::future::State;
 use crate::macros::{inner_accessors, opaque_future};
-use crate::rejection::{Protocol, Rejection, RejectionKind};
+use crate::rejection::text::AUTHENTICATION_REQUIRED;
+use crate::rejection::{Protocol, Rejection, RejectionKind, Renderer};
 use crate::service::{InnerService, take_ready};
 use auth_jwt::ErrorKind;
 use http::header::AUTHORIZATION;
@@ -118,37 +118,37 @@ where
         }
         Ok(Presented::Nothing) if !config.required => {
             decision::record(config.style.decider(), Outcome::Anonymous);
-            crate::context::anonymous(req.extensions_mut(), &config.style, protocol);
-            return State::inner(inner.call(req));
+            let voice = crate::context::anonymous(req.extensions_mut(), &config.style, protocol);
+            return State::voiced(inner.call(req), voice);
         }
         Ok(Presented::Nothing) => {
             tracing::debug!(target: "auth_tower::jwt", "no bearer credentials");
             return refuse(&Rejection::new(
                 RejectionKind::Unauthenticated,
-                "authentication required",
+                AUTHENTICATION_REQUIRED,
             ));
         }
         Err(e) => {
             tracing::debug!(target: "auth_tower::jwt", kind = %e.kind().as_str(), "bearer credentials refused");
-            return refuse(&rejection_for(&e));
+            return refuse(&Rejection::from(&e));
         }
     };
-    match config.verifier.verify_sync_shared(token) {
+    let voice = match config.verifier.verify_sync_shared(token) {
         Ok(identity) => accept(&mut req, identity, config, protocol),
         Err(e) if may_need_fetch(&e) => {
             let token = token.to_owned();
             let config = config.clone();
             return State::boxed(async move {
-                match config.verifier.verify_shared(&token).await {
+                let voice = match config.verifier.verify_shared(&token).await {
                     Ok(identity) => accept(&mut req, identity, &config, protocol),
                     Err(e) => return Ok(refused(&config, &e, protocol)),
-                }
-                inner.call(req).await
+                };
+                crate::future::in_voice(inner.call(req).await, voice)
             });
         }
         Err(e) => return State::ready(Ok(refused(config, &e, protocol))),
-    }
-    State::inner(inner.call(req))
+    };
+    State::voiced(inner.call(req), voice)
 }
 
 /// Put the verified identity where handlers and guards find it (the request's
@@ -158,10 +158,10 @@ fn accept<B>(
     identity: Arc<auth_core::Identity>,
     config: &JwtConfig,
     protocol: Protocol,
-) {
+) -> Option<Arc<Renderer>> {
     tracing::debug!(target: "auth_tower::jwt", issuer = identity.issuer(), client = identity.is_client(), "bearer token accepted");
     decision::record(config.style.decider(), Outcome::Accepted);
-    crate::context::verified(req.extensions_mut(), identity, &config.style, protocol);
+    crate::context::verified(req.extensions_mut(), identity, &config.style, protocol)
 }
 
 /// The refusal of a token the verifier refused.
@@ -171,7 +171,7 @@ fn refused<B: Default + 'static>(
     protocol: Protocol,
 ) -> Response<B> {
     tracing::info!(target: "auth_tower::jwt", kind = %error.kind().as_str(), "bearer token refused");
-    config.style.render(&rejection_for(error), protocol)
+    config.style.render(&Rejection::from(error), protocol)
 }
 
 inner_accessors!(JwtService);

@@ -72,7 +72,7 @@ impl ErrorBody {
         Self::new(move |rejection, head| {
             let login = matches!(
                 rejection.kind(),
-                RejectionKind::Unauthenticated | RejectionKind::StaleAuthentication
+                RejectionKind::Unauthenticated | RejectionKind::FreshLoginRequired
             );
             match &location {
                 Some(location) if login => {

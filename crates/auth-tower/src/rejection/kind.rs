@@ -18,7 +18,7 @@ pub enum RejectionKind {
     InsufficientScope,
     /// Authenticated too long ago for this action: log in again (401,
     /// `error="insufficient_user_authentication"`, RFC 9470 step-up).
-    StaleAuthentication,
+    FreshLoginRequired,
     /// Refused for a reason other than credentials, e.g. a cross-site request (403).
     Forbidden,
     /// Too many failed logins for this account or from this address: wait (429 with
@@ -32,9 +32,9 @@ pub enum RejectionKind {
 
 impl RejectionKind {
     /// The kind's stable snake-case name: `unauthenticated`, `invalid_token`,
-    /// `invalid_request`, `insufficient_scope`, `stale_authentication`, `forbidden`,
+    /// `invalid_request`, `insufficient_scope`, `fresh_login_required`, `forbidden`,
     /// `too_many_requests`, `unavailable` or `internal`. It is the `outcome` label of the
-    /// `tower_auth_decisions_total` metric for a refusal of this kind.
+    /// `auth_tower_decisions_total` metric for a refusal of this kind.
     ///
     /// ```
     /// use auth_tower::RejectionKind;
@@ -47,7 +47,7 @@ impl RejectionKind {
             Self::InvalidToken => "invalid_token",
             Self::InvalidRequest => "invalid_request",
             Self::InsufficientScope => "insufficient_scope",
-            Self::StaleAuthentication => "stale_authentication",
+            Self::FreshLoginRequired => "fresh_login_required",
             Self::Forbidden => "forbidden",
             Self::TooManyRequests => "too_many_requests",
             Self::Unavailable => "unavailable",
@@ -58,7 +58,7 @@ impl RejectionKind {
     /// The HTTP status.
     pub const fn status(self) -> StatusCode {
         match self {
-            Self::Unauthenticated | Self::InvalidToken | Self::StaleAuthentication => {
+            Self::Unauthenticated | Self::InvalidToken | Self::FreshLoginRequired => {
                 StatusCode::UNAUTHORIZED
             }
             Self::InvalidRequest => StatusCode::BAD_REQUEST,
@@ -73,7 +73,7 @@ impl RejectionKind {
     /// RESOURCE_EXHAUSTED 8, UNAVAILABLE 14, INTERNAL 13).
     pub const fn grpc_code(self) -> u8 {
         match self {
-            Self::Unauthenticated | Self::InvalidToken | Self::StaleAuthentication => 16,
+            Self::Unauthenticated | Self::InvalidToken | Self::FreshLoginRequired => 16,
             Self::InvalidRequest => 3,
             Self::InsufficientScope | Self::Forbidden => 7,
             Self::TooManyRequests => 8,
@@ -89,7 +89,7 @@ impl RejectionKind {
             Self::InvalidToken => Some(BearerError::InvalidToken),
             Self::InvalidRequest => Some(BearerError::InvalidRequest),
             Self::InsufficientScope => Some(BearerError::InsufficientScope),
-            Self::StaleAuthentication => Some(BearerError::InsufficientUserAuthentication),
+            Self::FreshLoginRequired => Some(BearerError::InsufficientUserAuthentication),
             Self::Unauthenticated
             | Self::Forbidden
             | Self::TooManyRequests
@@ -104,7 +104,7 @@ impl RejectionKind {
             BearerError::InvalidToken => Self::InvalidToken,
             BearerError::InvalidRequest => Self::InvalidRequest,
             BearerError::InsufficientScope => Self::InsufficientScope,
-            BearerError::InsufficientUserAuthentication => Self::StaleAuthentication,
+            BearerError::InsufficientUserAuthentication => Self::FreshLoginRequired,
             // A code added to the table later: refuse as an invalid token (401).
             _ => Self::InvalidToken,
         }

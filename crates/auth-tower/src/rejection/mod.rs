@@ -1,22 +1,26 @@
 //! The one place where every refusal becomes a response: HTTP 401/403/400/429/503 with the
 //! right `WWW-Authenticate` (and `Retry-After`), or, for gRPC requests (HTTP/2 only, see
 //! [`Protocol::of`]), a trailers-only response with `grpc-status`. Every refusal is
-//! `Cache-Control: no-store`, logged, and counted in `tower_auth_decisions_total` with its kind
+//! `Cache-Control: no-store`, logged, and counted in `auth_tower_decisions_total` with its kind
 //! as the `outcome` ([`RejectionKind::as_str`]).
 
 mod error_body;
+mod from_error;
+mod handler;
 mod kind;
 #[cfg(all(feature = "jwt", feature = "axum"))]
 pub(crate) mod oauth;
 mod protocol;
 mod style;
+pub(crate) mod text;
 
 pub use error_body::ErrorBody;
+pub(crate) use handler::restyle;
 pub use kind::RejectionKind;
 #[cfg(all(feature = "jwt", feature = "axum"))]
 pub(crate) use oauth::OAuthError;
 pub use protocol::Protocol;
-pub(crate) use style::Style;
+pub(crate) use style::{Renderer, Style};
 
 use crate::body::text_body;
 use crate::decision::{self, Decider, Outcome};
@@ -123,7 +127,7 @@ impl Rejection {
         self.log(protocol, decider);
         match protocol {
             Protocol::Grpc => self.render_grpc(),
-            Protocol::Http => self.render_http(realm),
+            Protocol::Http => self.render_http(Some(realm)),
         }
     }
 
@@ -140,15 +144,17 @@ impl Rejection {
         );
     }
 
-    fn render_http<B: Default + 'static>(&self, realm: &str) -> Response<B> {
+    /// The HTTP response: with a `Bearer` challenge in `realm`, or, for a layer that takes no
+    /// bearer tokens (`None`: a session layer alone), with none.
+    pub(crate) fn render_http<B: Default + 'static>(&self, realm: Option<&str>) -> Response<B> {
         self.http_head(realm).map(|()| text_body(plain_text(self)))
     }
 
     /// The HTTP response without its body: status, content type, `Cache-Control: no-store`
-    /// and the challenge.
-    pub(crate) fn http_head(&self, realm: &str) -> Response<()> {
+    /// and the challenge, if there is a `realm` to challenge in.
+    pub(crate) fn http_head(&self, realm: Option<&str>) -> Response<()> {
         let mut res = self.head("text/plain; charset=utf-8");
-        if let Some(challenge) = self.challenge(realm) {
+        if let Some(challenge) = realm.and_then(|realm| self.challenge(realm)) {
             res.headers_mut().insert(WWW_AUTHENTICATE, challenge);
         }
         res
@@ -170,17 +176,19 @@ impl Rejection {
 
     /// The `WWW-Authenticate` challenge (RFC 6750 section 3), for 401s and bearer 400/403s.
     fn challenge(&self, realm: &str) -> Option<HeaderValue> {
-        let mut value = format!("Bearer realm=\"{}\"", quoted_string(realm));
-        match (self.kind, self.kind.bearer_error()) {
-            (RejectionKind::Unauthenticated, _) => {}
-            (_, Some(error)) => {
-                value.push_str(&format!(
-                    ", error=\"{}\", error_description=\"{}\"",
-                    error.as_str(),
-                    quoted_string(&self.description)
-                ));
-            }
+        let error = match (self.kind, self.kind.bearer_error()) {
+            (RejectionKind::Unauthenticated, _) => None,
+            (_, Some(error)) => Some(error),
+            // Not about the credentials (a cross-site request, a store that is down).
             (_, None) => return None,
+        };
+        let mut value = format!("Bearer realm=\"{}\"", quoted_string(realm));
+        if let Some(error) = error {
+            value.push_str(&format!(
+                ", error=\"{}\", error_description=\"{}\"",
+                error.as_str(),
+                quoted_string(&self.description)
+            ));
         }
         HeaderValue::from_str(&value).ok()
     }
@@ -193,7 +201,7 @@ impl Rejection {
         }
     }
 
-    fn render_grpc<B: Default>(&self) -> Response<B> {
+    pub(crate) fn render_grpc<B: Default>(&self) -> Response<B> {
         // Trailers-only: status 200, and grpc-status / grpc-message in the headers. Only ever
         // for real gRPC (see `Protocol::of`); `no-store` so no cache keeps it either way.
         let mut res = Response::new(B::default());
@@ -237,15 +245,6 @@ impl fmt::Display for Rejection {
 }
 
 impl std::error::Error for Rejection {}
-
-/// As a response from a handler (`who.require_role("admin")?`): rendered for HTTP with the
-/// default realm. Layers render with the request's protocol and their configured realm.
-#[cfg(feature = "axum")]
-impl axum_core::response::IntoResponse for Rejection {
-    fn into_response(self) -> axum_core::response::Response {
-        self.render(Protocol::Http, DEFAULT_REALM)
-    }
-}
 
 /// Escape for an RFC 7230 quoted-string, and drop anything that is not visible ASCII.
 fn quoted_string(s: &str) -> String {
@@ -319,7 +318,7 @@ mod tests {
             InvalidToken,
             InvalidRequest,
             InsufficientScope,
-            StaleAuthentication,
+            FreshLoginRequired,
             Forbidden,
             Unavailable,
             Internal,

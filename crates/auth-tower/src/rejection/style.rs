@@ -8,8 +8,8 @@ use super::{DEFAULT_REALM, ErrorBody, Protocol, Rejection};
 use crate::body::text_body;
 use crate::decision::Decider;
 #[cfg(feature = "axum")]
-use auth_core::Refusal;
-use auth_core::RefusalRenderer;
+use auth_core::__private::Refusal;
+use auth_core::__private::RefusalRenderer;
 use http::Response;
 use std::sync::Arc;
 
@@ -79,12 +79,18 @@ impl Style {
         self.http.decider
     }
 
-    /// The renderer for requests in `protocol`, for the identity context.
-    pub(crate) fn renderer(&self, protocol: Protocol) -> Arc<dyn RefusalRenderer> {
+    /// The renderer for requests in `protocol`, for the identity context and for the
+    /// response future (which restyles a handler's refusal, [`super::restyle`]).
+    pub(crate) fn voice(&self, protocol: Protocol) -> &Arc<Renderer> {
         match protocol {
-            Protocol::Http => self.http.clone(),
-            Protocol::Grpc => self.grpc.clone(),
+            Protocol::Http => &self.http,
+            Protocol::Grpc => &self.grpc,
         }
+    }
+
+    /// [`voice`](Self::voice), as the identity context holds it.
+    pub(crate) fn renderer(&self, protocol: Protocol) -> Arc<dyn RefusalRenderer> {
+        self.voice(protocol).clone()
     }
 
     /// The response for `rejection` in `protocol`: the layer's own refusal.
@@ -118,15 +124,45 @@ impl Renderer {
         rejection: &Rejection,
         decider: Decider,
     ) -> Response<B> {
+        rejection.log(self.protocol, decider);
+        self.response(rejection)
+    }
+
+    /// The response for `rejection`, neither logged nor counted (a refusal counted already).
+    pub(crate) fn response<B: Default + 'static>(&self, rejection: &Rejection) -> Response<B> {
         match (&self.body, self.protocol) {
             (Some(body), Protocol::Http) => {
-                rejection.log(self.protocol, decider);
-                let (mut head, ()) = rejection.http_head(&self.realm).into_parts();
+                let (mut head, ()) = rejection.http_head(self.challenge_realm()).into_parts();
                 let text = body.apply(rejection, &mut head);
                 Response::from_parts(head, text_body(text))
             }
-            _ => rejection.render_by(decider, self.protocol, &self.realm),
+            (None, Protocol::Http) => rejection.render_http(self.challenge_realm()),
+            (_, Protocol::Grpc) => rejection.render_grpc(),
         }
+    }
+
+    /// This renderer with another realm and body where given (a guard's own).
+    pub(crate) fn overridden(&self, realm: Option<Arc<str>>, body: Option<ErrorBody>) -> Self {
+        Self {
+            realm: realm.unwrap_or_else(|| self.realm.clone()),
+            body: body.or_else(|| self.body.clone()),
+            ..self.clone()
+        }
+    }
+
+    /// The realm of the `Bearer` challenges, or `None` for a session layer alone: it takes no
+    /// bearer token, and cookies have no standard challenge, so its 401s carry none (a
+    /// `HybridLayer`'s cookie path does challenge: a bearer token is welcome there).
+    fn challenge_realm(&self) -> Option<&str> {
+        match self.decider {
+            Decider::Session => None,
+            _ => Some(&self.realm),
+        }
+    }
+
+    /// The renderer of the layer that wrote `cx`, if one of this crate's layers did.
+    pub(crate) fn of_context(cx: &auth_core::AuthContext) -> Option<Arc<Self>> {
+        cx.renderer()?.clone().into_any().downcast::<Self>().ok()
     }
 }
 
@@ -134,12 +170,16 @@ impl Renderer {
 #[cfg(feature = "axum")]
 fn rejection_for_refusal(refusal: Refusal<'_>) -> Rejection {
     match refusal {
-        Refusal::Failed(e) => crate::session::rejection_for_store_error(e),
-        _ => Rejection::new(RejectionKind::Unauthenticated, "authentication required"),
+        Refusal::Failed(e) => Rejection::from(e),
+        _ => Rejection::new(RejectionKind::Unauthenticated, refusal.description()),
     }
 }
 
 impl RefusalRenderer for Renderer {
+    fn into_any(self: Arc<Self>) -> Arc<dyn std::any::Any + Send + Sync> {
+        self
+    }
+
     #[cfg(feature = "axum")]
     fn response(&self, refusal: Refusal<'_>) -> axum_core::response::Response {
         // Only extractors ask (the `Identity` extractor of auth-core).

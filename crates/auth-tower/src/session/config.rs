@@ -248,12 +248,15 @@ impl SessionLayerBuilder {
     }
 
     /// The clock (tests inject a `ManualClock`, feature `test-util`; share it with the store).
-    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
-        self.clock = clock;
+    pub fn with_clock(mut self, clock: impl Clock) -> Self {
+        self.clock = Arc::new(clock);
         self
     }
 
-    /// The realm named in `WWW-Authenticate` challenges (default `app`).
+    /// The realm named in `WWW-Authenticate: Bearer` challenges (default `app`). A session
+    /// layer alone sends no challenge (it takes no bearer token, and cookies have no standard
+    /// challenge: send browsers to your login page with [`ErrorBody::redirect_to_login`]); the
+    /// realm is used when the layer is the cookie half of a `HybridLayer`.
     pub fn with_realm(mut self, realm: impl Into<String>) -> Self {
         self.style.set_realm(realm);
         self

@@ -2,7 +2,8 @@
 
 use super::handle::Session;
 use async_trait::async_trait;
-use auth_core::{Error, Identity, IdentitySource};
+use auth_core::__private::IdentitySource;
+use auth_core::{Error, Identity};
 
 #[async_trait]
 impl IdentitySource for Session {

@@ -1,7 +1,7 @@
 //! [`SessionError`]: a session operation that failed, ready to become the right response.
 
-use crate::rejection::{Protocol, Rejection, RejectionKind, Style};
-use auth_core::{Error, ErrorKind};
+use crate::rejection::{Protocol, Rejection, Style};
+use auth_core::Error;
 use std::fmt;
 
 /// A session operation failed: the store could not be reached (503), or a value could not be
@@ -30,11 +30,11 @@ impl SessionError {
 
     /// The refusal this error answers with.
     pub fn rejection(&self) -> Rejection {
-        rejection_for(&self.error)
+        Rejection::from(&self.error)
     }
 
-    /// The HTTP status it answers with (503 for a store that cannot be reached, 500 for a
-    /// value that cannot be read or written).
+    /// The HTTP status it answers with (503 for a store that cannot be reached, 500 for any
+    /// other failure, such as a value that cannot be read or written).
     pub fn status(&self) -> http::StatusCode {
         self.rejection().status()
     }
@@ -52,17 +52,6 @@ impl SessionError {
     #[cfg_attr(not(feature = "axum"), allow(dead_code))]
     pub(crate) fn style(&self) -> &Style {
         &self.style
-    }
-}
-
-/// The refusal for a store error: unavailable stores fail closed with 503.
-pub(crate) fn rejection_for(error: &Error) -> Rejection {
-    match error.kind() {
-        ErrorKind::Serialization => Rejection::new(
-            RejectionKind::Internal,
-            "session value could not be read or written",
-        ),
-        _ => Rejection::new(RejectionKind::Unavailable, "session store unavailable"),
     }
 }
 

@@ -4,6 +4,7 @@
 use super::error::SessionError;
 use super::handle::Session;
 use crate::decision::Decider;
+use crate::rejection::text::SESSION_COOKIE_REQUIRED;
 use crate::rejection::{Protocol, Rejection, RejectionKind, Style};
 use axum_core::extract::FromRequestParts;
 use axum_core::response::{IntoResponse, Response};
@@ -63,10 +64,7 @@ impl NoSession {
                 RejectionKind::Internal,
                 "Missing request extension: Session. Did you add SessionLayer to this route?",
             ),
-            Reason::Bearer(_) => Rejection::new(
-                RejectionKind::Forbidden,
-                "this endpoint needs a session cookie; bearer tokens are not accepted here",
-            ),
+            Reason::Bearer(_) => Rejection::new(RejectionKind::Forbidden, SESSION_COOKIE_REQUIRED),
         }
     }
 }

@@ -32,7 +32,6 @@ pub use config::SessionLayerBuilder;
 pub(crate) use config::validate_cookie_name;
 pub use cookie_scope::SameSite;
 pub use error::SessionError;
-pub(crate) use error::rejection_for as rejection_for_store_error;
 #[cfg(all(feature = "axum", feature = "jwt"))]
 pub(crate) use extract::BearerRequest;
 #[cfg(feature = "axum")]

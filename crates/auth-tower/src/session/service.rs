@@ -3,7 +3,6 @@
 use super::commit::TouchWrite;
 use super::config::SessionConfig;
 use super::cookie;
-use super::error::rejection_for;
 use super::handle::Session;
 use crate::future::{BoxFuture, State};
 use crate::macros::{inner_accessors, opaque_future};
@@ -89,7 +88,7 @@ where
     let session = Session::new(config.clone(), protocol, presented);
     req.extensions_mut().insert(session.clone());
     let source = Arc::new(session.clone());
-    crate::context::source(req.extensions_mut(), source, &config.style, protocol);
+    let voice = crate::context::source(req.extensions_mut(), source, &config.style, protocol);
 
     let span = tracing::debug_span!(
         target: "auth_tower::session",
@@ -106,6 +105,7 @@ where
             protocol,
             span,
         },
+        voice,
     )
 }
 
@@ -172,7 +172,7 @@ async fn write_then_answer<B: Default + 'static, E>(
         Ok(action) => apply_cookie(&mut res, &config, &action, private),
         Err(error) => {
             tracing::warn!(target: "auth_tower::session", %error, "session could not be saved; answering 503");
-            res = config.style.render(&rejection_for(&error), protocol);
+            res = config.style.render(&Rejection::from(&error), protocol);
         }
     }
     Ok(res)

@@ -4,7 +4,6 @@ use super::Shared;
 use super::credentials::LoginAttempt;
 use super::params::{self, Accepts, Grant};
 use super::response;
-use crate::jwt::rejection_for;
 use crate::rejection::OAuthError;
 use crate::rejection::{Protocol, Rejection, RejectionKind};
 use auth_core::throttle::ThrottleKey;
@@ -199,7 +198,7 @@ async fn logout(shared: &Shared, token: &str) -> Result<Response, OAuthError> {
 
 async fn logout_everywhere(shared: &Shared, headers: &HeaderMap) -> Result<Response, Refusal> {
     let refuse = |e: &auth_jwt::Error| {
-        let rejection = rejection_for(e);
+        let rejection = Rejection::from(e);
         tracing::info!(target: "auth_tower::tokens", kind = %e.kind().as_str(), "logout everywhere refused");
         Refusal::Bearer(
             "bearer_refused",

@@ -252,8 +252,8 @@ impl TokenEndpointsBuilder {
     }
 
     /// The clock for the `authenticated_at` of a login (default: the system clock).
-    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
-        self.clock = clock;
+    pub fn with_clock(mut self, clock: impl Clock) -> Self {
+        self.clock = Arc::new(clock);
         self
     }
 

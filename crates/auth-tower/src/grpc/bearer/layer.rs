@@ -1,6 +1,6 @@
-//! [`BearerLayer`] and its builder.
+//! [`AddBearerTokenLayer`] and its builder.
 
-use super::BearerService;
+use super::AddBearerTokenService;
 use super::error::TokenError;
 use super::state::Shared;
 use super::token::{BearerToken, TokenSource};
@@ -19,7 +19,7 @@ pub(crate) const DEFAULT_REFRESH_PERCENT: u8 = 10;
 /// `http` client service) and refreshes the token before it expires.
 ///
 /// - A token is replaced once less than `max(30 s, 10 % of its lifetime)` remains (see
-///   [`BearerLayerBuilder::with_refresh_margin`]), never later than half-way through a short one.
+///   [`AddBearerTokenLayerBuilder::with_refresh_margin`]), never later than half-way through a short one.
 /// - Concurrent calls share one fetch: the first waits for it, the others for the first.
 /// - If the fetch fails while the old token is still valid, the call goes with the old one
 ///   (and the next call tries again); if there is no valid token, the call fails with an
@@ -29,7 +29,7 @@ pub(crate) const DEFAULT_REFRESH_PERCENT: u8 = 10;
 ///
 /// ```
 /// use auth_tower::Timestamp;
-/// use auth_tower::grpc::{BearerLayer, BearerToken, BoxError, TokenSource};
+/// use auth_tower::grpc::{AddBearerTokenLayer, BearerToken, BoxError, TokenSource};
 /// use std::time::{Duration, SystemTime};
 /// use tower::{Layer, ServiceExt, service_fn};
 ///
@@ -46,12 +46,12 @@ pub(crate) const DEFAULT_REFRESH_PERCENT: u8 = 10;
 ///
 /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
 /// // In an application: `let channel = Channel::from_static("http://[::1]:50051").connect().await?;`
-/// // and `GreeterClient::new(BearerLayer::new(Login).layer(channel))`.
+/// // and `GreeterClient::new(AddBearerTokenLayer::new(Login).layer(channel))`.
 /// let channel = service_fn(|req: http::Request<()>| async move {
 ///     let auth = req.headers()["authorization"].to_str()?.to_owned();
 ///     Ok::<_, BoxError>(http::Response::new(auth))
 /// });
-/// let authed = BearerLayer::new(Login).layer(channel);
+/// let authed = AddBearerTokenLayer::new(Login).layer(channel);
 /// let res = authed.oneshot(http::Request::new(())).await?;
 /// assert_eq!(res.body(), "Bearer eyJ...");
 /// # Ok::<(), BoxError>(())
@@ -59,21 +59,21 @@ pub(crate) const DEFAULT_REFRESH_PERCENT: u8 = 10;
 /// ```
 #[derive(Debug, Clone)]
 #[must_use]
-pub struct BearerLayer {
+pub struct AddBearerTokenLayer {
     shared: Arc<Shared>,
 }
 
-/// Options for a [`BearerLayer`].
+/// Options for a [`AddBearerTokenLayer`].
 #[derive(Debug)]
 #[must_use]
-pub struct BearerLayerBuilder {
+pub struct AddBearerTokenLayerBuilder {
     source: Arc<dyn TokenSource>,
     clock: Arc<dyn Clock>,
     min_margin: Duration,
     percent: u8,
 }
 
-impl BearerLayerBuilder {
+impl AddBearerTokenLayerBuilder {
     /// Refresh when less than `max(min, percent % of the token's lifetime)` remains (default
     /// 30 s and 10 %; `percent` is capped at 50). The margin is never more than half the
     /// lifetime, so a token shorter than twice `min` is still used for half its life.
@@ -84,14 +84,14 @@ impl BearerLayerBuilder {
     }
 
     /// The clock that decides when a token is due (default [`SystemClock`]).
-    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
-        self.clock = clock;
+    pub fn with_clock(mut self, clock: impl Clock) -> Self {
+        self.clock = Arc::new(clock);
         self
     }
 
     /// The layer.
-    pub fn build(self) -> BearerLayer {
-        BearerLayer {
+    pub fn build(self) -> AddBearerTokenLayer {
+        AddBearerTokenLayer {
             shared: Arc::new(Shared {
                 source: self.source,
                 clock: self.clock,
@@ -104,15 +104,15 @@ impl BearerLayerBuilder {
     }
 }
 
-impl BearerLayer {
+impl AddBearerTokenLayer {
     /// Tokens from `source`, with the default margins.
     pub fn new(source: impl TokenSource) -> Self {
         Self::builder(source).build()
     }
 
-    /// Tokens from `source`; set options, then [`build`](BearerLayerBuilder::build).
-    pub fn builder(source: impl TokenSource) -> BearerLayerBuilder {
-        BearerLayerBuilder {
+    /// Tokens from `source`; set options, then [`build`](AddBearerTokenLayerBuilder::build).
+    pub fn builder(source: impl TokenSource) -> AddBearerTokenLayerBuilder {
+        AddBearerTokenLayerBuilder {
             source: Arc::new(source),
             clock: Arc::new(SystemClock),
             min_margin: DEFAULT_REFRESH_MARGIN,
@@ -140,11 +140,11 @@ impl BearerLayer {
     }
 }
 
-impl<S> Layer<S> for BearerLayer {
-    type Service = BearerService<S>;
+impl<S> Layer<S> for AddBearerTokenLayer {
+    type Service = AddBearerTokenService<S>;
 
     fn layer(&self, inner: S) -> Self::Service {
-        BearerService {
+        AddBearerTokenService {
             inner,
             shared: self.shared.clone(),
         }

@@ -1,4 +1,4 @@
-//! Client side: [`BearerLayer`] attaches `authorization: Bearer <token>` to every call of a
+//! Client side: [`AddBearerTokenLayer`] attaches `authorization: Bearer <token>` to every call of a
 //! tonic client and refreshes the token before it expires.
 
 mod error;
@@ -9,7 +9,7 @@ mod tests;
 mod token;
 
 pub use error::{TokenError, TokenErrorKind};
-pub use layer::{BearerLayer, BearerLayerBuilder};
+pub use layer::{AddBearerTokenLayer, AddBearerTokenLayerBuilder};
 pub use token::{BearerToken, TokenSource};
 
 use crate::future::BoxFuture;
@@ -27,14 +27,14 @@ use std::sync::Arc;
 use std::task::{Context, Poll, ready};
 use tower_service::Service;
 
-/// The service [`BearerLayer`] wraps around a client (a tonic `Channel`).
+/// The service [`AddBearerTokenLayer`] wraps around a client (a tonic `Channel`).
 #[derive(Debug, Clone)]
-pub struct BearerService<S> {
+pub struct AddBearerTokenService<S> {
     inner: S,
     shared: Arc<Shared>,
 }
 
-impl<S, ReqBody, ResBody> Service<Request<ReqBody>> for BearerService<S>
+impl<S, ReqBody, ResBody> Service<Request<ReqBody>> for AddBearerTokenService<S>
 where
     S: InnerService<Request<ReqBody>, Response = Response<ResBody>>,
     S::Error: Into<BoxError>,
@@ -76,7 +76,7 @@ where
 }
 
 pin_project! {
-    /// The response future of [`BearerService`]: the inner call's as is while the cached
+    /// The response future of [`AddBearerTokenService`]: the inner call's as is while the cached
     /// token is fresh; boxed only when a token must be fetched first.
     pub struct ResponseFuture<F, B> {
         #[pin]
@@ -113,4 +113,4 @@ impl<F, B> fmt::Debug for ResponseFuture<F, B> {
     }
 }
 
-inner_accessors!(BearerService);
+inner_accessors!(AddBearerTokenService);

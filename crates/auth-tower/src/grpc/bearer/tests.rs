@@ -41,7 +41,7 @@ impl TokenSource for Counter {
     }
 }
 
-fn setup(ttl: Duration, delay: Duration) -> (Arc<ManualClock>, Arc<Counter>, BearerLayer) {
+fn setup(ttl: Duration, delay: Duration) -> (Arc<ManualClock>, Arc<Counter>, AddBearerTokenLayer) {
     let clock = Arc::new(ManualClock::new());
     let counter = Arc::new(Counter {
         clock: clock.clone(),
@@ -59,14 +59,14 @@ fn setup(ttl: Duration, delay: Duration) -> (Arc<ManualClock>, Arc<Counter>, Bea
             self.0.fetch(p).await
         }
     }
-    let layer = BearerLayer::builder(Shared(counter.clone()))
+    let layer = AddBearerTokenLayer::builder(Shared(counter.clone()))
         .with_clock(clock.clone())
         .build();
     (clock, counter, layer)
 }
 
 /// A client that answers with the `authorization` header it was sent.
-async fn call(layer: &BearerLayer) -> Result<String, BoxError> {
+async fn call(layer: &AddBearerTokenLayer) -> Result<String, BoxError> {
     let inner = service_fn(|req: Request<()>| async move {
         let auth = req.headers()[AUTHORIZATION].to_str().unwrap().to_owned();
         Ok::<_, std::convert::Infallible>(Response::new(auth))

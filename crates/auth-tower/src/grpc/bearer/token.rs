@@ -1,4 +1,4 @@
-//! [`BearerToken`] and [`TokenSource`]: what [`BearerLayer`](super::BearerLayer) attaches and
+//! [`BearerToken`] and [`TokenSource`]: what [`AddBearerTokenLayer`](super::AddBearerTokenLayer) attaches and
 //! where it gets it.
 
 use crate::grpc::BoxError;
@@ -58,7 +58,7 @@ impl fmt::Debug for BearerToken {
     }
 }
 
-/// Where [`BearerLayer`](super::BearerLayer) gets tokens: a login, a refresh-token exchange, a token file...
+/// Where [`AddBearerTokenLayer`](super::AddBearerTokenLayer) gets tokens: a login, a refresh-token exchange, a token file...
 ///
 /// ```
 /// use auth_tower::Timestamp;
