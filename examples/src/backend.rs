@@ -11,10 +11,11 @@
 //! hundreds of times a minute, and a collapse would end the other clients' live tokens,
 //! which it counts as unexpected (collapses have tests of their own).
 
+use auth_tower::MemoryStore;
 use auth_tower::auth_core::{DEFAULT_REVOCATION_HORIZON, DEFAULT_SESSIONS_PER_SUBJECT};
 use auth_tower::auth_jwt::{MemoryRefreshStore, RefreshStore};
+use auth_tower::store::{Revocations, SessionStore};
 use auth_tower::throttle::{MemoryThrottle, ThrottleStore};
-use auth_tower::{MemoryStore, Revocations, SessionStore};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -65,7 +66,7 @@ impl Backend {
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")] async fn main() {
-    /// use auth_tower::Revocations;
+    /// use auth_tower::store::Revocations;
     /// use examples::backend::Backend;
     /// use std::time::Duration;
     /// let stores = Backend::Memory

@@ -22,9 +22,10 @@ use crate::password_check::PasswordCheck;
 use auth_tower::auth_jwt::{
     Algorithm, Issuer, Key, RefreshStore, RefreshTokens, SharedKeySet, Verifier,
 };
+use auth_tower::store::Revocations;
 use auth_tower::throttle::{LoginThrottle, ThrottlePolicy, ThrottleStore};
 use auth_tower::tokens::{LoginAttempt, TokenEndpoints};
-use auth_tower::{Identity, JwtLayer, RequireAuth, Revocations};
+use auth_tower::{Identity, JwtLayer, RequireAuth};
 use axum::routing::get;
 use axum::{Json, Router};
 use std::convert::Infallible;

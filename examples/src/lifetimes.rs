@@ -17,7 +17,7 @@
 //! refresh-family lifetime, and an access token's lifetime plus five minutes (the largest clock
 //! leeway a verifier may be given; refresh tokens refuse a list that forgets sooner).
 
-use auth_tower::SessionLayerBuilder;
+use auth_tower::session::SessionLayerBuilder;
 use auth_tower::throttle::ThrottlePolicy;
 use std::fmt;
 use std::time::Duration;

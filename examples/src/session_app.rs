@@ -10,11 +10,9 @@
 use crate::lifetimes::Lifetimes;
 use crate::password_check::PasswordCheck;
 use crate::support::{LOGIN_FORM, escape, page, sign_in_failed};
+use auth_tower::store::{SessionEntry, SessionKey, SessionStore, SystemClock};
 use auth_tower::throttle::LoginThrottle;
-use auth_tower::{
-    Clock, Identity, Session, SessionEntry, SessionError, SessionKey, SessionLayer, SessionStore,
-    SystemClock, Timestamp,
-};
+use auth_tower::{Clock, Identity, Session, SessionError, SessionLayer, Timestamp};
 use axum::extract::{Extension, Form, Path, State};
 use axum::http::StatusCode;
 use axum::http::request::Parts;

@@ -128,18 +128,36 @@ pub mod throttle;
 #[cfg(all(feature = "jwt", feature = "axum"))]
 pub mod tokens;
 
-/// The vocabulary crate, for store implementers (under its own name, so it shadows nothing).
+/// The vocabulary crate, `auth-core`, under its own name (so it shadows nothing); what a store
+/// implementer names is gathered in [`store`].
 pub use auth_core;
 /// A clock that moves only when a test says so (feature `test-util`), to test idle and
-/// absolute timeouts, token expiry and step-up freshness without sleeping.
+/// absolute timeouts, token expiry and fresh-login windows without sleeping.
 #[cfg(feature = "test-util")]
 pub use auth_core::ManualClock;
 #[cfg(feature = "memory")]
 pub use auth_core::MemoryStore;
-pub use auth_core::{
-    AuthContext, AuthMethod, Clock, Device, Error, ErrorKind, Identity, Revocation,
-    RevocationProbe, Revocations, SessionEntry, SessionKey, SessionStore, SystemClock, Timestamp,
-};
+pub use auth_core::{AuthContext, AuthMethod, Clock, Error, ErrorKind, Identity, Timestamp};
+
+/// What a store implementer (or an application that talks to its store directly) names: the
+/// session store and revocation contracts, their records and keys, and, with feature
+/// `test-util`, the conformance suites every store passes. Handlers and app wiring never need
+/// this module.
+///
+/// ```
+/// use auth_tower::store::{Revocations, SessionStore};
+/// fn takes_any_store(_sessions: impl SessionStore, _revocations: impl Revocations) {}
+/// takes_any_store(auth_tower::MemoryStore::new(), auth_tower::MemoryStore::new());
+/// ```
+pub mod store {
+    #[cfg(feature = "test-util")]
+    pub use auth_core::conformance;
+    pub use auth_core::{
+        Device, Revocation, RevocationProbe, RevocationTarget, Revocations, SaveOutcome,
+        SessionChanges, SessionEntry, SessionId, SessionKey, SessionRecord, SessionStore,
+        SystemClock, Touch,
+    };
+}
 
 /// The Redis store and revocation feed (feature `redis`): swap `MemoryStore` for
 /// `RedisStore` and nothing else changes.
@@ -176,9 +194,15 @@ pub use auth_jwt;
 #[cfg(feature = "jwt")]
 pub use hybrid::HybridLayer;
 #[cfg(feature = "jwt")]
-pub use jwt::{JwtLayer, JwtLayerBuilder};
+pub use jwt::JwtLayer;
 
 pub use guard::{IdentityGuards, RequireAuth};
-pub use rejection::{ErrorBody, Protocol, Rejection, RejectionKind};
-pub use service::InnerService;
-pub use session::{Session, SessionError, SessionLayer, SessionLayerBuilder};
+pub use rejection::{ErrorBody, Rejection, RejectionKind};
+pub use session::{Session, SessionError, SessionLayer};
+
+/// Plumbing the layers' public signatures name (the bound on the services they wrap); not a
+/// stable API.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::service::InnerService;
+}

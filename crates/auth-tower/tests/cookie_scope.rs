@@ -8,7 +8,8 @@
 
 use auth_core::{ErrorKind, MemoryStore};
 use auth_tower::session::SameSite;
-use auth_tower::{Identity, Session, SessionError, SessionLayer, SessionLayerBuilder};
+use auth_tower::session::SessionLayerBuilder;
+use auth_tower::{Identity, Session, SessionError, SessionLayer};
 use axum::Router;
 use axum::body::Body;
 use axum::routing::post;

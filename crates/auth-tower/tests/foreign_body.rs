@@ -6,7 +6,8 @@
 #![cfg(feature = "memory")]
 #![allow(clippy::unwrap_used)]
 
-use auth_tower::{MemoryStore, Protocol, Rejection, RejectionKind, RequireAuth, SessionLayer};
+use auth_tower::rejection::Protocol;
+use auth_tower::{MemoryStore, Rejection, RejectionKind, RequireAuth, SessionLayer};
 use http::{Method, Request, Response};
 use std::convert::Infallible;
 use tower::{Layer, Service, ServiceExt};

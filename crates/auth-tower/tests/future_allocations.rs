@@ -11,8 +11,9 @@
 #![cfg(feature = "memory")]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)]
 
+use auth_tower::rejection::Protocol;
 use auth_tower::{
-    IdentityGuards, MemoryStore, Protocol, Rejection, RejectionKind, RequireAuth, SessionLayer,
+    IdentityGuards, MemoryStore, Rejection, RejectionKind, RequireAuth, SessionLayer,
 };
 use http::{Method, Request, Response};
 use std::alloc::System;

@@ -8,8 +8,9 @@
 use async_trait::async_trait;
 use auth_core::throttle::{MemoryThrottle, ThrottleKey, ThrottlePolicy, ThrottleStore, Verdict};
 use auth_core::{Error, ManualClock};
+use auth_tower::RejectionKind;
+use auth_tower::rejection::Protocol;
 use auth_tower::throttle::LoginThrottle;
-use auth_tower::{Protocol, RejectionKind};
 use axum::extract::ConnectInfo;
 use http::request::Parts;
 use std::net::SocketAddr;

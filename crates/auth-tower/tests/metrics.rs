@@ -345,7 +345,7 @@ async fn a_throttled_login_is_counted_by_the_limit_that_refused() {
         [("key=account".to_owned(), 1)]
     );
     // Rendered by the handler that got it.
-    let _: http::Response<String> = refusal.render(auth_tower::Protocol::Http, "app");
+    let _: http::Response<String> = refusal.render(auth_tower::rejection::Protocol::Http, "app");
     assert_decisions(&counted, &[("handler/too_many_requests", 1)]);
 }
 

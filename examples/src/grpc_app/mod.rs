@@ -33,11 +33,12 @@ pub use client::{Client, PasswordLogin};
 pub use proto::{GreetReply, GreetRequest, LoginRequest, LogoutReply, RefreshRequest, TokenReply};
 pub use server::{AuthService, GreeterService};
 
+use auth_tower::JwtLayer;
 use auth_tower::auth_jwt::{
     Algorithm, Issuer, Key, RefreshStore, RefreshTokens, SharedKeySet, Verifier,
 };
 use auth_tower::grpc::BoxError;
-use auth_tower::{JwtLayer, Revocations};
+use auth_tower::store::Revocations;
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;

@@ -80,7 +80,10 @@ impl<T> IdentityExt for tonic::Request<T> {
 /// A rejection as the status a layer would have answered a gRPC request with.
 impl From<Rejection> for Status {
     fn from(rejection: Rejection) -> Self {
-        rejection.log(crate::Protocol::Grpc, crate::decision::Decider::Grpc);
+        rejection.log(
+            crate::rejection::Protocol::Grpc,
+            crate::decision::Decider::Grpc,
+        );
         let code = Code::from_i32(i32::from(rejection.kind().grpc_code()));
         Status::new(code, rejection.grpc_message())
     }

@@ -107,7 +107,8 @@ impl Rejection {
     /// It is counted as a handler's refusal (`layer="handler"`).
     ///
     /// ```
-    /// use auth_tower::{Protocol, Rejection, RejectionKind};
+    /// use auth_tower::{Rejection, RejectionKind};
+    /// use auth_tower::rejection::Protocol;
     /// let refusal = Rejection::new(RejectionKind::InsufficientScope, "needs reports:read");
     /// let res: http::Response<String> = refusal.render(Protocol::Http, "app");
     /// assert_eq!(res.status(), 403);

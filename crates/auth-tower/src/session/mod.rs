@@ -27,6 +27,7 @@ mod handle;
 mod layer;
 pub(crate) mod service;
 
+pub use auth_core::Device;
 pub use config::SessionLayerBuilder;
 #[cfg(feature = "jwt")]
 pub(crate) use config::validate_cookie_name;

@@ -49,7 +49,8 @@
 //!     Algorithm, Issuer, Key, KeySet, MemoryRefreshStore, RefreshTokens, SharedKeySet, Verifier,
 //! };
 //! use auth_tower::tokens::{LoginAttempt, TokenEndpoints};
-//! use auth_tower::{Identity, JwtLayer, MemoryStore, Revocations};
+//! use auth_tower::{Identity, JwtLayer, MemoryStore};
+//! use auth_tower::store::Revocations;
 //! use axum::{Router, routing::get};
 //! use std::sync::Arc;
 //!

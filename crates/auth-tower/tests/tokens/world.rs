@@ -8,8 +8,9 @@ use auth_core::{Error, ManualClock, MemoryStore, Revocation, RevocationProbe, Ti
 use auth_tower::auth_jwt::{
     Algorithm, Issuer, Key, MemoryRefreshStore, RefreshTokens, SharedKeySet, Verifier,
 };
+use auth_tower::store::Revocations;
 use auth_tower::tokens::{CheckCredentials, LoginAttempt, TokenEndpoints, TokenEndpointsBuilder};
-use auth_tower::{Identity, JwtLayer, Revocations};
+use auth_tower::{Identity, JwtLayer};
 use axum::Router;
 use axum::body::Body;
 use axum::routing::get;

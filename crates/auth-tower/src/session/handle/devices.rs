@@ -92,7 +92,7 @@ impl Session {
     ///
     /// ```
     /// use auth_tower::{MemoryStore, Session, SessionError, SessionLayer};
-    /// use auth_tower::SessionKey;
+    /// use auth_tower::store::SessionKey;
     /// use axum::{Router, routing::post};
     ///
     /// /// The "revoke" button of a devices page: the key comes from `sessions()`.

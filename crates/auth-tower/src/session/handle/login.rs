@@ -146,7 +146,8 @@ impl Session {
     /// 503 if the store cannot be reached.
     ///
     /// ```
-    /// use auth_tower::{Device, Identity, MemoryStore, Session, SessionError, SessionLayer};
+    /// use auth_tower::{Identity, MemoryStore, Session, SessionError, SessionLayer};
+    /// use auth_tower::session::Device;
     ///
     /// async fn login(session: Session) -> Result<(), SessionError> {
     ///     let device = Device::new().with_user_agent("ExampleApp/2.1 (Android 14)");
