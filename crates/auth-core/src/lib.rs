@@ -1,3 +1,27 @@
+//! Applications depend on `auth-tower`, whose layers drive these types; a store implements
+//! [`SessionStore`] (and [`Revocations`]) and is checked by the conformance suite. A session as
+//! every store keeps it, here in the in-memory store:
+//!
+//! ```
+//! use auth_core::{Clock, Identity, MemoryStore, SessionId, SessionRecord, SessionStore, SystemClock};
+//! use std::time::Duration;
+//!
+//! #[tokio::main(flavor = "current_thread")]
+//! async fn main() -> Result<(), auth_core::Error> {
+//!     let store = MemoryStore::new();
+//!     let id = SessionId::generate()?; // 256 bits from the OS: the cookie's value
+//!     let key = id.key(); // its SHA-256: all a store ever sees
+//!     let (idle, absolute) = (Duration::from_secs(30 * 60), Duration::from_secs(12 * 3600));
+//!     let mut record = SessionRecord::new(SystemClock.now(), idle, absolute);
+//!     record.identity = Some(Identity::new("alice").with_role("admin"));
+//!     store.create(&key, &record).await?;
+//!
+//!     let loaded = store.load(&key).await?.expect("the session is live");
+//!     assert_eq!(loaded.subject(), Some("alice"));
+//!     Ok(())
+//! }
+//! ```
+//!
 //! The vocabulary of tower authentication: who a request is from ([`Identity`]), server-side
 //! sessions ([`SessionId`], [`SessionKey`], [`SessionRecord`], [`SessionStore`]), revocation
 //! ([`Revocations`]), the request's identity as the layers resolved it ([`AuthContext`]),

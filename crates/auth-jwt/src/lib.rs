@@ -1,3 +1,37 @@
+//! Keys, an issuer and a verifier that checks a revocation list; `auth-tower`'s `JwtLayer` and
+//! token endpoints are built from these (feature `jwt`):
+//!
+//! ```
+//! use auth_core::{Identity, MemoryStore};
+//! use auth_jwt::{Algorithm, Issuer, Key, SharedKeySet, Verifier};
+//!
+//! #[tokio::main(flavor = "current_thread")]
+//! async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//!     // Production loads its keys from a secret store; a key set rotates without a restart.
+//!     let keys = SharedKeySet::from(Key::generate("k1", Algorithm::ES256)?);
+//!     let revocations = MemoryStore::new(); // or Redis / PostgreSQL: every instance sees a logout
+//!     let issuer = Issuer::builder()
+//!         .with_issuer("https://api.example")
+//!         .with_audience("api")
+//!         .with_keys(keys.clone())
+//!         .build()?;
+//!     let verifier = Verifier::builder()
+//!         .with_issuer("https://api.example")
+//!         .with_audience("api")
+//!         .with_keys(keys)
+//!         .with_revocations(revocations)
+//!         .build()?;
+//!
+//!     let token = issuer.issue(&Identity::new("alice").with_scope("orders:read"))?;
+//!     let who = verifier.verify(token.as_str()).await?; // or an error with its RFC 6750 code
+//!     assert!(who.has_scope("orders:read"));
+//!     Ok(())
+//! }
+//! ```
+//!
+//! [`RefreshTokens`] adds rotating refresh tokens (`RefreshTokens::builder(issuer, store,
+//! revocations, secret)`).
+//!
 //! Issuing and verifying JWTs that can be revoked.
 //!
 //! - **Keys** ([`Key`], [`KeySet`], [`SharedKeySet`]): named keys, each pinned to one

@@ -1,3 +1,22 @@
+//! Swap `auth-tower`'s `MemoryStore` for these (its feature `postgres` re-exports this crate as
+//! `auth_tower::auth_session_postgres`); nothing else in the app changes:
+//!
+//! ```no_run
+//! use auth_session_postgres::{PostgresConfig, PostgresRefreshStore, PostgresRevocations};
+//! use auth_session_postgres::{PostgresStore, PostgresThrottle};
+//!
+//! #[tokio::main]
+//! async fn main() -> Result<(), auth_core::Error> {
+//!     let url = std::env::var("DATABASE_URL").unwrap_or("postgres://postgres@127.0.0.1/app".into());
+//!     let config = PostgresConfig::new(url).with_schema("myapp_auth");
+//!     let sessions = PostgresStore::connect(&config).await?; // runs the migrations once
+//!     let revocations = PostgresRevocations::connect(&config).await?; // LISTEN/NOTIFY, same pool
+//!     let families = PostgresRefreshStore::connect(&config).await?;
+//!     let failed_logins = PostgresThrottle::connect(&config).await?;
+//!     Ok(())
+//! }
+//! ```
+//!
 //! A PostgreSQL session store, refresh-token store, login throttle and revocation feed for
 //! tower authentication, on [`sqlx`]: everything the Redis crate gives, for applications that
 //! already run PostgreSQL and no Redis, cross-instance revocation included.
@@ -14,16 +33,6 @@
 //! - [`PostgresConfig`] says where the database is (a URL, or a pool the application has), the
 //!   schema, the per-call timeout (default 1 s), the clock, and whether `connect` runs the
 //!   embedded migrations ([`migrator`]) and the cleanup of expired rows.
-//!
-//! ```no_run
-//! use auth_session_postgres::{PostgresConfig, PostgresRevocations, PostgresStore};
-//! # async fn run() -> Result<(), auth_core::Error> {
-//! let url = std::env::var("DATABASE_URL").unwrap_or("postgres://postgres@127.0.0.1/app".into());
-//! let config = PostgresConfig::new(url).with_schema("myapp_auth");
-//! let store = PostgresStore::connect(&config).await?; // runs the migrations once
-//! let revocations = PostgresRevocations::connect(&config).await?; // same pool
-//! # Ok(()) }
-//! ```
 //!
 //! # Schema
 //! Every table lives in one schema (default `tower_auth`), created by the migrations, which

@@ -1,3 +1,22 @@
+//! Swap `auth-tower`'s `MemoryStore` for these (its feature `redis` re-exports this crate as
+//! `auth_tower::auth_session_redis`); nothing else in the app changes:
+//!
+//! ```no_run
+//! use auth_session_redis::{RedisConfig, RedisRefreshStore, RedisRevocations, RedisStore};
+//! use auth_session_redis::RedisThrottle;
+//!
+//! #[tokio::main]
+//! async fn main() -> Result<(), auth_core::Error> {
+//!     let url = std::env::var("REDIS_URL").unwrap_or("redis://127.0.0.1/".into());
+//!     let config = RedisConfig::new(url).with_key_prefix("myapp:");
+//!     let sessions = RedisStore::connect(&config).await?; // SessionLayer::builder(sessions)
+//!     let revocations = RedisRevocations::connect(&config).await?; // .with_revocations(..)
+//!     let families = RedisRefreshStore::connect(&config).await?; // RefreshTokens::builder(..)
+//!     let failed_logins = RedisThrottle::connect(&config).await?; // LoginThrottle::builder()
+//!     Ok(())
+//! }
+//! ```
+//!
 //! A Redis session store and revocation feed for tower authentication, on one Redis or a
 //! Redis Cluster (feature `cluster`).
 //!
@@ -17,16 +36,6 @@
 //! - [`RedisConfig`] says where Redis is (URL, or cluster seed nodes), the key prefix, the
 //!   per-command timeout (default 500 ms), the clock, and the local cache's size
 //!   ([`LocalCacheConfig`]) or [`without_local_cache`](RedisConfig::without_local_cache).
-//!
-//! ```no_run
-//! use auth_session_redis::{RedisConfig, RedisRevocations, RedisStore};
-//! # async fn run() -> Result<(), auth_core::Error> {
-//! let config = RedisConfig::new(std::env::var("REDIS_URL").unwrap_or("redis://127.0.0.1/".into()))
-//!     .with_key_prefix("myapp:");
-//! let store = RedisStore::connect(&config).await?;
-//! let revocations = RedisRevocations::connect(&config).await?;
-//! # Ok(()) }
-//! ```
 //!
 //! # Storage layout
 //! | key | type | contents |

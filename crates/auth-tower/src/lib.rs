@@ -1,3 +1,46 @@
+//! A web app on cookie sessions, in memory (the default features):
+//!
+//! ```no_run
+//! use auth_tower::{Identity, MemoryStore, Session, SessionError, SessionLayer};
+//! use axum::{Form, Router, http::StatusCode, routing::get, routing::post};
+//!
+//! #[derive(serde::Deserialize)]
+//! struct Login {
+//!     username: String,
+//!     password: String,
+//! }
+//!
+//! async fn login(session: Session, Form(form): Form<Login>) -> Result<StatusCode, SessionError> {
+//!     // Check the password against your user table (a password hash); here one demo user.
+//!     if (form.username.as_str(), form.password.as_str()) != ("alice", "wonderland") {
+//!         return Ok(StatusCode::UNAUTHORIZED);
+//!     }
+//!     session.login(Identity::new("alice")).await?; // a new session id, in a new cookie
+//!     Ok(StatusCode::NO_CONTENT)
+//! }
+//!
+//! async fn me(who: Identity) -> String {
+//!     format!("signed in as {}\n", who.subject()) // 401 without a signed-in session
+//! }
+//!
+//! #[tokio::main]
+//! async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//!     let app = Router::new()
+//!         .route("/login", post(login))
+//!         .route("/me", get(me))
+//!         .layer(SessionLayer::builder(MemoryStore::new()).build()?);
+//!     let listener = tokio::net::TcpListener::bind("127.0.0.1:3000").await?;
+//!     Ok(axum::serve(listener, app).await?)
+//! }
+//! ```
+//!
+//! A JSON API on bearer JWTs with its token endpoints (feature `jwt`), and cookies and tokens on
+//! the same routes (`HybridLayer`), are whole programs of the same size in the
+//! [README](https://example.invalid/auth-tower#readme) and in `examples/examples/` (`cargo run -p examples --example
+//! jwt_api`). **The guide**, one chapter per use (sessions, JWT API, hybrid, gRPC, identity
+//! providers, stores, revocation, throttling, operations, security, testing):
+//! [docs/ in the repository](https://example.invalid/auth-tower/tree/main/docs).
+//!
 //! Authentication for tower services (axum, tonic, plain hyper + tower): server-side cookie
 //! sessions, bearer JWTs that can be revoked, or both on the same routes, over pluggable
 //! stores, with one [`Identity`] for handlers.

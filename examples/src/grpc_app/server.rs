@@ -58,6 +58,12 @@ impl NamedService for AuthService {
 }
 
 impl AuthService {
+    /// The service, starting, rotating and ending refresh-token families with `tokens` (the
+    /// `grpc_server` example builds it so; [`GrpcApp`](super::GrpcApp) builds its own).
+    pub fn new(tokens: RefreshTokens) -> Self {
+        Self { tokens }
+    }
+
     async fn login(
         tokens: RefreshTokens,
         req: LoginRequest,
