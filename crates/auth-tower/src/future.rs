@@ -54,6 +54,7 @@ impl<F: Future> State<F> {
 
     /// The inner service's future; a handler's refusal in its response is answered in `voice`
     /// (the layer that wrote the identity context).
+    #[cfg(feature = "jwt")]
     pub(crate) fn voiced(future: F, voice: Option<Arc<Renderer>>) -> Self {
         Self::Inner { future, voice }
     }

@@ -3,7 +3,7 @@
 //! closed); any other server-side failure a 500; neither tells the client the error's own
 //! message. A token's own fault keeps its RFC 6750 code and a client-safe description.
 
-use super::text::{AUTHENTICATION_FAULT, AUTHENTICATION_REQUIRED, AUTHENTICATION_UNAVAILABLE};
+use super::text::{AUTHENTICATION_FAULT, AUTHENTICATION_UNAVAILABLE};
 use super::{Rejection, RejectionKind};
 
 /// A store's error: 503 when it cannot be reached, else 500.
@@ -53,7 +53,7 @@ impl From<&auth_jwt::Error> for Rejection {
         let rejection = match kind {
             RejectionKind::Unavailable => Self::new(kind, AUTHENTICATION_UNAVAILABLE),
             RejectionKind::Internal => Self::new(kind, AUTHENTICATION_FAULT),
-            RejectionKind::Unauthenticated => Self::new(kind, AUTHENTICATION_REQUIRED),
+            RejectionKind::Unauthenticated => Self::new(kind, super::text::AUTHENTICATION_REQUIRED),
             _ => Self::new(kind, error.message().to_owned()),
         };
         match error.retry_after() {

@@ -70,6 +70,7 @@ impl Style {
 
     /// Count this layer's decisions under `decider` (the hybrid layer, over the settings of
     /// the session and JWT layers it is built from).
+    #[cfg(feature = "jwt")]
     pub(crate) fn set_decider(&mut self, decider: Decider) {
         *self = Self::new(self.http.realm.clone(), self.http.body.clone(), decider);
     }

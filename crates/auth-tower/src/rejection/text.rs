@@ -7,6 +7,7 @@ pub(crate) use auth_core::__private::{
 };
 
 /// A handler that needs a session cookie, reached with a bearer token (hybrid layer).
+#[cfg(feature = "axum")]
 pub(crate) const SESSION_COOKIE_REQUIRED: &str =
     "this endpoint needs a session cookie; bearer tokens are not accepted here";
 
