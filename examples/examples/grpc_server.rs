@@ -3,8 +3,8 @@
 //! `AuthService` and `GreeterService` stand for what tonic-build generates from your `.proto`
 //! (here hand-written in `examples/src/grpc_app`); `Greet` checks its scope with `IdentityExt`.
 
+use auth_tower::auth_jwt::SharedKeySet;
 use auth_tower::auth_jwt::{Algorithm, Issuer, Key, MemoryRefreshStore, RefreshTokens};
-use auth_tower::auth_jwt::{SharedKeySet, Verifier};
 use auth_tower::{JwtLayer, MemoryStore};
 use examples::grpc_app::{AuthService, GreeterService};
 use tower::Layer;
@@ -18,12 +18,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let issuer = Issuer::builder()
         .with_issuer("https://grpc.example")
         .with_audience("greeter")
-        .with_keys(keys.clone())
-        .build()?;
-    let verifier = Verifier::builder()
-        .with_issuer("https://grpc.example")
-        .with_audience("greeter")
         .with_keys(keys)
+        .build()?;
+    let verifier = issuer
+        .verifier()
         .with_revocations(revocations.clone())
         .build()?;
     let families = MemoryRefreshStore::new();

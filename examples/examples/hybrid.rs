@@ -2,8 +2,8 @@
 //! `cargo run -p examples --example hybrid` (port 3000, or `PORT`). `POST /login` (a form)
 //! signs a browser in; `POST /auth/login` gives an API client tokens; `/me` takes either.
 
+use auth_tower::auth_jwt::SharedKeySet;
 use auth_tower::auth_jwt::{Algorithm, Issuer, Key, MemoryRefreshStore, RefreshTokens};
-use auth_tower::auth_jwt::{SharedKeySet, Verifier};
 use auth_tower::tokens::{LoginAttempt, TokenEndpoints};
 use auth_tower::{HybridLayer, Identity, JwtLayer, MemoryStore};
 use auth_tower::{Session, SessionError, SessionLayer};
@@ -42,14 +42,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let issuer = Issuer::builder()
         .with_issuer("https://app.example")
         .with_audience("app")
-        .with_keys(keys.clone())
-        .build()?;
-    let verifier = Verifier::builder()
-        .with_issuer("https://app.example")
-        .with_audience("app")
         .with_keys(keys)
-        .with_revocations(store.clone())
         .build()?;
+    let verifier = issuer.verifier().with_revocations(store.clone()).build()?;
     let families = MemoryRefreshStore::new();
     let tokens =
         RefreshTokens::builder(issuer, families, store.clone(), &refresh_secret).build()?;

@@ -2,8 +2,8 @@
 //! (port 3000, or `PORT`), then `curl -d username=alice -d password=wonderland
 //! http://127.0.0.1:3000/auth/login` and `curl -H "authorization: Bearer $ACCESS" http://127.0.0.1:3000/me`.
 
+use auth_tower::auth_jwt::SharedKeySet;
 use auth_tower::auth_jwt::{Algorithm, Issuer, Key, MemoryRefreshStore, RefreshTokens};
-use auth_tower::auth_jwt::{SharedKeySet, Verifier};
 use auth_tower::tokens::{LoginAttempt, TokenEndpoints};
 use auth_tower::{Identity, JwtLayer, MemoryStore};
 use axum::{Router, routing::get};
@@ -23,12 +23,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let issuer = Issuer::builder()
         .with_issuer("https://api.example")
         .with_audience("api")
-        .with_keys(keys.clone())
-        .build()?;
-    let verifier = Verifier::builder()
-        .with_issuer("https://api.example")
-        .with_audience("api")
         .with_keys(keys)
+        .build()?;
+    let verifier = issuer
+        .verifier()
         .with_revocations(revocations.clone())
         .build()?;
     let families = MemoryRefreshStore::new();

@@ -194,6 +194,31 @@ impl Issuer {
         &self.inner.issuer
     }
 
+    /// A [`Verifier`](crate::Verifier) builder for this issuer's own tokens: the same `iss`,
+    /// audience, keys and clock, so the two cannot disagree. Add the revocation list (and any
+    /// other setting), then build.
+    ///
+    /// ```
+    /// use auth_jwt::{Algorithm, Issuer, Key};
+    /// use auth_core::{Identity, MemoryStore};
+    /// let issuer = Issuer::builder()
+    ///     .with_issuer("https://auth.example")
+    ///     .with_audience("api")
+    ///     .with_keys(Key::generate_hmac("k1", Algorithm::HS256)?)
+    ///     .build()?;
+    /// let verifier = issuer.verifier().with_revocations(MemoryStore::new()).build()?;
+    /// let token = issuer.issue(&Identity::new("alice"))?;
+    /// assert_eq!(verifier.verify_sync(token.as_str())?.subject(), "alice");
+    /// # Ok::<(), auth_jwt::Error>(())
+    /// ```
+    pub fn verifier(&self) -> crate::VerifierBuilder {
+        crate::Verifier::builder()
+            .with_issuer(self.inner.issuer.clone())
+            .with_audience(self.inner.audience.clone())
+            .with_keys(self.inner.keys.clone())
+            .with_clock(self.inner.clock.clone())
+    }
+
     /// Mint an access token for `identity`.
     ///
     /// # Errors

@@ -13,7 +13,7 @@
 //! - **boxed**: work that awaits something before the inner service runs (a JWKS refetch for an
 //!   unknown key, a session load for a guard).
 
-use crate::rejection::{Renderer, restyle};
+use crate::rejection::{Renderer, is_handler_refusal, restyle};
 use crate::session::service::{Commit, Finished};
 use http::Response;
 use pin_project_lite::pin_project;
@@ -126,7 +126,7 @@ pub(crate) fn in_voice<B: Default + 'static, E>(
     voice: Option<Arc<Renderer>>,
 ) -> Result<Response<B>, E> {
     match (output, voice) {
-        (Ok(res), Some(voice)) => Ok(restyle(res, &voice)),
+        (Ok(res), Some(voice)) if is_handler_refusal(&res) => Ok(restyle(res, &voice)),
         (output, _) => output,
     }
 }

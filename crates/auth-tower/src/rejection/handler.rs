@@ -40,6 +40,12 @@ impl axum_core::response::IntoResponse for Rejection {
     }
 }
 
+/// Whether `res` is a handler's refusal (a look at the response's extensions, which most
+/// responses do not have).
+pub(crate) fn is_handler_refusal<B>(res: &Response<B>) -> bool {
+    res.extensions().get::<HandlerRefusal>().is_some()
+}
+
 /// `res`, or, when it is a handler's refusal, that refusal rendered by `voice` (the layer's
 /// renderer for HTTP). Headers the handler added around the refusal, and the response's other
 /// extensions, are kept.

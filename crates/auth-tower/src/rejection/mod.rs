@@ -15,7 +15,7 @@ mod style;
 pub(crate) mod text;
 
 pub use error_body::ErrorBody;
-pub(crate) use handler::restyle;
+pub(crate) use handler::{is_handler_refusal, restyle};
 pub use kind::RejectionKind;
 #[cfg(all(feature = "jwt", feature = "axum"))]
 pub(crate) use oauth::OAuthError;
