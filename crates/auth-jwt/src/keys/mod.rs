@@ -8,7 +8,9 @@
 
 mod der;
 mod jwk;
+mod kid;
 mod pem;
+mod public;
 mod rsa;
 mod set;
 mod shared;
@@ -18,11 +20,13 @@ pub(crate) use set::MAX_JWKS_KEYS;
 pub use set::{KeySet, KeySetBuilder};
 pub use shared::SharedKeySet;
 
+pub use kid::MAX_KID_LEN;
+pub(crate) use kid::kid_is_valid;
+
 #[cfg(feature = "remote-jwks")]
 pub(crate) use jwk::JwkPolicy;
 
 use crate::algorithm::{Algorithm, Family};
-use crate::b64;
 use crate::backend::{self, PublicParts};
 use crate::error::{Error, ErrorKind};
 use jsonwebtoken::{DecodingKey, EncodingKey};
@@ -31,8 +35,8 @@ use std::fmt;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-/// The longest `kid` accepted, in bytes.
-pub const MAX_KID_LEN: usize = 256;
+use kid::checked_kid;
+use public::public_key;
 
 /// A unique number per built key, so caches can tell a re-added `kid` from the original.
 static NEXT_INSTANCE: AtomicU64 = AtomicU64::new(1);
@@ -321,77 +325,6 @@ impl Key {
             ));
         }
         Ok((key, parts))
-    }
-}
-
-/// The decoding key, signature length and public JWK (without `kid`) for public components.
-fn public_key(
-    alg: Algorithm,
-    parts: &PublicParts,
-) -> Result<(DecodingKey, usize, Map<String, Value>), Error> {
-    let mismatch = || {
-        Error::new(
-            ErrorKind::InvalidKey,
-            format!("the key does not fit the pinned algorithm {alg}"),
-        )
-    };
-    let mut jwk = Map::new();
-    let (key, sig_len) = match (alg.family(), parts) {
-        (Family::Rsa, PublicParts::Rsa { n, e }) => {
-            let (n, e, len) = rsa::check_public(n, e)?;
-            jwk.insert("kty".into(), "RSA".into());
-            jwk.insert("n".into(), b64::encode(n).into());
-            jwk.insert("e".into(), b64::encode(e).into());
-            (DecodingKey::from_rsa_raw_components(n, e), len)
-        }
-        (Family::Ec, PublicParts::Ec { x, y }) => {
-            let (crv, size) = match alg {
-                Algorithm::ES384 => ("P-384", 48),
-                _ => ("P-256", 32),
-            };
-            if x.len() != size || y.len() != size {
-                return Err(mismatch());
-            }
-            let mut point = Vec::with_capacity(1 + 2 * size);
-            point.push(4);
-            point.extend_from_slice(x);
-            point.extend_from_slice(y);
-            backend::validate_public(alg, &point)?;
-            jwk.insert("kty".into(), "EC".into());
-            jwk.insert("crv".into(), crv.into());
-            jwk.insert("x".into(), b64::encode(x).into());
-            jwk.insert("y".into(), b64::encode(y).into());
-            (DecodingKey::from_ec_der(&point), 2 * size)
-        }
-        (Family::Ed, PublicParts::Ed { x }) => {
-            if x.len() != 32 {
-                return Err(mismatch());
-            }
-            backend::validate_public(alg, x)?;
-            jwk.insert("kty".into(), "OKP".into());
-            jwk.insert("crv".into(), "Ed25519".into());
-            jwk.insert("x".into(), b64::encode(x).into());
-            (DecodingKey::from_ed_der(x), 64)
-        }
-        _ => return Err(mismatch()),
-    };
-    jwk.insert("use".into(), "sig".into());
-    jwk.insert("alg".into(), alg.as_str().into());
-    Ok((key, sig_len, jwk))
-}
-
-/// Whether `kid` is usable: 1 to [`MAX_KID_LEN`] bytes of visible ASCII (no spaces or controls).
-pub(crate) fn kid_is_valid(kid: &str) -> bool {
-    !kid.is_empty() && kid.len() <= MAX_KID_LEN && kid.bytes().all(|b| b.is_ascii_graphic())
-}
-
-fn checked_kid(kid: String) -> Result<Arc<str>, Error> {
-    if kid_is_valid(&kid) {
-        Ok(kid.into())
-    } else {
-        Err(Error::config(format!(
-            "a kid must be 1 to {MAX_KID_LEN} bytes of visible ASCII"
-        )))
     }
 }
 

@@ -7,6 +7,13 @@ use std::collections::BTreeSet;
 use std::fmt;
 use std::sync::Arc;
 
+mod claims_error;
+mod not_granted;
+
+pub use claims_error::ClaimsError;
+use not_granted::Grant;
+pub use not_granted::NotGranted;
+
 /// How an identity was established.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
@@ -43,62 +50,11 @@ pub struct Identity {
 
 /// The fields, serialized as they always were (an `Identity` is stored in sessions and
 /// refresh families).
-mod fields {
-    use super::*;
-
-    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-    pub(super) struct Identity {
-        pub(super) subject: String,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub(super) session: Option<SessionKey>,
-        #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
-        pub(super) roles: BTreeSet<String>,
-        #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
-        pub(super) scopes: BTreeSet<String>,
-        #[serde(default, skip_serializing_if = "serde_json::Map::is_empty")]
-        pub(super) claims: serde_json::Map<String, serde_json::Value>,
-        #[serde(default)]
-        pub(super) method: AuthMethod,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub(super) authenticated_at: Option<Timestamp>,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        pub(super) expires_at: Option<Timestamp>,
-        /// Added later: absent in what older versions stored (read as `None`, our own).
-        #[serde(
-            default,
-            skip_serializing_if = "Option::is_none",
-            with = "super::shared_str"
-        )]
-        pub(super) issuer: Option<Arc<str>>,
-        /// Added later: absent in what older versions stored (read as a user).
-        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-        pub(super) client: bool,
-    }
-}
+mod fields;
 
 /// `Option<Arc<str>>` as an optional string (serde's `rc` feature is not enabled), so that
 /// every identity a verifier makes shares its issuer's name instead of copying it.
-mod shared_str {
-    use serde::{Deserialize, Deserializer, Serializer};
-    use std::sync::Arc;
-
-    #[allow(clippy::ref_option)] // the signature serde's `with` asks for
-    pub(super) fn serialize<S: Serializer>(
-        value: &Option<Arc<str>>,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        match value {
-            Some(s) => serializer.serialize_some(&**s),
-            None => serializer.serialize_none(),
-        }
-    }
-
-    pub(super) fn deserialize<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Option<Arc<str>>, D::Error> {
-        Ok(Option::<String>::deserialize(deserializer)?.map(Arc::from))
-    }
-}
+mod shared_str;
 
 impl fmt::Debug for Identity {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -399,165 +355,5 @@ impl Identity {
     }
 }
 
-/// Why [`Identity::claims_as`] could not read the claims as the asked type: which claim (a
-/// path such as `address.city` for a nested one) and what was wrong with it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ClaimsError {
-    claim: Option<String>,
-    message: String,
-}
-
-impl ClaimsError {
-    /// The claim that failed (`None` when serde could not say).
-    pub fn claim(&self) -> Option<&str> {
-        self.claim.as_deref()
-    }
-
-    /// Always [`ErrorKind::InvalidInput`](crate::ErrorKind::InvalidInput): the token's claims
-    /// are not of the shape the handler asked for (a 400-class problem of the credential, not
-    /// a fault of the server). Converts into [`Error`](crate::Error) with `?`.
-    pub fn kind(&self) -> crate::ErrorKind {
-        crate::ErrorKind::InvalidInput
-    }
-}
-
-impl From<ClaimsError> for crate::Error {
-    fn from(e: ClaimsError) -> Self {
-        crate::Error::new(e.kind(), e.to_string())
-    }
-}
-
-impl fmt::Display for ClaimsError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.claim {
-            Some(claim) => write!(f, "the claim `{claim}`: {}", self.message),
-            None => write!(f, "the claims: {}", self.message),
-        }
-    }
-}
-
-impl std::error::Error for ClaimsError {}
-
-/// A scope or role an identity lacks: the error of [`Identity::check_scope`] and
-/// [`Identity::check_role`]. Its `Display` is the client-safe description every refusal
-/// for it carries (a 403 `insufficient_scope`, gRPC PERMISSION_DENIED).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NotGranted {
-    grant: Grant,
-    name: String,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Grant {
-    Scope,
-    Role,
-}
-
-impl NotGranted {
-    fn new(grant: Grant, name: &str) -> Self {
-        Self {
-            grant,
-            name: name.to_owned(),
-        }
-    }
-
-    /// Whether a scope (rather than a role) was missing.
-    pub fn is_scope(&self) -> bool {
-        self.grant == Grant::Scope
-    }
-
-    /// The name of the missing scope or role.
-    pub fn name(&self) -> &str {
-        &self.name
-    }
-}
-
-impl fmt::Display for NotGranted {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let what = match self.grant {
-            Grant::Scope => "scope",
-            Grant::Role => "role",
-        };
-        write!(f, "requires the {what} {:?}", self.name)
-    }
-}
-
-impl std::error::Error for NotGranted {}
-
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[derive(Debug, serde::Deserialize)]
-    #[allow(dead_code)]
-    struct Custom {
-        tenant: String,
-        #[serde(default)]
-        address: Option<Address>,
-    }
-
-    #[derive(Debug, serde::Deserialize)]
-    struct Address {
-        #[allow(dead_code)]
-        city: String,
-    }
-
-    #[test]
-    fn claims_as_names_the_claim_that_failed() {
-        let ok = Identity::new("u")
-            .with_claim("tenant", "acme")
-            .with_claim("other", 1);
-        assert_eq!(ok.claims_as::<Custom>().unwrap().tenant, "acme");
-        let missing = Identity::new("u").claims_as::<Custom>().unwrap_err();
-        assert_eq!(missing.claim(), Some("tenant"));
-        let wrong = Identity::new("u").with_claim("tenant", 7);
-        assert_eq!(
-            wrong.claims_as::<Custom>().unwrap_err().claim(),
-            Some("tenant")
-        );
-        let nested = Identity::new("u")
-            .with_claim("tenant", "acme")
-            .with_claim("address", serde_json::json!({"city": false}));
-        let e = nested.claims_as::<Custom>().unwrap_err();
-        assert_eq!(e.claim(), Some("address.city"));
-        assert!(
-            e.to_string()
-                .starts_with("the claim `address.city`: invalid type"),
-            "{e}"
-        );
-    }
-
-    #[test]
-    fn serde_round_trip_keeps_everything() {
-        let id = Identity::new("u1")
-            .with_roles(["a", "b"])
-            .with_scope("s")
-            .with_claim("n", 3)
-            .with_method(AuthMethod::Jwt)
-            .with_authenticated_at(Timestamp::from_unix_millis(5))
-            .with_expires_at(Some(Timestamp::from_unix_millis(9)));
-        let json = serde_json::to_string(&id).unwrap();
-        let back: Identity = serde_json::from_str(&json).unwrap();
-        assert_eq!(back, id);
-        assert!(back.has_role("b") && !back.has_role("c"));
-        assert!(back.has_scope("s"));
-        let external = id.with_issuer("https://idp.example").marked_as_client();
-        let json = serde_json::to_string(&external).unwrap();
-        let back: Identity = serde_json::from_str(&json).unwrap();
-        assert_eq!(back, external);
-        assert_eq!(back.issuer(), Some("https://idp.example"));
-        assert!(back.is_client());
-    }
-
-    #[test]
-    fn identities_stored_before_the_issuer_field_read_as_ours() {
-        // What a session or refresh family stored by an older version holds.
-        let old = r#"{"subject":"u1","roles":["a"],"method":"jwt"}"#;
-        let back: Identity = serde_json::from_str(old).unwrap();
-        assert_eq!(back.issuer(), None);
-        assert!(!back.is_client());
-        // And an identity without them is written as before.
-        let json = serde_json::to_string(&Identity::new("u1")).unwrap();
-        assert_eq!(json, r#"{"subject":"u1","method":"session"}"#);
-    }
-}
+mod tests;
