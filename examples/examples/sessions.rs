@@ -24,11 +24,17 @@ async fn me(who: Identity) -> String {
     format!("signed in as {}\n", who.subject()) // 401 without a signed-in session
 }
 
+async fn logout(session: Session) -> Result<StatusCode, SessionError> {
+    session.logout().await?; // the session is deleted and the cookie cleared
+    Ok(StatusCode::NO_CONTENT)
+}
+
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let app = Router::new()
         .route("/login", post(login))
         .route("/me", get(me))
+        .route("/logout", post(logout))
         .layer(SessionLayer::builder(MemoryStore::new()).build()?);
     let port = std::env::var("PORT").unwrap_or_else(|_| "3000".into());
     let listener = tokio::net::TcpListener::bind(format!("127.0.0.1:{port}")).await?;

@@ -3,7 +3,7 @@
 //! Both read the [`AuthContext`] the auth layers put in the request extensions: a verified
 //! identity, a source asked lazily (the session layer: the store is hit only when a handler
 //! asks), or "anonymous" (an optional bearer layer saw no token). A refusal is rendered by the
-//! layer's [`RefusalRenderer`](crate::RefusalRenderer), in its protocol, realm and body.
+//! layer that wrote the context, in its protocol, realm and body.
 //!
 //! With no context, the extractor answers 500 and says which layer is missing: a forgotten
 //! layer must never look like an anonymous request.

@@ -2,7 +2,7 @@
 //!
 //! **Server.** [`JwtLayer`](crate::JwtLayer) and [`RequireAuth`](crate::RequireAuth) work on
 //! tonic servers as they are: a gRPC request (HTTP/2 with `content-type: application/grpc*`
-//! and `te: trailers`, as tonic sends; see [`Protocol::of`](crate::Protocol::of)) is refused
+//! and `te: trailers`, as tonic sends; see [`Protocol::of`](crate::rejection::Protocol::of)) is refused
 //! with a trailers-only response carrying `grpc-status` UNAUTHENTICATED (16), PERMISSION_DENIED
 //! (7), INVALID_ARGUMENT (3) or UNAVAILABLE (14), so clients see a proper
 //! [`tonic::Status`]. Put the layer on the whole server (`Server::builder().layer(..)`), or on

@@ -14,8 +14,8 @@ use tower_layer::Layer;
 ///
 /// Build it from the two layers you would otherwise use, each configured as usual (realm,
 /// error body, revocations, cookie attributes). The bearer side is required only when a
-/// bearer token is presented; [`JwtLayerBuilder::with_anonymous_access`](crate::JwtLayerBuilder::with_anonymous_access) makes no difference here, and a token
-/// cookie ([`JwtLayerBuilder::with_cookie`](crate::JwtLayerBuilder::with_cookie)) is not read: cookies mean the session.
+/// bearer token is presented; [`JwtLayerBuilder::with_anonymous_access`](crate::jwt::JwtLayerBuilder::with_anonymous_access) makes no difference here, and a token
+/// cookie ([`JwtLayerBuilder::with_cookie`](crate::jwt::JwtLayerBuilder::with_cookie)) is not read: cookies mean the session.
 ///
 /// ```
 /// use auth_tower::auth_jwt::{Algorithm, Key, KeySet, SharedKeySet, Verifier};

@@ -39,7 +39,7 @@ type BodyFn = dyn Fn(&Rejection, &mut Parts) -> String + Send + Sync;
 /// # let _ = (pages, api, web);
 /// ```
 ///
-/// [`SessionLayerBuilder`]: crate::SessionLayerBuilder
+/// [`SessionLayerBuilder`]: crate::session::SessionLayerBuilder
 /// [`RequireAuth`]: crate::RequireAuth
 #[derive(Clone)]
 pub struct ErrorBody(Arc<BodyFn>);
