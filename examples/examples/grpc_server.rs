@@ -12,8 +12,7 @@ use tower::Layer;
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let keys = SharedKeySet::from(Key::generate("k1", Algorithm::ES256)?);
-    let mut refresh_secret = [0u8; 32];
-    getrandom::fill(&mut refresh_secret)?;
+    let refresh_secret = RefreshTokens::random_secret()?;
     let revocations = MemoryStore::new(); // logouts revoke here, the verifier checks here
     let issuer = Issuer::builder()
         .with_issuer("https://grpc.example")

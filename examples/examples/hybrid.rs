@@ -36,8 +36,7 @@ async fn me(who: Identity) -> String {
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let keys = SharedKeySet::from(Key::generate("k1", Algorithm::ES256)?);
-    let mut refresh_secret = [0u8; 32];
-    getrandom::fill(&mut refresh_secret)?;
+    let refresh_secret = RefreshTokens::random_secret()?;
     let store = MemoryStore::new(); // sessions, and one revocation list for cookies and tokens
     let issuer = Issuer::builder()
         .with_issuer("https://app.example")

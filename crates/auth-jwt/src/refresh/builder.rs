@@ -60,6 +60,26 @@ impl RefreshTokens {
             grace_repeats: DEFAULT_GRACE_REPEATS,
         }
     }
+
+    /// A fresh 32-byte secret for [`builder`](Self::builder) from the operating system's
+    /// random number generator: for one instance, a demo or a test. Instances that share
+    /// refresh tokens need the same secret: load it from your secret store instead.
+    ///
+    /// ```
+    /// use auth_jwt::RefreshTokens;
+    /// let secret = RefreshTokens::random_secret()?;
+    /// assert_ne!(secret, RefreshTokens::random_secret()?);
+    /// # Ok::<(), auth_jwt::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`ErrorKind::Internal`](crate::ErrorKind::Internal) if the OS has no randomness.
+    pub fn random_secret() -> Result<[u8; 32], Error> {
+        let mut secret = [0u8; 32];
+        getrandom::fill(&mut secret)
+            .map_err(|e| Error::internal(format!("the OS random number generator failed: {e}")))?;
+        Ok(secret)
+    }
 }
 
 impl RefreshTokensBuilder {
