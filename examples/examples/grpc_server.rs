@@ -3,7 +3,6 @@
 //! `AuthService` and `GreeterService` stand for what tonic-build generates from your `.proto`
 //! (here hand-written in `examples/src/grpc_app`); `Greet` checks its scope with `IdentityExt`.
 
-use auth_tower::auth_jwt::SharedKeySet;
 use auth_tower::auth_jwt::{Algorithm, Issuer, Key, MemoryRefreshStore, RefreshTokens};
 use auth_tower::{JwtLayer, MemoryStore};
 use examples::grpc_app::{AuthService, GreeterService};
@@ -11,13 +10,12 @@ use tower::Layer;
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let keys = SharedKeySet::from(Key::generate("k1", Algorithm::ES256)?);
     let refresh_secret = RefreshTokens::random_secret()?;
     let revocations = MemoryStore::new(); // logouts revoke here, the verifier checks here
     let issuer = Issuer::builder()
         .with_issuer("https://grpc.example")
         .with_audience("greeter")
-        .with_keys(keys)
+        .with_keys(Key::generate("k1", Algorithm::ES256)?)
         .build()?;
     let verifier = issuer
         .verifier()

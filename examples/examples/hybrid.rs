@@ -2,7 +2,6 @@
 //! `cargo run -p examples --example hybrid` (port 3000, or `PORT`). `POST /login` (a form)
 //! signs a browser in; `POST /auth/login` gives an API client tokens; `/me` takes either.
 
-use auth_tower::auth_jwt::SharedKeySet;
 use auth_tower::auth_jwt::{Algorithm, Issuer, Key, MemoryRefreshStore, RefreshTokens};
 use auth_tower::tokens::{LoginAttempt, TokenEndpoints};
 use auth_tower::{HybridLayer, Identity, JwtLayer, MemoryStore};
@@ -35,13 +34,12 @@ async fn me(who: Identity) -> String {
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let keys = SharedKeySet::from(Key::generate("k1", Algorithm::ES256)?);
     let refresh_secret = RefreshTokens::random_secret()?;
     let store = MemoryStore::new(); // sessions, and one revocation list for cookies and tokens
     let issuer = Issuer::builder()
         .with_issuer("https://app.example")
         .with_audience("app")
-        .with_keys(keys)
+        .with_keys(Key::generate("k1", Algorithm::ES256)?)
         .build()?;
     let verifier = issuer.verifier().with_revocations(store.clone()).build()?;
     let families = MemoryRefreshStore::new();

@@ -2,7 +2,6 @@
 //! (port 3000, or `PORT`), then `curl -d username=alice -d password=wonderland
 //! http://127.0.0.1:3000/auth/login` and `curl -H "authorization: Bearer $ACCESS" http://127.0.0.1:3000/me`.
 
-use auth_tower::auth_jwt::SharedKeySet;
 use auth_tower::auth_jwt::{Algorithm, Issuer, Key, MemoryRefreshStore, RefreshTokens};
 use auth_tower::tokens::{LoginAttempt, TokenEndpoints};
 use auth_tower::{Identity, JwtLayer, MemoryStore};
@@ -15,14 +14,13 @@ async fn me(who: Identity) -> String {
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    // New at each start; production loads both from a secret store (the same on every instance).
-    let keys = SharedKeySet::from(Key::generate("k1", Algorithm::ES256)?);
+    // The key and the secret are new at each start; production loads both from a secret store.
     let refresh_secret = RefreshTokens::random_secret()?;
     let revocations = MemoryStore::new(); // logouts revoke here, the verifier checks here
     let issuer = Issuer::builder()
         .with_issuer("https://api.example")
         .with_audience("api")
-        .with_keys(keys)
+        .with_keys(Key::generate("k1", Algorithm::ES256)?)
         .build()?;
     let verifier = issuer
         .verifier()
