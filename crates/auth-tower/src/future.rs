@@ -7,14 +7,14 @@
 //! - **inner**: the inner service's future as is (a verified bearer token, a guard that says
 //!   yes), with the voice of the layer that wrote the identity context, to answer a handler's
 //!   refusal as the layer would ([`restyle`]);
-//! - **session**: the inner future, then the session's commit: at once when there is nothing
-//!   to write (most requests) or only a touch (written as a task after the response), else
-//!   boxed, since it awaits the store;
+//! - **after**: the inner future, then the layer's work on its response ([`AfterResponse`],
+//!   the session layer's commit): at once when there is nothing to write (most requests) or
+//!   only a touch (written as a task after the response), else boxed, since it awaits the
+//!   store;
 //! - **boxed**: work that awaits something before the inner service runs (a JWKS refetch for an
 //!   unknown key, a session load for a guard).
 
 use crate::rejection::{Renderer, is_handler_refusal, restyle};
-use crate::session::service::{Commit, Finished};
 use http::Response;
 use pin_project_lite::pin_project;
 use std::future::Future;
@@ -25,18 +25,59 @@ use std::task::{Context, Poll, ready};
 /// A boxed future, for the steps that await something we cannot name.
 pub(crate) type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send + 'static>>;
 
+/// What a layer does with the inner service's response before it is answered (the session
+/// layer's commit: write the session, set the cookie). A layer with nothing to do names
+/// [`Nothing`].
+pub(crate) trait AfterResponse: Send + 'static {
+    /// Entered while the inner future is polled (the request's span).
+    fn enter(&self) -> tracing::span::Entered<'_>;
+
+    /// The answer to `res`: at once, or once something was awaited.
+    fn finish<B, E>(self, res: Response<B>) -> Finished<B, E>
+    where
+        B: Default + Send + 'static,
+        E: 'static;
+}
+
+/// What [`AfterResponse::finish`] gives.
+pub(crate) enum Finished<B, E> {
+    /// Nothing to await: the response.
+    Now(Response<B>),
+    /// Something is awaited first (the store is written).
+    Later(BoxFuture<Result<Response<B>, E>>),
+}
+
+/// The work of a layer that does nothing after the response (it cannot be made: the state
+/// machine never holds one).
+#[derive(Debug)]
+pub(crate) enum Nothing {}
+
+impl AfterResponse for Nothing {
+    fn enter(&self) -> tracing::span::Entered<'_> {
+        match *self {}
+    }
+
+    fn finish<B, E>(self, _: Response<B>) -> Finished<B, E>
+    where
+        B: Default + Send + 'static,
+        E: 'static,
+    {
+        match self {}
+    }
+}
+
 pin_project! {
     /// See the module docs.
     #[project = StateProj]
-    pub(crate) enum State<F: Future> {
+    pub(crate) enum State<F: Future, A> {
         Ready { output: Option<F::Output> },
         Inner { #[pin] future: F, voice: Option<Arc<Renderer>> },
-        Session { #[pin] future: F, commit: Option<Commit>, voice: Option<Arc<Renderer>> },
+        After { #[pin] future: F, after: Option<A>, voice: Option<Arc<Renderer>> },
         Boxed { future: BoxFuture<F::Output> },
     }
 }
 
-impl<F: Future> State<F> {
+impl<F: Future, A: AfterResponse> State<F, A> {
     /// Answered already: `output` at the first poll.
     pub(crate) fn ready(output: F::Output) -> Self {
         Self::Ready {
@@ -59,12 +100,12 @@ impl<F: Future> State<F> {
         Self::Inner { future, voice }
     }
 
-    /// The inner service's future, a handler's refusal answered in `voice`, then `commit` on
+    /// The inner service's future, a handler's refusal answered in `voice`, then `after` on
     /// the response.
-    pub(crate) fn session(future: F, commit: Commit, voice: Option<Arc<Renderer>>) -> Self {
-        Self::Session {
+    pub(crate) fn after(future: F, after: A, voice: Option<Arc<Renderer>>) -> Self {
+        Self::After {
             future,
-            commit: Some(commit),
+            after: Some(after),
             voice,
         }
     }
@@ -77,9 +118,10 @@ impl<F: Future> State<F> {
     }
 }
 
-impl<F, B, E> Future for State<F>
+impl<F, A, B, E> Future for State<F, A>
 where
     F: Future<Output = Result<Response<B>, E>>,
+    A: AfterResponse,
     B: Default + Send + 'static,
     E: 'static,
 {
@@ -96,18 +138,18 @@ where
                     return Poll::Ready(in_voice(output, voice.take()));
                 }
                 StateProj::Boxed { future } => return future.as_mut().poll(cx),
-                StateProj::Session {
+                StateProj::After {
                     future,
-                    commit,
+                    after,
                     voice,
                 } => {
                     let output = {
-                        let _entered = commit.as_ref().map(Commit::enter);
+                        let _entered = after.as_ref().map(A::enter);
                         ready!(future.poll(cx))
                     };
                     let output = in_voice(output, voice.take());
-                    match (output, commit.take()) {
-                        (Ok(res), Some(commit)) => match commit.finish(res) {
+                    match (output, after.take()) {
+                        (Ok(res), Some(after)) => match after.finish(res) {
                             Finished::Now(res) => return Poll::Ready(Ok(res)),
                             Finished::Later(future) => Self::Boxed { future },
                         },

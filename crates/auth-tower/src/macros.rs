@@ -27,16 +27,22 @@ macro_rules! inner_accessors {
 /// same `Result<Response<B>, E>`.
 macro_rules! opaque_future {
     ($(#[$attr:meta])* pub struct $name:ident;) => {
+        opaque_future! {
+            $(#[$attr])*
+            pub struct $name after $crate::future::Nothing;
+        }
+    };
+    ($(#[$attr:meta])* pub struct $name:ident after $after:ty;) => {
         pin_project_lite::pin_project! {
             $(#[$attr])*
             pub struct $name<F: std::future::Future> {
                 #[pin]
-                state: $crate::future::State<F>,
+                state: $crate::future::State<F, $after>,
             }
         }
 
         impl<F: std::future::Future> $name<F> {
-            pub(crate) fn new(state: $crate::future::State<F>) -> Self {
+            pub(crate) fn new(state: $crate::future::State<F, $after>) -> Self {
                 Self { state }
             }
         }

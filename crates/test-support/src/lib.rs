@@ -16,11 +16,13 @@
 
 #![allow(clippy::expect_used, clippy::unwrap_used)] // a harness that fails loudly
 
+mod cluster;
 pub mod metrics;
 mod server;
 mod tls;
 
-pub use server::{RedisCluster, RedisServer};
+pub use cluster::RedisCluster;
+pub use server::RedisServer;
 pub use tls::ThrowawayCa;
 
 use std::hash::{BuildHasher, RandomState};

@@ -33,7 +33,7 @@ opaque_future! {
     /// [`jwt::ResponseFuture`](crate::jwt::ResponseFuture) and
     /// [`session::ResponseFuture`](crate::session::ResponseFuture) describe them (a refusal
     /// decided without I/O is ready at once, with nothing allocated).
-    pub struct ResponseFuture;
+    pub struct ResponseFuture after crate::session::service::Commit;
 }
 
 impl<S, ReqBody, ResBody> Service<Request<ReqBody>> for HybridService<S>

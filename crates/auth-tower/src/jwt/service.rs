@@ -2,7 +2,7 @@
 
 use super::layer::JwtConfig;
 use crate::decision::{self, Outcome};
-use crate::future::State;
+use crate::future::{AfterResponse, State};
 use crate::macros::{inner_accessors, opaque_future};
 use crate::rejection::text::AUTHENTICATION_REQUIRED;
 use crate::rejection::{Protocol, Rejection, RejectionKind, Renderer};
@@ -92,13 +92,14 @@ fn may_need_fetch(error: &auth_jwt::Error) -> bool {
 
 /// The layer's work on one request, with `inner` already polled ready. Shared with the hybrid
 /// layer, which sends requests with bearer credentials here.
-pub(crate) fn serve<S, ReqBody, ResBody>(
+pub(crate) fn serve<S, A, ReqBody, ResBody>(
     mut inner: S,
     config: &Arc<JwtConfig>,
     mut req: Request<ReqBody>,
-) -> State<S::Future>
+) -> State<S::Future, A>
 where
     S: InnerService<Request<ReqBody>, Response = Response<ResBody>>,
+    A: AfterResponse,
     ReqBody: Send + 'static,
     ResBody: Default + Send + 'static,
 {

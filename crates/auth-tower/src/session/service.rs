@@ -4,7 +4,7 @@ use super::commit::TouchWrite;
 use super::config::SessionConfig;
 use super::cookie;
 use super::handle::Session;
-use crate::future::{BoxFuture, State};
+use crate::future::{AfterResponse, BoxFuture, Finished, State};
 use crate::macros::{inner_accessors, opaque_future};
 use crate::rejection::{Protocol, Rejection, RejectionKind};
 use crate::service::{InnerService, take_ready};
@@ -32,7 +32,7 @@ opaque_future! {
     /// The response future of [`SessionService`]: a cross-site refusal is ready at once
     /// (nothing allocated); otherwise the inner service's response, then the session's changes
     /// written to the store.
-    pub struct ResponseFuture;
+    pub struct ResponseFuture after Commit;
 }
 
 impl<S, ReqBody, ResBody> Service<Request<ReqBody>> for SessionService<S>
@@ -61,7 +61,7 @@ pub(crate) fn serve<S, ReqBody, ResBody>(
     mut inner: S,
     config: Arc<SessionConfig>,
     mut req: Request<ReqBody>,
-) -> State<S::Future>
+) -> State<S::Future, Commit>
 where
     S: Service<Request<ReqBody>, Response = Response<ResBody>>,
     ResBody: Default + 'static,
@@ -97,7 +97,7 @@ where
         cookie = presented_kind,
     );
     let future = span.in_scope(|| inner.call(req));
-    State::session(
+    State::after(
         future,
         Commit {
             session,
@@ -119,16 +119,16 @@ pub(crate) struct Commit {
     span: tracing::Span,
 }
 
-impl Commit {
+impl AfterResponse for Commit {
     /// Enter the request's span (while polling the inner future).
-    pub(crate) fn enter(&self) -> tracing::span::Entered<'_> {
+    fn enter(&self) -> tracing::span::Entered<'_> {
         self.span.enter()
     }
 
     /// Commit the session and answer `res` with its cookie: at once when there is nothing to
     /// write or only a touch (written after the response), else once the store has answered
     /// (a 503 if it failed).
-    pub(crate) fn finish<B, E>(self, mut res: Response<B>) -> Finished<B, E>
+    fn finish<B, E>(self, mut res: Response<B>) -> Finished<B, E>
     where
         B: Default + Send + 'static,
         E: 'static,
@@ -216,14 +216,6 @@ fn write_touch(
         }
         Err(_) => Some(write),
     }
-}
-
-/// What [`Commit::finish`] gives.
-pub(crate) enum Finished<B, E> {
-    /// Nothing to write: the response.
-    Now(Response<B>),
-    /// The store is written first.
-    Later(BoxFuture<Result<Response<B>, E>>),
 }
 
 /// Put the session cookie on the response, if the commit says, and keep private answers out
