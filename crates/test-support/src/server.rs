@@ -109,7 +109,7 @@ impl RedisServer {
         format!("rediss://localhost:{port}/")
     }
 
-    /// Start a cluster-enabled node (no slots yet: [`RedisCluster`] assigns them), with a
+    /// Start a cluster-enabled node (no slots yet: [`RedisCluster`](crate::RedisCluster) assigns them), with a
     /// node timeout of 5 s.
     ///
     /// # Panics
