@@ -41,11 +41,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .with_audience("app")
         .with_keys(Key::generate("k1", Algorithm::ES256)?)
         .build()?;
-    let verifier = issuer.verifier().with_revocations(store.clone()).build()?;
     let families = MemoryRefreshStore::new();
     let tokens =
         RefreshTokens::builder(issuer, families, store.clone(), &refresh_secret).build()?;
-    let endpoints = TokenEndpoints::builder(tokens, verifier.clone(), |login: LoginAttempt| {
+    let endpoints = TokenEndpoints::builder(tokens, |login: LoginAttempt| {
         let identity = check(login.username(), login.password());
         async move { Ok::<_, Infallible>(identity) }
     })
@@ -53,11 +52,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let sessions = SessionLayer::builder(store.clone())
         .with_revocations(store)
         .build()?;
+    let jwt = JwtLayer::new(endpoints.verifier().clone()); // refuses what a logout revoked
 
     let app = Router::new()
         .route("/me", get(me))
         .route("/login", post(login))
-        .layer(HybridLayer::new(sessions, JwtLayer::new(verifier)))
+        .layer(HybridLayer::new(sessions, jwt))
         .merge(endpoints.router());
     let port = std::env::var("PORT").unwrap_or_else(|_| "3000".into());
     let listener = tokio::net::TcpListener::bind(format!("127.0.0.1:{port}")).await?;

@@ -14,21 +14,16 @@ async fn me(who: Identity) -> String {
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    // The key and the secret are new at each start; production loads both from a secret store.
-    let refresh_secret = RefreshTokens::random_secret()?;
+    let refresh_secret = RefreshTokens::random_secret()?; // production: from a secret store
     let revocations = MemoryStore::new(); // logouts revoke here, the verifier checks here
     let issuer = Issuer::builder()
         .with_issuer("https://api.example")
         .with_audience("api")
         .with_keys(Key::generate("k1", Algorithm::ES256)?)
         .build()?;
-    let verifier = issuer
-        .verifier()
-        .with_revocations(revocations.clone())
-        .build()?;
     let families = MemoryRefreshStore::new();
     let tokens = RefreshTokens::builder(issuer, families, revocations, &refresh_secret).build()?;
-    let endpoints = TokenEndpoints::builder(tokens, verifier.clone(), |login: LoginAttempt| {
+    let endpoints = TokenEndpoints::builder(tokens, |login: LoginAttempt| {
         // Check the password against your user table (a password hash); here one demo user.
         let ok = (login.username(), login.password()) == ("alice", "wonderland");
         async move { Ok::<_, Infallible>(ok.then(|| Identity::new("alice"))) }
@@ -37,7 +32,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let app = Router::new()
         .route("/me", get(me))
-        .layer(JwtLayer::new(verifier)) // the routes above need a token
+        .layer(JwtLayer::new(endpoints.verifier().clone())) // the routes above need a token
         .merge(endpoints.router()); // POST /auth/{login,refresh,logout,...}, GET /.well-known/jwks.json
     let port = std::env::var("PORT").unwrap_or_else(|_| "3000".into());
     let listener = tokio::net::TcpListener::bind(format!("127.0.0.1:{port}")).await?;

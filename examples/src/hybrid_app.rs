@@ -91,13 +91,10 @@ pub fn router(
     let throttle = LoginThrottle::builder()
         .with_store(backends.throttle.clone())
         .build()?;
-    let endpoints = TokenEndpoints::builder(
-        refresh,
-        verifier.clone(),
-        |login: LoginAttempt| async move {
-            Ok::<_, std::convert::Infallible>(check_credentials(login.username(), login.password()))
-        },
-    )
+    let endpoints = TokenEndpoints::builder(refresh, |login: LoginAttempt| async move {
+        Ok::<_, std::convert::Infallible>(check_credentials(login.username(), login.password()))
+    })
+    .with_verifier(verifier.clone())
     .with_throttle(throttle.clone())
     .build()?;
 

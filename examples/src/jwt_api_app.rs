@@ -205,7 +205,8 @@ pub fn router(
         let password_check = password_check.clone();
         async move { password_check.run(|| check_credentials(&login)).await }
     };
-    let endpoints = TokenEndpoints::builder(tokens, verifier.clone(), check)
+    let endpoints = TokenEndpoints::builder(tokens, check)
+        .with_verifier(verifier.clone())
         .with_realm(REALM)
         .with_throttle(throttle)
         .build()?;

@@ -41,9 +41,9 @@ fn app() -> &'static (Router, tokio::runtime::Runtime) {
         .build()
         .expect("refresh tokens");
         // No password is right: whatever the fuzzer sends must not log in.
-        let endpoints = TokenEndpoints::builder(tokens, verifier, |_: LoginAttempt| async {
+        let endpoints = TokenEndpoints::builder(tokens, |_: LoginAttempt| async {
             Ok::<Option<Identity>, std::io::Error>(None)
-        })
+        }).with_verifier(verifier)
         .build()
         .expect("endpoints");
         let rt = tokio::runtime::Builder::new_current_thread()

@@ -96,6 +96,40 @@ impl RefreshTokens {
         &self.inner.issuer
     }
 
+    /// A verifier for the access tokens this service mints: the issuer's
+    /// ([`Issuer::verifier`]: its `iss`, `aud`, keys and clock), checking revocations in the
+    /// list this service revokes through, so a logout or a reused refresh token refuses the
+    /// access tokens of that login at once. Further `with_*` settings can follow.
+    ///
+    /// ```
+    /// use auth_core::{Identity, MemoryStore};
+    /// use auth_jwt::{Algorithm, Issuer, Key, MemoryRefreshStore, RefreshTokens};
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// let issuer = Issuer::builder()
+    ///     .with_issuer("https://auth.example")
+    ///     .with_audience("api")
+    ///     .with_keys(Key::generate("k1", Algorithm::ES256)?)
+    ///     .build()?;
+    /// let secret = RefreshTokens::random_secret()?;
+    /// let tokens =
+    ///     RefreshTokens::builder(issuer, MemoryRefreshStore::new(), MemoryStore::new(), &secret)
+    ///         .build()?;
+    /// let verifier = tokens.verifier().build()?;
+    ///
+    /// let pair = tokens.start(&Identity::new("user-42")).await?;
+    /// assert_eq!(verifier.verify(pair.access.as_str()).await?.subject(), "user-42");
+    /// tokens.revoke(pair.refresh.as_str()).await?; // a logout: its access token ends too
+    /// assert!(verifier.verify(pair.access.as_str()).await.is_err());
+    /// # Ok::<(), auth_jwt::Error>(())
+    /// # }).unwrap();
+    /// ```
+    pub fn verifier(&self) -> crate::VerifierBuilder {
+        self.inner
+            .issuer
+            .verifier()
+            .with_shared_revocations(self.inner.revocations.clone())
+    }
+
     /// Start a family for `identity` (at login). Access tokens of the family carry the
     /// identity's session as `sid`, or the family id when it has none, so revoking that
     /// session revokes all of them.

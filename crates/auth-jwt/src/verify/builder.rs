@@ -139,6 +139,13 @@ impl VerifierBuilder {
         self
     }
 
+    /// [`with_revocations`](Self::with_revocations) with a list already shared, without a
+    /// second indirection on every check.
+    pub(crate) fn with_shared_revocations(mut self, revocations: Arc<dyn Revocations>) -> Self {
+        self.revocations = Some(revocations);
+        self
+    }
+
     /// The clock (default: the system clock).
     pub fn with_clock(mut self, clock: impl Clock) -> Self {
         self.clock = Arc::new(clock);

@@ -45,31 +45,22 @@
 //! `outcome` (an error code or `ok`); no token, password or session id is ever logged.
 //!
 //! ```
-//! use auth_tower::auth_jwt::{
-//!     Algorithm, Issuer, Key, KeySet, MemoryRefreshStore, RefreshTokens, SharedKeySet, Verifier,
-//! };
+//! use auth_tower::auth_jwt::{Algorithm, Issuer, Key, MemoryRefreshStore, RefreshTokens};
 //! use auth_tower::tokens::{LoginAttempt, TokenEndpoints};
 //! use auth_tower::{Identity, JwtLayer, MemoryStore};
-//! use auth_tower::store::Revocations;
 //! use axum::{Router, routing::get};
-//! use std::sync::Arc;
 //!
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
-//! // Production loads its keys and the refresh secret from a secret store.
-//! let keys = SharedKeySet::from(Key::generate("k1", Algorithm::ES256)?);
-//! let revocations: Arc<dyn Revocations> = Arc::new(MemoryStore::new());
+//! // Production loads its key and the refresh secret from a secret store.
 //! let issuer = Issuer::builder()
 //!     .with_issuer("https://api.example")
 //!     .with_audience("api")
-//!     .with_keys(keys.clone())
+//!     .with_keys(Key::generate("k1", Algorithm::ES256)?)
 //!     .build()?;
-//! let verifier = Verifier::builder().with_issuer("https://api.example").with_audience("api")
-//!     .with_keys(keys)
-//!     .with_revocations(revocations.clone())
+//! let secret = RefreshTokens::random_secret()?;
+//! let tokens = RefreshTokens::builder(issuer, MemoryRefreshStore::new(), MemoryStore::new(), &secret)
 //!     .build()?;
-//! let tokens = RefreshTokens::builder(issuer, Arc::new(MemoryRefreshStore::new()), revocations, &[7; 32])
-//!     .build()?;
-//! let endpoints = TokenEndpoints::builder(tokens, verifier.clone(), |login: LoginAttempt| async move {
+//! let endpoints = TokenEndpoints::builder(tokens, |login: LoginAttempt| async move {
 //!     let ok = login.username() == "alice" && login.password() == "wonderland";
 //!     Ok::<_, std::io::Error>(ok.then(|| Identity::new("alice")))
 //! })
@@ -77,7 +68,7 @@
 //!
 //! let app: Router = Router::new()
 //!     .route("/api/me", get(|who: Identity| async move { who.subject().to_owned() }))
-//!     .layer(JwtLayer::new(verifier)) // the API routes above need a token...
+//!     .layer(JwtLayer::new(endpoints.verifier().clone())) // the API routes above need a token...
 //!     .merge(endpoints.router()); // ...the token endpoints are merged after, outside it
 //! # let _ = app;
 //! # Ok(()) }
@@ -133,17 +124,19 @@ pub struct TokenEndpoints {
 }
 
 impl TokenEndpoints {
-    /// Endpoints that start, rotate and revoke refresh-token families with `tokens`, verify
-    /// bearer tokens (for logout everywhere) with `verifier`, publish `verifier`'s key set as
-    /// the JWKS, and log users in with `credentials`.
+    /// Endpoints that start, rotate and revoke refresh-token families with `tokens`, log
+    /// users in with `credentials`, verify bearer tokens (for logout everywhere) with
+    /// [`tokens.verifier()`](RefreshTokens::verifier) (or
+    /// [`with_verifier`](TokenEndpointsBuilder::with_verifier)) and publish its keys as the
+    /// JWKS. Put the same verifier, [`verifier`](Self::verifier), in the app's
+    /// [`JwtLayer`](crate::JwtLayer).
     pub fn builder(
         tokens: RefreshTokens,
-        verifier: Verifier,
         credentials: impl CheckCredentials,
     ) -> TokenEndpointsBuilder {
         TokenEndpointsBuilder {
             tokens,
-            verifier,
+            verifier: None,
             credentials: Box::new(credentials),
             clock: Arc::new(SystemClock),
             realm: crate::rejection::DEFAULT_REALM.to_owned(),
@@ -152,6 +145,13 @@ impl TokenEndpoints {
             jwks_path: Some(DEFAULT_JWKS_PATH.to_owned()),
             throttle: Some(LoginThrottle::new()),
         }
+    }
+
+    /// The verifier of the endpoints' access tokens, for the app's [`JwtLayer`](crate::JwtLayer)
+    /// (cheap to clone): it checks the revocation list the endpoints revoke through, so a
+    /// logout here refuses that login's access tokens there.
+    pub fn verifier(&self) -> &Verifier {
+        &self.shared.verifier
     }
 
     /// The path prefix (`/auth` by default).
@@ -208,7 +208,8 @@ impl fmt::Debug for TokenEndpoints {
 #[must_use]
 pub struct TokenEndpointsBuilder {
     tokens: RefreshTokens,
-    verifier: Verifier,
+    /// `None`: the refresh-token service's own ([`RefreshTokens::verifier`]).
+    verifier: Option<Verifier>,
     credentials: Box<dyn DynCheck>,
     clock: Arc<dyn Clock>,
     realm: String,
@@ -219,6 +220,35 @@ pub struct TokenEndpointsBuilder {
 }
 
 impl TokenEndpointsBuilder {
+    /// Verify bearer tokens (logout everywhere) with `verifier` and publish its key set as the
+    /// JWKS, instead of [`RefreshTokens::verifier`] with its defaults: e.g. a verifier that
+    /// also trusts an identity provider, or has a verified-token cache of another size. It
+    /// must check the revocation list `tokens` revokes through.
+    ///
+    /// ```
+    /// # use auth_tower::auth_jwt::{Algorithm, Issuer, Key, MemoryRefreshStore, RefreshTokens};
+    /// # use auth_tower::tokens::{LoginAttempt, TokenEndpoints};
+    /// # use auth_tower::{Identity, MemoryStore};
+    /// # use std::time::Duration;
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let issuer = Issuer::builder().with_issuer("https://api.example").with_audience("api")
+    /// #     .with_keys(Key::generate("k1", Algorithm::ES256)?).build()?;
+    /// # let tokens = RefreshTokens::builder(issuer, MemoryRefreshStore::new(), MemoryStore::new(),
+    /// #     &RefreshTokens::random_secret()?).build()?;
+    /// let verifier = tokens.verifier().with_leeway(Duration::from_secs(5)).build()?;
+    /// let endpoints = TokenEndpoints::builder(tokens, |_: LoginAttempt| async {
+    ///     Ok::<_, std::io::Error>(None::<Identity>)
+    /// })
+    /// .with_verifier(verifier)
+    /// .build()?;
+    /// # let _ = endpoints;
+    /// # Ok(()) }
+    /// ```
+    pub fn with_verifier(mut self, verifier: Verifier) -> Self {
+        self.verifier = Some(verifier);
+        self
+    }
+
     /// The path prefix (default `/auth`): `""`, or a path starting with `/` and not ending
     /// with one, e.g. `/token-api` serves `/token-api/login`.
     pub fn with_prefix(mut self, prefix: impl Into<String>) -> Self {
@@ -291,7 +321,7 @@ impl TokenEndpointsBuilder {
     ///
     /// # Errors
     /// [`ErrorKind::Config`](auth_core::ErrorKind::Config) for a malformed prefix or JWKS path,
-    /// or a zero body limit.
+    /// a zero body limit, or a default verifier that cannot be built.
     pub fn build(self) -> Result<TokenEndpoints, Error> {
         if !self.prefix.is_empty() && (!valid_path(&self.prefix) || self.prefix.ends_with('/')) {
             return Err(Error::config(
@@ -308,10 +338,18 @@ impl TokenEndpointsBuilder {
         if self.body_limit == 0 {
             return Err(Error::config("the body limit must not be zero"));
         }
+        let verifier = match self.verifier {
+            Some(verifier) => verifier,
+            None => self
+                .tokens
+                .verifier()
+                .build()
+                .map_err(|e| Error::config(format!("the token endpoints' verifier: {e}")))?,
+        };
         Ok(TokenEndpoints {
             shared: Arc::new(Shared {
                 tokens: self.tokens,
-                verifier: self.verifier,
+                verifier,
                 credentials: self.credentials,
                 clock: self.clock,
                 realm: self.realm,

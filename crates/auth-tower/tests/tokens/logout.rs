@@ -202,11 +202,11 @@ async fn logout_everywhere_refuses_an_external_issuers_token_for_the_same_subjec
         .unwrap();
     let endpoints = TokenEndpoints::builder(
         w.tokens.clone(),
-        verifier,
         |_: auth_tower::tokens::LoginAttempt| async {
             Ok::<_, std::io::Error>(Some(Identity::new("alice")))
         },
     )
+    .with_verifier(verifier)
     .with_clock(w.clock.clone())
     .build()
     .unwrap();

@@ -114,16 +114,13 @@ async fn bad_configuration_is_refused_when_built() {
 #[tokio::test]
 async fn a_closure_checks_credentials_and_its_realm_is_used() {
     let w = world();
-    let endpoints = TokenEndpoints::builder(
-        w.tokens.clone(),
-        w.verifier.clone(),
-        |login: LoginAttempt| async move {
-            let ok = login.username() == "carol" && login.password() == "secret";
-            Ok::<_, std::io::Error>(ok.then(|| {
-                Identity::new("carol").with_authenticated_at(Timestamp::from_unix_seconds(42))
-            }))
-        },
-    )
+    let endpoints = TokenEndpoints::builder(w.tokens.clone(), |login: LoginAttempt| async move {
+        let ok = login.username() == "carol" && login.password() == "secret";
+        Ok::<_, std::io::Error>(ok.then(|| {
+            Identity::new("carol").with_authenticated_at(Timestamp::from_unix_seconds(42))
+        }))
+    })
+    .with_verifier(w.verifier.clone())
     .with_realm("tokens")
     .build()
     .unwrap();

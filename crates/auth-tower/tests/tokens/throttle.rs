@@ -86,14 +86,11 @@ async fn a_throttled_login_never_reaches_the_credential_check() {
     let w = world();
     let calls = Arc::new(AtomicUsize::new(0));
     let counted = calls.clone();
-    let endpoints = TokenEndpoints::builder(
-        w.tokens.clone(),
-        w.verifier.clone(),
-        move |_: LoginAttempt| {
-            counted.fetch_add(1, Ordering::SeqCst);
-            async { Ok::<Option<Identity>, std::io::Error>(None) }
-        },
-    )
+    let endpoints = TokenEndpoints::builder(w.tokens.clone(), move |_: LoginAttempt| {
+        counted.fetch_add(1, Ordering::SeqCst);
+        async { Ok::<Option<Identity>, std::io::Error>(None) }
+    })
+    .with_verifier(w.verifier.clone())
     .build()
     .unwrap();
     let app = app_with(&w, &endpoints);
@@ -110,17 +107,14 @@ async fn a_throttled_login_never_reaches_the_credential_check() {
 #[tokio::test]
 async fn a_credential_check_that_could_not_be_made_costs_no_attempt() {
     let w = world();
-    let endpoints = TokenEndpoints::builder(
-        w.tokens.clone(),
-        w.verifier.clone(),
-        |login: LoginAttempt| async move {
-            if login.password() == "db-down" {
-                Err(std::io::Error::other("user database down"))
-            } else {
-                Ok(None)
-            }
-        },
-    )
+    let endpoints = TokenEndpoints::builder(w.tokens.clone(), |login: LoginAttempt| async move {
+        if login.password() == "db-down" {
+            Err(std::io::Error::other("user database down"))
+        } else {
+            Ok(None)
+        }
+    })
+    .with_verifier(w.verifier.clone())
     .build()
     .unwrap();
     let app = app_with(&w, &endpoints);
@@ -182,19 +176,16 @@ async fn check_credentials_gets_the_client_address_and_headers() {
     let w = world();
     let seen: Arc<Mutex<Vec<String>>> = Arc::default();
     let log = seen.clone();
-    let endpoints = TokenEndpoints::builder(
-        w.tokens.clone(),
-        w.verifier.clone(),
-        move |login: LoginAttempt| {
-            log.lock().unwrap().push(format!(
-                "{:?} {:?} {} {login:?}",
-                login.client_addr(),
-                login.headers().get("user-agent"),
-                login.parts().uri.path(),
-            ));
-            async { Ok::<_, std::io::Error>(None) }
-        },
-    )
+    let endpoints = TokenEndpoints::builder(w.tokens.clone(), move |login: LoginAttempt| {
+        log.lock().unwrap().push(format!(
+            "{:?} {:?} {} {login:?}",
+            login.client_addr(),
+            login.headers().get("user-agent"),
+            login.parts().uri.path(),
+        ));
+        async { Ok::<_, std::io::Error>(None) }
+    })
+    .with_verifier(w.verifier.clone())
     .with_throttle(
         LoginThrottle::builder()
             .with_client_ip_header("x-forwarded-for")

@@ -153,11 +153,11 @@ impl World {
     pub(crate) fn endpoints(&self) -> TokenEndpointsBuilder {
         TokenEndpoints::builder(
             self.tokens.clone(),
-            self.verifier.clone(),
             Users {
                 down: self.users_down.clone(),
             },
         )
+        .with_verifier(self.verifier.clone())
         .with_clock(self.clock.clone())
     }
 
