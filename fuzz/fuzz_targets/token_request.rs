@@ -2,9 +2,7 @@
 //! An arbitrary body and content type to each token endpoint: never a panic and never a 5xx;
 //! nothing random logs in or refreshes.
 
-use auth_tower::auth_jwt::{
-    Algorithm, Issuer, Key, KeySet, MemoryRefreshStore, RefreshTokens, SharedKeySet, Verifier,
-};
+use auth_tower::auth_jwt::{Algorithm, Issuer, Key, MemoryRefreshStore, RefreshTokens};
 use auth_tower::tokens::{LoginAttempt, TokenEndpoints};
 use auth_tower::{Identity, MemoryStore};
 use axum::Router;
@@ -17,21 +15,13 @@ fn app() -> &'static (Router, tokio::runtime::Runtime) {
     static APP: OnceLock<(Router, tokio::runtime::Runtime)> = OnceLock::new();
     APP.get_or_init(|| {
         let key = Key::generate_hmac("k1", Algorithm::HS256).expect("key");
-        let keys = SharedKeySet::new(KeySet::single(key).expect("keys"));
         let revocations = Arc::new(MemoryStore::new());
         let issuer = Issuer::builder()
             .with_issuer("https://issuer.fuzz")
             .with_audience("api")
-            .with_keys(keys.clone())
+            .with_keys(key)
             .build()
             .expect("issuer");
-        let verifier = Verifier::builder()
-            .with_issuer("https://issuer.fuzz")
-            .with_audience("api")
-            .with_keys(keys)
-            .with_revocations(revocations.clone())
-            .build()
-            .expect("verifier");
         let tokens = RefreshTokens::builder(
             issuer,
             Arc::new(MemoryRefreshStore::new()),
@@ -43,7 +33,7 @@ fn app() -> &'static (Router, tokio::runtime::Runtime) {
         // No password is right: whatever the fuzzer sends must not log in.
         let endpoints = TokenEndpoints::builder(tokens, |_: LoginAttempt| async {
             Ok::<Option<Identity>, std::io::Error>(None)
-        }).with_verifier(verifier)
+        })
         .build()
         .expect("endpoints");
         let rt = tokio::runtime::Builder::new_current_thread()
