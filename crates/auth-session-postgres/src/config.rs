@@ -89,7 +89,7 @@ impl PostgresConfig {
         }
     }
 
-    /// The schema that holds the tables (default `tower_auth`; created if missing when the
+    /// The schema that holds the tables (default `auth_tower`; created if missing when the
     /// migrations run). Lower-case letters, digits and `_`, starting with a letter or `_`, at
     /// most 40 characters. Two deployments in one database with different schemas share
     /// nothing, not even their revocation channel.

@@ -35,7 +35,7 @@
 //!   embedded migrations ([`migrator`]) and the cleanup of expired rows.
 //!
 //! # Schema
-//! Every table lives in one schema (default `tower_auth`), created by the migrations, which
+//! Every table lives in one schema (default `auth_tower`), created by the migrations, which
 //! run there with `search_path` set to it, so sqlx's `_sqlx_migrations` table there never mixes
 //! with the application's own. Times are integer milliseconds since the Unix epoch.
 //!

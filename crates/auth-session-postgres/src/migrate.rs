@@ -25,13 +25,13 @@ const MIGRATION_DEADLINE: Duration = Duration::from_secs(30);
 ///
 /// Each [`Migration`](sqlx::migrate::Migration) has its `version`, `description` and `sql`.
 /// The SQL names tables without a schema: apply it with `search_path` set to the schema the
-/// stores are configured with (default `tower_auth`), or run it with sqlx directly:
+/// stores are configured with (default `auth_tower`), or run it with sqlx directly:
 ///
 /// ```no_run
 /// # async fn run(pool: sqlx::PgPool) -> Result<(), Box<dyn std::error::Error>> {
 /// let mut conn = pool.acquire().await?;
-/// sqlx::query("CREATE SCHEMA IF NOT EXISTS tower_auth").execute(&mut *conn).await?;
-/// sqlx::query("SET search_path TO tower_auth").execute(&mut *conn).await?;
+/// sqlx::query("CREATE SCHEMA IF NOT EXISTS auth_tower").execute(&mut *conn).await?;
+/// sqlx::query("SET search_path TO auth_tower").execute(&mut *conn).await?;
 /// auth_session_postgres::migrator().run(&mut *conn).await?;
 /// sqlx::query("RESET search_path").execute(&mut *conn).await?;
 /// # Ok(()) }
@@ -54,7 +54,7 @@ pub(crate) async fn run(
         // One instance at a time per schema: CREATE SCHEMA IF NOT EXISTS is not safe against
         // a concurrent one. sqlx's migrator takes a database-wide lock of its own after this.
         sqlx::query("SELECT pg_advisory_lock(hashtext($1))")
-            .bind(format!("tower_auth_migrations:{name}"))
+            .bind(format!("auth_tower_migrations:{name}"))
             .execute(&mut conn)
             .await?;
         sqlx::query(&format!("CREATE SCHEMA IF NOT EXISTS \"{name}\""))

@@ -30,7 +30,7 @@ pub(crate) struct Schema {
 impl Schema {
     /// The schema used when none is configured. Not `auth`: Supabase, for one, keeps its own
     /// `auth.sessions` there.
-    pub(crate) const DEFAULT: &'static str = "tower_auth";
+    pub(crate) const DEFAULT: &'static str = "auth_tower";
 
     /// Check `name`: lower-case ASCII letters, digits and `_`, not starting with a digit, at
     /// most 40 characters. Strict, so that it never needs quoting or escaping anywhere.

@@ -31,7 +31,7 @@ impl Statements {
         let table = &schema.revocations;
         Self {
             lock: format!(
-                "SELECT pg_advisory_xact_lock(hashtext('tower_auth_revocations:{}'))",
+                "SELECT pg_advisory_xact_lock(hashtext('auth_tower_revocations:{}'))",
                 schema.name()
             ),
             record: format!(
