@@ -11,15 +11,26 @@ pub(crate) enum Auth {
     Bearer,
 }
 
-/// Where an app's Redis is.
+/// Where an app's shared store is.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub(crate) enum Link {
-    /// The app uses no Redis.
+    /// The app uses no shared store.
     NoRedis,
     /// The harness's own redis-server, on loopback.
     Near,
     /// The same redis-server behind the harness's delaying proxy (~0.5 ms round trip added).
     Far,
+    /// The machine's PostgreSQL on loopback, a database of the app's own.
+    Postgres,
+    /// The same PostgreSQL behind the delaying proxy.
+    PostgresFar,
+}
+
+impl Link {
+    /// Whether the app's store is PostgreSQL.
+    pub(crate) fn is_postgres(self) -> bool {
+        matches!(self, Self::Postgres | Self::PostgresFar)
+    }
 }
 
 /// One measured variant.
@@ -110,6 +121,32 @@ pub(crate) fn all() -> Vec<Case> {
                 link,
             ));
         }
+    }
+    for (link, at) in [
+        (Link::Postgres, "PostgreSQL"),
+        (Link::PostgresFar, "PostgreSQL +0.5ms"),
+    ] {
+        for cache in ["on", "off"] {
+            let kind = format!("ours-pg-cache-{cache}");
+            cases.push(Case::new(
+                format!("ours: session read ({at}, local cache {cache})"),
+                &kind,
+                link,
+            ));
+            cases.push(
+                Case::new(
+                    format!("ours: Identity from session ({at}, local cache {cache})"),
+                    &kind,
+                    link,
+                )
+                .at("/me", Auth::Cookie),
+            );
+        }
+        cases.push(Case::new(
+            format!("tower-sessions 0.14 + sqlx-store 0.15: read ({at})"),
+            "ts-pg",
+            link,
+        ));
     }
     for (alg, label) in [
         ("hs256", "HS256"),

@@ -6,12 +6,14 @@
 //! ```
 //!
 //! Starts one server process per app (a single-threaded tokio runtime, pinned to CPU 0 with
-//! `taskset` when available), a private `redis-server --save ""` and, for the "+0.5ms"
-//! variants, a proxy that delays Redis traffic; drives each variant with `wrk -t1 -c32
+//! `taskset` when available), a private `redis-server --save ""`, a database of each
+//! PostgreSQL app's own on the machine's PostgreSQL (127.0.0.1:5432, user `postgres`) and, for
+//! the "+0.5ms" variants, a proxy that delays the store's traffic; drives each variant with `wrk -t1 -c32
 //! --latency` pinned to CPU 1, variants interleaved, ROUNDS times (default 3 s a run, 3 rounds), "no auth"
 //! again after every variant. Prints median req/s, p50/p99 latency, each round's ratio to the "no auth" runs
 //! just before and after the variant and their median (these machines are noisy: only ratios
-//! measured side by side mean anything), Redis commands per request, and a markdown table. Any non-2xx answer stops the run. `--smoke` makes one request per variant
+//! measured side by side mean anything), Redis commands or PostgreSQL transactions per
+//! request, and a markdown table. Any non-2xx answer stops the run. `--smoke` makes one request per variant
 //! instead (no wrk). Needs `wrk` and `redis-server`; loopback only; stops everything it
 //! started when it exits.
 
@@ -35,7 +37,7 @@ fn main() {
         let port = args
             .get(2)
             .and_then(|p| p.parse().ok())
-            .expect("serve KIND PORT [REDIS_URL]");
+            .expect("serve KIND PORT [STORE_URL]");
         servers::serve(&args[1], port, args.get(3).map(String::as_str));
         return;
     }

@@ -18,6 +18,9 @@ pub(crate) struct Measured {
     /// Redis calls per command, summed over the rounds, and the requests they served.
     pub(crate) redis_calls: BTreeMap<String, u64>,
     pub(crate) redis_requests: u64,
+    /// PostgreSQL transactions per request (each of our queries is one), for the PostgreSQL
+    /// variants; the run's set-up (migrations, logins) is included and negligible.
+    pub(crate) db_per_request: Option<f64>,
 }
 
 impl Measured {
@@ -90,6 +93,7 @@ pub(crate) fn summary(seconds: u64, rounds: usize, cases: &[Case], results: &[Me
         let redis = m
             .redis_per_request()
             .map(|(total, top)| format!("  redis {total:.2}/req ({top})"))
+            .or_else(|| m.db_per_request.map(|t| format!("  postgres {t:.3} xacts/req")))
             .unwrap_or_default();
         println!(
             "{:<W$} {:>9.0} {:>8.2} {:>8.2} {:>6.2}  [{}]{redis}",
@@ -110,19 +114,21 @@ fn markdown(seconds: u64, rounds: usize, cases: &[Case], results: &[Measured]) {
         "Measured {} on {} CPUs ({}): release build, server on one core with 1 tokio worker, \
          `wrk -t1 -c32` on the other, {rounds} interleaved rounds of {seconds} s; ratio = the \
          median of the per-round ratios to no auth (run after every {BLOCK} variant(s); each ratio is \
-         to the mean of the no-auth runs just before and after it). \"+0.5ms\": Redis behind a proxy adding \
-         {}us each way.\n",
+         to the mean of the no-auth runs just before and after it). \"+0.5ms\": the store behind a proxy \
+         adding {}us each way. Store round trips: Redis commands, or PostgreSQL transactions, per request.\n",
         today(),
         std::thread::available_parallelism().map_or(0, usize::from),
         cpu_model(),
         ONE_WAY_DELAY.as_micros()
     );
-    println!("| variant | req/s | p50 ms | p99 ms | ratio to no auth | Redis cmds/req |");
+    println!("| variant | req/s | p50 ms | p99 ms | ratio to no auth | store round trips/req |");
     println!("|---|---:|---:|---:|---:|---:|");
     for (case, m) in cases.iter().zip(results) {
         let redis = m
             .redis_per_request()
-            .map_or_else(|| "-".to_owned(), |(t, _)| format!("{t:.2}"));
+            .map(|(t, _)| t)
+            .or(m.db_per_request)
+            .map_or_else(|| "-".to_owned(), |t| format!("{t:.2}"));
         println!(
             "| {} | {:.0} | {:.2} | {:.2} | {:.2} | {redis} |",
             case.name,

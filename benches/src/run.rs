@@ -17,7 +17,7 @@ pub(crate) const BLOCK: usize = 1;
 
 pub(crate) fn run(seconds: u64, rounds: usize, cases: &[Case]) {
     assert!(wrk::has("wrk"), "wrk is needed: apt-get install wrk");
-    let env = Env::start(cases);
+    let mut env = Env::start(cases);
     report::preamble(seconds, rounds, env.redis_rtt());
 
     let mut results: Vec<Measured> = cases.iter().map(|_| Measured::default()).collect();
@@ -53,6 +53,18 @@ pub(crate) fn run(seconds: u64, rounds: usize, cases: &[Case]) {
             before = after;
         }
         results[0].ratios.push(1.0);
+    }
+    let transactions = env.stop_and_count_transactions(cases);
+    for (i, case) in cases.iter().enumerate() {
+        let Some(count) = transactions[i] else { continue };
+        // Every case served by the same app shares its database's count.
+        let requests: u64 = cases
+            .iter()
+            .zip(&results)
+            .filter(|(c, _)| c.kind == case.kind && c.link == case.link)
+            .flat_map(|(_, m)| m.samples.iter().map(|s| s.requests))
+            .sum();
+        results[i].db_per_request = (requests > 0).then(|| count as f64 / requests as f64);
     }
     report::summary(seconds, rounds, cases, &results);
 }

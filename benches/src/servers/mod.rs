@@ -15,8 +15,9 @@ mod tower_sessions;
 
 use crate::keys::Alg;
 
-/// Run the app `kind` on `127.0.0.1:port` until killed; `redis_url` for the Redis-backed ones.
-pub(crate) fn serve(kind: &str, port: u16, redis_url: Option<&str>) {
+/// Run the app `kind` on `127.0.0.1:port` until killed; `store_url` (Redis or PostgreSQL) for
+/// the ones on a shared store.
+pub(crate) fn serve(kind: &str, port: u16, store_url: Option<&str>) {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -28,13 +29,14 @@ pub(crate) fn serve(kind: &str, port: u16, redis_url: Option<&str>) {
         if let Some(alg) = kind.strip_prefix("jwt-authorizer-") {
             return jwt_authorizer::serve(listener, Alg::parse(alg)).await;
         }
-        let app = app(kind, redis_url).await;
+        let app = app(kind, store_url).await;
         axum::serve(listener, app).await.expect("serve");
     });
 }
 
-async fn app(kind: &str, redis_url: Option<&str>) -> axum::Router {
-    let redis = || redis_url.unwrap_or_else(|| panic!("{kind} needs a Redis URL"));
+async fn app(kind: &str, store_url: Option<&str>) -> axum::Router {
+    let redis = || store_url.unwrap_or_else(|| panic!("{kind} needs a Redis URL"));
+    let postgres = || store_url.unwrap_or_else(|| panic!("{kind} needs a PostgreSQL URL"));
     if let Some(rest) = kind.strip_prefix("ours-jwt-") {
         let (alg, cache) = rest
             .split_once("-cache-")
@@ -50,7 +52,10 @@ async fn app(kind: &str, redis_url: Option<&str>) -> axum::Router {
         "ours-memory" => ours_session::memory(),
         "ours-redis-cache-on" => ours_session::redis(redis(), true).await,
         "ours-redis-cache-off" => ours_session::redis(redis(), false).await,
+        "ours-pg-cache-on" => ours_session::postgres(postgres(), true).await,
+        "ours-pg-cache-off" => ours_session::postgres(postgres(), false).await,
         "ts-memory" => tower_sessions::memory(),
+        "ts-pg" => tower_sessions::postgres(postgres()).await,
         "ts-redis-readonly" => tower_sessions::redis(redis(), false).await,
         "ts-redis-rolling" => tower_sessions::redis(redis(), true).await,
         other => panic!("unknown server kind {other}"),

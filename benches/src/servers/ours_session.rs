@@ -1,6 +1,7 @@
-//! Our cookie sessions: a session read and the `Identity` extractor, on the memory store or on
-//! Redis (the local session cache on or off).
+//! Our cookie sessions: a session read and the `Identity` extractor, on the memory store, on
+//! Redis or on PostgreSQL (the local session cache on or off).
 
+use auth_tower::auth_session_postgres::{PostgresConfig, PostgresStore};
 use auth_tower::auth_session_redis::{RedisConfig, RedisStore};
 use auth_tower::{Identity, MemoryStore, Session, SessionError, SessionLayer};
 use axum::Router;
@@ -30,6 +31,20 @@ fn redis_config(url: &str, local_cache: bool) -> RedisConfig {
     } else {
         config.without_local_cache()
     }
+}
+
+pub(super) async fn postgres(url: &str, local_cache: bool) -> Router {
+    // The default configuration, which has the local session cache on.
+    let config = PostgresConfig::new(url);
+    let config = if local_cache {
+        config
+    } else {
+        config.without_local_cache()
+    };
+    let store = PostgresStore::connect(&config)
+        .await
+        .expect("connect to PostgreSQL");
+    routes(SessionLayer::builder(store).build().expect("layer"))
 }
 
 fn routes(layer: SessionLayer) -> Router {

@@ -1,7 +1,8 @@
 //! The session peer: tower-sessions 0.15 on its memory store, and tower-sessions 0.14 on
 //! tower-sessions-redis-store 0.16 (the newest store release; it implements the 0.14 store
 //! trait), read-only or with rolling expiry (every request re-saves the record and resets its
-//! expiry).
+//! expiry), and tower-sessions 0.14 on tower-sessions-sqlx-store 0.15 (PostgreSQL; the newest
+//! store release, also on the 0.14 store trait).
 
 use axum::Router;
 use axum::routing::get;
@@ -55,4 +56,26 @@ pub(super) async fn redis(url: &str, rolling: bool) -> Router {
             get(|s: Session| async move { format!("{:?}", s.get::<u64>("n").await.expect("get")) }),
         )
         .layer(layer)
+}
+
+/// As the store's own example sets it up: a sqlx pool (its defaults) and the store's migration.
+pub(super) async fn postgres(url: &str) -> Router {
+    use tower_sessions_014::{Session, SessionManagerLayer};
+    use tower_sessions_sqlx_store::{PostgresStore, sqlx::PgPool};
+    let pool = PgPool::connect(url).await.expect("connect to PostgreSQL");
+    let store = PostgresStore::new(pool);
+    store.migrate().await.expect("tower-sessions-sqlx-store migration");
+    Router::new()
+        .route(
+            "/init",
+            get(|s: Session| async move {
+                s.insert("n", 1u64).await.expect("insert");
+                "ok"
+            }),
+        )
+        .route(
+            "/read",
+            get(|s: Session| async move { format!("{:?}", s.get::<u64>("n").await.expect("get")) }),
+        )
+        .layer(SessionManagerLayer::new(store))
 }
