@@ -9,7 +9,7 @@
 //! | `{schema}._sqlx_migrations` | which migrations ran (sqlx's own table, in our schema) |
 //! | channel `{schema}_revocations` | each revocation (JSON) as it happens, by `NOTIFY` |
 //! | channel `{schema}_sessions` | each changed session's key (hex), by the table's trigger |
-//! | channel `{schema}_hb_<random>` | one feed's heartbeat, to itself |
+//! | channel `{schema}_hb_<random>` | one feed's or local cache's heartbeat, to itself |
 
 use auth_core::Error;
 
