@@ -79,7 +79,7 @@ impl SessionCache {
     }
 
     /// The cached record, unless the stream is down or it has expired at `now`; counted as a
-    /// hit or a miss (`auth_session_cache_requests_total`).
+    /// hit or a miss ([`SESSION_CACHE_REQUESTS_TOTAL`](crate::metrics::SESSION_CACHE_REQUESTS_TOTAL)).
     pub fn get(&self, key: &SessionKey, now: Timestamp) -> Option<Arc<SessionRecord>> {
         let found = self.lookup(key, now);
         record::session_cache(found.is_some());
