@@ -57,6 +57,10 @@ pub mod throttle;
 #[cfg(feature = "axum")]
 pub mod extract;
 
+#[cfg(feature = "local-cache")]
+#[cfg_attr(docsrs, doc(cfg(feature = "local-cache")))]
+pub mod local_cache;
+
 pub use bearer::BearerError;
 pub use context::AuthContext;
 

@@ -2,6 +2,7 @@
 //! data and the checks that need no network; connecting is `crate::connect`'s job.
 
 use crate::schema::Schema;
+use auth_core::local_cache::LocalCacheConfig;
 use auth_core::revocation_feed::FeedSettings;
 use auth_core::{Clock, Error, SystemClock};
 use sqlx::PgPool;
@@ -19,8 +20,10 @@ const DEFAULT_CLEANUP_INTERVAL: Duration = Duration::from_secs(60);
 const DEFAULT_MAX_CONNECTIONS: u32 = 10;
 
 /// Where PostgreSQL is and how to use it: a URL or a pool the application already has, the
-/// schema, the per-call timeout, the clock, the revocation horizon and staleness bound, and
-/// whether to run the migrations and the cleanup.
+/// schema, the per-call timeout, the clock, the revocation horizon and staleness bound, the
+/// size of [`PostgresStore`](crate::PostgresStore)'s local session cache (on by default:
+/// [`with_local_cache`](Self::with_local_cache), [`without_local_cache`](Self::without_local_cache)),
+/// and whether to run the migrations and the cleanup.
 ///
 /// Every store connected from one config (or a clone of it) shares one connection pool, and
 /// the migrations run once, on the first `connect`.
@@ -44,6 +47,7 @@ pub struct PostgresConfig {
     revocations: FeedSettings,
     migrate: bool,
     cleanup_every: Option<Duration>,
+    local_cache: Option<LocalCacheConfig>,
     /// The pool, opened (and migrated) by the first `connect` of this config or a clone.
     shared: Arc<OnceCell<PgPool>>,
 }
@@ -85,6 +89,7 @@ impl PostgresConfig {
             revocations: FeedSettings::default(),
             migrate: true,
             cleanup_every: Some(DEFAULT_CLEANUP_INTERVAL),
+            local_cache: Some(LocalCacheConfig::default()),
             shared: Arc::new(OnceCell::new()),
         }
     }
@@ -144,6 +149,39 @@ impl PostgresConfig {
         self
     }
 
+    /// Size [`PostgresStore`](crate::PostgresStore)'s local session cache (it is on by
+    /// default, with [`LocalCacheConfig::default`]: 10 000 sessions, 16 MiB). See
+    /// [`PostgresStore`](crate::PostgresStore#local-session-cache) for what it guarantees.
+    ///
+    /// ```
+    /// use auth_session_postgres::{LocalCacheConfig, PostgresConfig};
+    /// let config = PostgresConfig::new("postgres://localhost/app")
+    ///     .with_local_cache(LocalCacheConfig::new().with_max_entries(100_000));
+    /// assert_eq!(config.local_cache().map(|c| c.max_entries()), Some(100_000));
+    /// ```
+    pub fn with_local_cache(mut self, cache: LocalCacheConfig) -> Self {
+        self.local_cache = Some(cache);
+        self
+    }
+
+    /// Turn [`PostgresStore`](crate::PostgresStore)'s local session cache off: every `load`
+    /// asks the database, and the store keeps no listening connection.
+    ///
+    /// ```
+    /// use auth_session_postgres::PostgresConfig;
+    /// let config = PostgresConfig::new("postgres://localhost/app").without_local_cache();
+    /// assert!(config.local_cache().is_none());
+    /// ```
+    pub fn without_local_cache(mut self) -> Self {
+        self.local_cache = None;
+        self
+    }
+
+    /// The local session cache's size, or `None` when it is off.
+    pub fn local_cache(&self) -> Option<&LocalCacheConfig> {
+        self.local_cache.as_ref()
+    }
+
     /// The schema.
     pub fn schema(&self) -> &str {
         &self.schema
@@ -186,6 +224,9 @@ impl PostgresConfig {
         }
         if self.cleanup_every.is_some_and(|d| d.is_zero()) {
             return Err(Error::config("the cleanup interval must be above zero"));
+        }
+        if let Some(cache) = &self.local_cache {
+            cache.validate()?;
         }
         Schema::new(&self.schema)
     }
@@ -245,6 +286,7 @@ impl fmt::Debug for PostgresConfig {
             .field("clock", &self.clock)
             .field("migrate", &self.migrate)
             .field("cleanup_every", &self.cleanup_every)
+            .field("local_cache", &self.local_cache)
             .finish_non_exhaustive()
     }
 }

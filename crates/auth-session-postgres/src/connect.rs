@@ -35,8 +35,9 @@ pub(crate) async fn connect(config: &PostgresConfig) -> Result<(Db, Schema), Err
     Ok((Db::new(pool.clone(), timeout), schema))
 }
 
-/// A small pool of its own for the revocation feed (its `LISTEN` connection and its
-/// heartbeat and snapshot queries), so that it never waits behind the stores' traffic.
+/// A small pool of its own for a listener (the revocation feed's, or a local session cache's:
+/// its `LISTEN` connection and its heartbeat and snapshot queries), so that it never waits
+/// behind the stores' traffic.
 pub(crate) fn feed_pool(config: &PostgresConfig) -> Result<PgPool, Error> {
     config.validate()?;
     Ok(PgPoolOptions::new()

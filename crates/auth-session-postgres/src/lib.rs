@@ -23,7 +23,9 @@
 //!
 //! - [`PostgresStore`] implements [`SessionStore`]: sessions that never lose a concurrent
 //!   write, never come back after a logout, rotate without renaming, and whose per-subject
-//!   index is an indexed column that cannot go stale.
+//!   index is an indexed column that cannot go stale. A local session cache, on by default,
+//!   answers reads of warm sessions without a round trip, invalidated by every committed change
+//!   (`LISTEN`/`NOTIFY`; see [Local session cache](#local-session-cache)).
 //! - [`PostgresRevocations`] implements [`Revocations`]: revoke on one instance, and every
 //!   other instance's in-memory check knows within milliseconds (`LISTEN`/`NOTIFY`).
 //! - [`PostgresRefreshStore`] implements [`RefreshStore`](auth_core::refresh::RefreshStore):
@@ -31,8 +33,10 @@
 //! - [`PostgresThrottle`] implements [`ThrottleStore`](auth_core::throttle::ThrottleStore):
 //!   failed-login counts shared by every instance, by the database's clock.
 //! - [`PostgresConfig`] says where the database is (a URL, or a pool the application has), the
-//!   schema, the per-call timeout (default 1 s), the clock, and whether `connect` runs the
-//!   embedded migrations ([`migrator`]) and the cleanup of expired rows.
+//!   schema, the per-call timeout (default 1 s), the clock, the local cache's size
+//!   ([`LocalCacheConfig`]) or [`without_local_cache`](PostgresConfig::without_local_cache),
+//!   and whether `connect` runs the embedded migrations ([`migrator`]) and the cleanup of
+//!   expired rows.
 //!
 //! # Schema
 //! Every table lives in one schema (default `auth_tower`), created by the migrations, which
@@ -46,7 +50,8 @@
 //! | `revocations` | `target text` (the target as JSON) | `expires_at` (indexed) |
 //! | `login_throttle` | `key text` (`account:`/`address:` + SHA-256 hex) | `failures`, `locked_until`, `expires_at` (indexed) |
 //!
-//! Revocations are announced on the channel `{schema}_revocations`. A dump of the tables holds
+//! Revocations are announced on the channel `{schema}_revocations`, and every change to a
+//! session (by a trigger on `sessions`) on `{schema}_sessions`, with the session key in hex. A dump of the tables holds
 //! no usable session id, and no username or client address from the login throttle (those are
 //! digests). The one client address kept in clear is a session's login device, for the user's
 //! own devices page, and only when the app records it (`Session::login_from` in auth-tower).
@@ -80,6 +85,37 @@
 //! answers 503) and succeed again once it is back, without a restart. A write that timed out
 //! may still have happened.
 //!
+//! # Local session cache
+//! On by default: [`PostgresStore`]'s [`load`](SessionStore::load) answers from an in-process
+//! cache of decoded sessions (by default up to 10 000 sessions and 16 MiB;
+//! [`PostgresConfig::with_local_cache`]), so a warm session costs no round trip. It is kept
+//! honest by the database:
+//! - **Invalidated by every change**: a trigger on the table announces each committed insert,
+//!   update and delete (by any client: another instance, the cleanup, the application's own
+//!   SQL) with `NOTIFY` on `{schema}_sessions`, naming the session key (the SHA-256 digest the
+//!   table is keyed by, never the session id). The cache's own connection `LISTEN`s there and
+//!   drops the entry. A read that was in flight when its key was announced is not cached.
+//! - **Notifications are hints**: any role that can connect may `NOTIFY` the channel, so they
+//!   carry no authentication and need none: a notification can only make the cache drop an
+//!   entry (or everything), never serve something it did not read from the table.
+//! - **Never from a deaf cache**: hits are served only while the listener is confirmed. It
+//!   notifies itself every 500 ms and must hear the echo within 500 ms (notifications arrive in
+//!   commit order, so the echo also proves it is not lagging). A listening connection that
+//!   closes or errs flushes the cache at once; one that goes silent (a partition) is noticed
+//!   within **1 s** (500 + 500 ms), and the cache is then flushed and every read goes to the
+//!   table (failing closed with [`ErrorKind::Unavailable`](auth_core::ErrorKind::Unavailable)
+//!   if it is down) until a new listener is confirmed. So a session changed or deleted
+//!   elsewhere is served from the cache for at most the time its notification takes (well
+//!   under a millisecond on loopback; measured in `tests/local_cache.rs`), or, when the
+//!   listener went deaf without a word, for at most 1 s after it did.
+//! - **Read your writes**: this store's own writes drop their keys as soon as they return.
+//! - **Bounded**: by entries and by approximate bytes ([`LocalCacheConfig`]); expiry is
+//!   checked on every hit by the configured clock.
+//!
+//! The listener uses a small pool of its own (two connections, besides the shared pool).
+//! Turn the cache off with [`PostgresConfig::without_local_cache`]. Refresh-token families are
+//! never cached, and revocations reach every instance through the revocation feed, as before.
+//!
 //! # Revocation feed
 //! Each [`PostgresRevocations`] keeps the whole list in memory; its listener (on two
 //! connections of its own) runs `LISTEN` *first* and then reloads the snapshot, in pages, on
@@ -99,6 +135,7 @@
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+mod cache;
 mod cleanup;
 mod config;
 mod connect;
@@ -111,6 +148,7 @@ mod schema;
 mod store;
 mod throttle;
 
+pub use auth_core::local_cache::LocalCacheConfig;
 pub use auth_core::{Revocations, SessionStore};
 pub use config::PostgresConfig;
 pub use migrate::migrator;

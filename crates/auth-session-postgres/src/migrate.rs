@@ -113,11 +113,31 @@ pub(crate) async fn check(db: &Db, schema: &Schema) -> Result<(), Error> {
             .fetch_all(db.pool()),
         )
         .await?;
-    if missing.is_empty() {
+    if !missing.is_empty() {
+        return Err(Error::config(format!(
+            "table {} lacks columns {missing:?}: apply the newer migrations of auth_session_postgres::migrator() in schema {:?}",
+            schema.sessions,
+            schema.name()
+        )));
+    }
+    // Without its trigger no change would reach the local caches: they would serve stale
+    // sessions. Refuse to start rather than find out in production.
+    let triggers: i64 = db
+        .run(
+            "check triggers",
+            sqlx::query_scalar(
+                "SELECT count(*) FROM pg_trigger WHERE tgrelid = to_regclass($1) \
+                 AND tgname IN ('sessions_notify', 'sessions_notify_truncate')",
+            )
+            .bind(schema.sessions.as_str())
+            .fetch_one(db.pool()),
+        )
+        .await?;
+    if triggers == 2 {
         return Ok(());
     }
     Err(Error::config(format!(
-        "table {} lacks columns {missing:?}: apply the newer migrations of auth_session_postgres::migrator() in schema {:?}",
+        "table {} lacks its change-notification triggers: apply the newer migrations of auth_session_postgres::migrator() in schema {:?}",
         schema.sessions,
         schema.name()
     )))

@@ -8,7 +8,8 @@
 //! | `{schema}.login_throttle` | failed-login counts, keyed by the throttle key's digest |
 //! | `{schema}._sqlx_migrations` | which migrations ran (sqlx's own table, in our schema) |
 //! | channel `{schema}_revocations` | each revocation (JSON) as it happens, by `NOTIFY` |
-//! | channel `{schema}_hb_<random>` | one feed's heartbeat, to itself |
+//! | channel `{schema}_sessions` | each changed session's key (hex), by the table's trigger |
+//! | channel `{schema}_hb_<random>` | one feed's or local cache's heartbeat, to itself |
 
 use auth_core::Error;
 
@@ -25,6 +26,8 @@ pub(crate) struct Schema {
     pub(crate) revocations: String,
     pub(crate) throttle: String,
     pub(crate) channel: String,
+    /// Where the `sessions` table's trigger announces changed keys (the local cache listens).
+    pub(crate) session_channel: String,
 }
 
 impl Schema {
@@ -53,6 +56,7 @@ impl Schema {
             revocations: table("revocations"),
             throttle: table("login_throttle"),
             channel: format!("{name}_revocations"),
+            session_channel: format!("{name}_sessions"),
             name: name.to_owned(),
         })
     }
@@ -81,6 +85,7 @@ mod tests {
         let s = Schema::new("app_auth2").unwrap();
         assert_eq!(s.sessions, "\"app_auth2\".sessions");
         assert_eq!(s.channel, "app_auth2_revocations");
+        assert_eq!(s.session_channel, "app_auth2_sessions");
         assert!(s.heartbeat_channel("0123456789abcdef").len() <= 63);
         for bad in ["", "Auth", "a-b", "1a", "a b", "a\"b", &"x".repeat(41)] {
             assert!(Schema::new(bad).is_err(), "{bad:?}");

@@ -1,7 +1,8 @@
 //! The database goes away (a network partition: the test's TCP proxy holds every connection
 //! and answers nothing) and comes back: every call answers `Unavailable` within the configured
 //! timeout, nothing panics or hangs, the revocation list fails closed past its bound; once the
-//! network is back everything works again without a restart, and nothing was lost.
+//! network is back everything works again without a restart, and nothing was lost. The local
+//! session cache is flushed within its window and never serves what changed meanwhile.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)]
 
@@ -205,4 +206,106 @@ async fn a_database_that_refuses_connections_is_unavailable_at_connect() {
     assert!(start.elapsed() <= TIMEOUT + SLACK);
     let err = PostgresRevocations::connect(&config).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Unavailable, "{err}");
+}
+
+/// The local session cache while the database is partitioned away: a warm session is served
+/// only until the listener's missed heartbeat is noticed (within its stated window of 1 s),
+/// then the cache is flushed and reads fail closed; a logout made elsewhere meanwhile is never
+/// served from the cache once the network is back, and the cache serves again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs PostgreSQL on 127.0.0.1:5432 (DATABASE_URL)"]
+async fn a_partitioned_cache_is_flushed_within_its_window_and_reads_fail_closed() {
+    /// The window the docs state: heartbeat every 500 ms, echo within 500 ms.
+    const WINDOW: Duration = Duration::from_millis(1000);
+    let (direct_config, schema) = common::config(std::sync::Arc::new(SystemClock));
+    let elsewhere = common::connect_store(&direct_config).await;
+    let direct = common::database_url()
+        .parse::<sqlx::postgres::PgConnectOptions>()
+        .unwrap();
+    let upstream = tokio::net::lookup_host((direct.get_host(), direct.get_port()))
+        .await
+        .unwrap()
+        .next()
+        .unwrap();
+    let proxy = Proxy::start(upstream).await;
+    let config = PostgresConfig::from_pool(
+        sqlx::postgres::PgPoolOptions::new()
+            .acquire_timeout(TIMEOUT)
+            .connect_lazy_with(direct.clone().host("127.0.0.1").port(proxy.addr().port())),
+    )
+    .with_schema(schema.0.clone())
+    .with_timeout(TIMEOUT)
+    .without_cleanup();
+    let store = common::connect_store(&config).await;
+    assert!(store.local_cache_active());
+    let clock = SystemClock;
+    let key = common::new_key();
+    let record = SessionRecord::new(
+        clock.now(),
+        Duration::from_secs(600),
+        Duration::from_secs(3600),
+    );
+    elsewhere.create(&key, &record).await.unwrap();
+    common::warm(&store, &key).await;
+
+    proxy.partition();
+    let cut = Instant::now();
+    assert!(
+        elsewhere.delete(&key).await.unwrap(),
+        "logged out elsewhere"
+    );
+    while store.load_ready(&key).is_some() {
+        assert!(
+            cut.elapsed() <= WINDOW + SLACK,
+            "still served {:?} after the partition",
+            cut.elapsed()
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let flushed = cut.elapsed();
+    println!("partitioned cache flushed after {flushed:?} (window {WINDOW:?})");
+    assert!(!store.local_cache_active());
+    unavailable_in_time("load from a flushed cache", store.load(&key)).await;
+
+    proxy.restore();
+    let start = Instant::now();
+    loop {
+        match store.load(&key).await {
+            Ok(found) => {
+                assert!(found.is_none(), "the logout made meanwhile holds");
+                break;
+            }
+            Err(e) => {
+                assert_eq!(e.kind(), ErrorKind::Unavailable);
+                assert!(
+                    start.elapsed() < Duration::from_secs(10),
+                    "never recovered: {e}"
+                );
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        }
+    }
+    while !store.local_cache_active() {
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "never listened again"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    println!(
+        "cache serving again {:?} after the network came back",
+        start.elapsed()
+    );
+    let again = common::new_key();
+    elsewhere.create(&again, &record).await.unwrap();
+    common::warm(&store, &again).await;
+    elsewhere.delete(&again).await.unwrap();
+    let start = Instant::now();
+    while store.load(&again).await.unwrap().is_some() {
+        assert!(
+            start.elapsed() < Duration::from_secs(2),
+            "invalidations heard again"
+        );
+        tokio::task::yield_now().await;
+    }
 }

@@ -23,7 +23,8 @@ use test_support::metrics::Recorded;
 async fn store_calls_are_timed_by_operation() {
     let recorder = DebuggingRecorder::new();
     let _guard = metrics::set_default_local_recorder(&recorder);
-    let store = common::store(Arc::new(SystemClock)).await;
+    // Uncached: every load is a call (tests/local_cache.rs counts what the cache saves).
+    let store = common::uncached_store(Arc::new(SystemClock)).await;
     let key = common::new_key();
     let now = SystemClock.now();
     let record = SessionRecord::new(now, Duration::from_secs(600), Duration::from_secs(3600));

@@ -12,7 +12,7 @@
 //! | [`DECISIONS_TOTAL`] | counter | `layer`, `outcome` | auth decisions: `outcome` is `accepted`, `anonymous` or the refusal's kind |
 //! | [`STORE_OPERATION_SECONDS`] | histogram | `store`, `operation` | how long each call to a remote store took |
 //! | [`STORE_ERRORS_TOTAL`] | counter | `store`, `operation` | store calls that failed or timed out |
-//! | [`SESSION_CACHE_REQUESTS_TOTAL`] | counter | `result` | the Redis store's local session cache: `hit` or `miss` |
+//! | [`SESSION_CACHE_REQUESTS_TOTAL`] | counter | `result` | the Redis and PostgreSQL stores' local session cache: `hit` or `miss` |
 //! | [`TOKEN_CACHE_REQUESTS_TOTAL`] | counter | `result` | the JWT verified-token cache: `hit` or `miss` |
 //! | [`REVOCATIONS`] | gauge | `store` | revocations held in memory |
 //! | [`REVOCATION_FEED_IN_SYNC`] | gauge | `store` | 1 while the revocation list is in step with the shared store, else 0 |
@@ -49,8 +49,9 @@ pub const DECISIONS_TOTAL: &str = "auth_tower_decisions_total";
 pub const STORE_OPERATION_SECONDS: &str = "auth_tower_store_operation_seconds";
 /// Counter: remote store calls that failed or timed out, by `store` and `operation`.
 pub const STORE_ERRORS_TOTAL: &str = "auth_tower_store_errors_total";
-/// Counter: session loads through the Redis store's local session cache, by `result` (`hit`:
-/// answered from memory; `miss`: read from Redis, including while the cache is not serving).
+/// Counter: session loads through the Redis or PostgreSQL store's local session cache, by
+/// `result` (`hit`: answered from memory; `miss`: read from the store, including while the
+/// cache is not serving).
 pub const SESSION_CACHE_REQUESTS_TOTAL: &str = "auth_tower_session_cache_requests_total";
 /// Counter: verifications through the JWT verified-token cache, by `result` (`hit` or `miss`).
 pub const TOKEN_CACHE_REQUESTS_TOTAL: &str = "auth_tower_token_cache_requests_total";

@@ -2,11 +2,13 @@
 //!
 //! Every operation but rotation is one statement (`sql.rs`), so it is atomic by itself; a
 //! rotation is one transaction (take the old row, create the new one, or roll back). Rows are
-//! read into records and parameters built in `row.rs`.
+//! read into records and parameters built in `row.rs`. Loads go through the local session
+//! cache (`crate::cache`) when it is on, and every write drops its keys from it.
 
 mod row;
 mod sql;
 
+use crate::cache::{Forget, LocalCache, Written};
 use crate::cleanup::Janitor;
 use crate::config::PostgresConfig;
 use crate::connect::connect;
@@ -39,6 +41,13 @@ use std::sync::Arc;
 /// clone). Every call fails with [`ErrorKind::Unavailable`] within the configured timeout
 /// when the database cannot be reached, and works again as soon as it can.
 ///
+/// # Local session cache
+/// On by default: [`load`](SessionStore::load) answers warm sessions from an in-process cache
+/// that every committed change to the table invalidates (`LISTEN`/`NOTIFY`), and that is
+/// flushed and bypassed whenever its listener cannot vouch for it; what it guarantees is in
+/// the [crate docs](crate#local-session-cache). Turn it off with
+/// [`PostgresConfig::without_local_cache`].
+///
 /// ```no_run
 /// use auth_session_postgres::{PostgresConfig, PostgresStore};
 /// # async fn run() -> Result<(), auth_core::Error> {
@@ -56,6 +65,7 @@ struct Inner {
     schema: Schema,
     sql: Statements,
     clock: Arc<dyn Clock>,
+    cache: Option<LocalCache>,
     _janitor: Option<Janitor>,
 }
 
@@ -66,7 +76,8 @@ impl PostgresStore {
     /// # Errors
     /// [`ErrorKind::Config`] for a bad URL, schema or timeout, or missing tables with
     /// [`PostgresConfig::without_migrations`]; [`ErrorKind::Unavailable`] if the database
-    /// cannot be reached within the timeout.
+    /// cannot be reached within the timeout. If the local cache's listener cannot be set up,
+    /// that is logged and retried in the background (reads go to the table meanwhile).
     pub async fn connect(config: &PostgresConfig) -> Result<Self, Error> {
         let (db, schema) = connect(config).await?;
         let sql = Statements::new(&schema.sessions);
@@ -80,12 +91,17 @@ impl PostgresStore {
                 every,
             )
         });
+        let cache = match config.local_cache() {
+            Some(size) => Some(LocalCache::start(config, size, &schema).await?),
+            None => None,
+        };
         Ok(Self {
             inner: Arc::new(Inner {
                 db,
                 schema,
                 sql,
                 clock,
+                cache,
                 _janitor: janitor,
             }),
         })
@@ -94,6 +110,20 @@ impl PostgresStore {
     /// The schema that holds the table.
     pub fn schema(&self) -> &str {
         self.inner.schema.name()
+    }
+
+    /// Whether the local session cache is serving hits now (it is on and its listener is
+    /// confirmed).
+    ///
+    /// ```no_run
+    /// use auth_session_postgres::{PostgresConfig, PostgresStore};
+    /// # async fn run() -> Result<(), auth_core::Error> {
+    /// let store = PostgresStore::connect(&PostgresConfig::new("postgres://app@127.0.0.1/app")).await?;
+    /// println!("cache serving: {}", store.local_cache_active());
+    /// # Ok(()) }
+    /// ```
+    pub fn local_cache_active(&self) -> bool {
+        self.inner.cache.as_ref().is_some_and(LocalCache::is_active)
     }
 
     fn now(&self) -> i64 {
@@ -106,6 +136,7 @@ impl fmt::Debug for PostgresStore {
         f.debug_struct("PostgresStore")
             .field("schema", &self.inner.schema.name())
             .field("clock", &self.inner.clock)
+            .field("local_cache", &self.inner.cache.is_some())
             .finish_non_exhaustive()
     }
 }
@@ -127,6 +158,8 @@ enum Rotated {
 #[async_trait]
 impl SessionStore for PostgresStore {
     async fn create(&self, key: &SessionKey, record: &SessionRecord) -> Result<(), Error> {
+        // A create may replace an expired session that is still cached.
+        let _forget = Forget::new(self.inner.cache.as_ref(), Written::Key(key));
         let s = &self.inner;
         let (identity, subject) = row::identity(record)?;
         let created =
@@ -152,19 +185,48 @@ impl SessionStore for PostgresStore {
 
     async fn load(&self, key: &SessionKey) -> Result<Option<SessionRecord>, Error> {
         let s = &self.inner;
+        let now = s.clock.now();
+        let pending = match &s.cache {
+            Some(cache) => {
+                if let Some(record) = cache.get(key, now) {
+                    // A hit does no I/O, so it would never yield: let the listener's task
+                    // (which applies invalidations) run between hits on a busy runtime.
+                    tokio::task::consume_budget().await;
+                    return Ok(Some(SessionRecord::clone(&record)));
+                }
+                Some(cache.begin_read(key))
+            }
+            None => None,
+        };
         let found =
             s.db.run(
                 "load session",
                 sqlx::query(&s.sql.load)
                     .bind(key.as_bytes().as_slice())
-                    .bind(self.now())
+                    .bind(millis(now))
                     .fetch_optional(s.db.pool()),
             )
             .await?;
-        found.map(|r| row::record(&r, 0)).transpose()
+        let Some(found) = found else {
+            return Ok(None);
+        };
+        let (record, size) = row::record_sized(&found, 0)?;
+        if let (Some(cache), Some(pending)) = (&s.cache, pending) {
+            cache.insert(pending, *key, &record, size);
+        }
+        Ok(Some(record))
+    }
+
+    /// A cache hit, shared and without a future (the session layer asks this first); a miss,
+    /// or a cache that is off or not listening, is `None`: then `load` asks the database.
+    fn load_ready(&self, key: &SessionKey) -> Option<Result<Option<Arc<SessionRecord>>, Error>> {
+        let s = &self.inner;
+        let hit = s.cache.as_ref()?.peek(key, s.clock.now())?;
+        Some(Ok(Some(hit)))
     }
 
     async fn save(&self, key: &SessionKey, changes: &SessionChanges) -> Result<SaveOutcome, Error> {
+        let _forget = Forget::new(self.inner.cache.as_ref(), Written::Key(key));
         let s = &self.inner;
         let now = self.now();
         let (identity_changes, identity, subject) = row::identity_change(changes)?;
@@ -215,6 +277,7 @@ impl SessionStore for PostgresStore {
     }
 
     async fn delete(&self, key: &SessionKey) -> Result<bool, Error> {
+        let _forget = Forget::new(self.inner.cache.as_ref(), Written::Key(key));
         let s = &self.inner;
         let live: Option<bool> =
             s.db.run(
@@ -241,6 +304,8 @@ impl SessionStore for PostgresStore {
                 None => Ok(None),
             };
         }
+        let _forget_old = Forget::new(self.inner.cache.as_ref(), Written::Key(old));
+        let _forget_new = Forget::new(self.inner.cache.as_ref(), Written::Key(new));
         let s = &self.inner;
         let now = self.now();
         let outcome =
@@ -299,6 +364,7 @@ impl SessionStore for PostgresStore {
     }
 
     async fn delete_subject(&self, subject: &str) -> Result<u64, Error> {
+        let _forget = Forget::new(self.inner.cache.as_ref(), Written::Subject(subject));
         let s = &self.inner;
         let now = self.now();
         let mut deleted = 0;

@@ -16,6 +16,13 @@ const RECORD_COLUMNS: usize = 8;
 
 /// The record in the [`RECORD`] columns of `row`, starting at column `at`.
 pub(super) fn record(row: &PgRow, at: usize) -> Result<SessionRecord, Error> {
+    Ok(record_sized(row, at)?.0)
+}
+
+/// [`record`], and an estimate of what it takes in memory (for the local cache's bound): its
+/// texts as read plus a fixed overhead.
+pub(super) fn record_sized(row: &PgRow, at: usize) -> Result<(SessionRecord, usize), Error> {
+    const PER_RECORD: usize = 256;
     debug_assert_eq!(RECORD.split(", ").count(), RECORD_COLUMNS);
     let bad = |_| error::corrupt("decode session", "unexpected column type");
     let identity: Option<String> = row.try_get(at).map_err(bad)?;
@@ -40,7 +47,11 @@ pub(super) fn record(row: &PgRow, at: usize) -> Result<SessionRecord, Error> {
     record.absolute_expires_at = Timestamp::from_unix_millis(times[3]);
     record.version = from_db_version(version);
     record.device = device.as_deref().map(serde_json::from_str).transpose()?;
-    Ok(record)
+    let size = PER_RECORD
+        + identity.as_ref().map_or(0, String::len)
+        + values.len()
+        + device.as_ref().map_or(0, String::len);
+    Ok((record, size))
 }
 
 /// The session key in column `at` of `row`.

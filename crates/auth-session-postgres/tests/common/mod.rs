@@ -7,6 +7,7 @@
 
 pub mod proxy;
 
+use auth_core::SessionStore as _;
 use auth_core::conformance::Cleaned;
 use auth_core::{Clock, SessionId, SessionKey, SystemClock};
 use auth_session_postgres::{PostgresConfig, PostgresRefreshStore, PostgresStore};
@@ -105,6 +106,15 @@ pub async fn store(clock: Arc<dyn Clock>) -> CleanStore {
     }
 }
 
+/// [`store`] with the local session cache off.
+pub async fn uncached_store(clock: Arc<dyn Clock>) -> CleanStore {
+    let (config, schema) = config(clock);
+    Cleaned {
+        store: connect_store(&config.without_local_cache()).await,
+        cleanup: schema,
+    }
+}
+
 /// A [`PostgresStore`] whose schema is dropped when it is dropped.
 pub type CleanStore = Cleaned<PostgresStore, DropSchema>;
 
@@ -122,6 +132,24 @@ pub async fn refresh_store() -> CleanRefreshStore {
 
 /// A [`PostgresRefreshStore`] whose schema is dropped when it is dropped.
 pub type CleanRefreshStore = Cleaned<PostgresRefreshStore, DropSchema>;
+
+/// Load `key` through `store` until its local cache holds it (a read that overlaps the
+/// notification of the session's own creation is rightly not cached); at most 2 s.
+pub async fn warm(store: &PostgresStore, key: &SessionKey) {
+    let start = std::time::Instant::now();
+    while store.load_ready(key).is_none() {
+        assert!(
+            store.load(key).await.unwrap().is_some(),
+            "the session is live"
+        );
+        assert!(
+            start.elapsed() < Duration::from_secs(2),
+            "never cached (listening: {})",
+            store.local_cache_active()
+        );
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+}
 
 /// The `p`-th percentile of sorted samples.
 pub fn percentile(sorted: &[Duration], p: f64) -> Duration {

@@ -1,27 +1,24 @@
 //! The local session cache in front of Redis, kept honest by Redis itself.
 //!
-//! Decoded records are cached by session key (`entries.rs`, bounded by entries and bytes).
+//! Decoded records are cached by session key in auth-core's
+//! [`SessionCache`](auth_core::local_cache::SessionCache) (bounded by entries and bytes).
 //! Redis tells the cache when any client changes or deletes a session: server-assisted
 //! client-side caching on the cache's own connections (`tracking.rs`; one per Cluster master,
 //! `cluster.rs`). Hits are served only while tracking is confirmed on every node; a tracking
 //! connection that drops flushes everything and sends reads to Redis until tracking is back.
 //! A read's reply is cached only if no invalidation of its key arrived while it was in flight
-//! (`fence.rs`). Writes through this store drop their entries as soon as they return, so one
+//! (auth-core's fence). Writes through this store drop their entries as soon as they return, so one
 //! instance always reads its own writes.
 
 #[cfg(feature = "cluster")]
 mod cluster;
-mod entries;
-mod fence;
 mod tracking;
 
 use crate::config::{LocalCacheConfig, RedisConfig, Target};
 use crate::error::TARGET;
 use crate::keys::Keys;
-use auth_core::metrics::record;
+use auth_core::local_cache::{PendingRead, SessionCache};
 use auth_core::{Error, SessionKey, SessionRecord, Timestamp};
-use entries::Entries;
-use fence::{Fence, Ticket};
 use redis::{ConnectionInfo, ProtocolVersion, Value};
 use std::sync::Arc;
 use tokio::task::JoinHandle;
@@ -36,14 +33,9 @@ pub(crate) struct LocalCache {
 
 /// What the tracking connections and the store share.
 struct Shared {
-    fence: Fence,
-    entries: Entries,
+    cache: SessionCache,
     keys: Keys,
 }
-
-/// A read in flight: its reply may be cached with [`LocalCache::insert`].
-#[derive(Clone, Copy)]
-pub(crate) struct PendingRead(Option<Ticket>);
 
 impl LocalCache {
     /// Set up tracking once now (so a fresh store starts warm-capable) and keep it up in the
@@ -54,10 +46,8 @@ impl LocalCache {
         cache: &LocalCacheConfig,
         keys: Keys,
     ) -> Result<Self, Error> {
-        cache.validate()?;
         let shared = Arc::new(Shared {
-            fence: Fence::new(),
-            entries: Entries::new(cache.max_entries(), cache.max_bytes()),
+            cache: SessionCache::new(cache)?,
             keys,
         });
         let nodes = match config.target() {
@@ -89,35 +79,24 @@ impl LocalCache {
 
     /// Whether hits are being served (tracking is confirmed on every node).
     pub(crate) fn is_active(&self) -> bool {
-        self.shared.fence.is_up()
+        self.shared.cache.is_up()
     }
 
     /// The cached record, unless tracking is down or it has expired at `now`; counted as a
     /// hit or a miss.
     pub(crate) fn get(&self, key: &SessionKey, now: Timestamp) -> Option<Arc<SessionRecord>> {
-        let found = self.lookup(key, now);
-        record::session_cache(found.is_some());
-        found
+        self.shared.cache.get(key, now)
     }
 
     /// [`get`](Self::get) for a first look whose miss is followed by `get` (the store's
     /// `load_ready`, then `load`): counts only a hit, so each load counts once.
     pub(crate) fn peek(&self, key: &SessionKey, now: Timestamp) -> Option<Arc<SessionRecord>> {
-        let found = self.lookup(key, now)?;
-        record::session_cache(true);
-        Some(found)
-    }
-
-    fn lookup(&self, key: &SessionKey, now: Timestamp) -> Option<Arc<SessionRecord>> {
-        if !self.shared.fence.is_up() {
-            return None;
-        }
-        self.shared.entries.get(key, now)
+        self.shared.cache.peek(key, now)
     }
 
     /// Call before sending a read of `key` to Redis.
     pub(crate) fn begin_read(&self, key: &SessionKey) -> PendingRead {
-        PendingRead(self.shared.fence.ticket(key))
+        self.shared.cache.begin_read(key)
     }
 
     /// Cache a record read under `pending` (about `size` bytes), unless tracking went down or
@@ -129,27 +108,18 @@ impl LocalCache {
         record: &SessionRecord,
         size: usize,
     ) {
-        if let PendingRead(Some(ticket)) = pending {
-            let shared = &self.shared;
-            shared
-                .entries
-                .insert(&shared.fence, ticket, key, record.clone(), size);
-        }
+        self.shared.cache.insert(pending, key, record, size);
     }
 
     /// This instance wrote `key` (or tried to): drop its entry and void reads in flight.
     pub(crate) fn forget(&self, key: &SessionKey) {
-        self.shared.forget(key);
+        self.shared.cache.forget(key);
     }
 
     /// This instance deleted `subject`'s sessions: drop them, and void every read in flight
     /// (which sessions they are is only known to Redis).
     pub(crate) fn forget_subject(&self, subject: &str) {
-        let shared = &self.shared;
-        shared.fence.bump_all();
-        for key in shared.entries.keys_of_subject(subject) {
-            shared.forget(&key);
-        }
+        self.shared.cache.forget_subject(subject);
     }
 }
 
@@ -160,13 +130,6 @@ impl Drop for LocalCache {
 }
 
 impl Shared {
-    fn forget(&self, key: &SessionKey) {
-        // Bump first: a read that inserts after this sees it; one that inserted before is
-        // removed below.
-        self.fence.bump(key);
-        self.entries.remove(key);
-    }
-
     /// An `invalidate` push: the keys Redis says changed, or nil for "everything" (`FLUSHALL`,
     /// `FLUSHDB`).
     fn invalidated(&self, data: &[Value]) {
@@ -180,13 +143,12 @@ impl Shared {
                     };
                     // Names under the tracked prefix that are not sessions are not cached.
                     if let Some(key) = self.keys.session_key_of(name) {
-                        self.forget(&key);
+                        self.cache.forget(&key);
                     }
                 }
             }
             _ => {
-                self.fence.bump_all();
-                self.entries.clear();
+                self.cache.flush();
                 tracing::debug!(target: TARGET, "local session cache: Redis invalidated everything; cache flushed");
             }
         }
@@ -194,8 +156,7 @@ impl Shared {
 
     /// Tracking of generation `word` can no longer vouch for the cache: flush and bypass it.
     fn lost(&self, word: u64, why: &'static str) {
-        if self.fence.go_down_if(word) {
-            self.entries.clear();
+        if self.cache.lost(word) {
             tracing::warn!(target: TARGET, reason = why, "local session cache: tracking lost; cache flushed, reads go to Redis until it is back");
         }
     }

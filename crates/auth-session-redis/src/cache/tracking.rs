@@ -89,7 +89,7 @@ impl Tracker {
         for info in infos {
             links.push(self.link(info, &word, &ended).await?);
         }
-        let up = self.shared.fence.go_up();
+        let up = self.shared.cache.go_up();
         word.store(up, Ordering::SeqCst);
         // A connection that closed before `word` was set could not take the cache down.
         if ended.flag.load(Ordering::SeqCst) {

@@ -1,12 +1,10 @@
 //! [`RedisConfig`]: where Redis is and how to talk to it, shared by the store and the feed.
 //! Plain data and the checks that need no network; connecting is `crate::connect`'s job.
 
-mod cache;
-
 use crate::keys::{DEFAULT_PREFIX, Keys};
+pub use auth_core::local_cache::LocalCacheConfig;
 use auth_core::revocation_feed::FeedSettings;
 use auth_core::{Clock, Error, SystemClock};
-pub use cache::LocalCacheConfig;
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;

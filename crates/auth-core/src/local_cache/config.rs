@@ -1,28 +1,27 @@
 //! [`LocalCacheConfig`]: how big the local session cache may grow.
 
-use auth_core::Error;
+use crate::Error;
 
 /// How many sessions the local cache holds at most, unless configured.
-pub(crate) const DEFAULT_CACHE_ENTRIES: usize = 10_000;
+const DEFAULT_CACHE_ENTRIES: usize = 10_000;
 /// How many bytes (approximately) the local cache holds at most, unless configured: 16 MiB.
-pub(crate) const DEFAULT_CACHE_BYTES: usize = 16 * 1024 * 1024;
+const DEFAULT_CACHE_BYTES: usize = 16 * 1024 * 1024;
 
-/// The size of [`RedisStore`](crate::RedisStore)'s local session cache, for
-/// [`RedisConfig::with_local_cache`](crate::RedisConfig::with_local_cache).
+/// The size of a store's local session cache, for the stores' `with_local_cache` (the Redis
+/// and PostgreSQL configs; they re-export this type).
 ///
 /// Both bounds hold at once: the cache evicts (least recently read first, approximately)
 /// before it holds more than [`max_entries`](Self::max_entries) sessions or more than
-/// [`max_bytes`](Self::max_bytes) bytes. A session's size is estimated from what Redis sent
-/// (its field names and values) plus a fixed overhead per field and per session. The cache is
+/// [`max_bytes`](Self::max_bytes) bytes. A session's size is estimated from what the store sent
+/// (field names and values, or columns) plus a fixed overhead per field and per session. The cache is
 /// split into up to 16 shards, each with an equal share of both bounds; a session larger than
 /// its shard's share of bytes (1 MiB with the defaults) is never cached.
 ///
 /// ```
-/// use auth_session_redis::{LocalCacheConfig, RedisConfig};
-/// let config = RedisConfig::new("redis://127.0.0.1/").with_local_cache(
-///     LocalCacheConfig::new().with_max_entries(50_000).with_max_bytes(64 << 20),
-/// );
-/// assert_eq!(config.local_cache().map(|c| c.max_entries()), Some(50_000));
+/// use auth_core::local_cache::LocalCacheConfig;
+/// let cache = LocalCacheConfig::new().with_max_entries(50_000).with_max_bytes(64 << 20);
+/// assert_eq!((cache.max_entries(), cache.max_bytes()), (50_000, 64 << 20));
+/// assert!(cache.validate().is_ok());
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[must_use]
@@ -49,7 +48,7 @@ impl LocalCacheConfig {
     /// Hold at most `max` sessions (above zero; checked when the store connects).
     ///
     /// ```
-    /// use auth_session_redis::LocalCacheConfig;
+    /// use auth_core::local_cache::LocalCacheConfig;
     /// assert_eq!(LocalCacheConfig::new().with_max_entries(100).max_entries(), 100);
     /// ```
     pub fn with_max_entries(mut self, max: usize) -> Self {
@@ -61,7 +60,7 @@ impl LocalCacheConfig {
     /// connects).
     ///
     /// ```
-    /// use auth_session_redis::LocalCacheConfig;
+    /// use auth_core::local_cache::LocalCacheConfig;
     /// assert_eq!(LocalCacheConfig::new().with_max_bytes(1 << 20).max_bytes(), 1 << 20);
     /// ```
     pub fn with_max_bytes(mut self, max: usize) -> Self {
@@ -79,7 +78,17 @@ impl LocalCacheConfig {
         self.max_bytes
     }
 
-    pub(crate) fn validate(&self) -> Result<(), Error> {
+    /// Whether the bounds can work (a store checks this before it connects).
+    ///
+    /// # Errors
+    /// [`ErrorKind::Config`](crate::ErrorKind::Config) for no room for one session or less
+    /// than 1 KiB.
+    ///
+    /// ```
+    /// use auth_core::local_cache::LocalCacheConfig;
+    /// assert!(LocalCacheConfig::new().with_max_entries(0).validate().is_err());
+    /// ```
+    pub fn validate(&self) -> Result<(), Error> {
         if self.max_entries == 0 {
             return Err(Error::config(
                 "the local cache must hold at least one session (or turn it off with without_local_cache)",

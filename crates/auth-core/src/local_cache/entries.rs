@@ -3,7 +3,7 @@
 //! passed is kept once more).
 
 use super::fence::{Fence, Ticket};
-use auth_core::{SessionKey, SessionRecord, Timestamp};
+use crate::{SessionKey, SessionRecord, Timestamp};
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -13,7 +13,7 @@ const MAX_SHARDS: usize = 16;
 const MIN_ENTRIES_PER_SHARD: usize = 64;
 const MIN_BYTES_PER_SHARD: usize = 64 * 1024;
 
-pub(super) struct Entries {
+pub(crate) struct Entries {
     shards: Box<[Mutex<Shard>]>,
     max_entries: usize,
     max_bytes: usize,
@@ -38,7 +38,7 @@ struct Entry {
 impl Entries {
     /// Room for `max_entries` records and `max_bytes` approximate bytes in total (both above
     /// zero), split evenly over the shards.
-    pub(super) fn new(max_entries: usize, max_bytes: usize) -> Self {
+    pub(crate) fn new(max_entries: usize, max_bytes: usize) -> Self {
         let shards = (max_entries / MIN_ENTRIES_PER_SHARD)
             .min(max_bytes / MIN_BYTES_PER_SHARD)
             .clamp(1, MAX_SHARDS);
@@ -67,7 +67,7 @@ impl Entries {
     }
 
     /// The cached record if it has not expired at `now` (an expired one is dropped).
-    pub(super) fn get(&self, key: &SessionKey, now: Timestamp) -> Option<Arc<SessionRecord>> {
+    pub(crate) fn get(&self, key: &SessionKey, now: Timestamp) -> Option<Arc<SessionRecord>> {
         let mut shard = self.shard(key);
         let entry = shard.map.get_mut(key)?;
         if entry.record.is_expired(now) {
@@ -80,7 +80,7 @@ impl Entries {
 
     /// Cache `record` (about `size` bytes) if `fence` says nothing moved since `ticket`.
     /// Whether it was cached.
-    pub(super) fn insert(
+    pub(crate) fn insert(
         &self,
         fence: &Fence,
         ticket: Ticket,
@@ -114,12 +114,12 @@ impl Entries {
     }
 
     /// Drop `key`'s entry, if any.
-    pub(super) fn remove(&self, key: &SessionKey) {
+    pub(crate) fn remove(&self, key: &SessionKey) {
         self.shard(key).remove(key);
     }
 
     /// The keys of every cached record of `subject`.
-    pub(super) fn keys_of_subject(&self, subject: &str) -> Vec<SessionKey> {
+    pub(crate) fn keys_of_subject(&self, subject: &str) -> Vec<SessionKey> {
         let mut keys = Vec::new();
         for shard in &self.shards {
             let shard = shard
@@ -137,7 +137,7 @@ impl Entries {
     }
 
     /// Drop everything.
-    pub(super) fn clear(&self) {
+    pub(crate) fn clear(&self) {
         for shard in &self.shards {
             let mut shard = shard
                 .lock()
@@ -150,7 +150,7 @@ impl Entries {
 
     /// How many records and approximate bytes are cached.
     #[cfg(test)]
-    pub(super) fn usage(&self) -> (usize, usize) {
+    pub(crate) fn usage(&self) -> (usize, usize) {
         self.shards.iter().fold((0, 0), |(n, b), shard| {
             let shard = shard
                 .lock()

@@ -1,52 +1,53 @@
-//! When a reply read from Redis may be cached: the tracking state and the invalidation
-//! counters that close the race between a read and an invalidation of the same key.
+//! When a reply read from the store may be cached: whether the store's invalidations are being
+//! heard (Redis tracking, a PostgreSQL listener), and the invalidation counters that close the
+//! race between a read and an invalidation of the same key.
 //!
 //! A read takes a [`Ticket`] *before* it sends its command and may insert its reply only if,
-//! when it inserts (under the entry's shard lock), nothing has moved since: tracking was up
-//! the whole time (same generation) and no invalidation touched the key's stripe. An
+//! when it inserts (under the entry's shard lock), nothing has moved since: invalidations were
+//! heard the whole time (same generation) and no invalidation touched the key's stripe. An
 //! invalidation bumps the stripe *before* it removes the entry under the same lock, so either
 //! the insert sees the bump and gives up, or the removal comes after the insert and drops it.
 
-use auth_core::SessionKey;
+use crate::SessionKey;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Invalidation counters: keys share a counter per stripe, so an invalidation of one key
 /// may (rarely) stop another key's reply from being cached, never the other way round.
 const STRIPES: usize = 1024;
 
-/// The tracking state and the invalidation counters.
-pub(super) struct Fence {
-    /// `generation << 1 | up`: the generation changes whenever tracking goes up or down, so
-    /// a ticket taken in one tracking session is void in every other.
+/// Whether invalidations are heard, and the invalidation counters.
+pub(crate) struct Fence {
+    /// `generation << 1 | up`: the generation changes whenever the invalidation stream goes
+    /// up or down, so a ticket taken while one stream was up is void in every other.
     word: AtomicU64,
     stripes: Box<[AtomicU64]>,
 }
 
-/// What a read saw before it asked Redis.
+/// What a read saw before it asked the store.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(super) struct Ticket {
+pub(crate) struct Ticket {
     word: u64,
     stripe: usize,
     seen: u64,
 }
 
 impl Fence {
-    /// Down (nothing may be cached until tracking is confirmed).
-    pub(super) fn new() -> Self {
+    /// Down (nothing may be cached until the invalidation stream is confirmed).
+    pub(crate) fn new() -> Self {
         Self {
             word: AtomicU64::new(0),
             stripes: (0..STRIPES).map(|_| AtomicU64::new(0)).collect(),
         }
     }
 
-    /// Whether tracking is up (hits may be served).
-    pub(super) fn is_up(&self) -> bool {
+    /// Whether the invalidation stream is up (hits may be served).
+    pub(crate) fn is_up(&self) -> bool {
         self.word.load(Ordering::SeqCst) & 1 == 1
     }
 
-    /// A ticket for a read of `key`, or `None` while tracking is down (the reply must not
+    /// A ticket for a read of `key`, or `None` while the invalidation stream is down (the reply must not
     /// be cached).
-    pub(super) fn ticket(&self, key: &SessionKey) -> Option<Ticket> {
+    pub(crate) fn ticket(&self, key: &SessionKey) -> Option<Ticket> {
         let word = self.word.load(Ordering::SeqCst);
         if word & 1 == 0 {
             return None;
@@ -60,25 +61,25 @@ impl Fence {
     }
 
     /// Whether nothing has moved since `ticket` was taken. Checked under the shard lock.
-    pub(super) fn still_valid(&self, ticket: Ticket) -> bool {
+    pub(crate) fn still_valid(&self, ticket: Ticket) -> bool {
         self.word.load(Ordering::SeqCst) == ticket.word
             && self.stripes[ticket.stripe].load(Ordering::SeqCst) == ticket.seen
     }
 
     /// Note that `key` changed: every ticket on its stripe taken before is void.
-    pub(super) fn bump(&self, key: &SessionKey) {
+    pub(crate) fn bump(&self, key: &SessionKey) {
         self.stripes[stripe_of(key)].fetch_add(1, Ordering::SeqCst);
     }
 
     /// Note that any key may have changed: every ticket taken before is void.
-    pub(super) fn bump_all(&self) {
+    pub(crate) fn bump_all(&self) {
         for stripe in &self.stripes {
             stripe.fetch_add(1, Ordering::SeqCst);
         }
     }
 
-    /// Tracking is confirmed: a new up generation; its word.
-    pub(super) fn go_up(&self) -> u64 {
+    /// The invalidation stream is confirmed: a new up generation; its word (never 0).
+    pub(crate) fn go_up(&self) -> u64 {
         let mut current = self.word.load(Ordering::SeqCst);
         loop {
             let next = ((current >> 1) + 1) << 1 | 1;
@@ -92,9 +93,9 @@ impl Fence {
         }
     }
 
-    /// Tracking of generation `word` is lost: go down, unless that generation is already
+    /// The invalidation stream of generation `word` is lost: go down, unless that generation is already
     /// over. Whether this call took it down (the caller then flushes).
-    pub(super) fn go_down_if(&self, word: u64) -> bool {
+    pub(crate) fn go_down_if(&self, word: u64) -> bool {
         word & 1 == 1
             && self
                 .word
