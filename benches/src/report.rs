@@ -93,7 +93,10 @@ pub(crate) fn summary(seconds: u64, rounds: usize, cases: &[Case], results: &[Me
         let redis = m
             .redis_per_request()
             .map(|(total, top)| format!("  redis {total:.2}/req ({top})"))
-            .or_else(|| m.db_per_request.map(|t| format!("  postgres {t:.3} xacts/req")))
+            .or_else(|| {
+                m.db_per_request
+                    .map(|t| format!("  postgres {t:.3} xacts/req"))
+            })
             .unwrap_or_default();
         println!(
             "{:<W$} {:>9.0} {:>8.2} {:>8.2} {:>6.2}  [{}]{redis}",

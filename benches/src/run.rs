@@ -56,7 +56,9 @@ pub(crate) fn run(seconds: u64, rounds: usize, cases: &[Case]) {
     }
     let transactions = env.stop_and_count_transactions(cases);
     for (i, case) in cases.iter().enumerate() {
-        let Some(count) = transactions[i] else { continue };
+        let Some(count) = transactions[i] else {
+            continue;
+        };
         // Every case served by the same app shares its database's count.
         let requests: u64 = cases
             .iter()

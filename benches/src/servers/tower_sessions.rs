@@ -64,7 +64,10 @@ pub(super) async fn postgres(url: &str) -> Router {
     use tower_sessions_sqlx_store::{PostgresStore, sqlx::PgPool};
     let pool = PgPool::connect(url).await.expect("connect to PostgreSQL");
     let store = PostgresStore::new(pool);
-    store.migrate().await.expect("tower-sessions-sqlx-store migration");
+    store
+        .migrate()
+        .await
+        .expect("tower-sessions-sqlx-store migration");
     Router::new()
         .route(
             "/init",
