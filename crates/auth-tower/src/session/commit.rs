@@ -23,22 +23,22 @@ pub(crate) struct TouchWrite {
 }
 
 impl Session {
-    /// Whether the request loaded a live session, so its response may show what only that
-    /// user may see (and must not be cached). Asked before committing; a handle that is still
-    /// held elsewhere counts as yes.
-    pub(crate) fn saw_live_session(&self) -> bool {
-        self.try_lock_state()
-            .is_none_or(|state| matches!(state.phase, Phase::Active { .. }))
-    }
-
     /// [`commit`](Self::commit) when no write has to land before the response: the same
     /// outcome without awaiting anything, with the touch (if due) left to the caller to write
     /// after the response. `None` when the request changed something (or, rarely, a clone of
     /// the handle that outlived its handler holds the state): then `commit`.
-    pub(crate) fn commit_without_store(&self) -> Option<Quick> {
-        let mut state = self.try_lock_state()?;
+    ///
+    /// Also says whether the request loaded a live session, so its response may show what
+    /// only that user may see (and must not be cached); a handle that is still held elsewhere
+    /// counts as yes. One look at the state answers both (each lock and release of the
+    /// state's async mutex costs a few hundred instructions).
+    pub(crate) fn commit_without_store(&self) -> (bool, Option<Quick>) {
+        let Some(mut state) = self.try_lock_state() else {
+            return (true, None);
+        };
+        let private = matches!(state.phase, Phase::Active { .. });
         if !state.changes.is_empty() {
-            return None;
+            return (private, None);
         }
         let config = self.config();
         let touch = match &state.phase {
@@ -51,10 +51,11 @@ impl Session {
             }
             Phase::Unloaded | Phase::Ended | Phase::Fresh => None,
         };
-        Some(Quick {
+        let quick = Quick {
             cookie: take_cookie(&mut state),
             touch,
-        })
+        };
+        (private, Some(quick))
     }
 
     /// Write what the request changed. Called by the service after the inner response, with

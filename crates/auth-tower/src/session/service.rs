@@ -133,8 +133,8 @@ impl AfterResponse for Commit {
         B: Default + Send + 'static,
         E: 'static,
     {
-        let private = self.session.saw_live_session();
-        if let Some(quick) = self.session.commit_without_store() {
+        let (private, quick) = self.session.commit_without_store();
+        if let Some(quick) = quick {
             let _entered = self.span.enter();
             apply_cookie(&mut res, &self.config, &quick.cookie, private);
             let Some(touch) = quick.touch else {

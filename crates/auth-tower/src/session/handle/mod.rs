@@ -112,7 +112,13 @@ impl Session {
 
     /// Lock the state, loading the session from the store if that has not happened yet.
     async fn loaded(&self) -> Result<MutexGuard<'_, State>, SessionError> {
-        let mut state = self.inner.state.lock().await;
+        // Uncontended (the usual case: one handler, one handle), `try_lock` takes the lock
+        // without building and polling an acquire future; it never jumps a queue (a lock
+        // with waiters has no permit to take), so the order of waiting clones is the same.
+        let mut state = match self.inner.state.try_lock() {
+            Ok(state) => state,
+            Err(_) => self.inner.state.lock().await,
+        };
         if matches!(state.phase, Phase::Unloaded) {
             state.phase = self.load().await.map_err(|e| self.err(e))?;
             // The session layer's decision, made when someone first asks (a failed load is
