@@ -87,7 +87,7 @@ where
     };
     let session = Session::new(config.clone(), protocol, presented);
     req.extensions_mut().insert(session.clone());
-    let source = Arc::new(session.clone());
+    let source = session.identity_source();
     let voice = crate::context::source(req.extensions_mut(), source, &config.style, protocol);
 
     let span = tracing::debug_span!(

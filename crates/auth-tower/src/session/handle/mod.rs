@@ -36,7 +36,10 @@ pub struct Session {
     inner: Arc<Inner>,
 }
 
-struct Inner {
+/// What the handle's clones share. It is also the request's identity source (see
+/// `session/context.rs`): the request's [`AuthContext`](auth_core::AuthContext) holds the same
+/// allocation as the handle, not an `Arc` of a handle of its own.
+pub(crate) struct Inner {
     config: Arc<SessionConfig>,
     protocol: Protocol,
     /// The id the request presented, if well-formed.
@@ -107,17 +110,53 @@ impl Session {
     }
 
     fn err(&self, error: Error) -> SessionError {
-        SessionError::new(error, self.inner.protocol, self.inner.config.style.clone())
+        self.inner.err(error)
     }
 
     /// Lock the state, loading the session from the store if that has not happened yet.
     async fn loaded(&self) -> Result<MutexGuard<'_, State>, SessionError> {
+        self.inner.loaded().await
+    }
+
+    /// The request's identity source: the state the handle's clones share.
+    pub(crate) fn identity_source(&self) -> Arc<Inner> {
+        self.inner.clone()
+    }
+
+    /// Publish a revocation, remembered for the list's horizon: as long as any credential
+    /// minted from a session (refresh families and access tokens included) could live.
+    ///
+    /// Only for something that had an identity: a session key through
+    /// [`revoke_session`](Self::revoke_session), a subject that is logged in, so an anonymous
+    /// request can never grow the shared list.
+    async fn publish(
+        &self,
+        target: impl FnOnce(Timestamp, Timestamp) -> Revocation,
+    ) -> Result<(), Error> {
+        let config = &self.inner.config;
+        let Some(revocations) = &config.revocations else {
+            return Ok(());
+        };
+        let now = config.clock.now();
+        revocations
+            .revoke(target(now, now.saturating_add(revocations.horizon())))
+            .await
+    }
+}
+
+impl Inner {
+    pub(super) fn err(&self, error: Error) -> SessionError {
+        SessionError::new(error, self.protocol, self.config.style.clone())
+    }
+
+    /// Lock the state, loading the session from the store if that has not happened yet.
+    pub(super) async fn loaded(&self) -> Result<MutexGuard<'_, State>, SessionError> {
         // Uncontended (the usual case: one handler, one handle), `try_lock` takes the lock
         // without building and polling an acquire future; it never jumps a queue (a lock
         // with waiters has no permit to take), so the order of waiting clones is the same.
-        let mut state = match self.inner.state.try_lock() {
+        let mut state = match self.state.try_lock() {
             Ok(state) => state,
-            Err(_) => self.inner.state.lock().await,
+            Err(_) => self.state.lock().await,
         };
         if matches!(state.phase, Phase::Unloaded) {
             state.phase = self.load().await.map_err(|e| self.err(e))?;
@@ -127,16 +166,16 @@ impl Session {
                 Phase::Active { .. } => Outcome::Accepted,
                 _ => Outcome::Anonymous,
             };
-            decision::record(self.inner.config.style.decider(), outcome);
+            decision::record(self.config.style.decider(), outcome);
         }
         Ok(state)
     }
 
     async fn load(&self) -> Result<Phase, Error> {
-        let Some(id) = &self.inner.presented else {
+        let Some(id) = &self.presented else {
             return Ok(Phase::Fresh);
         };
-        let config = &self.inner.config;
+        let config = &self.config;
         let key = id.key();
         let record = match config.store.load_ready(&key) {
             Some(ready) => ready?,
@@ -163,7 +202,7 @@ impl Session {
     /// Whether the shared revocation list ends this session (in process, no I/O); an error
     /// when the list cannot vouch for its answer (fail closed).
     fn is_revoked(&self, key: &SessionKey, record: &SessionRecord) -> Result<bool, Error> {
-        let Some(revocations) = &self.inner.config.revocations else {
+        let Some(revocations) = &self.config.revocations else {
             return Ok(false);
         };
         let identity = record.identity.as_ref();
@@ -173,26 +212,6 @@ impl Session {
             subject: identity.map(Identity::subject),
             issued_at: identity.and_then(Identity::authenticated_at),
         })
-    }
-
-    /// Publish a revocation, remembered for the list's horizon: as long as any credential
-    /// minted from a session (refresh families and access tokens included) could live.
-    ///
-    /// Only for something that had an identity: a session key through
-    /// [`revoke_session`](Self::revoke_session), a subject that is logged in, so an anonymous
-    /// request can never grow the shared list.
-    async fn publish(
-        &self,
-        target: impl FnOnce(Timestamp, Timestamp) -> Revocation,
-    ) -> Result<(), Error> {
-        let config = &self.inner.config;
-        let Some(revocations) = &config.revocations else {
-            return Ok(());
-        };
-        let now = config.clock.now();
-        revocations
-            .revoke(target(now, now.saturating_add(revocations.horizon())))
-            .await
     }
 }
 

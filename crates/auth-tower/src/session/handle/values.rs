@@ -1,6 +1,6 @@
 //! Reading and buffering the session's values, and who is logged in.
 
-use super::{Phase, Session};
+use super::{Inner, Phase, Session};
 use crate::session::SessionError;
 use auth_core::{AuthMethod, Error, Identity, SessionKey};
 use serde::Serialize;
@@ -220,16 +220,7 @@ impl Session {
     /// # Ok(()) }
     /// ```
     pub async fn identity(&self) -> Result<Option<Identity>, SessionError> {
-        let state = self.loaded().await?;
-        Ok(match &state.phase {
-            Phase::Active { key, record } => record.identity.clone().map(|identity| {
-                identity
-                    .with_session(Some(*key))
-                    .with_method(AuthMethod::Session)
-                    .with_expires_at(Some(record.expires_at()))
-            }),
-            _ => None,
-        })
+        self.inner.identity().await
     }
 
     /// The public key of the current session (what `sessions()` lists), if there is one.
@@ -272,6 +263,22 @@ impl Session {
         let state = self.loaded().await?;
         Ok(match &state.phase {
             Phase::Active { key, .. } => Some(*key),
+            _ => None,
+        })
+    }
+}
+
+impl Inner {
+    /// [`Session::identity`], for the handle and for the request's identity source.
+    pub(crate) async fn identity(&self) -> Result<Option<Identity>, SessionError> {
+        let state = self.loaded().await?;
+        Ok(match &state.phase {
+            Phase::Active { key, record } => record.identity.clone().map(|identity| {
+                identity
+                    .with_session(Some(*key))
+                    .with_method(AuthMethod::Session)
+                    .with_expires_at(Some(record.expires_at()))
+            }),
             _ => None,
         })
     }
