@@ -32,6 +32,14 @@ pub trait IdentitySource: Send + Sync + 'static {
     /// When the store behind it fails; the reader refuses the request with the layer's
     /// rendering of the error (a 503 for an unreachable store: fail closed).
     async fn identity(&self) -> Result<Option<Identity>, Error>;
+
+    /// The same answer as [`identity`](Self::identity) when it is known without waiting (a
+    /// session already loaded, or a store that answers from memory); `None`: ask `identity`.
+    /// Readers ask this first, which spares them the boxed future of the `async` method on
+    /// the hot path. The default knows nothing without waiting.
+    fn identity_now(&self) -> Option<Result<Option<Identity>, Error>> {
+        None
+    }
 }
 
 /// What a reader of an [`AuthContext`] refuses a request for.
@@ -180,7 +188,10 @@ impl AuthContext {
     pub async fn identity(&self) -> Result<Option<Identity>, Error> {
         match &self.state {
             State::Verified(identity) => Ok(Some(Identity::clone(identity))),
-            State::Source(source) => source.identity().await,
+            State::Source(source) => match source.identity_now() {
+                Some(answer) => answer,
+                None => source.identity().await,
+            },
             State::Anonymous => Ok(None),
         }
     }

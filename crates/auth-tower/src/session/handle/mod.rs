@@ -4,15 +4,13 @@
 use super::config::SessionConfig;
 use super::cookie::CookieAction;
 use super::error::SessionError;
-use crate::decision::{self, Outcome};
 use crate::rejection::Protocol;
-use auth_core::{
-    Error, Identity, Revocation, RevocationProbe, SessionId, SessionKey, SessionRecord, Timestamp,
-};
+use auth_core::{Error, Revocation, SessionId, SessionKey, SessionRecord, Timestamp};
 use std::sync::Arc;
 use tokio::sync::{Mutex, MutexGuard};
 
 mod devices;
+mod load;
 mod login;
 mod logout;
 mod pending;
@@ -147,71 +145,6 @@ impl Session {
 impl Inner {
     pub(super) fn err(&self, error: Error) -> SessionError {
         SessionError::new(error, self.protocol, self.config.style.clone())
-    }
-
-    /// Lock the state, loading the session from the store if that has not happened yet.
-    pub(super) async fn loaded(&self) -> Result<MutexGuard<'_, State>, SessionError> {
-        // Uncontended (the usual case: one handler, one handle), `try_lock` takes the lock
-        // without building and polling an acquire future; it never jumps a queue (a lock
-        // with waiters has no permit to take), so the order of waiting clones is the same.
-        let mut state = match self.state.try_lock() {
-            Ok(state) => state,
-            Err(_) => self.state.lock().await,
-        };
-        if matches!(state.phase, Phase::Unloaded) {
-            state.phase = self.load().await.map_err(|e| self.err(e))?;
-            // The session layer's decision, made when someone first asks (a failed load is
-            // counted as the refusal it becomes).
-            let outcome = match state.phase {
-                Phase::Active { .. } => Outcome::Accepted,
-                _ => Outcome::Anonymous,
-            };
-            decision::record(self.config.style.decider(), outcome);
-        }
-        Ok(state)
-    }
-
-    async fn load(&self) -> Result<Phase, Error> {
-        let Some(id) = &self.presented else {
-            return Ok(Phase::Fresh);
-        };
-        let config = &self.config;
-        let key = id.key();
-        let record = match config.store.load_ready(&key) {
-            Some(ready) => ready?,
-            None => config.store.load(&key).await?.map(Arc::new),
-        };
-        match record {
-            Some(record) if !record.is_expired(config.clock.now()) => {
-                if self.is_revoked(&key, &record)? {
-                    tracing::info!(target: "auth_tower::session", session = ?key, "session revoked; treated as absent");
-                    // Best effort: the revocation alone already keeps it dead.
-                    let _ = config.store.delete(&key).await;
-                    return Ok(Phase::Fresh);
-                }
-                tracing::debug!(target: "auth_tower::session", session = ?key, "session loaded");
-                Ok(Phase::Active { key, record })
-            }
-            _ => {
-                tracing::debug!(target: "auth_tower::session", session = ?key, "unknown or expired session id");
-                Ok(Phase::Fresh)
-            }
-        }
-    }
-
-    /// Whether the shared revocation list ends this session (in process, no I/O); an error
-    /// when the list cannot vouch for its answer (fail closed).
-    fn is_revoked(&self, key: &SessionKey, record: &SessionRecord) -> Result<bool, Error> {
-        let Some(revocations) = &self.config.revocations else {
-            return Ok(false);
-        };
-        let identity = record.identity.as_ref();
-        revocations.is_revoked(&RevocationProbe {
-            session: Some(key),
-            token_id: None,
-            subject: identity.map(Identity::subject),
-            issued_at: identity.and_then(Identity::authenticated_at),
-        })
     }
 }
 

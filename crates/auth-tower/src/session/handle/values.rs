@@ -1,8 +1,8 @@
 //! Reading and buffering the session's values, and who is logged in.
 
-use super::{Inner, Phase, Session};
+use super::{Phase, Session};
 use crate::session::SessionError;
-use auth_core::{AuthMethod, Error, Identity, SessionKey};
+use auth_core::{Error, Identity, SessionKey};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -263,22 +263,6 @@ impl Session {
         let state = self.loaded().await?;
         Ok(match &state.phase {
             Phase::Active { key, .. } => Some(*key),
-            _ => None,
-        })
-    }
-}
-
-impl Inner {
-    /// [`Session::identity`], for the handle and for the request's identity source.
-    pub(crate) async fn identity(&self) -> Result<Option<Identity>, SessionError> {
-        let state = self.loaded().await?;
-        Ok(match &state.phase {
-            Phase::Active { key, record } => record.identity.clone().map(|identity| {
-                identity
-                    .with_session(Some(*key))
-                    .with_method(AuthMethod::Session)
-                    .with_expires_at(Some(record.expires_at()))
-            }),
             _ => None,
         })
     }
