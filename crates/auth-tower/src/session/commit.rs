@@ -30,32 +30,32 @@ impl Session {
     ///
     /// Also says whether the request loaded a live session, so its response may show what
     /// only that user may see (and must not be cached); a handle that is still held elsewhere
-    /// counts as yes. One look at the state answers both (each lock and release of the
-    /// state's async mutex costs a few hundred instructions).
-    pub(crate) fn commit_without_store(&self) -> (bool, Option<Quick>) {
-        let Some(mut state) = self.try_lock_state() else {
-            return (true, None);
-        };
-        let private = matches!(state.phase, Phase::Active { .. });
-        if !state.changes.is_empty() {
-            return (private, None);
-        }
-        let config = self.config();
-        let touch = match &state.phase {
-            Phase::Active { key, record } => {
-                let now = config.clock.now();
-                needs_touch(record, config, now).then(|| TouchWrite {
-                    key: *key,
-                    changes: touch_changes(record, config, now),
-                })
+    /// counts as yes. One look at the state answers both, without locking it when the
+    /// handler kept no clone of the handle (each lock and release of the state's async
+    /// mutex costs a few hundred instructions).
+    pub(crate) fn commit_without_store(&mut self) -> (bool, Option<Quick>) {
+        self.with_state_now(|state, config| {
+            let private = matches!(state.phase, Phase::Active { .. });
+            if !state.changes.is_empty() {
+                return (private, None);
             }
-            Phase::Unloaded | Phase::Ended | Phase::Fresh => None,
-        };
-        let quick = Quick {
-            cookie: take_cookie(&mut state),
-            touch,
-        };
-        (private, Some(quick))
+            let touch = match &state.phase {
+                Phase::Active { key, record } => {
+                    let now = config.clock.now();
+                    needs_touch(record, config, now).then(|| TouchWrite {
+                        key: *key,
+                        changes: touch_changes(record, config, now),
+                    })
+                }
+                Phase::Unloaded | Phase::Ended | Phase::Fresh => None,
+            };
+            let quick = Quick {
+                cookie: take_cookie(state),
+                touch,
+            };
+            (private, Some(quick))
+        })
+        .unwrap_or((true, None))
     }
 
     /// Write what the request changed. Called by the service after the inner response, with
@@ -132,10 +132,10 @@ fn touch_changes(record: &SessionRecord, config: &SessionConfig, now: Timestamp)
     changes
 }
 
-/// The end of a commit that writes nothing: the buffered state is spent, the cookie action
-/// is the response's.
+/// The end of a commit that writes nothing (its changes are empty, so there is nothing to
+/// drop there): the buffered state is spent, the cookie action is the response's.
 fn take_cookie(state: &mut State) -> CookieAction {
+    debug_assert!(state.changes.is_empty());
     state.phase = Phase::default();
-    state.changes = Default::default();
     std::mem::take(&mut state.cookie)
 }

@@ -128,7 +128,7 @@ impl AfterResponse for Commit {
     /// Commit the session and answer `res` with its cookie: at once when there is nothing to
     /// write or only a touch (written after the response), else once the store has answered
     /// (a 503 if it failed).
-    fn finish<B, E>(self, mut res: Response<B>) -> Finished<B, E>
+    fn finish<B, E>(mut self, mut res: Response<B>) -> Finished<B, E>
     where
         B: Default + Send + 'static,
         E: 'static,

@@ -54,9 +54,18 @@ impl Session {
         self.inner.state.lock().await
     }
 
-    /// The state, if nobody holds it.
-    pub(super) fn try_lock_state(&self) -> Option<MutexGuard<'_, State>> {
-        self.inner.state.try_lock().ok()
+    /// `f` on the state and the config, if nobody holds the state. Without locking when this
+    /// is the last handle (the handler and everything that cloned it are gone, the usual case
+    /// after the response): the count of handles proves that nobody else can reach it.
+    pub(super) fn with_state_now<R>(
+        &mut self,
+        f: impl FnOnce(&mut State, &SessionConfig) -> R,
+    ) -> Option<R> {
+        if let Some(inner) = Arc::get_mut(&mut self.inner) {
+            return Some(f(inner.state.get_mut(), &inner.config));
+        }
+        let mut state = self.inner.state.try_lock().ok()?;
+        Some(f(&mut state, &self.inner.config))
     }
 }
 
