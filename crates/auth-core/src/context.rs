@@ -231,6 +231,30 @@ mod tests {
         }
     }
 
+    /// Answers at once with one identity, and with another when awaited.
+    struct Ready;
+
+    #[async_trait]
+    impl IdentitySource for Ready {
+        async fn identity(&self) -> Result<Option<Identity>, Error> {
+            Ok(Some(Identity::new("awaited")))
+        }
+
+        fn identity_now(&self) -> Option<Result<Option<Identity>, Error>> {
+            Some(Ok(Some(Identity::new("at once"))))
+        }
+    }
+
+    #[tokio::test]
+    async fn an_answer_without_waiting_is_taken_first() {
+        let cx = AuthContext::from_source(Arc::new(Ready));
+        assert_eq!(cx.identity().await.unwrap().unwrap().subject(), "at once");
+        // A source that knows nothing at once is awaited (the default).
+        let cx = AuthContext::from_source(Arc::new(Fixed(Some(Identity::new("b")))));
+        assert!(Fixed(None).identity_now().is_none());
+        assert_eq!(cx.identity().await.unwrap().unwrap().subject(), "b");
+    }
+
     #[tokio::test]
     async fn each_state_resolves_as_it_says() {
         let verified = AuthContext::verified(Identity::new("a"));

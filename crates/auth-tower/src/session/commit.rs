@@ -139,3 +139,43 @@ fn take_cookie(state: &mut State) -> CookieAction {
     state.phase = Phase::default();
     std::mem::take(&mut state.cookie)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rejection::Protocol;
+    use crate::session::SessionLayer;
+    use auth_core::MemoryStore;
+
+    fn session() -> Session {
+        let layer = SessionLayer::builder(MemoryStore::new())
+            .build()
+            .expect("config");
+        Session::new(layer.into_config(), Protocol::Http, None)
+    }
+
+    /// The state is reached without the lock from the last handle, through the lock while a
+    /// clone lives, and not at all while a clone holds it: the answers agree.
+    #[tokio::test]
+    async fn every_way_to_the_state_commits_alike() {
+        let mut last = session();
+        assert_eq!(last.get::<u64>("n").await.unwrap(), None);
+        let (private, quick) = last.commit_without_store();
+        assert!(!private && quick.is_some_and(|q| q.cookie == CookieAction::Keep));
+
+        let mut shared = session();
+        let clone = shared.clone();
+        assert_eq!(clone.get::<u64>("n").await.unwrap(), None);
+        let (private, quick) = shared.commit_without_store();
+        assert!(!private && quick.is_some_and(|q| q.cookie == CookieAction::Keep));
+
+        let held = clone.lock_state().await;
+        let (private, quick) = shared.commit_without_store();
+        assert!(private && quick.is_none(), "a held state counts as private");
+        drop(held);
+
+        clone.insert("n", 1u64).await.unwrap();
+        let (_, quick) = shared.commit_without_store();
+        assert!(quick.is_none(), "a change needs the store");
+    }
+}

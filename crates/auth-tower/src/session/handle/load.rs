@@ -12,7 +12,13 @@ use tokio::sync::MutexGuard;
 enum Start {
     /// Done: the phase the session is in, or the store's error.
     Done(Result<Phase, Error>),
-    /// The store must be awaited for the record under this key.
+    /// The rest must be awaited.
+    Wait(LoadFrom),
+}
+
+/// What is left of a load that has to await the store.
+pub(super) enum LoadFrom {
+    /// The store must be asked for the record under this key.
     Fetch(SessionKey),
     /// The record is revoked: it is deleted (awaited), and the session is fresh.
     Revoked(SessionKey),
@@ -35,7 +41,8 @@ impl Inner {
             Err(_) => self.state.lock().await,
         };
         if matches!(state.phase, Phase::Unloaded) {
-            let phase = self.load().await.map_err(|e| self.err(e))?;
+            let from = state.load_from.take();
+            let phase = self.load(from).await.map_err(|e| self.err(e))?;
             self.settle(&mut state, phase);
         }
         Ok(state)
@@ -49,7 +56,10 @@ impl Inner {
             match self.start_load() {
                 Start::Done(Ok(phase)) => self.settle(&mut state, phase),
                 Start::Done(Err(e)) => return Some(Err(self.err(e))),
-                Start::Fetch(_) | Start::Revoked(_) => return None,
+                Start::Wait(from) => {
+                    state.load_from = Some(from);
+                    return None;
+                }
             }
         }
         Some(Ok(state))
@@ -66,11 +76,19 @@ impl Inner {
         decision::record(self.config.style.decider(), outcome);
     }
 
-    async fn load(&self) -> Result<Phase, Error> {
-        let key = match self.start_load() {
-            Start::Done(phase) => return phase,
-            Start::Revoked(key) => return Ok(self.delete_revoked(&key).await),
-            Start::Fetch(key) => key,
+    /// Load the session, going on `from` where an answer without waiting gave up, if one
+    /// was tried.
+    async fn load(&self, from: Option<LoadFrom>) -> Result<Phase, Error> {
+        let from = match from {
+            Some(from) => from,
+            None => match self.start_load() {
+                Start::Done(phase) => return phase,
+                Start::Wait(from) => from,
+            },
+        };
+        let key = match from {
+            LoadFrom::Revoked(key) => return Ok(self.delete_revoked(&key).await),
+            LoadFrom::Fetch(key) => key,
         };
         let record = self.config.store.load(&key).await?.map(Arc::new);
         match self.check(key, record)? {
@@ -89,11 +107,11 @@ impl Inner {
         let record = match self.config.store.load_ready(&key) {
             Some(Ok(record)) => record,
             Some(Err(e)) => return Start::Done(Err(e)),
-            None => return Start::Fetch(key),
+            None => return Start::Wait(LoadFrom::Fetch(key)),
         };
         match self.check(key, record) {
             Ok(Checked::Live(phase)) => Start::Done(Ok(phase)),
-            Ok(Checked::Revoked(key)) => Start::Revoked(key),
+            Ok(Checked::Revoked(key)) => Start::Wait(LoadFrom::Revoked(key)),
             Err(e) => Start::Done(Err(e)),
         }
     }

@@ -16,6 +16,8 @@ mod logout;
 mod pending;
 mod values;
 
+use load::LoadFrom;
+
 pub(crate) use pending::PendingValues;
 
 /// How many fresh ids to try when one collides (2^-256 odds: a collision means a broken RNG
@@ -76,6 +78,9 @@ pub(super) struct State {
     pub(super) changes: PendingValues,
     /// What the response must do with the cookie.
     pub(super) cookie: CookieAction,
+    /// How far an answer without waiting got with the load before it had to give up (see
+    /// `load.rs`): the awaited load goes on from there, without digesting the id again.
+    load_from: Option<LoadFrom>,
 }
 
 #[derive(Default)]
