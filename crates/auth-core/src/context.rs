@@ -32,6 +32,14 @@ pub trait IdentitySource: Send + Sync + 'static {
     /// When the store behind it fails; the reader refuses the request with the layer's
     /// rendering of the error (a 503 for an unreachable store: fail closed).
     async fn identity(&self) -> Result<Option<Identity>, Error>;
+
+    /// The same answer as [`identity`](Self::identity) when it is known without waiting (a
+    /// session already loaded, or a store that answers from memory); `None`: ask `identity`.
+    /// Readers ask this first, which spares them the boxed future of the `async` method on
+    /// the hot path. The default knows nothing without waiting.
+    fn identity_now(&self) -> Option<Result<Option<Identity>, Error>> {
+        None
+    }
 }
 
 /// What a reader of an [`AuthContext`] refuses a request for.
@@ -180,7 +188,10 @@ impl AuthContext {
     pub async fn identity(&self) -> Result<Option<Identity>, Error> {
         match &self.state {
             State::Verified(identity) => Ok(Some(Identity::clone(identity))),
-            State::Source(source) => source.identity().await,
+            State::Source(source) => match source.identity_now() {
+                Some(answer) => answer,
+                None => source.identity().await,
+            },
             State::Anonymous => Ok(None),
         }
     }
@@ -218,6 +229,30 @@ mod tests {
         async fn identity(&self) -> Result<Option<Identity>, Error> {
             Ok(self.0.clone())
         }
+    }
+
+    /// Answers at once with one identity, and with another when awaited.
+    struct Ready;
+
+    #[async_trait]
+    impl IdentitySource for Ready {
+        async fn identity(&self) -> Result<Option<Identity>, Error> {
+            Ok(Some(Identity::new("awaited")))
+        }
+
+        fn identity_now(&self) -> Option<Result<Option<Identity>, Error>> {
+            Some(Ok(Some(Identity::new("at once"))))
+        }
+    }
+
+    #[tokio::test]
+    async fn an_answer_without_waiting_is_taken_first() {
+        let cx = AuthContext::from_source(Arc::new(Ready));
+        assert_eq!(cx.identity().await.unwrap().unwrap().subject(), "at once");
+        // A source that knows nothing at once is awaited (the default).
+        let cx = AuthContext::from_source(Arc::new(Fixed(Some(Identity::new("b")))));
+        assert!(Fixed(None).identity_now().is_none());
+        assert_eq!(cx.identity().await.unwrap().unwrap().subject(), "b");
     }
 
     #[tokio::test]

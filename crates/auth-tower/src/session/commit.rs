@@ -23,38 +23,39 @@ pub(crate) struct TouchWrite {
 }
 
 impl Session {
-    /// Whether the request loaded a live session, so its response may show what only that
-    /// user may see (and must not be cached). Asked before committing; a handle that is still
-    /// held elsewhere counts as yes.
-    pub(crate) fn saw_live_session(&self) -> bool {
-        self.try_lock_state()
-            .is_none_or(|state| matches!(state.phase, Phase::Active { .. }))
-    }
-
     /// [`commit`](Self::commit) when no write has to land before the response: the same
     /// outcome without awaiting anything, with the touch (if due) left to the caller to write
     /// after the response. `None` when the request changed something (or, rarely, a clone of
     /// the handle that outlived its handler holds the state): then `commit`.
-    pub(crate) fn commit_without_store(&self) -> Option<Quick> {
-        let mut state = self.try_lock_state()?;
-        if !state.changes.is_empty() {
-            return None;
-        }
-        let config = self.config();
-        let touch = match &state.phase {
-            Phase::Active { key, record } => {
-                let now = config.clock.now();
-                needs_touch(record, config, now).then(|| TouchWrite {
-                    key: *key,
-                    changes: touch_changes(record, config, now),
-                })
+    ///
+    /// Also says whether the request loaded a live session, so its response may show what
+    /// only that user may see (and must not be cached); a handle that is still held elsewhere
+    /// counts as yes. One look at the state answers both, without locking it when the
+    /// handler kept no clone of the handle (each lock and release of the state's async
+    /// mutex costs a few hundred instructions).
+    pub(crate) fn commit_without_store(&mut self) -> (bool, Option<Quick>) {
+        self.with_state_now(|state, config| {
+            let private = matches!(state.phase, Phase::Active { .. });
+            if !state.changes.is_empty() {
+                return (private, None);
             }
-            Phase::Unloaded | Phase::Ended | Phase::Fresh => None,
-        };
-        Some(Quick {
-            cookie: take_cookie(&mut state),
-            touch,
+            let touch = match &state.phase {
+                Phase::Active { key, record } => {
+                    let now = config.clock.now();
+                    needs_touch(record, config, now).then(|| TouchWrite {
+                        key: *key,
+                        changes: touch_changes(record, config, now),
+                    })
+                }
+                Phase::Unloaded | Phase::Ended | Phase::Fresh => None,
+            };
+            let quick = Quick {
+                cookie: take_cookie(state),
+                touch,
+            };
+            (private, Some(quick))
         })
+        .unwrap_or((true, None))
     }
 
     /// Write what the request changed. Called by the service after the inner response, with
@@ -131,10 +132,50 @@ fn touch_changes(record: &SessionRecord, config: &SessionConfig, now: Timestamp)
     changes
 }
 
-/// The end of a commit that writes nothing: the buffered state is spent, the cookie action
-/// is the response's.
+/// The end of a commit that writes nothing (its changes are empty, so there is nothing to
+/// drop there): the buffered state is spent, the cookie action is the response's.
 fn take_cookie(state: &mut State) -> CookieAction {
+    debug_assert!(state.changes.is_empty());
     state.phase = Phase::default();
-    state.changes = Default::default();
     std::mem::take(&mut state.cookie)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rejection::Protocol;
+    use crate::session::SessionLayer;
+    use auth_core::MemoryStore;
+
+    fn session() -> Session {
+        let layer = SessionLayer::builder(MemoryStore::new())
+            .build()
+            .expect("config");
+        Session::new(layer.into_config(), Protocol::Http, None)
+    }
+
+    /// The state is reached without the lock from the last handle, through the lock while a
+    /// clone lives, and not at all while a clone holds it: the answers agree.
+    #[tokio::test]
+    async fn every_way_to_the_state_commits_alike() {
+        let mut last = session();
+        assert_eq!(last.get::<u64>("n").await.unwrap(), None);
+        let (private, quick) = last.commit_without_store();
+        assert!(!private && quick.is_some_and(|q| q.cookie == CookieAction::Keep));
+
+        let mut shared = session();
+        let clone = shared.clone();
+        assert_eq!(clone.get::<u64>("n").await.unwrap(), None);
+        let (private, quick) = shared.commit_without_store();
+        assert!(!private && quick.is_some_and(|q| q.cookie == CookieAction::Keep));
+
+        let held = clone.lock_state().await;
+        let (private, quick) = shared.commit_without_store();
+        assert!(private && quick.is_none(), "a held state counts as private");
+        drop(held);
+
+        clone.insert("n", 1u64).await.unwrap();
+        let (_, quick) = shared.commit_without_store();
+        assert!(quick.is_none(), "a change needs the store");
+    }
 }

@@ -1,16 +1,24 @@
 //! The session as the identity source of the request's [`AuthContext`](auth_core::AuthContext).
 
-use super::handle::Session;
+use super::SessionError;
+use super::handle::Inner;
 use async_trait::async_trait;
 use auth_core::__private::IdentitySource;
 use auth_core::{Error, Identity};
 
 #[async_trait]
-impl IdentitySource for Session {
+impl IdentitySource for Inner {
     async fn identity(&self) -> Result<Option<Identity>, Error> {
-        Session::identity(self).await.map_err(|e| {
-            let inner = e.error();
-            Error::new(inner.kind(), inner.message().to_owned())
-        })
+        Inner::identity(self).await.map_err(|e| core_error(&e))
     }
+
+    fn identity_now(&self) -> Option<Result<Option<Identity>, Error>> {
+        Some(Inner::identity_now(self)?.map_err(|e| core_error(&e)))
+    }
+}
+
+/// The store's error, as the identity context reports it (kind and message).
+fn core_error(e: &SessionError) -> Error {
+    let inner = e.error();
+    Error::new(inner.kind(), inner.message().to_owned())
 }

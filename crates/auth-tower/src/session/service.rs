@@ -87,7 +87,7 @@ where
     };
     let session = Session::new(config.clone(), protocol, presented);
     req.extensions_mut().insert(session.clone());
-    let source = Arc::new(session.clone());
+    let source = session.identity_source();
     let voice = crate::context::source(req.extensions_mut(), source, &config.style, protocol);
 
     let span = tracing::debug_span!(
@@ -128,13 +128,13 @@ impl AfterResponse for Commit {
     /// Commit the session and answer `res` with its cookie: at once when there is nothing to
     /// write or only a touch (written after the response), else once the store has answered
     /// (a 503 if it failed).
-    fn finish<B, E>(self, mut res: Response<B>) -> Finished<B, E>
+    fn finish<B, E>(mut self, mut res: Response<B>) -> Finished<B, E>
     where
         B: Default + Send + 'static,
         E: 'static,
     {
-        let private = self.session.saw_live_session();
-        if let Some(quick) = self.session.commit_without_store() {
+        let (private, quick) = self.session.commit_without_store();
+        if let Some(quick) = quick {
             let _entered = self.span.enter();
             apply_cookie(&mut res, &self.config, &quick.cookie, private);
             let Some(touch) = quick.touch else {

@@ -4,19 +4,19 @@
 use super::config::SessionConfig;
 use super::cookie::CookieAction;
 use super::error::SessionError;
-use crate::decision::{self, Outcome};
 use crate::rejection::Protocol;
-use auth_core::{
-    Error, Identity, Revocation, RevocationProbe, SessionId, SessionKey, SessionRecord, Timestamp,
-};
+use auth_core::{Error, Revocation, SessionId, SessionKey, SessionRecord, Timestamp};
 use std::sync::Arc;
 use tokio::sync::{Mutex, MutexGuard};
 
 mod devices;
+mod load;
 mod login;
 mod logout;
 mod pending;
 mod values;
+
+use load::LoadFrom;
 
 pub(crate) use pending::PendingValues;
 
@@ -36,7 +36,10 @@ pub struct Session {
     inner: Arc<Inner>,
 }
 
-struct Inner {
+/// What the handle's clones share. It is also the request's identity source (see
+/// `session/context.rs`): the request's [`AuthContext`](auth_core::AuthContext) holds the same
+/// allocation as the handle, not an `Arc` of a handle of its own.
+pub(crate) struct Inner {
     config: Arc<SessionConfig>,
     protocol: Protocol,
     /// The id the request presented, if well-formed.
@@ -53,9 +56,18 @@ impl Session {
         self.inner.state.lock().await
     }
 
-    /// The state, if nobody holds it.
-    pub(super) fn try_lock_state(&self) -> Option<MutexGuard<'_, State>> {
-        self.inner.state.try_lock().ok()
+    /// `f` on the state and the config, if nobody holds the state. Without locking when this
+    /// is the last handle (the handler and everything that cloned it are gone, the usual case
+    /// after the response): the count of handles proves that nobody else can reach it.
+    pub(super) fn with_state_now<R>(
+        &mut self,
+        f: impl FnOnce(&mut State, &SessionConfig) -> R,
+    ) -> Option<R> {
+        if let Some(inner) = Arc::get_mut(&mut self.inner) {
+            return Some(f(inner.state.get_mut(), &inner.config));
+        }
+        let mut state = self.inner.state.try_lock().ok()?;
+        Some(f(&mut state, &self.inner.config))
     }
 }
 
@@ -66,6 +78,9 @@ pub(super) struct State {
     pub(super) changes: PendingValues,
     /// What the response must do with the cookie.
     pub(super) cookie: CookieAction,
+    /// How far an answer without waiting got with the load before it had to give up (see
+    /// `load.rs`): the awaited load goes on from there, without digesting the id again.
+    load_from: Option<LoadFrom>,
 }
 
 #[derive(Default)]
@@ -107,66 +122,17 @@ impl Session {
     }
 
     fn err(&self, error: Error) -> SessionError {
-        SessionError::new(error, self.inner.protocol, self.inner.config.style.clone())
+        self.inner.err(error)
     }
 
     /// Lock the state, loading the session from the store if that has not happened yet.
     async fn loaded(&self) -> Result<MutexGuard<'_, State>, SessionError> {
-        let mut state = self.inner.state.lock().await;
-        if matches!(state.phase, Phase::Unloaded) {
-            state.phase = self.load().await.map_err(|e| self.err(e))?;
-            // The session layer's decision, made when someone first asks (a failed load is
-            // counted as the refusal it becomes).
-            let outcome = match state.phase {
-                Phase::Active { .. } => Outcome::Accepted,
-                _ => Outcome::Anonymous,
-            };
-            decision::record(self.inner.config.style.decider(), outcome);
-        }
-        Ok(state)
+        self.inner.loaded().await
     }
 
-    async fn load(&self) -> Result<Phase, Error> {
-        let Some(id) = &self.inner.presented else {
-            return Ok(Phase::Fresh);
-        };
-        let config = &self.inner.config;
-        let key = id.key();
-        let record = match config.store.load_ready(&key) {
-            Some(ready) => ready?,
-            None => config.store.load(&key).await?.map(Arc::new),
-        };
-        match record {
-            Some(record) if !record.is_expired(config.clock.now()) => {
-                if self.is_revoked(&key, &record)? {
-                    tracing::info!(target: "auth_tower::session", session = ?key, "session revoked; treated as absent");
-                    // Best effort: the revocation alone already keeps it dead.
-                    let _ = config.store.delete(&key).await;
-                    return Ok(Phase::Fresh);
-                }
-                tracing::debug!(target: "auth_tower::session", session = ?key, "session loaded");
-                Ok(Phase::Active { key, record })
-            }
-            _ => {
-                tracing::debug!(target: "auth_tower::session", session = ?key, "unknown or expired session id");
-                Ok(Phase::Fresh)
-            }
-        }
-    }
-
-    /// Whether the shared revocation list ends this session (in process, no I/O); an error
-    /// when the list cannot vouch for its answer (fail closed).
-    fn is_revoked(&self, key: &SessionKey, record: &SessionRecord) -> Result<bool, Error> {
-        let Some(revocations) = &self.inner.config.revocations else {
-            return Ok(false);
-        };
-        let identity = record.identity.as_ref();
-        revocations.is_revoked(&RevocationProbe {
-            session: Some(key),
-            token_id: None,
-            subject: identity.map(Identity::subject),
-            issued_at: identity.and_then(Identity::authenticated_at),
-        })
+    /// The request's identity source: the state the handle's clones share.
+    pub(crate) fn identity_source(&self) -> Arc<Inner> {
+        self.inner.clone()
     }
 
     /// Publish a revocation, remembered for the list's horizon: as long as any credential
@@ -187,6 +153,12 @@ impl Session {
         revocations
             .revoke(target(now, now.saturating_add(revocations.horizon())))
             .await
+    }
+}
+
+impl Inner {
+    pub(super) fn err(&self, error: Error) -> SessionError {
+        SessionError::new(error, self.protocol, self.config.style.clone())
     }
 }
 

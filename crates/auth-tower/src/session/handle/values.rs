@@ -2,7 +2,7 @@
 
 use super::{Phase, Session};
 use crate::session::SessionError;
-use auth_core::{AuthMethod, Error, Identity, SessionKey};
+use auth_core::{Error, Identity, SessionKey};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -220,16 +220,7 @@ impl Session {
     /// # Ok(()) }
     /// ```
     pub async fn identity(&self) -> Result<Option<Identity>, SessionError> {
-        let state = self.loaded().await?;
-        Ok(match &state.phase {
-            Phase::Active { key, record } => record.identity.clone().map(|identity| {
-                identity
-                    .with_session(Some(*key))
-                    .with_method(AuthMethod::Session)
-                    .with_expires_at(Some(record.expires_at()))
-            }),
-            _ => None,
-        })
+        self.inner.identity().await
     }
 
     /// The public key of the current session (what `sessions()` lists), if there is one.
