@@ -359,6 +359,24 @@ async fn revoke_subject_kills_every_access_and_refresh_token_of_the_subject() {
 }
 
 #[tokio::test]
+async fn revoke_subject_kills_a_family_started_in_the_same_millisecond() {
+    // Families carry their start in milliseconds: one started in the very millisecond of a
+    // "log out everywhere", before it, survived a watermark that revoked only what was
+    // strictly older than the call's own time.
+    let s = setup();
+    let pair = s.tokens.start(&Identity::new("carol")).await.unwrap();
+    s.tokens.revoke_subject("carol").await.unwrap(); // the manual clock has not moved
+    assert_eq!(
+        err_kind(s.tokens.refresh(pair.refresh.as_str()).await),
+        ErrorKind::Revoked
+    );
+    assert_eq!(
+        err_kind(s.w.verifier.verify_sync(pair.access.as_str())),
+        ErrorKind::Revoked
+    );
+}
+
+#[tokio::test]
 async fn configuration_is_checked_when_built() {
     let w = World::new(Algorithm::HS256);
     let build = |secret: &[u8], grace| {

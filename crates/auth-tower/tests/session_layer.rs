@@ -847,4 +847,15 @@ async fn logout_and_logout_everywhere_publish_revocations() {
         store.is_revoked(&old_token).unwrap(),
         "bob's tokens issued before are revoked"
     );
+    // A credential issued in the very millisecond of the call (the manual clock has not
+    // moved), before it, is revoked too: the watermark is just past the call's time.
+    let same_millisecond = RevocationProbe {
+        subject: Some("bob"),
+        issued_at: Some(clock.now()),
+        ..Default::default()
+    };
+    assert!(
+        store.is_revoked(&same_millisecond).unwrap(),
+        "bob's tokens issued in the same millisecond are revoked"
+    );
 }

@@ -179,8 +179,10 @@ impl RefreshTokens {
                 ..RevocationProbe::default()
             })
         };
-        // Revoked at the second but not at the millisecond: the watermark is in this second.
-        if revoked_if_issued_at(second)? && !revoked_if_issued_at(now)? {
+        // Revoked at this second but not at the next: the watermark is in this second (or on
+        // its end), and minting in the next one gives a token and a family that work.
+        let next_second = second.saturating_add(Duration::from_secs(1));
+        if revoked_if_issued_at(second)? && !revoked_if_issued_at(next_second)? {
             // Into the next second's second millisecond, not its first: a token minted at a
             // whole second would survive a "log out everywhere" made in that same
             // millisecond (its watermark revokes what was issued strictly before it), and a
@@ -298,20 +300,22 @@ impl RefreshTokens {
     /// now is revoked (a `subject_before` [`Revocation`], remembered until the longest-lived of
     /// them would have expired). Refresh families are deleted the next time they are presented.
     ///
-    /// Access tokens carry their issue time in whole seconds, so one issued later in the same
-    /// second as this call by other means is revoked too (revocation errs on the safe side);
-    /// [`start`](Self::start) waits for the next second in that case, so a login straight
-    /// after logging out everywhere gets a token that works.
+    /// The watermark is just past now, so a family started in this very millisecond, just
+    /// before the call, is revoked too. Access tokens carry their issue time in whole seconds,
+    /// so one issued later in the same second as this call by other means is revoked too
+    /// (revocation errs on the safe side); [`start`](Self::start) waits for the next second in
+    /// that case, so a login straight after logging out everywhere gets a token that works.
     ///
     /// # Errors
     /// [`ErrorKind::Unavailable`] if the revocation list fails.
     pub async fn revoke_subject(&self, subject: &str) -> Result<(), Error> {
         let inner = &*self.inner;
         let now = inner.clock.now();
+        let before = now.saturating_add(Duration::from_millis(1));
         let until = now.saturating_add(inner.lifetime.max(access_horizon(&inner.issuer)));
         inner
             .revocations
-            .revoke(Revocation::subject_before(subject, now, until))
+            .revoke(Revocation::subject_before(subject, before, until))
             .await?;
         tracing::info!(target: "auth_jwt::refresh", "subject revoked everywhere");
         Ok(())

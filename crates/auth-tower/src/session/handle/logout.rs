@@ -148,9 +148,14 @@ impl Session {
             .delete_subject(&subject)
             .await
             .map_err(|e| self.err(e))?;
-        self.publish(|now, until| Revocation::subject_before(subject.clone(), now, until))
-            .await
-            .map_err(|e| self.err(e))?;
+        // Past `now`: a session or token issued in this very millisecond, just before the
+        // call, is revoked too (one issued just after it errs on the safe side).
+        self.publish(|now, until| {
+            let before = now.saturating_add(std::time::Duration::from_millis(1));
+            Revocation::subject_before(subject.clone(), before, until)
+        })
+        .await
+        .map_err(|e| self.err(e))?;
         tracing::info!(target: "auth_tower::session", sessions = n, "logged out everywhere");
         self.end(&mut state);
         Ok(n)
