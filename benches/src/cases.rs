@@ -164,7 +164,7 @@ pub(crate) fn all() -> Vec<Case> {
             ));
         }
         cases.push(bearer(
-            format!("jsonwebtoken 11 middleware, {label}"),
+            format!("jsonwebtoken 12 middleware, {label}"),
             format!("jsonwebtoken-{alg}"),
         ));
         cases.push(bearer(

@@ -198,9 +198,11 @@ async fn a_burst_on_postgres_gets_5_checks_per_account_and_20_per_address() {
         let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(&url)
             .await
             .unwrap();
-        sqlx::query(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))
-            .execute(&mut conn)
-            .await
-            .unwrap();
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "DROP SCHEMA IF EXISTS {schema} CASCADE"
+        )))
+        .execute(&mut conn)
+        .await
+        .unwrap();
     }
 }

@@ -1,4 +1,4 @@
-//! What a user writes by hand with jsonwebtoken 11: an axum `from_fn` middleware that takes the
+//! What a user writes by hand with jsonwebtoken 12: an axum `from_fn` middleware that takes the
 //! bearer token, `decode`s it with a `Validation` pinned to the algorithm and checking `exp`,
 //! `iss` and `aud`, and puts the claims into the request's extensions.
 
@@ -83,8 +83,8 @@ fn keys(m: &Material) -> (Algorithm, EncodingKey, DecodingKey) {
     match m.alg {
         Alg::Hs256 => (
             Algorithm::HS256,
-            EncodingKey::from_secret(m.secret.as_bytes()),
-            DecodingKey::from_secret(m.secret.as_bytes()),
+            EncodingKey::from_secret(m.secret.as_bytes()).expect("HMAC secret"),
+            DecodingKey::from_secret(m.secret.as_bytes()).expect("HMAC secret"),
         ),
         Alg::Es256 => (
             Algorithm::ES256,

@@ -1,6 +1,6 @@
 //! jwt-authorizer 0.15, which is built on axum 0.7: it runs as its own axum 0.7 server (the
 //! bridge), with a `Validation` checking `iss` and `aud` (its default checks `exp`). Its token
-//! is signed with jsonwebtoken 11 from the same key.
+//! is signed with jsonwebtoken 12 from the same key.
 
 use crate::keys::{Alg, Material};
 use axum_07::Router;
@@ -48,7 +48,7 @@ fn token(m: &Material) -> String {
     let (alg, key) = match m.alg {
         Alg::Hs256 => (
             Algorithm::HS256,
-            EncodingKey::from_secret(m.secret.as_bytes()),
+            EncodingKey::from_secret(m.secret.as_bytes()).expect("HMAC secret"),
         ),
         Alg::Es256 => (
             Algorithm::ES256,

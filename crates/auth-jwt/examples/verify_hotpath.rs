@@ -74,7 +74,7 @@ fn main() -> Result<(), Box<dyn Error>> {
     let token = issuer.issue(&who)?.into_string();
 
     if case == "jsonwebtoken-hs256" {
-        let key = jsonwebtoken::DecodingKey::from_secret(&HS_SECRET);
+        let key = jsonwebtoken::DecodingKey::from_secret(&HS_SECRET)?;
         let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::HS256);
         validation.set_issuer(&[ISS]);
         validation.set_audience(&[AUD]);

@@ -146,8 +146,13 @@ mod tests {
     #[test]
     fn hmac_round_trip_through_the_provider() {
         let secret = [9u8; 32];
-        let sig = sign(Algorithm::HS256, &EncodingKey::from_secret(&secret), b"m").unwrap();
-        let key = DecodingKey::from_secret(&secret);
+        let sig = sign(
+            Algorithm::HS256,
+            &EncodingKey::from_secret(&secret).unwrap(),
+            b"m",
+        )
+        .unwrap();
+        let key = DecodingKey::from_secret(&secret).unwrap();
         assert!(verify(Algorithm::HS256, &key, b"m", &sig));
         assert!(!verify(Algorithm::HS256, &key, b"n", &sig));
         assert!(

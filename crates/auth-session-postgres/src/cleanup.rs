@@ -9,6 +9,7 @@
 use crate::db::Db;
 use crate::error::TARGET;
 use auth_core::Clock;
+use sqlx::SqlStr;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::task::JoinHandle;
@@ -35,7 +36,7 @@ impl Janitor {
     pub(crate) fn spawn(
         db: Db,
         what: &'static str,
-        statement: String,
+        statement: SqlStr,
         clock: Arc<dyn Clock>,
         every: Duration,
     ) -> Self {
@@ -50,7 +51,7 @@ impl Janitor {
                     let batch = db
                         .run(
                             what,
-                            sqlx::query(&statement)
+                            sqlx::query(statement.clone())
                                 .bind(clock.now().as_unix_millis())
                                 .execute(db.pool()),
                         )

@@ -7,7 +7,7 @@
 
 use crate::db::Db;
 use crate::error;
-use crate::schema::Schema;
+use crate::schema::{Schema, sql};
 use auth_core::Error;
 use sqlx::Connection as _;
 use sqlx::migrate::Migrator;
@@ -57,10 +57,10 @@ pub(crate) async fn run(
             .bind(format!("auth_tower_migrations:{name}"))
             .execute(&mut conn)
             .await?;
-        sqlx::query(&format!("CREATE SCHEMA IF NOT EXISTS \"{name}\""))
+        sqlx::query(sql!("CREATE SCHEMA IF NOT EXISTS \"{name}\""))
             .execute(&mut conn)
             .await?;
-        sqlx::query(&format!("SET search_path TO \"{name}\""))
+        sqlx::query(sql!("SET search_path TO \"{name}\""))
             .execute(&mut conn)
             .await?;
         MIGRATOR

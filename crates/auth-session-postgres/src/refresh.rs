@@ -6,11 +6,12 @@ use crate::config::PostgresConfig;
 use crate::connect::connect;
 use crate::db::Db;
 use crate::error;
-use crate::schema::{DB_NOW_MS, Schema};
+use crate::schema::{DB_NOW_MS, Schema, sql};
 use async_trait::async_trait;
 use auth_core::refresh::{FamilyId, FamilyRecord, RefreshStore, RotateRequest, Rotation};
 use auth_core::{Error, ErrorKind, Timestamp};
 use sqlx::Row as _;
+use sqlx::SqlStr;
 use sqlx::postgres::PgRow;
 use std::fmt;
 use std::sync::Arc;
@@ -44,13 +45,13 @@ struct Inner {
 }
 
 struct Statements {
-    create: String,
-    lock: String,
-    rotate: String,
-    repeat: String,
-    forget: String,
-    drop: String,
-    delete: String,
+    create: SqlStr,
+    lock: SqlStr,
+    rotate: SqlStr,
+    repeat: SqlStr,
+    forget: SqlStr,
+    drop: SqlStr,
+    delete: SqlStr,
 }
 
 impl Statements {
@@ -58,7 +59,7 @@ impl Statements {
         Self {
             // $1 family, $2 record, $3 first token's expiry, $4 family end. Never over a
             // family that is live by the database's clock.
-            create: format!(
+            create: sql!(
                 "INSERT INTO {table} AS f (family, record, generation, rotated_at, \
                  live_expires_at, expires_at, repeats) VALUES ($1, $2, 0, 0, $3, $4, 0) \
                  ON CONFLICT (family) DO UPDATE SET record = EXCLUDED.record, generation = 0, \
@@ -66,30 +67,30 @@ impl Statements {
                  expires_at = EXCLUDED.expires_at, repeats = 0 \
                  WHERE f.expires_at <= {DB_NOW_MS} RETURNING 1"
             ),
-            lock: format!(
+            lock: sql!(
                 "SELECT record, generation, rotated_at, live_expires_at, expires_at, repeats \
                  FROM {table} WHERE family = $1 FOR UPDATE"
             ),
             // $1 family, $2 new generation, $3 now, $4 live expiry.
-            rotate: format!(
+            rotate: sql!(
                 "UPDATE {table} SET generation = $2, rotated_at = $3, live_expires_at = $4, \
                  repeats = 0 WHERE family = $1"
             ),
-            repeat: format!(
+            repeat: sql!(
                 "UPDATE {table} SET repeats = repeats + 1 WHERE family = $1 RETURNING repeats"
             ),
             // $1 family, $2 the time it expired at: deleted only if the database agrees.
-            forget: format!("DELETE FROM {table} WHERE family = $1 AND $2 <= {DB_NOW_MS}"),
-            drop: format!("DELETE FROM {table} WHERE family = $1"),
-            delete: format!(
+            forget: sql!("DELETE FROM {table} WHERE family = $1 AND $2 <= {DB_NOW_MS}"),
+            drop: sql!("DELETE FROM {table} WHERE family = $1"),
+            delete: sql!(
                 "DELETE FROM {table} WHERE family = $1 \
                  RETURNING CASE WHEN expires_at > {DB_NOW_MS} THEN record END"
             ),
         }
     }
 
-    fn cleanup(table: &str) -> String {
-        format!(
+    fn cleanup(table: &str) -> SqlStr {
+        sql!(
             "DELETE FROM {table} WHERE family IN (SELECT family FROM {table} \
              WHERE expires_at <= LEAST($1, {DB_NOW_MS}) ORDER BY expires_at \
              LIMIT {} FOR UPDATE SKIP LOCKED)",
@@ -164,7 +165,7 @@ impl PostgresRefreshStore {
         let g = request.generation;
         s.db.run("refresh rotate", async {
             let mut tx = s.db.pool().begin().await?;
-            let Some(row) = sqlx::query(&s.sql.lock)
+            let Some(row) = sqlx::query(s.sql.lock.clone())
                 .bind(family)
                 .fetch_optional(&mut *tx)
                 .await?
@@ -172,7 +173,7 @@ impl PostgresRefreshStore {
                 return Ok(Decision::NotFound);
             };
             let f = Family::from_row(&row)?;
-            let forget = |at: i64| sqlx::query(&s.sql.forget).bind(family).bind(at);
+            let forget = |at: i64| sqlx::query(s.sql.forget.clone()).bind(family).bind(at);
             let decision = if now >= f.expires_at {
                 forget(f.expires_at).execute(&mut *tx).await?;
                 Decision::NotFound
@@ -183,7 +184,7 @@ impl PostgresRefreshStore {
                 } else {
                     let live = request.next_expires_at.as_unix_millis().min(f.expires_at);
                     let next = f.generation.saturating_add(1);
-                    sqlx::query(&s.sql.rotate)
+                    sqlx::query(s.sql.rotate.clone())
                         .bind(family)
                         .bind(i64::try_from(next).unwrap_or(i64::MAX))
                         .bind(now)
@@ -196,14 +197,14 @@ impl PostgresRefreshStore {
                 && now.saturating_sub(f.rotated_at) <= millis(request.grace)
                 && f.repeats < request.max_repeats
             {
-                let repeats: i32 = sqlx::query_scalar(&s.sql.repeat)
+                let repeats: i32 = sqlx::query_scalar(s.sql.repeat.clone())
                     .bind(family)
                     .fetch_one(&mut *tx)
                     .await?;
                 let repeats = u32::try_from(repeats).unwrap_or(u32::MAX);
                 Decision::Repeated(f.record, f.generation, f.live_expires_at, repeats)
             } else if g < f.generation {
-                sqlx::query(&s.sql.drop)
+                sqlx::query(s.sql.drop.clone())
                     .bind(family)
                     .execute(&mut *tx)
                     .await?;
@@ -247,7 +248,7 @@ impl RefreshStore for PostgresRefreshStore {
         let created =
             s.db.run(
                 "refresh create",
-                sqlx::query(&s.sql.create)
+                sqlx::query(s.sql.create.clone())
                     .bind(family.as_bytes().as_slice())
                     .bind(serde_json::to_string(record)?)
                     .bind(first_expires_at.min(record.expires_at).as_unix_millis())
@@ -290,7 +291,7 @@ impl RefreshStore for PostgresRefreshStore {
         let deleted: Option<Option<String>> =
             s.db.run(
                 "refresh delete",
-                sqlx::query_scalar(&s.sql.delete)
+                sqlx::query_scalar(s.sql.delete.clone())
                     .bind(family.as_bytes().as_slice())
                     .fetch_optional(s.db.pool()),
             )

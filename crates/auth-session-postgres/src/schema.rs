@@ -72,6 +72,20 @@ impl Schema {
     }
 }
 
+/// `format!` for SQL text spelled from a checked [`Schema`]'s names and our own constants,
+/// as the `SqlStr` sqlx takes for text that is not a literal. This is the one place that
+/// asserts such text is safe (sqlx's `AssertSqlSafe`): schema names are strict identifiers
+/// ([`Schema::new`]) and every value a caller gives goes in as a bind parameter. Shared, so
+/// each query clones a pointer, not the text.
+macro_rules! sql {
+    ($($format:tt)*) => {
+        sqlx::SqlSafeStr::into_sql_str(sqlx::AssertSqlSafe(std::sync::Arc::<str>::from(
+            format!($($format)*),
+        )))
+    };
+}
+pub(crate) use sql;
+
 /// The database's clock as integer milliseconds since the Unix epoch, for SQL text. Shared
 /// state (revocations, throttle counts, expired rows) is pruned by it, never by a caller's.
 pub(crate) const DB_NOW_MS: &str = "(extract(epoch FROM clock_timestamp()) * 1000)::bigint";

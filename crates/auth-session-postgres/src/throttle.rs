@@ -5,10 +5,11 @@ use crate::cleanup::{self, Janitor};
 use crate::config::PostgresConfig;
 use crate::connect::connect;
 use crate::db::Db;
-use crate::schema::{DB_NOW_MS, Schema};
+use crate::schema::{DB_NOW_MS, Schema, sql};
 use async_trait::async_trait;
 use auth_core::throttle::{ThrottleKey, ThrottlePolicy, ThrottleState, ThrottleStore, Verdict};
 use auth_core::{Error, Timestamp};
+use sqlx::SqlStr;
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
@@ -45,43 +46,43 @@ struct Inner {
 
 struct Statements {
     /// Make sure the row exists, so that it can be locked (concurrent first failures queue).
-    ensure: String,
+    ensure: SqlStr,
     /// The lock's end, read without locking the row: a check on a locked key is refused
     /// from it (a refusal writes nothing), so a burst queues on the row lock only until the
     /// key locks.
-    peek: String,
-    lock: String,
-    store: String,
-    forget: String,
+    peek: SqlStr,
+    lock: SqlStr,
+    store: SqlStr,
+    forget: SqlStr,
 }
 
 impl Statements {
     fn new(table: &str) -> Self {
         Self {
-            ensure: format!(
+            ensure: sql!(
                 "INSERT INTO {table} (key, failures, locked_until, expires_at) \
                  VALUES ($1, 0, 0, 0) ON CONFLICT (key) DO NOTHING"
             ),
-            peek: format!(
+            peek: sql!(
                 "SELECT locked_until - {DB_NOW_MS} FROM {table} \
                  WHERE key = $1 AND expires_at > {DB_NOW_MS}"
             ),
-            lock: format!(
+            lock: sql!(
                 "SELECT failures, locked_until, expires_at, {DB_NOW_MS} \
                  FROM {table} WHERE key = $1 FOR UPDATE"
             ),
-            store: format!(
+            store: sql!(
                 "UPDATE {table} SET failures = $2, locked_until = $3, expires_at = $4 \
                  WHERE key = $1"
             ),
-            forget: format!("DELETE FROM {table} WHERE key = $1"),
+            forget: sql!("DELETE FROM {table} WHERE key = $1"),
         }
     }
 
-    fn cleanup(table: &str) -> String {
+    fn cleanup(table: &str) -> SqlStr {
         // The store's clock plays no part in throttling: $1 is bound but only the database's
         // clock decides (LEAST with it would let a slow instance keep rows, nothing worse).
-        format!(
+        sql!(
             "DELETE FROM {table} WHERE key IN (SELECT key FROM {table} \
              WHERE expires_at <= LEAST($1, {DB_NOW_MS}) ORDER BY expires_at \
              LIMIT {} FOR UPDATE SKIP LOCKED)",
@@ -141,7 +142,7 @@ impl PostgresThrottle {
         let key = format!("{}:{}", key.kind().as_str(), key.to_hex());
         s.db.run(what, async {
             if let Step::Check = step {
-                let wait: Option<(i64,)> = sqlx::query_as(&s.sql.peek)
+                let wait: Option<(i64,)> = sqlx::query_as(s.sql.peek.clone())
                     .bind(&key)
                     .fetch_optional(s.db.pool())
                     .await?;
@@ -154,13 +155,13 @@ impl PostgresThrottle {
             let mut tx = s.db.pool().begin().await?;
             let mut row = None;
             for _ in 0..ROW_TRIES {
-                sqlx::query(&s.sql.ensure)
+                sqlx::query(s.sql.ensure.clone())
                     .bind(&key)
                     .execute(&mut *tx)
                     .await?;
                 // `None`: deleted by a concurrent step after our insert (each statement sees
                 // the latest commit), so insert it again.
-                row = sqlx::query_as(&s.sql.lock)
+                row = sqlx::query_as(s.sql.lock.clone())
                     .bind(&key)
                     .fetch_optional(&mut *tx)
                     .await?;
@@ -193,12 +194,12 @@ impl PostgresThrottle {
             if state == ThrottleState::default() {
                 // Nothing to remember (everything released, or a failure on a reset key):
                 // leave no row behind.
-                sqlx::query(&s.sql.forget)
+                sqlx::query(s.sql.forget.clone())
                     .bind(&key)
                     .execute(&mut *tx)
                     .await?;
             } else if state != stored || forgotten {
-                sqlx::query(&s.sql.store)
+                sqlx::query(s.sql.store.clone())
                     .bind(&key)
                     .bind(i64::from(state.failures))
                     .bind(state.locked_until.as_unix_millis())
@@ -246,7 +247,9 @@ impl ThrottleStore for PostgresThrottle {
         let key = format!("{}:{}", key.kind().as_str(), key.to_hex());
         s.db.run(
             "throttle reset",
-            sqlx::query(&s.sql.forget).bind(key).execute(s.db.pool()),
+            sqlx::query(s.sql.forget.clone())
+                .bind(key)
+                .execute(s.db.pool()),
         )
         .await?;
         Ok(())

@@ -127,10 +127,10 @@ async fn saves_racing_a_delete_never_resurrect_the_session() {
             a.load(&key).await.unwrap().is_none(),
             "round {round}: resurrected"
         );
-        let rows: i64 = sqlx::query_scalar(&format!(
+        let rows: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
             "SELECT count(*) FROM \"{}\".sessions WHERE key = $1",
             schema.0
-        ))
+        )))
         .bind(key.as_bytes().as_slice())
         .fetch_one(&mut raw)
         .await

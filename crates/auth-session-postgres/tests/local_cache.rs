@@ -184,9 +184,9 @@ async fn changes_anywhere_drop_the_entry_on_another_instance() {
 
     // Plain SQL (no store involved): the trigger announces it all the same.
     let mut raw = common::raw().await;
-    sqlx::query(&format!(
+    sqlx::query(sqlx::AssertSqlSafe(format!(
         "UPDATE \"{schema}\".sessions SET vals = '{{\"n\": 3}}'::jsonb WHERE key = $1"
-    ))
+    )))
     .bind(moved.as_bytes().as_slice())
     .execute(&mut raw)
     .await
@@ -214,10 +214,12 @@ async fn changes_anywhere_drop_the_entry_on_another_instance() {
     }
     assert_eq!(loaded_n(&b, &moved).await, Some(3));
     common::warm(&b, &moved).await;
-    sqlx::query(&format!("TRUNCATE \"{schema}\".sessions"))
-        .execute(&mut raw)
-        .await
-        .unwrap();
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "TRUNCATE \"{schema}\".sessions"
+    )))
+    .execute(&mut raw)
+    .await
+    .unwrap();
     until_reads(&b, &moved, None).await;
 }
 

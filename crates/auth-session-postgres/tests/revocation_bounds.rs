@@ -56,10 +56,10 @@ impl SharedStore for OnPostgres {
 
     async fn stored_for(&self, subject: &str) -> usize {
         let mut raw = common::raw().await;
-        let n: i64 = sqlx::query_scalar(&format!(
+        let n: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
             "SELECT count(*) FROM \"{}\".revocations WHERE subject = $1",
             self.0.0
-        ))
+        )))
         .bind(subject)
         .fetch_one(&mut raw)
         .await
@@ -71,12 +71,12 @@ impl SharedStore for OnPostgres {
         // Creates the schema and its tables.
         drop(self.connect().await);
         let mut raw = common::raw().await;
-        sqlx::query(&format!(
+        sqlx::query(sqlx::AssertSqlSafe(format!(
             "INSERT INTO \"{}\".revocations (target, expires_at) \
              SELECT '{{\"type\":\"token\",\"jti\":\"bulk-' || lpad(g::text, 7, '0') || '\"}}', $1 \
              FROM generate_series(0, $2 - 1) AS g",
             self.0.0
-        ))
+        )))
         .bind(expires_at.as_unix_millis())
         .bind(i64::try_from(count).unwrap())
         .execute(&mut raw)

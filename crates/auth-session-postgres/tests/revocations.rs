@@ -174,9 +174,9 @@ async fn a_new_instance_loads_the_snapshot_and_expired_entries_are_pruned() {
         .await
         .unwrap();
     let mut raw = common::raw().await;
-    let rows: Vec<String> = sqlx::query_scalar(&format!(
+    let rows: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
         "SELECT target FROM \"{schema}\".revocations ORDER BY target"
-    ))
+    )))
     .fetch_all(&mut raw)
     .await
     .unwrap();
@@ -206,9 +206,9 @@ async fn session_and_subject_revocations_are_stored_for_the_horizon() {
         .await
         .unwrap();
     let mut raw = common::raw().await;
-    let rows: Vec<(String, i64)> = sqlx::query_as(&format!(
+    let rows: Vec<(String, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT target, expires_at FROM \"{schema}\".revocations"
-    ))
+    )))
     .fetch_all(&mut raw)
     .await
     .unwrap();

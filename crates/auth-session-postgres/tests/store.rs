@@ -16,10 +16,12 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 async fn rows(schema: &str) -> i64 {
-    sqlx::query_scalar(&format!("SELECT count(*) FROM \"{schema}\".sessions"))
-        .fetch_one(&mut common::raw().await)
-        .await
-        .unwrap()
+    sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+        "SELECT count(*) FROM \"{schema}\".sessions"
+    )))
+    .fetch_one(&mut common::raw().await)
+    .await
+    .unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -36,13 +38,14 @@ async fn a_session_is_one_row_keyed_by_its_digest_with_values_in_jsonb() {
     r.values.insert("cart".into(), json!([1, 2]));
     store.create(&key, &r).await.unwrap();
     let schema = store.store.schema().to_owned();
-    let (subject, vals, version): (Option<String>, String, i64) = sqlx::query_as(&format!(
-        "SELECT subject, vals::text, version FROM \"{schema}\".sessions WHERE key = $1"
-    ))
-    .bind(key.as_bytes().as_slice())
-    .fetch_one(&mut common::raw().await)
-    .await
-    .unwrap();
+    let (subject, vals, version): (Option<String>, String, i64) =
+        sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT subject, vals::text, version FROM \"{schema}\".sessions WHERE key = $1"
+        )))
+        .bind(key.as_bytes().as_slice())
+        .fetch_one(&mut common::raw().await)
+        .await
+        .unwrap();
     assert_eq!(subject.as_deref(), Some("alice"));
     assert_eq!(vals, r#"{"cart": [1, 2]}"#);
     assert_eq!(version, 0);
@@ -83,14 +86,16 @@ async fn without_migrations_connect_refuses_missing_tables_until_the_app_applies
     assert_eq!(err.kind(), ErrorKind::Config, "{err}");
     // The application's own tool applies the exposed migrations, in the schema.
     let mut conn = common::raw().await;
-    sqlx::query(&format!("CREATE SCHEMA \"{schema}\""))
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE SCHEMA \"{schema}\"")))
         .execute(&mut conn)
         .await
         .unwrap();
-    sqlx::query(&format!("SET search_path TO \"{schema}\""))
-        .execute(&mut conn)
-        .await
-        .unwrap();
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SET search_path TO \"{schema}\""
+    )))
+    .execute(&mut conn)
+    .await
+    .unwrap();
     auth_session_postgres::migrator()
         .run(&mut conn)
         .await

@@ -104,7 +104,7 @@ fn main() -> Result<(), Box<dyn Error>> {
         .with_role("member");
     let token = issuer.issue(&who)?.into_string();
 
-    let decoding = Arc::new(jsonwebtoken::DecodingKey::from_secret(&SECRET));
+    let decoding = Arc::new(jsonwebtoken::DecodingKey::from_secret(&SECRET)?);
     let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::HS256);
     validation.set_issuer(&[ISS]);
     validation.set_audience(&[AUD]);

@@ -90,11 +90,15 @@ impl Key {
                 ),
             ));
         }
+        // Unreachable with the length checked above: jsonwebtoken refuses only empty secrets.
+        let refused = |e: jsonwebtoken::errors::Error| {
+            Error::new(ErrorKind::InvalidKey, "the backend refused the secret").with_source(e)
+        };
         let mut key = Self::assemble(
             kid,
             alg,
-            DecodingKey::from_secret(secret),
-            Some(EncodingKey::from_secret(secret)),
+            DecodingKey::from_secret(secret).map_err(refused)?,
+            Some(EncodingKey::from_secret(secret).map_err(refused)?),
             None,
             alg.fixed_signature_len().unwrap_or(0),
         );

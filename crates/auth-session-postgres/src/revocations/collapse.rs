@@ -1,9 +1,9 @@
 //! The revoking transaction's statements, and collapsing a subject's entries into one
 //! watermark inside it (see auth-core's revocation set for why a watermark covers them).
 
-use crate::schema::{DB_NOW_MS, Schema};
+use crate::schema::{DB_NOW_MS, Schema, sql};
 use auth_core::{Revocation, RevocationTarget, Timestamp};
-use sqlx::{Postgres, Transaction};
+use sqlx::{Postgres, SqlStr, Transaction};
 use std::time::Duration;
 
 /// Expired rows one revoke deletes at most.
@@ -14,27 +14,27 @@ const PRUNE_BATCH: i64 = 1000;
 pub(super) struct Statements {
     /// Serialises revocation writes for the rest of the transaction, so that rows commit in
     /// `seq` order and a listener reading `seq > last` misses none.
-    pub(super) lock: String,
+    pub(super) lock: SqlStr,
     /// Record (an existing entry's expiry only moves later, and a change takes a new `seq`),
     /// prune a batch of what the database's clock says expired (never the row being written:
     /// one statement must not change a row twice), and announce, which PostgreSQL sends when
     /// the transaction commits.
-    pub(super) record: String,
+    pub(super) record: SqlStr,
     /// A subject's live entries, with the database's clock.
-    of_subject: String,
+    of_subject: SqlStr,
     /// Delete the entries a watermark replaces.
-    delete: String,
+    delete: SqlStr,
 }
 
 impl Statements {
     pub(super) fn new(schema: &Schema) -> Self {
         let table = &schema.revocations;
         Self {
-            lock: format!(
+            lock: sql!(
                 "SELECT pg_advisory_xact_lock(hashtext('auth_tower_revocations:{}'))",
                 schema.name()
             ),
-            record: format!(
+            record: sql!(
                 "WITH recorded AS (INSERT INTO {table} AS r (target, expires_at, subject) \
                    VALUES ($1, $2, $3) ON CONFLICT (target) DO UPDATE \
                    SET expires_at = EXCLUDED.expires_at, seq = DEFAULT \
@@ -44,11 +44,11 @@ impl Statements {
                    LIMIT {PRUNE_BATCH} FOR UPDATE SKIP LOCKED)) \
                  SELECT pg_notify($4, $5)"
             ),
-            of_subject: format!(
+            of_subject: sql!(
                 "SELECT target, expires_at, {DB_NOW_MS} FROM {table} \
                  WHERE subject = $1 AND expires_at > {DB_NOW_MS}"
             ),
-            delete: format!("DELETE FROM {table} WHERE target = ANY($1)"),
+            delete: sql!("DELETE FROM {table} WHERE target = ANY($1)"),
         }
     }
 }
@@ -72,7 +72,7 @@ impl Collapse<'_> {
         channel: &str,
         tx: &mut Transaction<'static, Postgres>,
     ) -> Result<Option<Revocation>, sqlx::Error> {
-        let rows: Vec<(String, i64, i64)> = sqlx::query_as(&st.of_subject)
+        let rows: Vec<(String, i64, i64)> = sqlx::query_as(st.of_subject.clone())
             .bind(self.subject)
             .fetch_all(&mut **tx)
             .await?;
@@ -110,7 +110,7 @@ impl Collapse<'_> {
             })
             .map(|(target, _, _)| target)
             .collect();
-        sqlx::query(&st.delete)
+        sqlx::query(st.delete.clone())
             .bind(&gone)
             .execute(&mut **tx)
             .await?;
@@ -126,7 +126,7 @@ impl Collapse<'_> {
         if message.len() > super::MAX_PAYLOAD {
             message.clear();
         }
-        sqlx::query(&st.record)
+        sqlx::query(st.record.clone())
             .bind(&target)
             .bind(expiry)
             .bind(self.subject)

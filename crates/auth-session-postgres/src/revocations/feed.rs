@@ -16,11 +16,11 @@
 //! noticed too.
 
 use crate::error::{self, TARGET};
-use crate::schema::{DB_NOW_MS, Schema};
+use crate::schema::{DB_NOW_MS, Schema, sql};
 use auth_core::revocation_feed::{FeedEvent, FeedSink, FeedTransport, SnapshotPage};
 use auth_core::{Error, Timestamp};
-use sqlx::PgPool;
 use sqlx::postgres::PgListener;
+use sqlx::{PgPool, SqlStr};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::{Notify, mpsc};
@@ -41,11 +41,11 @@ pub(super) struct Feed {
     timeout: Duration,
     channel: String,
     heartbeat: String,
-    snapshot_page: String,
+    snapshot_page: SqlStr,
     /// The newest change at the time of the snapshot.
-    last_change: String,
+    last_change: SqlStr,
     /// Rows changed after a given `seq`, a page at a time.
-    changes_page: String,
+    changes_page: SqlStr,
 }
 
 /// A `LISTEN`ing connection (in its receiving task), and where the reading stands.
@@ -73,12 +73,12 @@ impl Feed {
             heartbeat: schema.heartbeat_channel(tag),
             // Keyset pages: rows pruned or added meanwhile shift nothing (added ones arrive by
             // NOTIFY, which is already listened to).
-            snapshot_page: format!(
+            snapshot_page: sql!(
                 "SELECT target, expires_at FROM {table} \
                  WHERE expires_at > {DB_NOW_MS} AND target > $1 ORDER BY target LIMIT {SNAPSHOT_PAGE}"
             ),
-            last_change: format!("SELECT COALESCE(max(seq), 0) FROM {table}"),
-            changes_page: format!(
+            last_change: sql!("SELECT COALESCE(max(seq), 0) FROM {table}"),
+            changes_page: sql!(
                 "SELECT seq, target, expires_at FROM {table} \
                  WHERE seq > $1 ORDER BY seq LIMIT {SNAPSHOT_PAGE}"
             ),
@@ -96,7 +96,7 @@ impl Feed {
             let page: Vec<(i64, String, i64)> = error::within(
                 "read new revocations",
                 self.timeout,
-                sqlx::query_as(&self.changes_page)
+                sqlx::query_as(self.changes_page.clone())
                     .bind(subscription.seen)
                     .fetch_all(&self.pool),
             )
@@ -145,7 +145,7 @@ impl FeedTransport for Feed {
         let seen: i64 = error::within(
             "read the newest revocation",
             self.timeout,
-            sqlx::query_scalar(&self.last_change).fetch_one(&self.pool),
+            sqlx::query_scalar(self.last_change.clone()).fetch_one(&self.pool),
         )
         .await?;
         let (beats, echoes) = mpsc::unbounded_channel();
@@ -170,7 +170,7 @@ impl FeedTransport for Feed {
         let page: Vec<(String, i64)> = error::within(
             "load revocations",
             self.timeout,
-            sqlx::query_as(&self.snapshot_page)
+            sqlx::query_as(self.snapshot_page.clone())
                 .bind(after.unwrap_or_default())
                 .fetch_all(&self.pool),
         )

@@ -188,8 +188,8 @@ impl Revocations for PostgresRevocations {
             .run("record revocation", async {
                 let mut tx = inner.db.pool().begin().await?;
                 // Revocation writes commit one at a time, in `seq` order (see the migration).
-                sqlx::query(&st.lock).execute(&mut *tx).await?;
-                sqlx::query(&st.record)
+                sqlx::query(st.lock.clone()).execute(&mut *tx).await?;
+                sqlx::query(st.record.clone())
                     .bind(&target)
                     .bind(revocation.expires_at.as_unix_millis())
                     .bind(subject.as_deref())

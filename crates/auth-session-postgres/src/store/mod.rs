@@ -165,7 +165,7 @@ impl SessionStore for PostgresStore {
         let created =
             s.db.run(
                 "create session",
-                sqlx::query(&s.sql.create)
+                sqlx::query(s.sql.create.clone())
                     .bind(key.as_bytes().as_slice())
                     .bind(subject)
                     .bind(identity)
@@ -201,7 +201,7 @@ impl SessionStore for PostgresStore {
         let found =
             s.db.run(
                 "load session",
-                sqlx::query(&s.sql.load)
+                sqlx::query(s.sql.load.clone())
                     .bind(key.as_bytes().as_slice())
                     .bind(millis(now))
                     .fetch_optional(s.db.pool()),
@@ -234,7 +234,7 @@ impl SessionStore for PostgresStore {
         let saved: Option<i64> =
             s.db.run(
                 "save session",
-                sqlx::query_scalar(&s.sql.save)
+                sqlx::query_scalar(s.sql.save.clone())
                     .bind(key.as_bytes().as_slice())
                     .bind(removed)
                     .bind(row::values(&changes.set)?)
@@ -262,7 +262,7 @@ impl SessionStore for PostgresStore {
         let current: Option<i64> =
             s.db.run(
                 "read session version",
-                sqlx::query_scalar(&s.sql.version)
+                sqlx::query_scalar(s.sql.version.clone())
                     .bind(key.as_bytes().as_slice())
                     .bind(now)
                     .fetch_optional(s.db.pool()),
@@ -282,7 +282,7 @@ impl SessionStore for PostgresStore {
         let live: Option<bool> =
             s.db.run(
                 "delete session",
-                sqlx::query_scalar(&s.sql.delete)
+                sqlx::query_scalar(s.sql.delete.clone())
                     .bind(key.as_bytes().as_slice())
                     .bind(self.now())
                     .fetch_optional(s.db.pool()),
@@ -311,7 +311,7 @@ impl SessionStore for PostgresStore {
         let outcome =
             s.db.run("rotate session", async {
                 let mut tx = s.db.pool().begin().await?;
-                let taken = sqlx::query(&s.sql.take)
+                let taken = sqlx::query(s.sql.take.clone())
                     .bind(old.as_bytes().as_slice())
                     .bind(now)
                     .fetch_optional(&mut *tx)
@@ -334,7 +334,7 @@ impl SessionStore for PostgresStore {
                     (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => return Ok(Err(e)),
                 };
                 let ((identity, subject), values, device) = params;
-                let created = sqlx::query(&s.sql.create)
+                let created = sqlx::query(s.sql.create.clone())
                     .bind(new.as_bytes().as_slice())
                     .bind(subject)
                     .bind(identity)
@@ -372,7 +372,7 @@ impl SessionStore for PostgresStore {
             let batch: Vec<bool> =
                 s.db.run(
                     "delete subject sessions",
-                    sqlx::query_scalar(&s.sql.delete_subject_batch)
+                    sqlx::query_scalar(s.sql.delete_subject_batch.clone())
                         .bind(subject)
                         .bind(now)
                         .fetch_all(s.db.pool()),
@@ -390,7 +390,7 @@ impl SessionStore for PostgresStore {
         let rows =
             s.db.run(
                 "list subject sessions",
-                sqlx::query(&s.sql.list_subject)
+                sqlx::query(s.sql.list_subject.clone())
                     .bind(subject)
                     .bind(self.now())
                     .fetch_all(s.db.pool()),

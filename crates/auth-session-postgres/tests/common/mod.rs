@@ -65,10 +65,12 @@ impl Drop for DropSchema {
                 .unwrap();
             rt.block_on(async {
                 let mut conn = raw().await;
-                sqlx::query(&format!("DROP SCHEMA IF EXISTS \"{schema}\" CASCADE"))
-                    .execute(&mut conn)
-                    .await
-                    .expect("drop the test schema");
+                sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "DROP SCHEMA IF EXISTS \"{schema}\" CASCADE"
+                )))
+                .execute(&mut conn)
+                .await
+                .expect("drop the test schema");
             });
         })
         .join();
@@ -186,7 +188,10 @@ impl Role {
                 "GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA \"{schema}\" TO \"{name}\""
             ),
         ] {
-            sqlx::query(&statement).execute(&mut conn).await.unwrap();
+            sqlx::query(sqlx::AssertSqlSafe(statement))
+                .execute(&mut conn)
+                .await
+                .unwrap();
         }
         Self { name }
     }
@@ -200,7 +205,7 @@ impl Role {
     }
 
     async fn run(&self, statement: String) {
-        sqlx::query(&statement)
+        sqlx::query(sqlx::AssertSqlSafe(statement))
             .execute(&mut raw().await)
             .await
             .unwrap();
@@ -240,22 +245,26 @@ impl Drop for Role {
                 .unwrap();
             rt.block_on(async {
                 let mut conn = raw().await;
-                let _ = sqlx::query(&format!("ALTER ROLE \"{name}\" NOLOGIN"))
-                    .execute(&mut conn)
-                    .await;
+                let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "ALTER ROLE \"{name}\" NOLOGIN"
+                )))
+                .execute(&mut conn)
+                .await;
                 let _ = sqlx::query(
                     "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = $1",
                 )
                 .bind(&name)
                 .execute(&mut conn)
                 .await;
-                let _ = sqlx::query(&format!("DROP OWNED BY \"{name}\""))
+                let _ = sqlx::query(sqlx::AssertSqlSafe(format!("DROP OWNED BY \"{name}\"")))
                     .execute(&mut conn)
                     .await;
-                sqlx::query(&format!("DROP ROLE IF EXISTS \"{name}\""))
-                    .execute(&mut conn)
-                    .await
-                    .expect("drop the test role");
+                sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "DROP ROLE IF EXISTS \"{name}\""
+                )))
+                .execute(&mut conn)
+                .await
+                .expect("drop the test role");
             });
         })
         .join();
