@@ -73,7 +73,10 @@ pub(crate) fn run(seconds: u64, rounds: usize, cases: &[Case]) {
 
 /// One wrk run of `case`, recorded in `m` with the Redis commands it caused.
 fn measure(env: &Env, case: &Case, header: Option<&str>, seconds: u64, m: &mut Measured) -> Sample {
-    let redis = env.redis.as_ref().filter(|_| case.link != Link::NoRedis);
+    let redis = env
+        .redis
+        .as_ref()
+        .filter(|_| matches!(case.link, Link::Near | Link::Far));
     let before = redis.map(redis_env::RedisServer::commandstats);
     let sample = wrk::run(&case.name, env.port(case), case.path, header, seconds);
     if let (Some(redis), Some(before)) = (redis, before) {
