@@ -95,22 +95,7 @@ pub(crate) fn all() -> Vec<Case> {
         ),
     ];
     for (link, at) in [(Link::Near, "Redis"), (Link::Far, "Redis +0.5ms")] {
-        for cache in ["on", "off"] {
-            let kind = format!("ours-redis-cache-{cache}");
-            cases.push(Case::new(
-                format!("ours: session read ({at}, local cache {cache})"),
-                &kind,
-                link,
-            ));
-            cases.push(
-                Case::new(
-                    format!("ours: Identity from session ({at}, local cache {cache})"),
-                    &kind,
-                    link,
-                )
-                .at("/me", Auth::Cookie),
-            );
-        }
+        ours_on_a_shared_store(&mut cases, "redis", at, link);
         for (mode, kind) in [
             ("read-only", "ts-redis-readonly"),
             ("rolling", "ts-redis-rolling"),
@@ -126,22 +111,7 @@ pub(crate) fn all() -> Vec<Case> {
         (Link::Postgres, "PostgreSQL"),
         (Link::PostgresFar, "PostgreSQL +0.5ms"),
     ] {
-        for cache in ["on", "off"] {
-            let kind = format!("ours-pg-cache-{cache}");
-            cases.push(Case::new(
-                format!("ours: session read ({at}, local cache {cache})"),
-                &kind,
-                link,
-            ));
-            cases.push(
-                Case::new(
-                    format!("ours: Identity from session ({at}, local cache {cache})"),
-                    &kind,
-                    link,
-                )
-                .at("/me", Auth::Cookie),
-            );
-        }
+        ours_on_a_shared_store(&mut cases, "pg", at, link);
         cases.push(Case::new(
             format!("tower-sessions 0.14 + sqlx-store 0.15: read ({at})"),
             "ts-pg",
@@ -173,6 +143,27 @@ pub(crate) fn all() -> Vec<Case> {
         ));
     }
     cases
+}
+
+/// Our session read and `Identity` on a shared store (`store`: the server kind's middle part),
+/// with the local session cache on and off.
+fn ours_on_a_shared_store(cases: &mut Vec<Case>, store: &str, at: &str, link: Link) {
+    for cache in ["on", "off"] {
+        let kind = format!("ours-{store}-cache-{cache}");
+        cases.push(Case::new(
+            format!("ours: session read ({at}, local cache {cache})"),
+            &kind,
+            link,
+        ));
+        cases.push(
+            Case::new(
+                format!("ours: Identity from session ({at}, local cache {cache})"),
+                &kind,
+                link,
+            )
+            .at("/me", Auth::Cookie),
+        );
+    }
 }
 
 /// The cases whose name contains `only` (case-insensitive), always with the baseline first.
